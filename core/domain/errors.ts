@@ -1,0 +1,143 @@
+/**
+ * @module
+ * Every failure flwd reports carries a stable `code` from one closed table and
+ * the HTTP status that code maps to. The server turns these into RFC 9457
+ * problem details; the CLI prints `code: detail` and exits non-zero.
+ */
+import { Data } from "effect"
+
+/**
+ * The closed table of problem codes, each with its HTTP status and title.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const problemCodes = {
+  "validation.failed": { status: 400, title: "Validation failed" },
+  "args.invalid": { status: 422, title: "Invalid arguments" },
+  "job.not.found": { status: 404, title: "Job not found" },
+  "run.not.found": { status: 404, title: "Run not found" },
+  "run.not.cancelable": { status: 409, title: "Run is already finished" },
+  "source.not.found": { status: 404, title: "Source not found" },
+  "source.not.allowed": { status: 403, title: "Source not allowed" },
+  "source.invalid": { status: 422, title: "Invalid source" },
+  "source.type.unknown": { status: 422, title: "Unknown source type" },
+  "source.name.reserved": { status: 422, title: "Reserved source name" },
+  "source.trust.required": { status: 422, title: "Source must be trusted explicitly" },
+  "source.plugin.failed": { status: 502, title: "Source plugin failed" },
+  "source.failed": { status: 502, title: "Source failed" },
+  "discovery.collision": { status: 409, title: "Two jobs resolve to one id" },
+  "discovery.invalid": { status: 422, title: "Invalid job definition" },
+  "profile.unknown": { status: 422, title: "Unknown security profile" },
+  "policy.override.denied": { status: 403, title: "Weaker profile needs policy:override" },
+  "policy.invalid": { status: 422, title: "Invalid policy" },
+  "config.invalid": { status: 422, title: "Invalid configuration" },
+  "executor.unknown": { status: 422, title: "Unknown executor" },
+  "executor.failed": { status: 500, title: "Executor failed" },
+  "container.runtime.unavailable": { status: 422, title: "Sandbox runtime unavailable" },
+  "plugin.invalid": { status: 500, title: "Invalid plugin" },
+  "store.failed": { status: 500, title: "Store failed" },
+  "engine.restarted": { status: 500, title: "Engine restarted during the run" },
+  "internal": { status: 500, title: "Internal error" }
+} as const
+
+/**
+ * A stable problem code.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type ProblemCode = keyof typeof problemCodes
+
+/**
+ * One failing field of an input, with its path (`args.name`, `argspec.args[2].type`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface FieldError {
+  readonly path: string
+  readonly message: string
+}
+
+interface ProblemFields {
+  readonly code: ProblemCode
+  readonly detail: string
+  readonly errors?: ReadonlyArray<FieldError>
+  readonly cause?: unknown
+}
+
+/**
+ * What every flwd error exposes, whatever its tag.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export interface Problem {
+  readonly _tag: string
+  readonly code: ProblemCode
+  readonly status: number
+  readonly title: string
+  readonly detail: string
+  readonly errors?: ReadonlyArray<FieldError>
+}
+
+const base = <Tag extends string>(tag: Tag) =>
+  class extends Data.TaggedError(tag)<ProblemFields> {
+    get status(): number {
+      return problemCodes[this.code].status
+    }
+    get title(): string {
+      return problemCodes[this.code].title
+    }
+    override get message(): string {
+      return `${this.code}: ${this.detail}`
+    }
+  }
+
+/** @since 0.1.0 @category errors */
+export class ValidationError extends base("ValidationError") {}
+/** @since 0.1.0 @category errors */
+export class JobError extends base("JobError") {}
+/** @since 0.1.0 @category errors */
+export class RunError extends base("RunError") {}
+/** @since 0.1.0 @category errors */
+export class SourceError extends base("SourceError") {}
+/** @since 0.1.0 @category errors */
+export class PolicyError extends base("PolicyError") {}
+/** @since 0.1.0 @category errors */
+export class ExecutorError extends base("ExecutorError") {}
+/** @since 0.1.0 @category errors */
+export class StoreError extends base("StoreError") {}
+/** @since 0.1.0 @category errors */
+export class ConfigError extends base("ConfigError") {}
+/** @since 0.1.0 @category errors */
+export class PluginError extends base("PluginError") {}
+
+/**
+ * Any error the engine can fail with.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type EngineError =
+  | ValidationError
+  | JobError
+  | RunError
+  | SourceError
+  | PolicyError
+  | ExecutorError
+  | StoreError
+  | ConfigError
+  | PluginError
+
+/**
+ * True for any of flwd's tagged errors (and for foreign errors shaped like one).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export function isProblem(u: unknown): u is Problem {
+  return typeof u === "object" && u !== null && "code" in u && typeof (u as { code: unknown }).code === "string" &&
+    (u as { code: string }).code in problemCodes && "detail" in u
+}

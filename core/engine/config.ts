@@ -1,0 +1,31 @@
+/**
+ * @module
+ * The engine's settings, resolved by the entrypoints (CLI flags, env, files).
+ */
+import { Context } from "effect"
+import type { Policy } from "../domain/policy.ts"
+
+/** @since 0.1.0 @category models */
+export interface EngineSettings {
+  /** Data directory: `flwd.db`, `runs/`, `blobs/`, `addons/`. */
+  readonly dataDir: string
+  /** The root job tree whose jobs keep bare ids; absent when none. */
+  readonly root?: string
+  /** The default profile (before a request's choice). Default `secure`. */
+  readonly profile: string
+  readonly policy: Policy
+  /** Directories local sources may point into (absolute). */
+  readonly allowedLocalRoots: ReadonlyArray<string>
+  /** Runs executing at once across the engine; more wait queued. Default 4. */
+  readonly maxConcurrentRuns: number
+  /** Default run timeout when a job names none. Default 1 hour. */
+  readonly defaultTimeoutMs: number
+  /** Time between SIGTERM and SIGKILL when a run is canceled. Default 5 s. */
+  readonly killGraceMs: number
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class EngineConfig extends Context.Tag("flwd/engine/EngineConfig")<EngineConfig, EngineSettings>() {}

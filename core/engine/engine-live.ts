@@ -1,0 +1,109 @@
+/**
+ * @module
+ * The engine, composed in one place from its services. Entry points (CLI,
+ * server, embedding programs) build it with `createEngine` (root `mod.ts`),
+ * which supplies the built-in plugins and the Store.
+ */
+import { Effect, Layer, Stream } from "effect"
+import { RunError, SourceError, type EngineError } from "../domain/errors.ts"
+import type { SourceSpec } from "../domain/source.ts"
+import type { PluginSet } from "../plugin.ts"
+import { compileArgSpec } from "./args.ts"
+import { EngineConfig, type EngineSettings } from "./config.ts"
+import { Engine } from "./engine.ts"
+import * as EventBusLive from "./event-bus.ts"
+import { EventBus } from "./event-bus.ts"
+import * as JobCatalogLive from "./job-catalog.ts"
+import { JobCatalog } from "./job-catalog.ts"
+import * as PlannerLive from "./planner.ts"
+import { Planner } from "./planner.ts"
+import { layerPlugins, Plugins } from "./plugins.ts"
+import * as PolicyEngineLive from "./policy-engine.ts"
+import { PolicyEngine } from "./policy-engine.ts"
+import * as RunnerLive from "./runner-live.ts"
+import { Runner } from "./runner.ts"
+import * as SourceRegistryLive from "./source-registry.ts"
+import { SourceRegistry } from "./source-registry.ts"
+import { Store } from "./store.ts"
+
+const engineService = Effect.gen(function*() {
+  const store = yield* Store
+  const bus = yield* EventBus
+  const catalog = yield* JobCatalog
+  const planner = yield* Planner
+  const runner = yield* Runner
+  const registry = yield* SourceRegistry
+  const policy = yield* PolicyEngine
+  const plugins = yield* Plugins
+
+  const getRun = (id: string) =>
+    store.getRun(id).pipe(
+      Effect.flatMap((run) =>
+        run === null ? Effect.fail(new RunError({ code: "run.not.found", detail: `No run "${id}"` })) : Effect.succeed(run)
+      )
+    )
+
+  const source = (name: string) =>
+    registry.entries.pipe(
+      Effect.flatMap((entries) => {
+        const entry = entries.find((e) => e.record.name === name)
+        return entry === undefined
+          ? Effect.fail(new SourceError({ code: "source.not.found", detail: `No source named "${name}"` }))
+          : Effect.succeed(entry.record)
+      })
+    )
+
+  return Engine.of({
+    jobs: () => catalog.list,
+    job: (id, sourceName) =>
+      catalog.get(id, sourceName).pipe(Effect.map((job) => ({ job, argsSchema: compileArgSpec(job.argspec).jsonSchema }))),
+    diagnostics: () => catalog.diagnostics,
+    plan: (request) => planner.plan(request).pipe(Effect.map((resolved) => resolved.plan)),
+    run: (request) => planner.plan(request).pipe(Effect.flatMap(runner.start)),
+    getRun,
+    runs: (filter) => store.listRuns(filter),
+    cancel: (id) => runner.cancel(id),
+    runEvents: (id, after) =>
+      Stream.unwrap(getRun(id).pipe(Effect.map(() => bus.follow({ run_id: id, after: after ?? 0 })))),
+    events: (options) => bus.follow({ ...options, run_id: undefined, untilTerminal: false }),
+    sources: () => registry.entries.pipe(Effect.map((entries) => entries.map((e) => e.record))),
+    source,
+    addSource: (spec: SourceSpec) => registry.add(spec).pipe(Effect.map(({ record, created }) => ({ source: record, created }))),
+    removeSource: (name) => registry.remove(name),
+    refreshSource: (name) => registry.refresh(name),
+    profiles: () => ({ default: policy.defaultProfile.name, available: plugins.profiles.map((p) => p.name) }),
+    awaitIdle: runner.awaitIdle
+  })
+})
+
+/** @since 0.1.0 @category models */
+export interface EngineLayerOptions extends SourceRegistryLive.RegistryOptions {}
+
+/**
+ * The whole engine as one layer; it needs only a Store.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export function engineLayer(
+  settings: EngineSettings,
+  plugins: PluginSet,
+  options: EngineLayerOptions = {}
+): Layer.Layer<Engine, EngineError, Store> {
+  const base = Layer.mergeAll(Layer.succeed(EngineConfig, settings), layerPlugins(plugins))
+  const recovered = Layer.effectDiscard(
+    Effect.flatMap(Store, (store) => store.failInterruptedRuns(new Date().toISOString()))
+  )
+  const bus = EventBusLive.layer
+  const policy = PolicyEngineLive.layer.pipe(Layer.provide(bus), Layer.provide(base))
+  const registry = SourceRegistryLive.layer(options).pipe(Layer.provide(policy), Layer.provide(bus), Layer.provide(base))
+  const catalog = JobCatalogLive.layer.pipe(Layer.provide(registry))
+  const planner = PlannerLive.layer.pipe(
+    Layer.provide(Layer.mergeAll(catalog, registry, policy, base))
+  )
+  const runner = RunnerLive.layer.pipe(Layer.provide(Layer.mergeAll(bus, base)))
+  return Layer.effect(Engine, engineService).pipe(
+    Layer.provide(Layer.mergeAll(bus, catalog, planner, runner, registry, policy, base)),
+    Layer.provide(recovered)
+  )
+}

@@ -1,0 +1,93 @@
+/**
+ * @module
+ * Publishing and following events. Every event is journaled first; followers
+ * read the journal from their cursor and wait for a new id when caught up.
+ * Memory stays bounded whatever a run prints, no follower can slow a run
+ * down, and resuming from an id (`Last-Event-ID`) is the same code path as
+ * following live.
+ */
+import { Chunk, Context, Effect, Layer, Option, Stream, SubscriptionRef } from "effect"
+import type { StoreError } from "../domain/errors.ts"
+import { terminalEventTypes, type NewEvent, type RunEvent } from "../domain/run.ts"
+import { Store } from "./store.ts"
+
+/** @since 0.1.0 @category models */
+export interface FollowOptions {
+  readonly run_id?: string
+  /** Start after this event id (0: from the beginning). */
+  readonly after?: number
+  /** Stop after the run's terminal event (only with `run_id`). Default true. */
+  readonly untilTerminal?: boolean
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class EventBus extends Context.Tag("flwd/engine/EventBus")<EventBus, {
+  readonly publish: (events: ReadonlyArray<NewEvent>) => Effect.Effect<ReadonlyArray<RunEvent>, StoreError>
+  readonly follow: (options: FollowOptions) => Stream.Stream<RunEvent, StoreError>
+}>() {}
+
+const PAGE = 500
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: Layer.Layer<EventBus, never, Store> = Layer.effect(
+  EventBus,
+  Effect.gen(function*() {
+    const store = yield* Store
+    const latest = yield* SubscriptionRef.make(0)
+
+    const publish = (events: ReadonlyArray<NewEvent>) =>
+      events.length === 0
+        ? Effect.succeed([] as ReadonlyArray<RunEvent>)
+        : store.appendEvents(events).pipe(
+          Effect.tap((stored) => SubscriptionRef.set(latest, stored[stored.length - 1].id))
+        )
+
+    // Waits until anything newer than `seen` is journaled (any run's event).
+    const waitBeyond = (seen: number) =>
+      latest.changes.pipe(Stream.filter((id) => id > seen), Stream.take(1), Stream.runDrain)
+
+    // A run that is already terminal has journaled its terminal event (the
+    // Runner journals it before it updates the run), so nothing more comes.
+    const runIsOver = (runId: string) =>
+      store.getRun(runId).pipe(
+        Effect.map((run) => run === null || run.status === "succeeded" || run.status === "failed" || run.status === "canceled")
+      )
+
+    const follow = (options: FollowOptions): Stream.Stream<RunEvent, StoreError> => {
+      const untilTerminal = options.untilTerminal ?? true
+      type State = { cursor: number; done: boolean }
+      return Stream.paginateChunkEffect({ cursor: options.after ?? 0, done: false } as State, (state) =>
+        Effect.gen(function*() {
+          while (true) {
+            const seen = yield* SubscriptionRef.get(latest)
+            const page = yield* store.listEvents({ run_id: options.run_id, after: state.cursor, limit: PAGE })
+            if (page.length > 0) {
+              const end = options.run_id !== undefined && untilTerminal
+                ? page.findIndex((e) => terminalEventTypes.includes(e.type))
+                : -1
+              const batch = end >= 0 ? page.slice(0, end + 1) : page
+              const next: State = { cursor: batch[batch.length - 1].id, done: end >= 0 }
+              return [
+                Chunk.fromIterable(batch),
+                next.done ? Option.none<State>() : Option.some(next)
+              ] as const
+            }
+            if (options.run_id !== undefined && untilTerminal && (yield* runIsOver(options.run_id))) {
+              return [Chunk.empty<RunEvent>(), Option.none<State>()] as const
+            }
+            yield* waitBeyond(seen)
+          }
+        }))
+    }
+
+    return { publish, follow }
+  })
+)
+
+

@@ -1,0 +1,96 @@
+/**
+ * @module
+ * The Planner: job + args + requested profile → a plan. Pure: it reads the
+ * catalogue and the policy, validates, and decides; nothing runs.
+ */
+import { Context, Effect, Layer } from "effect"
+import { ExecutorError, type EngineError } from "../domain/errors.ts"
+import { parseDuration } from "../domain/duration.ts"
+import type { Plan, PlanRequest } from "../domain/plan.ts"
+import { compileArgSpec, redactArgs } from "./args.ts"
+import { EngineConfig } from "./config.ts"
+import { JobCatalog } from "./job-catalog.ts"
+import { Plugins } from "./plugins.ts"
+import { PolicyEngine } from "./policy-engine.ts"
+import type { ResolvedPlan } from "./runner.ts"
+import { SourceRegistry } from "./source-registry.ts"
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class Planner extends Context.Tag("flwd/engine/Planner")<Planner, {
+  readonly plan: (request: PlanRequest) => Effect.Effect<ResolvedPlan, EngineError>
+}>() {}
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: Layer.Layer<Planner, never, JobCatalog | SourceRegistry | PolicyEngine | Plugins | EngineConfig> =
+  Layer.effect(
+    Planner,
+    Effect.gen(function*() {
+      const catalog = yield* JobCatalog
+      const registry = yield* SourceRegistry
+      const policy = yield* PolicyEngine
+      const plugins = yield* Plugins
+      const config = yield* EngineConfig
+      const ceiling = config.policy.ceilings?.timeout !== undefined ? parseDuration(config.policy.ceilings.timeout) : undefined
+
+      const plan = (request: PlanRequest) =>
+        Effect.gen(function*() {
+          let job = yield* catalog.get(request.job, request.source)
+          const entries = yield* registry.entries
+          const entry = entries.find((e) => e.record.name === job.source)
+          if (entry?.plugin?.beforeUse !== undefined) {
+            // Pull policies (on-run, always) may swap the source's tree.
+            yield* registry.beforeUse(job.source)
+            job = yield* catalog.get(job.id)
+          }
+          const profile = yield* policy.resolveProfile({
+            requested: request.profile,
+            declared: job.security_profile,
+            allowOverride: request.allowOverride,
+            subject: job.id
+          })
+          const compiled = compileArgSpec(job.argspec)
+          const values = yield* compiled.decode(request.args ?? {})
+          const kind = job.executor ?? "process"
+          const executor = plugins.executor(kind)
+          if (executor === undefined) {
+            return yield* new ExecutorError({ code: "executor.unknown", detail: `Job ${job.id} needs executor "${kind}", which is not loaded` })
+          }
+          const settings = profile.runtime(config.policy)
+          const preview = yield* executor.preview(job, settings)
+          if (!preview.available) {
+            return yield* new ExecutorError({
+              code: "container.runtime.unavailable",
+              detail: `Executor ${kind} is unavailable: ${String(preview.details.reason ?? "not supported on this host")}`
+            })
+          }
+          const warnings: Array<string> = [...job.warnings]
+          let timeout = job.timeout_ms ?? config.defaultTimeoutMs
+          if (ceiling !== undefined && timeout > ceiling) {
+            warnings.push(`timeout lowered from ${timeout} ms to the policy ceiling of ${ceiling} ms`)
+            timeout = ceiling
+          }
+          const result: Plan = {
+            job_id: job.id,
+            source: job.source,
+            job: { name: job.name, ...(job.summary !== undefined ? { summary: job.summary } : {}) },
+            args: redactArgs(values, compiled.secretNames),
+            argspec: job.argspec,
+            profile: profile.name,
+            executor: preview,
+            steps: job.steps,
+            timeout_ms: timeout,
+            provenance: { source: job.source, ...(entry?.record.provenance ?? {}) },
+            warnings
+          }
+          return { plan: result, job, values, secretNames: compiled.secretNames, settings, executor } satisfies ResolvedPlan
+        })
+
+      return { plan }
+    })
+  )

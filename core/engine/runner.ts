@@ -1,0 +1,45 @@
+/**
+ * @module
+ * The Runner service: queues resolved plans, executes their steps through an
+ * executor plugin and journals every event.
+ */
+import { Context } from "effect"
+import type { Effect } from "effect"
+import type { RunError, StoreError } from "../domain/errors.ts"
+import type { Job } from "../domain/job.ts"
+import type { Plan } from "../domain/plan.ts"
+import type { RuntimeSettings } from "../domain/policy.ts"
+import type { Run } from "../domain/run.ts"
+import type { ExecutorPlugin } from "../plugin.ts"
+
+/**
+ * A plan with what it must not show: the argument values including secrets.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ResolvedPlan {
+  readonly plan: Plan
+  readonly job: Job
+  /** Decoded argument values, defaults applied, secrets in clear. */
+  readonly values: Readonly<Record<string, unknown>>
+  /** Names of the arguments whose format is `secret`. */
+  readonly secretNames: ReadonlyArray<string>
+  readonly settings: RuntimeSettings
+  readonly executor: ExecutorPlugin
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class Runner extends Context.Tag("flwd/engine/Runner")<Runner, {
+  /** Records the run as `queued`, journals `run.queued` and returns at once; the run proceeds in the background. */
+  readonly start: (resolved: ResolvedPlan) => Effect.Effect<Run, StoreError>
+  /** Cancels a queued or running run; `run.not.cancelable` once it is over. */
+  readonly cancel: (id: string) => Effect.Effect<Run, RunError | StoreError>
+  /** Waits until no run is queued or running. */
+  readonly awaitIdle: Effect.Effect<void>
+  /** Ids of runs queued or running in this engine. */
+  readonly active: Effect.Effect<ReadonlyArray<string>>
+}>() {}

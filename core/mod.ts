@@ -1,0 +1,42 @@
+/**
+ * @module
+ * The plugin API: the domain types, errors, plugin interfaces and engine
+ * services that plugins and embedding programs build on. Built-in plugins
+ * import from here exactly as third-party plugins do.
+ *
+ * @example
+ * ```ts
+ * import { defineSourcePlugin, Schema, Effect } from "flwd"
+ *
+ * export default defineSourcePlugin({
+ *   type: "static",
+ *   spec: Schema.Struct({ type: Schema.Literal("static"), name: Schema.String }),
+ *   load: () => Effect.succeed({ root: "/", jobs: [], diagnostics: [], provenance: {} })
+ * })
+ * ```
+ */
+export * from "./domain/argspec.ts"
+export * from "./domain/duration.ts"
+export * from "./domain/errors.ts"
+export * from "./domain/job.ts"
+export * from "./domain/plan.ts"
+export * from "./domain/policy.ts"
+export * from "./domain/run.ts"
+export * from "./domain/source.ts"
+export * from "./plugin.ts"
+export { compileArgSpec, redactArgs } from "./engine/args.ts"
+export type { CompiledArgs } from "./engine/args.ts"
+export { EngineConfig, type EngineSettings } from "./engine/config.ts"
+export { Engine, type JobView, type SourceChange } from "./engine/engine.ts"
+export { engineLayer, type EngineLayerOptions } from "./engine/engine-live.ts"
+export { EventBus, type FollowOptions } from "./engine/event-bus.ts"
+export { JobCatalog } from "./engine/job-catalog.ts"
+export { Planner } from "./engine/planner.ts"
+export { Plugins } from "./engine/plugins.ts"
+export { PolicyEngine } from "./engine/policy-engine.ts"
+export { Runner, type ResolvedPlan } from "./engine/runner.ts"
+export { SourceRegistry } from "./engine/source-registry.ts"
+export { Store, type EventQuery, type IdempotencyRecord, type RunFilter, type RunPage } from "./engine/store.ts"
+export { fieldErrors } from "./engine/_spec.ts"
+export { defineSourcePlugin, defineProfilePlugin, defineExecutorPlugin } from "./define.ts"
+export { Effect, Layer, Schema, Stream } from "effect"

@@ -1,0 +1,19 @@
+/**
+ * @module
+ * flwd's public API: the engine factory, the plugin API (types, errors,
+ * services, helpers) and the built-in plugins for reuse.
+ *
+ * @example
+ * ```ts
+ * import { createEngine, Engine, Effect } from "flwd"
+ *
+ * const engine = await createEngine({ root: "examples/jobs" })
+ * const jobs = await engine.run(Effect.flatMap(Engine, (e) => e.jobs()))
+ * console.log(jobs.map((j) => j.id))
+ * await engine.dispose()
+ * ```
+ */
+export * from "./core/mod.ts"
+export { createEngine, defaultEngineLayer, resolveSettings, type EngineHandle, type EngineOptions } from "./create-engine.ts"
+export { loadPolicyFile } from "./plugins/policy/mod.ts"
+export { builtinProfiles, disabledProfile, permissiveProfile, secureProfile } from "./plugins/profiles/mod.ts"

@@ -1,0 +1,32 @@
+/**
+ * @module
+ * The `secure` profile, the default: nothing is admitted or inherited that
+ * the policy does not name.
+ */
+import type { ProfilePlugin } from "../../core/mod.ts"
+import { registryListed } from "./_registry.ts"
+
+/**
+ * Registries must be listed (an empty list admits none), signatures are
+ * required, sandboxes have no network and jobs get no host environment.
+ *
+ * @since 0.1.0
+ * @category plugins
+ */
+export const secureProfile: ProfilePlugin = {
+  name: "secure",
+  strictness: 30,
+  summary: "Listed registries only, signatures required, no network, no host environment",
+  runtime: () => ({ network: false, inheritEnv: false, rootfsWritable: false }),
+  admitRegistry: (registry, policy) =>
+    registryListed(registry, policy.allowed_registries ?? [])
+      ? { decision: "allow", subject: registry, code: "image.registry.allowed", reason: "listed in allowed_registries", profile: "secure" }
+      : {
+        decision: "deny",
+        subject: registry,
+        code: "image.registry.not.allowed",
+        reason: `registry ${registry} is not in allowed_registries`,
+        profile: "secure"
+      },
+  signatureMode: (policy) => policy.verify_signatures ?? "required"
+}
