@@ -1,0 +1,33 @@
+/**
+ * @module
+ * Run-listing cursors: the sort key of the last run on a page, as base64url
+ * JSON. Keyset pagination stays correct while new runs arrive, unlike an
+ * offset. Clients treat the string as opaque.
+ */
+import { Either, Encoding } from "effect"
+
+/** Where the next page starts: strictly after this run in listing order. */
+export interface RunCursor {
+  readonly created_at: string
+  readonly id: string
+}
+
+/** The opaque string for a cursor. */
+export function encodeCursor(cursor: RunCursor): string {
+  return Encoding.encodeBase64Url(JSON.stringify([cursor.created_at, cursor.id]))
+}
+
+/** The cursor a string stands for, or `null` when it is not one of ours. */
+export function decodeCursor(text: string): RunCursor | null {
+  const decoded = Encoding.decodeBase64UrlString(text)
+  if (Either.isLeft(decoded)) return null
+  try {
+    const value: unknown = JSON.parse(decoded.right)
+    if (Array.isArray(value) && value.length === 2 && typeof value[0] === "string" && typeof value[1] === "string") {
+      return { created_at: value[0], id: value[1] }
+    }
+  } catch {
+    // not JSON: fall through
+  }
+  return null
+}

@@ -1,0 +1,74 @@
+/**
+ * @module
+ * The `Store` on `node:sqlite`: one database file (WAL mode) holding
+ * sources, runs, the event journal and idempotency keys. Other processes may
+ * open the same file at the same time, to read while the engine writes.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Store } from "flwd"
+ * import * as SqliteStore from "./mod.ts"
+ *
+ * const program = Effect.flatMap(Store, (store) => store.listRuns({ limit: 10 }))
+ * Effect.runPromise(Effect.provide(program, SqliteStore.layer({ path: ".flwd/flwd.db" })))
+ * ```
+ */
+import { Effect, Layer } from "effect"
+import { StoreError } from "../../../core/mod.ts"
+import { Store } from "../../../core/mod.ts"
+import { openDatabase } from "./_database.ts"
+import type { Database } from "./_database.ts"
+import { migrate } from "./_schema.ts"
+import { make } from "./store.ts"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /**
+   * The database file. Missing parent directories are created; `":memory:"`
+   * gives a private in-memory database (for tests). No default: the engine
+   * passes `<data-dir>/flwd.db`.
+   */
+  readonly path: string
+}
+
+function open(path: string): Effect.Effect<Database, StoreError> {
+  return Effect.try({
+    try: () => {
+      const db = openDatabase(path)
+      try {
+        migrate(db)
+      } catch (error) {
+        db.close()
+        throw error
+      }
+      return db
+    },
+    catch: (error) =>
+      new StoreError({
+        code: "store.failed",
+        detail: `open ${path}: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`,
+        cause: error
+      })
+  })
+}
+
+/**
+ * The store on the SQLite file at `options.path`, opened and migrated when
+ * the layer is built and closed when its scope closes.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export function layer(options: Options): Layer.Layer<Store, StoreError> {
+  return Layer.scoped(
+    Store,
+    Effect.map(
+      Effect.acquireRelease(open(options.path), (db) => Effect.sync(() => db.close())),
+      make
+    )
+  )
+}

@@ -1,0 +1,191 @@
+/**
+ * @module
+ * The `Store` service over an open SQLite connection. Each method is one
+ * synchronous call into SQLite (a transaction where it writes more than one
+ * row), so methods are atomic within the process and, through SQLite's
+ * locks, across processes sharing the file.
+ */
+import { Effect } from "effect"
+import type { Context } from "effect"
+import { StoreError } from "../../../core/mod.ts"
+import type { Run } from "../../../core/mod.ts"
+import type { SourceRecord } from "../../../core/mod.ts"
+import type { IdempotencyRecord, RunFilter, RunPage, Store } from "../../../core/mod.ts"
+import { decodeCursor, encodeCursor } from "./_cursor.ts"
+import type { Database, Param, Row } from "./_database.ts"
+import { makeJournal } from "./_journal.ts"
+
+const DEFAULT_RUN_LIMIT = 50
+const MAX_RUN_LIMIT = 500
+
+function describe(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error)
+  // Only the first line: callers show the detail to users, never a stack.
+  return message.split("\n")[0].trim() || "unknown error"
+}
+
+/**
+ * Runs `body`, turning anything it throws into a `StoreError` that names the
+ * operation (`StoreError`s thrown on purpose pass through unchanged).
+ */
+function attempt<A>(operation: string, body: () => A): Effect.Effect<A, StoreError> {
+  return Effect.try({
+    try: body,
+    catch: (error) =>
+      error instanceof StoreError
+        ? error
+        : new StoreError({ code: "store.failed", detail: `${operation}: ${describe(error)}`, cause: error })
+  })
+}
+
+function clamp(value: number | undefined, fallback: number, max: number): number {
+  if (value === undefined || !Number.isFinite(value)) return fallback
+  return Math.min(max, Math.max(1, Math.floor(value)))
+}
+
+const record = <A>(row: Row): A => JSON.parse(row.record as string) as A
+
+/**
+ * The `Store` service on `db`, whose schema must be migrated already.
+ * Where the `Store` contract leaves a choice open: `listSources` orders by
+ * name; `putIdempotency` keeps the first record stored under a key; a bad
+ * `listRuns` cursor fails with code `validation.failed`; `updateRun` of an
+ * unknown id fails with code `run.not.found`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export function make(db: Database): Context.Tag.Service<Store> {
+  const sql = {
+    putSource: db.statement(
+      `INSERT INTO sources (name, record, updated_at) VALUES (?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET record = excluded.record, updated_at = excluded.updated_at`
+    ),
+    getSource: db.statement("SELECT record FROM sources WHERE name = ?"),
+    listSources: db.statement("SELECT record FROM sources ORDER BY name"),
+    removeSource: db.statement("DELETE FROM sources WHERE name = ?"),
+    insertRun: db.statement("INSERT INTO runs (id, job_id, status, created_at, record) VALUES (?, ?, ?, ?, ?)"),
+    writeRun: db.statement("UPDATE runs SET job_id = ?, status = ?, created_at = ?, record = ? WHERE id = ?"),
+    getRun: db.statement("SELECT record FROM runs WHERE id = ?"),
+    interrupted: db.statement(
+      "SELECT record FROM runs WHERE status IN ('queued', 'running') ORDER BY created_at, id"
+    ),
+    getIdempotency: db.statement("SELECT key, request_hash, run_id, created_at FROM idempotency WHERE key = ?"),
+    putIdempotency: db.statement(
+      "INSERT INTO idempotency (key, request_hash, run_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO NOTHING"
+    )
+  }
+
+  const journal = makeJournal(db)
+
+  const getRun = (id: string): Run | null => {
+    const row = sql.getRun.get(id)
+    return row === undefined ? null : record<Run>(row)
+  }
+
+  const writeRun = (run: Run): void => {
+    sql.writeRun.run(run.job_id, run.status, run.created_at, JSON.stringify(run), run.id)
+  }
+
+  const listRuns = (filter: RunFilter): Effect.Effect<RunPage, StoreError> => {
+    const limit = clamp(filter.limit, DEFAULT_RUN_LIMIT, MAX_RUN_LIMIT)
+    const after = filter.cursor === undefined || filter.cursor === "" ? null : decodeCursor(filter.cursor)
+    if (after === null && filter.cursor) {
+      return Effect.fail(
+        new StoreError({
+          code: "validation.failed",
+          detail: "The cursor is not a next_cursor this store returned",
+          errors: [{ path: "cursor", message: "must be a next_cursor value from a previous page" }]
+        })
+      )
+    }
+    const where: Array<string> = []
+    const params: Array<Param> = []
+    if (filter.job_id !== undefined) {
+      where.push("job_id = ?")
+      params.push(filter.job_id)
+    }
+    if (filter.status !== undefined) {
+      where.push("status = ?")
+      params.push(filter.status)
+    }
+    if (after !== null) {
+      // A row-value comparison: SQLite seeks straight into the index here.
+      where.push("(created_at, id) < (?, ?)")
+      params.push(after.created_at, after.id)
+    }
+    // Eight possible texts at most, each prepared once by the statement cache.
+    const text = `SELECT record FROM runs ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
+      ORDER BY created_at DESC, id DESC LIMIT ?`
+    return attempt("listRuns", () => {
+      // One row more than asked tells whether another page follows.
+      const rows = db.statement(text).all(...params, limit + 1)
+      const items = rows.slice(0, limit).map((row) => record<Run>(row))
+      const last = items[items.length - 1]
+      return { items, next_cursor: rows.length > limit ? encodeCursor(last) : null }
+    })
+  }
+
+  return {
+    putSource: (source: SourceRecord) =>
+      attempt("putSource", () => {
+        sql.putSource.run(source.name, JSON.stringify(source), source.updated_at)
+      }),
+    getSource: (name) =>
+      attempt("getSource", () => {
+        const row = sql.getSource.get(name)
+        return row === undefined ? null : record<SourceRecord>(row)
+      }),
+    listSources: () => attempt("listSources", () => sql.listSources.all().map((row) => record<SourceRecord>(row))),
+    removeSource: (name) => attempt("removeSource", () => sql.removeSource.run(name).changes > 0),
+
+    insertRun: (run) =>
+      attempt("insertRun", () => {
+        sql.insertRun.run(run.id, run.job_id, run.status, run.created_at, JSON.stringify(run))
+      }),
+    updateRun: (id, patch) =>
+      attempt("updateRun", () =>
+        db.transaction(() => {
+          const current = getRun(id)
+          if (current === null) {
+            throw new StoreError({ code: "run.not.found", detail: `No run with id ${id}` })
+          }
+          const changes = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined))
+          const updated: Run = { ...current, ...changes, id: current.id, plan: current.plan }
+          writeRun(updated)
+          return updated
+        })),
+    getRun: (id) => attempt("getRun", () => getRun(id)),
+    listRuns,
+    failInterruptedRuns: (at) =>
+      attempt("failInterruptedRuns", () =>
+        db.transaction(() =>
+          sql.interrupted.all().map((row) => {
+            const run = record<Run>(row)
+            const error = {
+              code: "engine.restarted",
+              detail: `The engine stopped while the run was ${run.status}`
+            }
+            writeRun({ ...run, status: "failed", exit_code: null, error, finished_at: at })
+            journal.append([{ run_id: run.id, type: "run.failed", at, data: error }])
+            return run.id
+          })
+        )),
+
+    appendEvents: (events) =>
+      events.length === 0
+        ? Effect.succeed([])
+        : attempt("appendEvents", () => db.transaction(() => journal.append(events))),
+    listEvents: (query) => attempt("listEvents", () => journal.list(query)),
+
+    getIdempotency: (key) =>
+      attempt("getIdempotency", () => {
+        const row = sql.getIdempotency.get(key)
+        return row === undefined ? null : ({ ...row } as unknown as IdempotencyRecord)
+      }),
+    putIdempotency: (entry) =>
+      attempt("putIdempotency", () => {
+        sql.putIdempotency.run(entry.key, entry.request_hash, entry.run_id, entry.created_at)
+      })
+  }
+}
