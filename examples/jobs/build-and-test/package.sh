@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+echo "package: building archive"
+echo "package: done"

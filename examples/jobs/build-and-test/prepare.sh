@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+echo "prepare: fetching dependencies"
+echo "prepare: done"
