@@ -1,0 +1,122 @@
+/**
+ * @module
+ * The `process` executor: runs steps as host processes, no isolation. Each
+ * step runs in the job directory, in its own process group, with a clean
+ * environment unless the profile lets the host environment through.
+ *
+ * @example
+ * ```ts
+ * import { makeProcessExecutor } from "./plugins/executors/process/mod.ts"
+ * const executor = makeProcessExecutor({ killGraceMs: 2000 })
+ * ```
+ */
+import { mkdir } from "node:fs/promises"
+import { isAbsolute, resolve } from "node:path"
+import { Effect } from "effect"
+import { ExecutorError } from "../../../core/mod.ts"
+import type { ExecRequest, ExecutorPlugin, ExecResult, Job, RuntimeSettings } from "../../../core/mod.ts"
+import { runProcess } from "./run-process.ts"
+import { removeSecrets, writeSecrets } from "./secrets.ts"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** Time between SIGTERM and SIGKILL when a step is stopped. Default 5000 ms. */
+  readonly killGraceMs?: number
+  /** PATH given to jobs that do not inherit the host environment. Default: the host's PATH, else `/usr/local/bin:/usr/bin:/bin`. */
+  readonly path?: string
+}
+
+const DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin"
+
+function hostEnv(): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value
+  return env
+}
+
+/** The step's environment: host variables (all, or PATH only), then the request's. */
+function environment(req: ExecRequest, options: Options, runDir: string, secretsDir: string): Record<string, string> {
+  const base = req.settings.inheritEnv ? hostEnv() : { PATH: options.path ?? process.env.PATH ?? DEFAULT_PATH }
+  const env: Record<string, string> = { ...base, ...req.env, FLWD_RUN_DIR: runDir }
+  if (req.secrets.length > 0) env.FLWD_SECRETS_DIR = secretsDir
+  else delete env.FLWD_SECRETS_DIR
+  return env
+}
+
+// `./x` and `../x` are relative to the job directory; anything else is
+// absolute or a bare name found on PATH.
+function program(argv0: string, jobDir: string): string {
+  return argv0.startsWith("./") || argv0.startsWith("../") ? resolve(jobDir, argv0) : argv0
+}
+
+const prepareError = (what: string, e: unknown) =>
+  new ExecutorError({
+    code: "executor.failed",
+    detail: `cannot prepare ${what}: ${e instanceof Error ? e.message : String(e)}`,
+    cause: e
+  })
+
+/**
+ * Creates a process executor.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export function makeProcessExecutor(options: Options = {}): ExecutorPlugin {
+  const killGraceMs = options.killGraceMs ?? 5000
+
+  const execute = (req: ExecRequest): Effect.Effect<ExecResult, ExecutorError> =>
+    Effect.suspend(() => {
+      const argv = req.step.argv
+      if (argv.length === 0 || argv[0] === "") {
+        return Effect.fail(new ExecutorError({ code: "executor.failed", detail: `step ${req.step.id} has no command` }))
+      }
+      // Jobs run in their own directory, so every path handed to them is absolute.
+      const runDir = resolve(req.runDir)
+      const secretsDir = resolve(req.secretsDir)
+      const hasSecrets = req.secrets.length > 0
+      const prepare = Effect.tryPromise({
+        try: () => mkdir(runDir, { recursive: true }),
+        catch: (e) => prepareError("the run directory", e)
+      }).pipe(
+        Effect.zipRight(
+          hasSecrets
+            ? Effect.tryPromise({ try: () => writeSecrets(secretsDir, req.secrets), catch: (e) => prepareError("secrets", e) })
+            : Effect.void
+        )
+      )
+      const run = runProcess({
+        command: program(argv[0], req.job.dir),
+        args: argv.slice(1),
+        display: argv[0],
+        cwd: isAbsolute(req.job.dir) ? req.job.dir : resolve(req.job.dir),
+        env: environment(req, options, runDir, secretsDir),
+        killGraceMs,
+        onOutput: req.onOutput
+      })
+      return prepare.pipe(
+        Effect.zipRight(run),
+        Effect.ensuring(hasSecrets ? Effect.promise(() => removeSecrets(secretsDir)) : Effect.void)
+      )
+    })
+
+  const preview = (job: Job, settings: RuntimeSettings) =>
+    Effect.succeed({
+      kind: "process",
+      available: true,
+      details: { cwd: job.dir, env_inheritance: settings.inheritEnv, isolation: "none" }
+    })
+
+  return { kind: "process", preview, execute }
+}
+
+/**
+ * The process executor with default options.
+ *
+ * @since 0.1.0
+ * @category plugins
+ */
+export const processExecutor: ExecutorPlugin = makeProcessExecutor()
