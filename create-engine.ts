@@ -8,7 +8,7 @@ import { mkdirSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { Cause, Effect, Exit, Layer, ManagedRuntime } from "effect"
 import { Engine, engineLayer, type EngineSettings, type PluginSet, type Policy } from "./core/mod.ts"
-import { processExecutor } from "./plugins/executors/process/mod.ts"
+import { makeProcessExecutor } from "./plugins/executors/process/mod.ts"
 import { loadPolicyFile } from "./plugins/policy/mod.ts"
 import { builtinProfiles } from "./plugins/profiles/mod.ts"
 import { loadRootTree, localSource } from "./plugins/sources/local/mod.ts"
@@ -93,7 +93,7 @@ export function defaultEngineLayer(settings: EngineSettings, extra: Partial<Plug
   const plugins: PluginSet = {
     sources: [localSource, ...(extra.sources ?? [])],
     profiles: [...builtinProfiles, ...(extra.profiles ?? [])],
-    executors: [processExecutor, ...(extra.executors ?? [])]
+    executors: [makeProcessExecutor({ killGraceMs: settings.killGraceMs }), ...(extra.executors ?? [])]
   }
   const root = settings.root
   const layer = engineLayer(settings, plugins, root === undefined ? {} : { loadRoot: loadRootTree(root) })

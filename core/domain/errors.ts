@@ -18,6 +18,8 @@ export const problemCodes = {
   "job.not.found": { status: 404, title: "Job not found" },
   "run.not.found": { status: 404, title: "Run not found" },
   "run.not.cancelable": { status: 409, title: "Run is already finished" },
+  "run.exit.nonzero": { status: 500, title: "Run exited with a non-zero code" },
+  "run.timeout": { status: 504, title: "Run timed out" },
   "source.not.found": { status: 404, title: "Source not found" },
   "source.not.allowed": { status: 403, title: "Source not allowed" },
   "source.invalid": { status: 422, title: "Invalid source" },
@@ -26,6 +28,7 @@ export const problemCodes = {
   "source.trust.required": { status: 422, title: "Source must be trusted explicitly" },
   "source.plugin.failed": { status: 502, title: "Source plugin failed" },
   "source.failed": { status: 502, title: "Source failed" },
+  "E_OCI": { status: 502, title: "OCI registry or image failure" },
   "discovery.collision": { status: 409, title: "Two jobs resolve to one id" },
   "discovery.invalid": { status: 422, title: "Invalid job definition" },
   "profile.unknown": { status: 422, title: "Unknown security profile" },
@@ -38,6 +41,15 @@ export const problemCodes = {
   "plugin.invalid": { status: 500, title: "Invalid plugin" },
   "store.failed": { status: 500, title: "Store failed" },
   "engine.restarted": { status: 500, title: "Engine restarted during the run" },
+  "idempotency.conflict": { status: 409, title: "Idempotency key reused with a different request" },
+  "auth.required": { status: 401, title: "Authentication required" },
+  "auth.invalid": { status: 401, title: "Invalid token" },
+  "auth.scope.missing": { status: 403, title: "Token lacks a required scope" },
+  "request.malformed": { status: 400, title: "Malformed request" },
+  "route.not.found": { status: 404, title: "No such route" },
+  "method.not.allowed": { status: 405, title: "Method not allowed" },
+  "request.too.large": { status: 413, title: "Request body too large" },
+  "request.unsupported.media.type": { status: 415, title: "Unsupported media type" },
   "internal": { status: 500, title: "Internal error" }
 } as const
 
