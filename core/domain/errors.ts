@@ -50,6 +50,7 @@ export const problemCodes = {
   "method.not.allowed": { status: 405, title: "Method not allowed" },
   "request.too.large": { status: 413, title: "Request body too large" },
   "request.unsupported.media.type": { status: 415, title: "Unsupported media type" },
+  "server.shutting.down": { status: 503, title: "Server is shutting down" },
   "internal": { status: 500, title: "Internal error" }
 } as const
 

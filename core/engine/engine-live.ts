@@ -6,6 +6,7 @@
  */
 import { Effect, Layer, Stream } from "effect"
 import { RunError, SourceError, type EngineError } from "../domain/errors.ts"
+import type { PlanRequest } from "../domain/plan.ts"
 import type { SourceSpec } from "../domain/source.ts"
 import type { PluginSet } from "../plugin.ts"
 import { compileArgSpec } from "./args.ts"
@@ -53,6 +54,27 @@ const engineService = Effect.gen(function*() {
       })
     )
 
+  // One key at a time, so two concurrent requests with one key start one run.
+  const idempotency = yield* Effect.makeSemaphore(1)
+  const runIdempotent = (key: string, requestHash: string, request: PlanRequest) =>
+    idempotency.withPermits(1)(Effect.gen(function*() {
+      const existing = yield* store.getIdempotency(key)
+      if (existing !== null) {
+        if (existing.request_hash !== requestHash) {
+          return yield* new RunError({
+            code: "idempotency.conflict",
+            detail: `Idempotency-Key "${key}" was already used with a different request`
+          })
+        }
+        return { run: yield* getRun(existing.run_id), replayed: true }
+      }
+      const run = yield* planner.plan(request).pipe(Effect.flatMap(runner.start))
+      yield* store.putIdempotency({ key, request_hash: requestHash, run_id: run.id, created_at: run.created_at })
+      return { run, replayed: false }
+    }))
+
+  const latestEventId = store.latestEventId()
+
   return Engine.of({
     jobs: () => catalog.list,
     job: (id, sourceName) =>
@@ -62,6 +84,7 @@ const engineService = Effect.gen(function*() {
     run: (request) => planner.plan(request).pipe(Effect.flatMap(runner.start)),
     getRun,
     runs: (filter) => store.listRuns(filter),
+    journal: (query) => store.listEvents(query),
     cancel: (id) => runner.cancel(id),
     runEvents: (id, after) =>
       Stream.unwrap(getRun(id).pipe(Effect.map(() => bus.follow({ run_id: id, after: after ?? 0 })))),
@@ -72,7 +95,9 @@ const engineService = Effect.gen(function*() {
     removeSource: (name) => registry.remove(name),
     refreshSource: (name) => registry.refresh(name),
     profiles: () => ({ default: policy.defaultProfile.name, available: plugins.profiles.map((p) => p.name) }),
-    awaitIdle: runner.awaitIdle
+    awaitIdle: runner.awaitIdle,
+    runIdempotent,
+    latestEventId
   })
 })
 

@@ -12,7 +12,7 @@ import type { Plan, PlanRequest } from "../domain/plan.ts"
 import type { Run, RunEvent } from "../domain/run.ts"
 import type { SourceRecord, SourceSpec } from "../domain/source.ts"
 import type { FollowOptions } from "./event-bus.ts"
-import type { RunFilter, RunPage } from "./store.ts"
+import type { EventQuery, RunFilter, RunPage } from "./store.ts"
 
 /** @since 0.1.0 @category models */
 export interface JobView {
@@ -26,6 +26,13 @@ export interface SourceChange {
   readonly source: SourceRecord
   /** True when the name was new (201), false when an existing source was replaced (200). */
   readonly created: boolean
+}
+
+/** @since 0.1.0 @category models */
+export interface IdempotentRun {
+  readonly run: Run
+  /** True when the key had already started this run (`Idempotent-Replay`). */
+  readonly replayed: boolean
 }
 
 /**
@@ -45,6 +52,8 @@ export class Engine extends Context.Tag("flwd/engine/Engine")<Engine, {
   readonly cancel: (id: string) => Effect.Effect<Run, EngineError>
   /** The run's journal, then live events, ending after its terminal event. */
   readonly runEvents: (id: string, after?: number) => Stream.Stream<RunEvent, EngineError>
+  /** A page of the journal as it is now (no waiting): all events, or one run's. */
+  readonly journal: (query: EventQuery) => Effect.Effect<ReadonlyArray<RunEvent>, StoreError>
   /** Every event of the engine (sources, policy decisions, runs), live, after `after`. */
   readonly events: (options: FollowOptions) => Stream.Stream<RunEvent, StoreError>
   readonly sources: () => Effect.Effect<ReadonlyArray<SourceRecord>, EngineError>
@@ -56,4 +65,12 @@ export class Engine extends Context.Tag("flwd/engine/Engine")<Engine, {
   readonly profiles: () => { readonly default: string; readonly available: ReadonlyArray<string> }
   /** Waits until no run is queued or running. */
   readonly awaitIdle: Effect.Effect<void>
+  /**
+   * Starts a run once per idempotency key: the same key with the same
+   * request hash returns the first run, another hash fails with
+   * `idempotency.conflict`.
+   */
+  readonly runIdempotent: (key: string, requestHash: string, request: PlanRequest) => Effect.Effect<IdempotentRun, EngineError>
+  /** The id of the newest journaled event (0 when none), to follow only what comes next. */
+  readonly latestEventId: Effect.Effect<number, StoreError>
 }>() {}

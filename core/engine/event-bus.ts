@@ -39,7 +39,7 @@ export const layer: Layer.Layer<EventBus, never, Store> = Layer.effect(
   EventBus,
   Effect.gen(function*() {
     const store = yield* Store
-    const latest = yield* SubscriptionRef.make(0)
+    const latest = yield* SubscriptionRef.make(yield* store.latestEventId().pipe(Effect.orElseSucceed(() => 0)))
 
     const publish = (events: ReadonlyArray<NewEvent>) =>
       events.length === 0

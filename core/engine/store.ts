@@ -70,6 +70,8 @@ export class Store extends Context.Tag("flwd/engine/Store")<Store, {
   /** Appends events in one transaction and returns them with their ids. */
   readonly appendEvents: (events: ReadonlyArray<NewEvent>) => Effect.Effect<ReadonlyArray<RunEvent>, StoreError>
   readonly listEvents: (query: EventQuery) => Effect.Effect<ReadonlyArray<RunEvent>, StoreError>
+  /** The id of the newest journaled event, 0 when the journal is empty. */
+  readonly latestEventId: () => Effect.Effect<number, StoreError>
 
   readonly getIdempotency: (key: string) => Effect.Effect<IdempotencyRecord | null, StoreError>
   readonly putIdempotency: (record: IdempotencyRecord) => Effect.Effect<void, StoreError>

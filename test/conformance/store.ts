@@ -233,6 +233,13 @@ export function storeConformance(t: Test, makeLayer: () => Layer.Layer<Store, un
     t.equal((await run(store.listEvents({ after: a2[4].id }))).length, 0)
   })
 
+  t.test("latestEventId() is 0 on an empty journal, then the newest id", async (t) => {
+    const store = await open(t)
+    t.equal(await run(store.latestEventId()), 0)
+    const events = await run(store.appendEvents([{ run_id: null, type: "log", at: at(0), data: {} }, { run_id: "r", type: "log", at: at(1), data: {} }]))
+    t.equal(await run(store.latestEventId()), events[1].id)
+  })
+
   t.test("listEvents() orders ids across all runs and defaults the limit to 1000", async (t) => {
     const store = await open(t)
     const appended = []

@@ -18,6 +18,7 @@ export interface Journal {
   /** Inserts `events` in order; the caller holds the write transaction. */
   readonly append: (events: ReadonlyArray<NewEvent>) => ReadonlyArray<RunEvent>
   readonly list: (query: { readonly run_id?: string; readonly after?: number; readonly limit?: number }) => ReadonlyArray<RunEvent>
+  readonly latest: () => number
 }
 
 function toEvent(row: Row): RunEvent {
@@ -37,6 +38,7 @@ export function makeJournal(db: Database): Journal {
     db.statement(`INSERT INTO events (run_id, type, at, data) VALUES ${Array(rows).fill("(?, ?, ?, ?)").join(", ")}`)
   ]))
   const all = db.statement("SELECT id, run_id, type, at, data FROM events WHERE id > ? ORDER BY id LIMIT ?")
+  const newest = db.statement("SELECT COALESCE(MAX(id), 0) AS id FROM events")
   const ofRun = db.statement(
     "SELECT id, run_id, type, at, data FROM events WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?"
   )
@@ -66,6 +68,7 @@ export function makeJournal(db: Database): Journal {
 
   return {
     append,
+    latest: () => Number((newest.get() as { id: number | bigint }).id),
     list: (query) => {
       const after = query.after ?? 0
       const limit = query.limit === undefined || !Number.isFinite(query.limit)

@@ -177,6 +177,7 @@ export function make(db: Database): Context.Tag.Service<Store> {
         ? Effect.succeed([])
         : attempt("appendEvents", () => db.transaction(() => journal.append(events))),
     listEvents: (query) => attempt("listEvents", () => journal.list(query)),
+    latestEventId: () => attempt("latestEventId", () => journal.latest()),
 
     getIdempotency: (key) =>
       attempt("getIdempotency", () => {

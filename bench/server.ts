@@ -1,0 +1,149 @@
+/**
+ * @module
+ * HTTP server benchmarks (issue: embedded HTTP server), against a real
+ * server in a child process on loopback:
+ * - idle RSS after start;
+ * - `GET /jobs` and `POST /plans` with autocannon at 50 connections
+ *   (requests/s, p99 latency);
+ * - 1,000 SSE subscribers on one run: every one receives the terminal
+ *   event; the server's RSS with all of them connected.
+ * `BENCH_SECONDS` sets each autocannon run's duration (default 10).
+ */
+import { spawn } from "node:child_process"
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { createRequire } from "node:module"
+import { tmpdir } from "node:os"
+import { join, resolve } from "node:path"
+import { performance } from "node:perf_hooks"
+import { ms, report } from "./_stats.ts"
+
+interface AutocannonResult {
+  readonly requests: { readonly average: number }
+  readonly latency: { readonly p99: number }
+  readonly non2xx: number
+  readonly errors: number
+}
+type Autocannon = (options: Record<string, unknown>) => Promise<AutocannonResult>
+// autocannon ships no types; this is the part of its API used here.
+const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon
+
+const repo = resolve(import.meta.dirname, "..")
+const work = mkdtempSync(join(tmpdir(), "flwd-bench-"))
+const seconds = Number(process.env.BENCH_SECONDS ?? 10)
+const token = "bench-token"
+const headers = { authorization: `Bearer ${token}` }
+
+// A job that waits for a file, so every subscriber is connected before it ends.
+function writeJobs(): string {
+  const root = join(work, "jobs")
+  const dir = join(root, "gated")
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(join(dir, "config.yaml"), [
+    "summary: Waits for a file, then prints ten lines",
+    "command: ./run.sh",
+    "argspec:",
+    "  args:",
+    "    - { name: gate, type: string, required: true }",
+    "    - { name: label, type: string, default: bench, maxLength: 40 }",
+    ""
+  ].join("\n"))
+  writeFileSync(join(dir, "run.sh"), [
+    "#!/bin/sh",
+    "while [ ! -e \"$ARG_GATE\" ]; do sleep 0.05; done",
+    "i=1; while [ $i -le 10 ]; do echo \"line $i\"; i=$((i + 1)); done",
+    ""
+  ].join("\n"), { mode: 0o755 })
+  return root
+}
+
+async function startServer(root: string) {
+  const child = spawn(process.execPath, [
+    "server/main.ts", "--bind", "127.0.0.1:0", "--root", root, "--data-dir", join(work, "data"), "--grace", "1s"
+  ], { cwd: repo, env: { ...process.env, FLWD_TOKENS: `${token}:*`, NODE_NO_WARNINGS: "1" }, stdio: ["ignore", "pipe", "inherit"] })
+  const url = await new Promise<string>((ok, fail) => {
+    let out = ""
+    child.stdout.on("data", (d) => {
+      out += d
+      const m = /flwd listening on (\S+)/.exec(out)
+      if (m !== null) ok(m[1])
+    })
+    child.on("exit", (code) => fail(new Error(`server exited with ${code}`)))
+  })
+  return { child, url }
+}
+
+async function rss(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`, { headers })).text()
+  const m = /^process_resident_memory_bytes (\d+(?:\.\d+)?(?:e\+\d+)?)/m.exec(text)
+  return m === null ? NaN : Number(m[1])
+}
+
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`
+
+async function load(name: string, options: Record<string, unknown>): Promise<void> {
+  const result = await autocannon({ connections: 50, duration: seconds, ...options })
+  report(`${name} (50 connections)`, `${Math.round(result.requests.average)} req/s`)
+  report(`${name} p99 latency`, ms(result.latency.p99))
+  if (result.non2xx > 0 || result.errors > 0) report(`${name} failures`, `${result.non2xx} non-2xx, ${result.errors} errors`)
+}
+
+async function subscribers(url: string, count: number): Promise<void> {
+  const gate = join(work, "gate")
+  const res = await fetch(`${url}/runs`, {
+    method: "POST",
+    headers: { ...headers, "content-type": "application/json" },
+    body: JSON.stringify({ job: "gated", args: { gate } })
+  })
+  const { id } = await res.json() as { id: string }
+  let connected = 0
+  let resolveAll: () => void = () => undefined
+  const allConnected = new Promise<void>((r) => (resolveAll = r))
+  const follow = async (): Promise<boolean> => {
+    const stream = await fetch(`${url}/runs/${id}/events`, { headers })
+    const reader = stream.body!.pipeThrough(new TextDecoderStream()).getReader()
+    let text = ""
+    let counted = false
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) return /event: run\.finished/.test(text)
+      text += value
+      if (!counted && text.includes("event: run.queued")) {
+        counted = true
+        if (++connected === count) resolveAll()
+      }
+    }
+  }
+  const started = performance.now()
+  const outcomes = Promise.all(Array.from({ length: count }, follow))
+  await allConnected
+  const connectedAfter = performance.now() - started
+  const held = await rss(url)
+  writeFileSync(gate, "")
+  const released = performance.now()
+  const finished = (await outcomes).filter(Boolean).length
+  report(`SSE: ${count} subscribers connected`, ms(connectedAfter))
+  report("SSE: server RSS with all subscribers", mib(held))
+  report("SSE: subscribers that got the terminal event", `${finished} / ${count}`)
+  report("SSE: gate opened to the last terminal event", ms(performance.now() - released))
+}
+
+const root = writeJobs()
+const { child, url } = await startServer(root)
+try {
+  await new Promise((r) => setTimeout(r, 500))
+  report("idle RSS after start", mib(await rss(url)))
+  await load("GET /jobs", { url: `${url}/jobs`, headers })
+  await load("POST /plans", {
+    url: `${url}/plans`,
+    method: "POST",
+    headers: { ...headers, "content-type": "application/json" },
+    body: JSON.stringify({ job: "gated", args: { gate: "/nonexistent", label: "bench" } })
+  })
+  await subscribers(url, 1000)
+  report("RSS after the benchmarks", mib(await rss(url)))
+} finally {
+  const exited = new Promise((r) => child.on("exit", r))
+  child.kill("SIGTERM")
+  await exited
+  rmSync(work, { recursive: true, force: true })
+}

@@ -1,0 +1,40 @@
+/**
+ * @module
+ * `flwd :serve [--bind HOST:PORT] [--dev] [--grace 10s] [--body-limit BYTES]`:
+ * serves the HTTP API over this invocation's engine (`--root`,
+ * `--data-dir`, `--profile`, `--policy` are the global flags). The work is
+ * `runServe` in `server/main.ts`; this module only reads the flags.
+ */
+import { expectPositionals, type FlagSpec, parseArgs, stringFlag } from "../argv.ts"
+import type { CommandContext } from "../context.ts"
+
+/**
+ * The flags of `:serve`, for the command registry.
+ *
+ * @since 0.1.0
+ * @category commands
+ */
+export const serveFlags: ReadonlyArray<FlagSpec> = [
+  { name: "bind", kind: "value", valueName: "host:port", description: "address to listen on (default 127.0.0.1:8080; port 0 picks a free one)" },
+  { name: "dev", kind: "boolean", description: "issue dev-token with every scope; loopback binds only" },
+  { name: "grace", kind: "value", valueName: "duration", description: "how long shutdown waits for runs before canceling them (default 10s)" },
+  { name: "body-limit", kind: "value", valueName: "bytes", description: "largest request body (default 1048576)" }
+]
+
+/** @since 0.1.0 @category commands */
+export async function run(ctx: CommandContext): Promise<number> {
+  const parsed = parseArgs(ctx.args, serveFlags, ":serve")
+  expectPositionals(parsed, 0, ":serve")
+  const { runServe } = await import("../../server/main.ts")
+  return runServe({
+    bind: stringFlag(parsed, "bind"),
+    dev: parsed.flags.dev === true,
+    grace: stringFlag(parsed, "grace"),
+    bodyLimit: stringFlag(parsed, "body-limit"),
+    engine: ctx.engine
+  }, {
+    stdout: (line) => ctx.out.line(line),
+    stderr: (line) => ctx.out.note(line),
+    onSignal: (handler) => ctx.onInterrupt(handler)
+  })
+}

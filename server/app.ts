@@ -1,0 +1,108 @@
+/**
+ * @module
+ * The Hono app of the HTTP API (DESIGN §7): a sub-app per resource, one
+ * error mapping, auth, a body limit and metrics. It speaks web standards
+ * only (`app.fetch(Request)`), so any program can mount it and any runtime
+ * can serve it; `server/main.ts` serves it from `flwd :serve`.
+ */
+import { Hono } from "hono"
+import process from "node:process"
+import type { EngineHandle } from "../create-engine.ts"
+import { DEV_TOKEN, makeTokenTable, parseTokens, type TokenGrant } from "./auth/tokens.ts"
+import type { AppEnv, AppSettings, Deps } from "./context.ts"
+import { makeMetrics, watchEvents } from "./metrics.ts"
+import { bodyLimit, DEFAULT_BODY_LIMIT } from "./middleware/body-limit.ts"
+import { recordMetrics } from "./middleware/metrics.ts"
+import { onNotFound, onProblem } from "./middleware/problem-errors.ts"
+import { eventsRoutes } from "./routes/events.ts"
+import { jobsRoutes } from "./routes/jobs.ts"
+import { metaRoutes } from "./routes/meta.ts"
+import { plansRoutes } from "./routes/plans.ts"
+import { runsRoutes } from "./routes/runs.ts"
+import { sourcesRoutes } from "./routes/sources.ts"
+import { makeStreamHub } from "./sse.ts"
+import { packageVersion } from "./version.ts"
+
+/**
+ * Options of `createApp`; each documents its default.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AppOptions {
+  /** Tokens in addition to `FLWD_TOKENS`: `token:scope,scope;token:*`, or grants. Default none. */
+  readonly tokens?: string | ReadonlyArray<TokenGrant>
+  /** Environment to read `FLWD_TOKENS` from. Default `process.env`. */
+  readonly env?: Readonly<Record<string, string | undefined>>
+  /** Adds `dev-token` with every scope. Default false; only for a loopback bind. */
+  readonly dev?: boolean
+  /** Whether the server listens on loopback only, which opens `/metrics`. Default false. */
+  readonly loopback?: boolean
+  /** Largest request body in bytes. Default 1 MiB. */
+  readonly bodyLimit?: number
+  /** Interval of the SSE `: ping` comment in ms. Default 15 000. */
+  readonly heartbeatMs?: number
+  /** Aborting it ends every open event stream (graceful shutdown). Default none. */
+  readonly signal?: AbortSignal
+  /** Aborting it refuses new runs with 503 while the server drains. Default none. */
+  readonly draining?: AbortSignal
+  /** Where unexpected errors are logged, with their stack. Default `console.error`. */
+  readonly log?: (message: string) => void
+}
+
+/**
+ * Builds the app over a running engine. Fails with `config.invalid` when a
+ * token entry is malformed.
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * ```ts
+ * import { createApp, createEngine } from "flwd"
+ * import { serve } from "@hono/node-server"
+ *
+ * const engine = await createEngine({ root: "examples/jobs" })
+ * const app = createApp(engine, { tokens: "s3cret:*", loopback: true })
+ * serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 8080 })
+ * ```
+ */
+export function createApp(engine: EngineHandle, options: AppOptions = {}): Hono<AppEnv> {
+  const env = options.env ?? process.env
+  const grants: Array<TokenGrant> = [...parseTokens(env.FLWD_TOKENS ?? "")]
+  if (typeof options.tokens === "string") grants.push(...parseTokens(options.tokens, "tokens"))
+  else if (options.tokens !== undefined) grants.push(...options.tokens)
+  if (options.dev === true) grants.push({ token: DEV_TOKEN, scopes: ["*"] })
+
+  const settings: AppSettings = {
+    bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    heartbeatMs: options.heartbeatMs ?? 15_000,
+    loopback: options.loopback ?? false,
+    version: packageVersion(),
+    signal: options.signal,
+    draining: options.draining
+  }
+  const streams = makeStreamHub(engine, { heartbeatMs: settings.heartbeatMs, signal: options.signal })
+  const metrics = makeMetrics({ version: settings.version, profile: engine.settings.profile, openStreams: streams.size })
+  watchEvents(engine, metrics, options.signal)
+  const deps: Deps = { engine, tokens: makeTokenTable(grants), settings, metrics, streams }
+
+  // Not strict: `/runs/` is `/runs`, as clients typing URLs expect.
+  const app = new Hono<AppEnv>({ strict: false })
+  app.use(recordMetrics(metrics))
+  app.use(async function defaults(c, next) {
+    c.set("scopes", new Set())
+    c.set("unmatched", false)
+    await next()
+    c.header("x-content-type-options", "nosniff")
+  })
+  app.use(bodyLimit(settings.bodyLimit))
+  app.route("/", metaRoutes(deps))
+  app.route("/jobs", jobsRoutes(deps))
+  app.route("/plans", plansRoutes(deps))
+  app.route("/runs", runsRoutes(deps))
+  app.route("/sources", sourcesRoutes(deps))
+  app.route("/events", eventsRoutes(deps))
+  app.onError(onProblem(options.log))
+  app.notFound(onNotFound(app))
+  return app
+}

@@ -1,0 +1,152 @@
+#!/usr/bin/env node
+/**
+ * @module
+ * Serving flwd: `flwd :serve` (through `cli/commands/serve.ts`) and this
+ * file run directly (`node server/main.ts`, `deno run -A server/main.ts`)
+ * share `runServe`. It prints `flwd listening on http://HOST:PORT` once
+ * listening and shuts down gracefully on SIGTERM/SIGINT (a second signal
+ * stops waiting for runs).
+ */
+import process from "node:process"
+import { parseArgs } from "node:util"
+import { isProblem, parseDuration, ValidationError } from "../core/mod.ts"
+import type { EngineHandle, EngineOptions } from "../create-engine.ts"
+import { checkDevBind, DEFAULT_BIND, DEFAULT_GRACE_MS, parseBind, startServer } from "./serve.ts"
+
+/** What `runServe` needs from its caller: flags already read, and the engine on demand. */
+export interface ServeInput {
+  /** `HOST:PORT`; default `127.0.0.1:8080`. */
+  readonly bind?: string
+  readonly dev?: boolean
+  /** How long to wait for runs at shutdown (`10s`, `500ms`); default 10 s. */
+  readonly grace?: string
+  /** Largest request body in bytes; default 1 MiB. */
+  readonly bodyLimit?: string
+  readonly engine: () => Promise<EngineHandle>
+}
+
+/** The process around the server: output lines and signals. */
+export interface ServeIO {
+  readonly stdout: (line: string) => void
+  readonly stderr: (line: string) => void
+  /** Calls `handler` on SIGINT/SIGTERM until the returned function is called. */
+  readonly onSignal: (handler: (signal: string) => void) => () => void
+}
+
+function grace(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_GRACE_MS
+  const ms = parseDuration(text)
+  if (ms === undefined) {
+    throw new ValidationError({ code: "validation.failed", detail: "--grace must be a duration such as 10s or 500ms", errors: [{ path: "--grace", message: "must be a duration" }] })
+  }
+  return ms
+}
+
+function bytes(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined
+  if (!/^\d{1,12}$/.test(text) || Number(text) < 1) {
+    throw new ValidationError({ code: "validation.failed", detail: "--body-limit must be a positive number of bytes", errors: [{ path: "--body-limit", message: "must be a byte count" }] })
+  }
+  return Number(text)
+}
+
+/**
+ * Serves until a signal, then shuts down; resolves to the exit status.
+ * Flag problems are thrown (as `validation.failed`) before the engine starts.
+ *
+ * @since 0.1.0
+ * @category entrypoints
+ */
+export async function runServe(input: ServeInput, io: ServeIO): Promise<number> {
+  const address = parseBind(input.bind ?? DEFAULT_BIND)
+  const dev = input.dev ?? false
+  checkDevBind(address, dev)
+  const graceMs = grace(input.grace)
+  const bodyLimit = bytes(input.bodyLimit)
+  const engine = await input.engine()
+  const server = await startServer(engine, {
+    address,
+    dev,
+    graceMs,
+    ...(bodyLimit !== undefined ? { app: { bodyLimit } } : {}),
+    log: io.stderr
+  }).catch(async (e: unknown) => {
+    // A port in use, say: close the engine before reporting it.
+    await engine.dispose().catch(() => undefined)
+    throw e
+  })
+  io.stdout(`flwd listening on ${server.url}`)
+  if (dev) io.stderr("flwd: --dev: every scope with `Authorization: Bearer dev-token` (loopback only)")
+  await new Promise<void>((resolve) => {
+    let signals = 0
+    const off = io.onSignal((signal) => {
+      signals++
+      if (signals === 1) {
+        io.stderr(`flwd: ${signal}: shutting down (waiting up to ${graceMs} ms for runs; send again to stop waiting)`)
+        server.shutdown().then(() => {
+          off()
+          resolve()
+        }, (e) => {
+          io.stderr(`flwd: shutdown failed: ${e instanceof Error ? e.message : String(e)}`)
+          off()
+          resolve()
+        })
+      } else {
+        void server.shutdown({ force: true })
+      }
+    })
+  })
+  io.stderr("flwd: stopped")
+  return 0
+}
+
+const flags = {
+  bind: { type: "string" },
+  dev: { type: "boolean" },
+  grace: { type: "string" },
+  "body-limit": { type: "string" },
+  root: { type: "string" },
+  "data-dir": { type: "string" },
+  profile: { type: "string" },
+  policy: { type: "string" }
+} as const
+
+/** Runs the server as a program; resolves to the exit status. */
+export async function main(argv: ReadonlyArray<string>): Promise<number> {
+  const io: ServeIO = {
+    stdout: (line) => void process.stdout.write(`${line}\n`),
+    stderr: (line) => void process.stderr.write(`${line}\n`),
+    onSignal: (handler) => {
+      const on = (s: NodeJS.Signals) => () => handler(s)
+      const listeners = (["SIGINT", "SIGTERM"] as const).map((s) => [s, on(s)] as const)
+      for (const [s, l] of listeners) process.on(s, l)
+      return () => {
+        for (const [s, l] of listeners) process.off(s, l)
+      }
+    }
+  }
+  try {
+    const { values } = parseArgs({ args: [...argv], options: flags, strict: true, allowPositionals: false })
+    const options: EngineOptions = {
+      ...(values.root !== undefined ? { root: values.root } : {}),
+      ...(values["data-dir"] !== undefined ? { dataDir: values["data-dir"] } : {}),
+      ...(values.profile !== undefined ? { profile: values.profile } : {}),
+      ...(values.policy !== undefined ? { policyFile: values.policy } : {})
+    }
+    return await runServe({
+      bind: values.bind,
+      dev: values.dev,
+      grace: values.grace,
+      bodyLimit: values["body-limit"],
+      engine: () => import("../create-engine.ts").then((m) => m.createEngine(options))
+    }, io)
+  } catch (e) {
+    io.stderr(`flwd: ${isProblem(e) ? `${e.code}: ${e.detail}` : e instanceof Error ? e.message : String(e)}`)
+    if (isProblem(e)) for (const f of e.errors ?? []) io.stderr(`  ${f.path}: ${f.message}`)
+    // Usage mistakes exit 2 (as the CLI does); anything else, such as a port in use, 1.
+    const code = (e as { code?: unknown }).code
+    return code === "validation.failed" || (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS")) ? 2 : 1
+  }
+}
+
+if (import.meta.main) process.exit(await main(process.argv.slice(2)))
