@@ -48,6 +48,24 @@ export const layer: Layer.Layer<EventBus, never, Store> = Layer.effect(
           Effect.tap((stored) => SubscriptionRef.set(latest, stored[stored.length - 1].id))
         )
 
+    // Followers at the same position read the same page: share it while the
+    // journal has not moved, so a thousand subscribers of one run cost one
+    // query per batch, not a thousand. Pages are immutable, and one read
+    // after `seen` was observed holds every event up to `seen`.
+    let pages = { seen: -1, byKey: new Map<string, ReadonlyArray<RunEvent>>() }
+    const readPage = (runId: string | undefined, after: number, seen: number) =>
+      Effect.suspend(() => {
+        if (pages.seen !== seen) pages = { seen, byKey: new Map() }
+        const key = `${runId ?? ""}\u0000${after}`
+        const hit = pages.byKey.get(key)
+        if (hit !== undefined) return Effect.succeed(hit)
+        return store.listEvents({ run_id: runId, after, limit: PAGE }).pipe(
+          Effect.tap((page) => {
+            if (pages.seen === seen && pages.byKey.size < 1024) pages.byKey.set(key, page)
+          })
+        )
+      })
+
     // Waits until anything newer than `seen` is journaled (any run's event).
     const waitBeyond = (seen: number) =>
       latest.changes.pipe(Stream.filter((id) => id > seen), Stream.take(1), Stream.runDrain)
@@ -66,7 +84,7 @@ export const layer: Layer.Layer<EventBus, never, Store> = Layer.effect(
         Effect.gen(function*() {
           while (true) {
             const seen = yield* SubscriptionRef.get(latest)
-            const page = yield* store.listEvents({ run_id: options.run_id, after: state.cursor, limit: PAGE })
+            const page = yield* readPage(options.run_id, state.cursor, seen)
             if (page.length > 0) {
               const end = options.run_id !== undefined && untilTerminal
                 ? page.findIndex((e) => terminalEventTypes.includes(e.type))
