@@ -1,0 +1,197 @@
+/**
+ * @module
+ * Where registry credentials come from: explicit options (the policy or
+ * config file) first, then the Docker CLI's `config.json` — `credHelpers`
+ * per registry, `auths` entries, and the default `credsStore` — as the Docker
+ * CLI reads them (docker/cli `cli/config/configfile`, docker-credential-helpers
+ * protocol: `docker-credential-<name> get` with the server URL on stdin).
+ */
+import { spawn } from "node:child_process"
+import { readFile } from "node:fs/promises"
+import { homedir } from "node:os"
+import { join } from "node:path"
+
+/**
+ * A credential: user and password, an identity token (OAuth2 refresh token,
+ * exchanged at the token endpoint), or a registry token used as-is.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Credential =
+  | { readonly username: string; readonly password: string }
+  | { readonly identityToken: string; readonly username?: string }
+  | { readonly registryToken: string }
+
+/**
+ * Finds the credential for a registry (`host[:port]`), or null for anonymous.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type CredentialSource = (registry: string) => Promise<Credential | null>
+
+/** The keys the Docker CLI uses for docker.io. */
+const DOCKER_HUB_KEYS = ["https://index.docker.io/v1/", "index.docker.io", "docker.io", "registry-1.docker.io"]
+
+/** `https://host:port/v1/` → `host:port`, as the Docker CLI normalizes `auths` keys. */
+function normalizeKey(key: string): string {
+  return key.replace(/^[a-z]+:\/\//i, "").replace(/\/.*$/, "").toLowerCase()
+}
+
+function keysFor(registry: string): ReadonlyArray<string> {
+  return registry === "docker.io" ? DOCKER_HUB_KEYS.map(normalizeKey) : [registry.toLowerCase()]
+}
+
+/**
+ * Credentials given explicitly, keyed by registry (`host[:port]`; docker.io keys as the Docker CLI spells them work too).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export function staticCredentials(map: Readonly<Record<string, Credential>>): CredentialSource {
+  const byKey = new Map(Object.entries(map).map(([k, v]) => [normalizeKey(k), v]))
+  return async (registry) => {
+    for (const key of keysFor(registry)) {
+      const found = byKey.get(key)
+      if (found !== undefined) return found
+    }
+    return null
+  }
+}
+
+/**
+ * Tries each source in turn; the first credential found wins.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export function chainCredentials(...sources: ReadonlyArray<CredentialSource>): CredentialSource {
+  return async (registry) => {
+    for (const source of sources) {
+      const found = await source(registry)
+      if (found !== null) return found
+    }
+    return null
+  }
+}
+
+interface AuthEntry {
+  readonly auth?: string
+  readonly username?: string
+  readonly password?: string
+  readonly identitytoken?: string
+  readonly registrytoken?: string
+}
+
+interface DockerConfig {
+  readonly auths?: Readonly<Record<string, AuthEntry>>
+  readonly credHelpers?: Readonly<Record<string, string>>
+  readonly credsStore?: string
+}
+
+function fromEntry(entry: AuthEntry): Credential | null {
+  let username = entry.username
+  let password = entry.password
+  if (entry.auth !== undefined && entry.auth !== "") {
+    const decoded = Buffer.from(entry.auth, "base64").toString("utf8")
+    const colon = decoded.indexOf(":")
+    if (colon > 0) {
+      username = decoded.slice(0, colon)
+      password = decoded.slice(colon + 1)
+    }
+  }
+  if (entry.identitytoken !== undefined && entry.identitytoken !== "") {
+    return username !== undefined ? { identityToken: entry.identitytoken, username } : { identityToken: entry.identitytoken }
+  }
+  if (entry.registrytoken !== undefined && entry.registrytoken !== "") return { registryToken: entry.registrytoken }
+  if (username !== undefined && password !== undefined) return { username, password }
+  return null
+}
+
+/**
+ * Options for reading the Docker CLI configuration.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DockerConfigOptions {
+  /** The `config.json` to read. Default `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`. */
+  readonly path?: string
+  /** Where `docker-credential-*` helpers are looked up. Default the process `PATH`. */
+  readonly helperPath?: string
+  /** Time a credential helper may take. Default 10 000 ms. */
+  readonly helperTimeoutMs?: number
+}
+
+/**
+ * Runs `docker-credential-<helper> get` for a server URL; null when the helper
+ * is missing or knows no credentials.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export function runCredentialHelper(helper: string, serverUrl: string, options: DockerConfigOptions = {}): Promise<Credential | null> {
+  // The helper name becomes part of a program name: keep it to a plain word.
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(helper)) return Promise.resolve(null)
+  return new Promise((resolve) => {
+    const env = options.helperPath !== undefined ? { ...process.env, PATH: options.helperPath } : process.env
+    const child = spawn(`docker-credential-${helper}`, ["get"], { stdio: ["pipe", "pipe", "ignore"], env })
+    let out = ""
+    const timer = setTimeout(() => child.kill("SIGKILL"), options.helperTimeoutMs ?? 10_000)
+    child.stdout.on("data", (d: Buffer) => {
+      if (out.length < 65536) out += d.toString("utf8")
+    })
+    child.on("error", () => {
+      clearTimeout(timer)
+      resolve(null)
+    })
+    child.on("close", (code) => {
+      clearTimeout(timer)
+      if (code !== 0) return resolve(null)
+      try {
+        const parsed = JSON.parse(out) as { Username?: string; Secret?: string }
+        if (typeof parsed.Secret !== "string" || parsed.Secret === "") return resolve(null)
+        // The helper protocol marks identity tokens with the user name "<token>".
+        if (parsed.Username === "<token>") return resolve({ identityToken: parsed.Secret })
+        resolve({ username: parsed.Username ?? "", password: parsed.Secret })
+      } catch {
+        resolve(null)
+      }
+    })
+    child.stdin.on("error", () => {})
+    child.stdin.end(serverUrl)
+  })
+}
+
+/**
+ * Credentials from the Docker CLI configuration. The file is read once, on
+ * first use; a missing or unreadable file means anonymous access.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export function dockerConfigCredentials(options: DockerConfigOptions = {}): CredentialSource {
+  const file = options.path ?? join(process.env.DOCKER_CONFIG ?? join(homedir(), ".docker"), "config.json")
+  let config: Promise<DockerConfig> | undefined
+  const load = (): Promise<DockerConfig> =>
+    (config ??= readFile(file).then(
+      (bytes) => (bytes.length > 1024 * 1024 ? {} : (JSON.parse(bytes.toString("utf8")) as DockerConfig) ?? {}),
+      () => ({})
+    ).catch(() => ({})))
+  return async (registry) => {
+    const cfg = await load()
+    const keys = keysFor(registry)
+    const serverUrl = registry === "docker.io" ? DOCKER_HUB_KEYS[0] : registry
+    for (const [key, helper] of Object.entries(cfg.credHelpers ?? {})) {
+      if (keys.includes(normalizeKey(key))) return runCredentialHelper(helper, serverUrl, options)
+    }
+    for (const [key, entry] of Object.entries(cfg.auths ?? {})) {
+      if (!keys.includes(normalizeKey(key))) continue
+      const found = fromEntry(entry)
+      if (found !== null) return found
+    }
+    if (typeof cfg.credsStore === "string" && cfg.credsStore !== "") return runCredentialHelper(cfg.credsStore, serverUrl, options)
+    return null
+  }
+}

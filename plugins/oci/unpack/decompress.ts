@@ -1,0 +1,95 @@
+/**
+ * @module
+ * Layer decompression by media type (OCI image-spec layer.md: `tar`,
+ * `tar+gzip`, `tar+zstd`; docker's `tar.gzip`), with counting streams on both
+ * sides that enforce the image's byte budget and the bomb ratio, and hash the
+ * uncompressed tar for the config's `diff_ids`.
+ */
+import { Transform, type TransformCallback } from "node:stream"
+import * as zlib from "node:zlib"
+import { makeHasher } from "../digest.ts"
+import type { Digest } from "../model.ts"
+import { UnpackError } from "../errors.ts"
+import type { Budget } from "./limits.ts"
+
+/** @since 0.1.0 @category models */
+export type Compression = "none" | "gzip" | "zstd"
+
+/** Whether this runtime can decompress zstd (Node ≥ 23.8 has `zlib.createZstdDecompress`). @since 0.1.0 @category utils */
+export function hasZstd(): boolean {
+  return typeof (zlib as { createZstdDecompress?: unknown }).createZstdDecompress === "function"
+}
+
+/**
+ * The compression a layer media type declares.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export function compressionOf(mediaType: string, layer?: string): Compression {
+  if (/\.tar$|\.v1\.tar$/.test(mediaType) || mediaType === "application/x-tar") return "none"
+  if (/tar[+.]gzip$/.test(mediaType)) return "gzip"
+  if (/tar\+zstd$/.test(mediaType)) {
+    if (!hasZstd()) throw new UnpackError({ reason: "unsupported-media-type", detail: "this runtime cannot decompress zstd layers", layer })
+    return "zstd"
+  }
+  throw new UnpackError({ reason: "unsupported-media-type", detail: `unsupported layer media type ${mediaType}`, layer })
+}
+
+/** A decompressing stream for the compression. @since 0.1.0 @category constructors */
+export function decompressor(compression: Compression): Transform {
+  if (compression === "gzip") return zlib.createGunzip()
+  if (compression === "zstd") return (zlib as unknown as { createZstdDecompress: () => Transform }).createZstdDecompress()
+  return new Transform({ transform: (chunk, _enc, cb) => cb(null, chunk) })
+}
+
+/**
+ * Counts a layer's bytes on both sides of the decompressor.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class LayerMeter {
+  compressed = 0
+  uncompressed = 0
+  readonly #budget: Budget
+  readonly #layer: string | undefined
+  readonly #hasher = makeHasher("sha256")
+
+  constructor(budget: Budget, layer?: string) {
+    this.#budget = budget
+    this.#layer = layer
+  }
+
+  /** Goes before the decompressor. */
+  input(): Transform {
+    return new Transform({
+      transform: (chunk: Buffer, _enc, cb: TransformCallback) => {
+        this.compressed += chunk.length
+        cb(null, chunk)
+      }
+    })
+  }
+
+  /** Goes after the decompressor; fails the pipeline when a limit is passed. */
+  output(): Transform {
+    return new Transform({
+      transform: (chunk: Buffer, _enc, cb: TransformCallback) => {
+        try {
+          this.uncompressed += chunk.length
+          this.#budget.addBytes(chunk.length, this.#layer)
+          this.#budget.checkRatio(this.compressed, this.uncompressed, this.#layer)
+          this.#hasher.update(chunk)
+          cb(null, chunk)
+        } catch (e) {
+          cb(e as Error)
+        }
+      }
+    })
+  }
+
+  /** The digest of the uncompressed tar (the layer's diff id). */
+  diffId(): Digest {
+    return this.#hasher.digest()
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * @module
+ * Unpacks all layers of an image, in order, into a fresh temporary
+ * directory next to the destination and renames it into place once every
+ * layer is unpacked and verified. `rename` is atomic, so a crash leaves
+ * either no rootfs or a complete one; leftovers of a crash are removed by
+ * `sweepUnpackTemps`.
+ */
+import { chmod, mkdir, mkdtemp, readdir, rename, rm, stat } from "node:fs/promises"
+import { basename, dirname, join } from "node:path"
+import { Effect } from "effect"
+import { isOciError, type OciError, UnpackError } from "../errors.ts"
+import { Budget, type UnpackLimits } from "./limits.ts"
+import { SafeRoot } from "./safe-root.ts"
+import { type LayerInput, type LayerStats, unpackLayer } from "./unpack-layer.ts"
+
+/**
+ * A layer to unpack, opened when its turn comes; `settle` is told whether it
+ * was unpacked (to commit or drop a cache file written alongside).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OpenedLayer extends LayerInput {
+  readonly settle?: (ok: boolean) => Promise<void>
+}
+
+/**
+ * Options of `unpackImage`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface UnpackImageOptions {
+  /** The rootfs directory to create (`addons/<manifest-digest>/rootfs`). */
+  readonly destination: string
+  readonly layers: ReadonlyArray<() => Promise<OpenedLayer>>
+  readonly limits?: UnpackLimits
+  /** Called after each layer. */
+  readonly onLayer?: (index: number, stats: LayerStats) => void
+}
+
+/**
+ * The outcome: the rootfs path, whether it was already there, per-layer stats.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface UnpackResult {
+  readonly rootfs: string
+  readonly reused: boolean
+  readonly layers: ReadonlyArray<LayerStats>
+}
+
+const tempPrefix = (destination: string) => `.${basename(destination)}-tmp-`
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(() => true, () => false)
+}
+
+/**
+ * `unpackImage` as a Promise.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export async function unpackImageAsync(options: UnpackImageOptions): Promise<UnpackResult> {
+  const { destination } = options
+  if (await exists(destination)) return { rootfs: destination, reused: true, layers: [] }
+  const parent = dirname(destination)
+  await mkdir(parent, { recursive: true })
+  const temp = await mkdtemp(join(parent, tempPrefix(destination)))
+  const budget = new Budget(options.limits)
+  const root = new SafeRoot(temp)
+  const stats: Array<LayerStats> = []
+  try {
+    for (const [index, open] of options.layers.entries()) {
+      const layer = await open()
+      let ok = false
+      try {
+        stats.push(await unpackLayer(root, layer, budget))
+        ok = true
+      } finally {
+        await layer.settle?.(ok)
+      }
+      options.onLayer?.(index, stats[index])
+    }
+    await chmod(temp, 0o755)
+    try {
+      await rename(temp, destination)
+    } catch (e) {
+      // Someone else (another process pulling the same digest) got there first: same content.
+      const code = (e as NodeJS.ErrnoException).code
+      if ((code === "ENOTEMPTY" || code === "EEXIST") && (await exists(destination))) {
+        await rm(temp, { recursive: true, force: true })
+        return { rootfs: destination, reused: true, layers: stats }
+      }
+      throw e
+    }
+    return { rootfs: destination, reused: false, layers: stats }
+  } catch (e) {
+    await rm(temp, { recursive: true, force: true }).catch(() => {})
+    if (isOciError(e)) throw e
+    const err = e as NodeJS.ErrnoException
+    throw new UnpackError({ reason: "io", detail: `${err?.code ?? "error"}: ${err?.message ?? String(e)}`, cause: e })
+  }
+}
+
+/**
+ * Unpacks an image's layers into `destination`, atomically.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export function unpackImage(options: UnpackImageOptions): Effect.Effect<UnpackResult, OciError> {
+  return Effect.tryPromise({ try: () => unpackImageAsync(options), catch: (e) => e as OciError })
+}
+
+/**
+ * Removes temporary unpack directories a crash left next to rootfs
+ * directories under `parent` (`addons/<digest>/`); returns how many.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export async function sweepUnpackTemps(parent: string, name = "rootfs"): Promise<number> {
+  const prefix = tempPrefix(name)
+  const names = await readdir(parent).catch(() => [] as Array<string>)
+  const stale = names.filter((n) => n.startsWith(prefix))
+  await Promise.all(stale.map((n) => rm(join(parent, n), { recursive: true, force: true })))
+  return stale.length
+}

@@ -1,0 +1,253 @@
+/**
+ * @module
+ * Unpacks one layer into a root, streaming: compressed bytes → decompressor
+ * → tar-stream, one entry at a time. What the archive cannot do: write
+ * outside the root (see `safe-root.ts`), link to anything but a regular file
+ * already inside it, create device nodes or fifos (skipped), or keep
+ * setuid/setgid/sticky bits (stripped). Owners are not applied: the rootfs
+ * belongs to the user running flwd, who keeps read and write access to what
+ * was unpacked (files at least 0600, directories 0700) so it can be replaced
+ * and removed later.
+ */
+import { link, mkdir, symlink, chmod } from "node:fs/promises"
+import type { Readable } from "node:stream"
+import { pipeline } from "node:stream/promises"
+import { extract as tarExtract, type Header } from "tar-stream"
+import { isOciError, UnpackError } from "../errors.ts"
+import type { Digest } from "../model.ts"
+import { type Compression, decompressor, LayerMeter } from "./decompress.ts"
+import { entryComponents } from "./entry-path.ts"
+import type { Budget } from "./limits.ts"
+import type { SafeRoot } from "./safe-root.ts"
+import { applyOpaque, applyWhiteout, LayerWrites, OPAQUE_MARKER, WHITEOUT_PREFIX } from "./whiteout.ts"
+
+/**
+ * What unpacking a layer did.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface LayerStats {
+  readonly entries: number
+  readonly compressedBytes: number
+  readonly uncompressedBytes: number
+  readonly diffId: Digest
+  /** Device nodes, fifos and unknown entry types that were not created. */
+  readonly skipped: number
+  /** Entries whose setuid, setgid or sticky bit was removed. */
+  readonly stripped: number
+}
+
+/**
+ * One layer to unpack.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface LayerInput {
+  /** The layer's (compressed) bytes. */
+  readonly source: Readable
+  readonly compression: Compression
+  /** Digest, for error messages. */
+  readonly digest?: string
+  /** The config's `diff_ids` entry; the uncompressed tar must hash to it. */
+  readonly diffId?: string
+}
+
+/** An entry's body as tar-stream (streamx) hands it over. */
+type EntryBody = AsyncIterable<unknown> & { resume(): unknown }
+
+const fileMode = (mode: number) => (mode & 0o777) | 0o600
+const dirMode = (mode: number) => (mode & 0o777) | 0o700
+
+class LayerUnpacker {
+  readonly root: SafeRoot
+  readonly budget: Budget
+  readonly layer: string | undefined
+  readonly writes = new LayerWrites()
+  entries = 0
+  skipped = 0
+  stripped = 0
+
+  constructor(root: SafeRoot, budget: Budget, layer: string | undefined) {
+    this.root = root
+    this.budget = budget
+    this.layer = layer
+  }
+
+  async entry(header: Header, body: EntryBody): Promise<void> {
+    const name = header.name
+    this.entries++
+    this.budget.addEntry(this.layer, name)
+    const max = this.budget.limits.maxPathLength
+    const parts = entryComponents(name, { maxLength: max, layer: this.layer })
+    const base = parts[parts.length - 1] ?? ""
+    if (base.startsWith(WHITEOUT_PREFIX)) {
+      body.resume()
+      const dir = parts.slice(0, -1)
+      if (base === OPAQUE_MARKER) return applyOpaque(this.root, dir, this.writes, name)
+      if (base.startsWith(`${WHITEOUT_PREFIX}${WHITEOUT_PREFIX}`)) return // other aufs metadata
+      const hidden = base.slice(WHITEOUT_PREFIX.length)
+      // ".wh.", ".wh.." and ".wh..." would name the directory itself or its parent.
+      if (hidden === "" || hidden === "." || hidden === "..") {
+        throw new UnpackError({ reason: "invalid-name", detail: "whiteout without a name", layer: this.layer, entry: name })
+      }
+      return applyWhiteout(this.root, dir, hidden, this.writes, name)
+    }
+    const mode = typeof header.mode === "number" ? header.mode : 0o644
+    if ((mode & 0o7000) !== 0) this.stripped++
+    if (parts.length === 0) {
+      body.resume()
+      if (header.type === "directory") await chmod(this.root.root, dirMode(mode))
+      return
+    }
+    switch (header.type) {
+      case "directory":
+        return this.directory(parts, mode, name)
+      case "file":
+      case "contiguous-file":
+        return this.file(parts, mode, header.mtime, body, name)
+      case "symlink":
+        body.resume()
+        return this.symlink(parts, header.linkname ?? "", name)
+      case "link":
+        body.resume()
+        return this.hardlink(parts, header.linkname ?? "", name)
+      default:
+        // Devices and fifos could reach host hardware or block readers; unknown types mean nothing here.
+        body.resume()
+        this.skipped++
+    }
+  }
+
+  async clear(parts: ReadonlyArray<string>, keepDir: boolean): Promise<boolean> {
+    const st = await this.root.stat(parts)
+    if (st === null) return false
+    if (keepDir && st.isDirectory()) return true
+    await this.root.remove(parts)
+    return false
+  }
+
+  async directory(parts: ReadonlyArray<string>, mode: number, name: string): Promise<void> {
+    await this.root.parents(parts, true, name)
+    const path = this.root.abs(parts)
+    if (!(await this.clear(parts, true))) await mkdir(path, { mode: 0o700 })
+    await chmod(path, dirMode(mode))
+    this.root.markDir(parts)
+    this.writes.add(parts)
+  }
+
+  async file(parts: ReadonlyArray<string>, mode: number, mtime: Date | undefined, body: EntryBody, name: string): Promise<void> {
+    await this.root.parents(parts, true, name)
+    await this.clear(parts, false)
+    const fh = await this.root.createFile(parts)
+    try {
+      for await (const chunk of body) {
+        const buf = chunk as Buffer
+        let offset = 0
+        while (offset < buf.length) offset += (await fh.write(buf, offset, buf.length - offset)).bytesWritten
+      }
+      await fh.chmod(fileMode(mode))
+      if (mtime !== undefined && !Number.isNaN(mtime.getTime())) await fh.utimes(mtime, mtime)
+    } finally {
+      await fh.close()
+    }
+    this.writes.add(parts)
+  }
+
+  async symlink(parts: ReadonlyArray<string>, target: string, name: string): Promise<void> {
+    if (target === "" || target.includes("\0")) {
+      throw new UnpackError({ reason: "invalid-name", detail: "symlink target is empty or contains a NUL byte", layer: this.layer, entry: name })
+    }
+    if (Buffer.byteLength(target) > this.budget.limits.maxPathLength) {
+      throw new UnpackError({ reason: "limit-exceeded", detail: `symlink target is longer than ${this.budget.limits.maxPathLength} bytes`, layer: this.layer, entry: name })
+    }
+    await this.root.parents(parts, true, name)
+    await this.clear(parts, false)
+    // The link is stored as given: it is never followed while unpacking, and
+    // in the sandbox the rootfs is "/", where absolute targets stay inside.
+    await symlink(target, this.root.abs(parts))
+    this.writes.add(parts)
+  }
+
+  async hardlink(parts: ReadonlyArray<string>, target: string, name: string): Promise<void> {
+    const escape = (detail: string) => new UnpackError({ reason: "hardlink-escape", detail, layer: this.layer, entry: name })
+    let targetParts: ReadonlyArray<string>
+    try {
+      targetParts = entryComponents(target, { maxLength: this.budget.limits.maxPathLength, layer: this.layer, what: "hardlink target" })
+    } catch (e) {
+      throw e instanceof UnpackError && e.reason === "path-escape" ? escape(`hardlink target ${JSON.stringify(target.slice(0, 200))} leaves the root`) : e
+    }
+    if (targetParts.length === 0) throw escape("hardlink to the root directory")
+    if (targetParts.join("/") === parts.join("/")) return
+    // The target must be a regular file this or an earlier layer extracted, reached without symlinks.
+    let st = null
+    try {
+      if (await this.root.parents(targetParts, false, name)) st = await this.root.stat(targetParts)
+    } catch (e) {
+      if (e instanceof UnpackError) throw escape(`hardlink target ${JSON.stringify(target.slice(0, 200))}: ${e.detail}`)
+      throw e
+    }
+    if (st === null || !st.isFile()) throw escape(`hardlink target ${JSON.stringify(target.slice(0, 200))} is not a regular file inside the image`)
+    await this.root.parents(parts, true, name)
+    await this.clear(parts, false)
+    await link(this.root.abs(targetParts), this.root.abs(parts))
+    this.writes.add(parts)
+  }
+}
+
+function wrap(e: unknown, layer?: string): unknown {
+  if (isOciError(e)) return e
+  const err = e as NodeJS.ErrnoException
+  if (typeof err?.code === "string" && /^Z_|^ERR_ZSTD|ERR__ZLIB/.test(err.code)) {
+    return new UnpackError({ reason: "corrupt", detail: `cannot decompress layer: ${err.message}`, layer, cause: e })
+  }
+  if (typeof err?.code === "string" && err.syscall !== undefined) {
+    return new UnpackError({ reason: "io", detail: `${err.code}: ${err.message}`, layer, cause: e })
+  }
+  return new UnpackError({ reason: "corrupt", detail: `invalid layer archive: ${err?.message ?? String(e)}`, layer, cause: e })
+}
+
+/**
+ * Unpacks one layer on top of what `root` already holds.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export async function unpackLayer(root: SafeRoot, input: LayerInput, budget: Budget): Promise<LayerStats> {
+  root.layer = input.digest
+  const meter = new LayerMeter(budget, input.digest)
+  const unpacker = new LayerUnpacker(root, budget, input.digest)
+  const extract = tarExtract()
+  // Settled into a value at once: the pipeline may fail while an entry is still being written.
+  const piping: Promise<unknown> = pipeline(input.source, meter.input(), decompressor(input.compression), meter.output(), extract)
+    .then(() => undefined, (e: unknown) => e ?? new Error("layer stream failed"))
+  let failure: unknown
+  try {
+    for await (const entry of extract) {
+      await unpacker.entry(entry.header, entry)
+      // An entry's body not read by now would stall the archive.
+      entry.resume()
+    }
+  } catch (e) {
+    failure = e
+    extract.destroy()
+  }
+  const piped = await piping
+  // The first failure is the one to report; a source error (a blob that
+  // failed verification) is more telling than the premature close it caused.
+  if (piped !== undefined && (failure === undefined || (!isOciError(failure) && isOciError(piped)))) failure = piped
+  if (failure !== undefined) throw wrap(failure, input.digest)
+  const diffId = meter.diffId()
+  if (input.diffId !== undefined && input.diffId !== diffId) {
+    throw new UnpackError({ reason: "diff-id-mismatch", detail: `uncompressed layer hashes to ${diffId}, the config says ${input.diffId}`, layer: input.digest })
+  }
+  return {
+    entries: unpacker.entries,
+    compressedBytes: meter.compressed,
+    uncompressedBytes: meter.uncompressed,
+    diffId,
+    skipped: unpacker.skipped,
+    stripped: unpacker.stripped
+  }
+}
