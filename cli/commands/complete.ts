@@ -1,0 +1,153 @@
+/**
+ * @module
+ * `flwd :complete -- <word>… <current>`: the hidden helper behind the
+ * completion scripts. It reads the words typed after `flwd` (the last one
+ * being completed, possibly empty) and prints the candidates starting with
+ * it, one per line: commands, subcommands, flags (a job's from its
+ * argspec), job ids, run ids, source names and flag values. Completion
+ * must never get in the way: any failure prints nothing.
+ */
+import { existsSync } from "node:fs"
+import process from "node:process"
+import { Effect } from "../../core/mod.ts"
+import type { FlagSpec } from "../argv.ts"
+import type { CommandContext, Globals } from "../context.ts"
+import { jobFlagSpecs } from "../job-flags.ts"
+import { globalFlags } from "../global-flags.ts"
+import { findCommand, visibleCommands, type CommandSpec } from "../registry.ts"
+import { call, type EngineApi } from "./_engine.ts"
+
+const globalKeys: Readonly<Record<string, keyof Globals>> = { root: "root", "data-dir": "dataDir", profile: "profile", policy: "policy" }
+const statuses = ["queued", "running", "succeeded", "failed", "canceled"]
+const pullPolicies = ["on-add", "on-startup", "on-run", "always"]
+
+interface Scan {
+  readonly globals: Partial<Globals>
+  readonly command: string | undefined
+  readonly operands: ReadonlyArray<string>
+  /** The flag whose value is being typed, if any. */
+  readonly pending: string | undefined
+}
+
+/** Walks the finished words: global flags, the command and its operands. */
+function scan(words: ReadonlyArray<string>, takesValue: (command: string | undefined, flag: string) => boolean): Scan {
+  const globals: Record<string, string> = {}
+  const operands: Array<string> = []
+  let command: string | undefined
+  let pending: string | undefined
+  for (const word of words) {
+    if (pending !== undefined) {
+      if (pending in globalKeys) globals[globalKeys[pending]] = word
+      pending = undefined
+    } else if (word.startsWith("--") && word.length > 2) {
+      const eq = word.indexOf("=")
+      const name = word.slice(2, eq >= 0 ? eq : undefined)
+      if (eq >= 0 && name in globalKeys) globals[globalKeys[name]] = word.slice(eq + 1)
+      else if (eq < 0 && takesValue(command, name)) pending = name
+    } else if (!word.startsWith("-")) {
+      if (command === undefined) command = word
+      else operands.push(word)
+    }
+  }
+  return { globals: globals as Partial<Globals>, command, operands, pending }
+}
+
+function valueFlag(flags: ReadonlyArray<FlagSpec>, name: string): boolean {
+  return flags.some((f) => f.name === name && f.kind !== "boolean")
+}
+
+/**
+ * Starts the engine only where flwd is in use (a job tree or a data
+ * directory exists), so pressing Tab elsewhere never creates `./.flwd`.
+ */
+async function startEngine(ctx: CommandContext, globals: Partial<Globals>): Promise<void> {
+  const root = globals.root ?? ctx.globals.root ?? "jobs"
+  const dataDir = globals.dataDir ?? ctx.globals.dataDir ?? process.env.FLWD_DATA_DIR ?? ".flwd"
+  if (!existsSync(root) && !existsSync(dataDir)) throw new Error("no job tree or data directory here")
+  await ctx.engine(globals)
+}
+
+function registryFlags(spec: CommandSpec | undefined, sub: CommandSpec | undefined): ReadonlyArray<FlagSpec> {
+  const own = sub === undefined ? spec?.flags ?? [] : sub.name === "list" ? spec?.flags ?? [] : sub.flags
+  return [...own, ...globalFlags]
+}
+
+async function candidates(ctx: CommandContext, words: ReadonlyArray<string>): Promise<ReadonlyArray<string>> {
+  const prev = words.slice(0, -1)
+  const current = words[words.length - 1] ?? ""
+  // A first pass without the engine tells whether the command is a job.
+  const first = scan(prev, (command, flag) => {
+    if (valueFlag(globalFlags, flag)) return true
+    const spec = command === undefined ? undefined : findCommand(command)
+    return spec !== undefined && [spec, ...(spec.subcommands ?? [])].some((s) => valueFlag(s.flags, flag))
+  })
+  // Every engine call starts it with the global flags of the completed line.
+  const ask = async <A>(f: (e: EngineApi) => Effect.Effect<A, unknown>): Promise<A> => {
+    await startEngine(ctx, first.globals)
+    return call(ctx, f)
+  }
+  const jobIds = async () => (await ask((e) => e.jobs())).map((j) => j.id)
+  const spec = first.command === undefined ? undefined : findCommand(first.command)
+  const isJob = first.command !== undefined && spec === undefined
+  const jobId = isJob ? first.command : spec?.operands?.[0] === "job" ? first.operands[0] : undefined
+  let flags: ReadonlyArray<FlagSpec> = registryFlags(spec, spec?.subcommands?.find((s) => s.name === first.operands[0]))
+  let state = first
+  if (jobId !== undefined) {
+    const job = (await ask((e) => e.job(jobId))).job
+    flags = [...jobFlagSpecs(job.argspec), ...globalFlags]
+    // Job flags decide which words were values, so scan again knowing them.
+    state = scan(prev, (_, flag) => valueFlag(flags, flag))
+  }
+  if (state.pending !== undefined) {
+    switch (state.pending) {
+      case "status":
+        return statuses
+      case "pull-policy":
+        return pullPolicies
+      case "type":
+        return spec?.name === ":sources" ? ["local", "git", "oci"] : []
+      case "job":
+        return spec?.name === ":runs" ? jobIds() : []
+      case "profile":
+        return [...(await ask((e) => Effect.sync(() => e.profiles().available)))]
+      default:
+        return [] // paths and free text: the shell's own completion takes over
+    }
+  }
+  if (current.startsWith("-")) return flags.filter((f) => f.hidden !== true).map((f) => `--${f.name}`)
+  if (state.command === undefined) {
+    const names = [...visibleCommands().map((c) => c.name)]
+    if (current.startsWith(":")) return names
+    return [...names, ...(await jobIds().catch(() => []))]
+  }
+  if (spec === undefined) return []
+  const sub = spec.subcommands?.find((s) => s.name === state.operands[0])
+  if (spec.subcommands !== undefined && sub === undefined && state.operands.length === 0) return spec.subcommands.map((s) => s.name)
+  const operandIndex = state.operands.length - (sub !== undefined ? 1 : 0)
+  const kind = (sub ?? spec).operands?.[operandIndex]
+  switch (kind) {
+    case "shell":
+      return ["bash", "zsh", "fish"]
+    case "job":
+      return jobIds()
+    case "run":
+      return (await ask((e) => e.runs({ limit: 50 }))).items.map((r) => r.id)
+    case "source":
+      return (await ask((e) => e.sources())).map((s) => s.name)
+    default:
+      return []
+  }
+}
+
+/** @since 0.1.0 @category commands */
+export async function run(ctx: CommandContext): Promise<number> {
+  const words = ctx.args[0] === "--" ? ctx.args.slice(1) : ctx.args
+  const current = words[words.length - 1] ?? ""
+  try {
+    const found = await candidates(ctx, words.length === 0 ? [""] : words)
+    for (const c of found) if (c.startsWith(current)) ctx.out.line(c)
+  } catch {
+    // Completion stays silent: an error here would be printed into the prompt.
+  }
+  return 0
+}

@@ -1,0 +1,146 @@
+/**
+ * @module
+ * `flwd :sources`: add (or replace), list, show, refresh and remove job
+ * sources. `add` builds the source spec from flags; the source plugin's own
+ * schema validates it, so each plugin's fields are checked in one place.
+ */
+import type { SourceRecord, SourceSpec } from "../../core/mod.ts"
+import { expectPositionals, parseArgs, stringFlag, UsageError, type ParsedArgs } from "../argv.ts"
+import type { CommandContext } from "../context.ts"
+import type { Output } from "../output.ts"
+import { findCommand } from "../registry.ts"
+import { nearHint } from "../suggest.ts"
+import { call } from "./_engine.ts"
+import { showValue } from "./plan.ts"
+
+const spec = findCommand(":sources")!
+
+function sourceName(parsed: ParsedArgs, where: string): string {
+  const [name] = expectPositionals(parsed, 1, where)
+  if (name === undefined) {
+    throw new UsageError(`${where} needs a source name (see \`flwd :sources\`)`, { errors: [{ path: "name", message: "missing source name" }] })
+  }
+  return name
+}
+
+/** `--set key=value` pairs: JSON when the value parses as JSON, else the text. */
+function setFields(pairs: ReadonlyArray<string>): Record<string, unknown> {
+  const fields: Record<string, unknown> = {}
+  for (const pair of pairs) {
+    const eq = pair.indexOf("=")
+    if (eq <= 0) throw new UsageError("--set takes field=value", { errors: [{ path: "--set", message: "must be field=value" }] })
+    const raw = pair.slice(eq + 1)
+    let value: unknown = raw
+    try {
+      value = JSON.parse(raw)
+    } catch {
+      // Plain text: kept as a string.
+    }
+    fields[pair.slice(0, eq)] = value
+  }
+  return fields
+}
+
+function addSpec(parsed: ParsedArgs): SourceSpec {
+  expectPositionals(parsed, 0, ":sources add")
+  const type = stringFlag(parsed, "type")
+  const name = stringFlag(parsed, "name")
+  const missing = [type === undefined ? "--type" : undefined, name === undefined ? "--name" : undefined].filter((m) => m !== undefined)
+  if (missing.length > 0) {
+    throw new UsageError(`:sources add needs ${missing.join(" and ")}`, {
+      errors: missing.map((m) => ({ path: m, message: "is required" }))
+    })
+  }
+  const optional: Record<string, unknown> = {}
+  for (const [flag, field] of [["path", "path"], ["url", "url"], ["ref", "ref"], ["pull-policy", "pull_policy"]] as const) {
+    const v = stringFlag(parsed, flag)
+    if (v !== undefined) optional[field] = v
+  }
+  if (parsed.flags.trusted === true) optional.trusted = true
+  return { ...setFields((parsed.flags.set as ReadonlyArray<string> | undefined) ?? []), ...optional, type: type!, name: name! }
+}
+
+/** `pull_policy` → `Pull policy`, to sit among the fixed labels. */
+function label(field: string): string {
+  const words = field.replace(/[_-]+/g, " ")
+  return words.charAt(0).toUpperCase() + words.slice(1)
+}
+
+function printSource(out: Output, s: SourceRecord): void {
+  out.fields([
+    ["Name", s.name],
+    ["Type", s.type],
+    ["Status", s.status],
+    ["Jobs", String(s.job_count)],
+    ...Object.entries(s.spec).filter(([k]) => k !== "type" && k !== "name").map(([k, v]) => [label(k), showValue(v)] as [string, string]),
+    ...(s.error !== null ? [["Error", `${s.error.code}: ${s.error.detail}`] as [string, string]] : []),
+    ["Updated", s.updated_at]
+  ])
+  const provenance = Object.entries(s.provenance)
+  if (provenance.length > 0) {
+    out.line("Provenance")
+    out.fields(provenance.map(([k, v]) => [k, showValue(v)] as const), "  ")
+  }
+  printDiagnostics(out, s)
+}
+
+function printDiagnostics(out: Output, s: SourceRecord): void {
+  for (const d of s.diagnostics) {
+    const label = d.level === "error" ? out.style.red("error") : out.style.yellow("warning")
+    out.note(`${label}: ${s.name}: ${d.path}: ${d.code}: ${d.message}`)
+  }
+}
+
+/** A word that is neither a flag nor a subcommand is a typo, not an operand. */
+function unknownSubcommand(word: string | undefined): void {
+  if (word === undefined || word.startsWith("-") || spec.subcommands!.some((s) => s.name === word)) return
+  const names = spec.subcommands!.map((s) => s.name)
+  throw new UsageError(`unknown subcommand ${spec.name} ${word}${nearHint(word, names)}; subcommands: ${names.join(", ")}`, {
+    errors: [{ path: "subcommand", message: "unknown subcommand" }]
+  })
+}
+
+/** @since 0.1.0 @category commands */
+export async function run(ctx: CommandContext): Promise<number> {
+  const [first, ...rest] = ctx.args
+  unknownSubcommand(first)
+  const sub = spec.subcommands!.find((s) => s.name === first) ?? spec.subcommands!.find((s) => s.name === "list")!
+  const where = `:sources ${sub.name}`
+  const parsed = parseArgs(sub.name === first ? rest : ctx.args, sub.flags, where)
+  const { out } = ctx
+  switch (sub.name) {
+    case "add": {
+      const change = await call(ctx, (e) => e.addSource(addSpec(parsed)))
+      const s = change.source
+      if (out.json) out.document(s)
+      else {
+        out.line(`${change.created ? "added" : "replaced"} source ${s.name} (${s.type}): ${s.status}, ${s.job_count} job${s.job_count === 1 ? "" : "s"}`)
+        printDiagnostics(out, s)
+      }
+      return 0
+    }
+    case "show":
+    case "refresh": {
+      const name = sourceName(parsed, where)
+      const s = await call(ctx, (e) => (sub.name === "show" ? e.source(name) : e.refreshSource(name)))
+      if (out.json) out.document(s)
+      else printSource(out, s)
+      return 0
+    }
+    case "remove": {
+      const name = sourceName(parsed, where)
+      await call(ctx, (e) => e.removeSource(name))
+      if (out.json) out.document({ name, removed: true })
+      else out.line(`removed source ${name}`)
+      return 0
+    }
+    default: {
+      expectPositionals(parsed, 0, ":sources")
+      const all = await call(ctx, (e) => e.sources())
+      if (out.json) out.document(all)
+      else if (all.length === 0) out.note("no sources")
+      else out.table(["NAME", "TYPE", "STATUS", "JOBS"], all.map((s) => [s.name, s.type, s.status, String(s.job_count)]))
+      return 0
+    }
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * @module
+ * What every command receives: its own tokens, the global options, the
+ * output, and the engine — started only when a command first asks for it,
+ * so help, usage errors and completion scripts never pay for it.
+ */
+import type { EngineHandle } from "../create-engine.ts"
+import type { Output } from "./output.ts"
+
+/** Global options, resolved from flags and the environment. */
+export interface Globals {
+  /** Job tree root; `undefined` lets the engine use its default (`./jobs`). */
+  readonly root: string | undefined
+  readonly dataDir: string | undefined
+  readonly profile: string | undefined
+  readonly policy: string | undefined
+  readonly json: boolean
+  readonly help: boolean
+}
+
+/** A signal the CLI reacts to while a run is followed. */
+export type Interrupt = "SIGINT" | "SIGTERM"
+
+/** @since 0.1.0 @category models */
+export interface CommandContext {
+  /** The command word as typed: `:jobs`, `completion`, or a job id. */
+  readonly command: string
+  /** The tokens after the command word, global flags removed. */
+  readonly args: ReadonlyArray<string>
+  readonly globals: Globals
+  readonly out: Output
+  /**
+   * The engine, started on first use and disposed when the command ends.
+   * `overrides` apply to that first start only (`:complete` passes the
+   * global flags of the command line it completes).
+   */
+  readonly engine: (overrides?: Partial<Globals>) => Promise<EngineHandle>
+  /** Calls `handler` on Ctrl-C / SIGTERM until the returned function is called. */
+  readonly onInterrupt: (handler: (signal: Interrupt) => void) => () => void
+}
+
+/** A command module: parse, call one engine function, print; resolve to the exit status. */
+export interface CommandModule {
+  readonly run: (ctx: CommandContext) => Promise<number>
+}

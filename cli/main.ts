@@ -1,0 +1,189 @@
+#!/usr/bin/env node
+/**
+ * @module
+ * The `flwd` entrypoint: resolves global flags, picks the command and hands
+ * it an output and a lazily started engine. Command modules are imported
+ * only when chosen, and the engine only when a command asks for it, so
+ * `--help`, `--version` and `completion` never load it.
+ */
+import module from "node:module"
+import { readFileSync } from "node:fs"
+import process from "node:process"
+import { missingValue, UsageError } from "./argv.ts"
+import type { CommandContext, Globals, Interrupt } from "./context.ts"
+import { printCommandHelp, printMainHelp } from "./help.ts"
+import { makeOutput, printProblem, type Output } from "./output.ts"
+import { findCommand, visibleCommands } from "./registry.ts"
+import { nearHint } from "./suggest.ts"
+import type { EngineHandle } from "../create-engine.ts"
+
+// Caches compiled bytecode between invocations (Node ≥ 22; absent on Deno):
+// most of a cold start is compiling `effect`.
+;(module as { enableCompileCache?: () => unknown }).enableCompileCache?.()
+
+// `node:sqlite` is stable enough for the store but still announces itself as
+// experimental on Node 24; that notice would land in every command's stderr.
+const emitWarning = process.emitWarning
+process.emitWarning = function(this: unknown, warning: string | Error, ...rest: Array<unknown>) {
+  const type = typeof rest[0] === "string" ? rest[0] : (rest[0] as { type?: string } | undefined)?.type
+  if (type === "ExperimentalWarning" && String(warning).includes("SQLite")) return
+  return (emitWarning as (...a: Array<unknown>) => void).call(process, warning, ...rest)
+} as typeof process.emitWarning
+
+const valueGlobals = new Map([["--root", "root"], ["--data-dir", "dataDir"], ["--profile", "profile"], ["--policy", "policy"]])
+
+interface Split {
+  readonly values: Record<string, string>
+  readonly json: boolean
+  readonly help: boolean
+  readonly version: boolean
+  readonly rest: ReadonlyArray<string>
+}
+
+/** Takes the global flags out of the tokens, wherever they stand before `--`. */
+function splitGlobals(tokens: ReadonlyArray<string>): Split {
+  const values: Record<string, string> = {}
+  const rest: Array<string> = []
+  let json = false
+  let help = false
+  let version = false
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]
+    if (token === "--") {
+      rest.push(...tokens.slice(i))
+      break
+    }
+    const eq = token.indexOf("=")
+    const head = eq >= 0 ? token.slice(0, eq) : token
+    const key = valueGlobals.get(head)
+    if (key !== undefined) {
+      if (eq >= 0) values[key] = token.slice(eq + 1)
+      else if (i + 1 < tokens.length) values[key] = tokens[++i]
+      else throw missingValue(head.slice(2))
+    } else if (token === "--json") json = true
+    else if (token === "--help" || token === "-h") help = true
+    else if (token === "--version") version = true
+    else rest.push(token)
+  }
+  return { values, json, help, version, rest }
+}
+
+function readVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version
+  } catch {
+    return "unknown"
+  }
+}
+
+function nonEmpty(s: string | undefined): string | undefined {
+  return s === undefined || s === "" ? undefined : s
+}
+
+/** Runs one invocation and resolves to its exit status. */
+async function main(argv: ReadonlyArray<string>, out: { current: Output }): Promise<number> {
+  // Usage errors in the global flags themselves are already JSON under --json.
+  out.current = makeOutput({ json: argv.includes("--json"), stdout: process.stdout, stderr: process.stderr, env: process.env })
+  const split = splitGlobals(argv)
+  out.current = makeOutput({ json: split.json, stdout: process.stdout, stderr: process.stderr, env: process.env })
+  const globals: Globals = {
+    root: nonEmpty(split.values.root),
+    dataDir: nonEmpty(split.values.dataDir),
+    // A flag wins over the environment, which wins over the policy file.
+    profile: nonEmpty(split.values.profile) ?? nonEmpty(process.env.FLWD_PROFILE),
+    policy: nonEmpty(split.values.policy),
+    json: split.json,
+    help: split.help
+  }
+  const o = out.current
+  if (split.version) {
+    o.line(split.json ? JSON.stringify({ version: readVersion() }) : `flwd ${readVersion()}`)
+    return 0
+  }
+  const rest = split.rest[0] === "--" ? split.rest.slice(1) : split.rest
+  const [word, ...args] = rest
+  if (word === undefined) {
+    printMainHelp(o, readVersion())
+    return 0
+  }
+
+  let handle: Promise<EngineHandle> | undefined
+  // The in-process engine; a `--remote` client would be chosen here.
+  const engine = (overrides: Partial<Globals> = {}) =>
+    handle ??= import("../create-engine.ts").then((m) => {
+      const g = { ...globals, ...overrides }
+      return m.createEngine({
+        ...(g.root !== undefined ? { root: g.root } : {}),
+        ...(g.dataDir !== undefined ? { dataDir: g.dataDir } : {}),
+        ...(g.profile !== undefined ? { profile: g.profile } : {}),
+        ...(g.policy !== undefined ? { policyFile: g.policy } : {}),
+        env: { ...process.env, FLWD_PROFILE: g.profile }
+      })
+    })
+  let interrupts = 0
+  const onInterrupt = (handler: (signal: Interrupt) => void) => {
+    const signals: ReadonlyArray<Interrupt> = ["SIGINT", "SIGTERM"]
+    // The first signal asks the command to wind down (cancel the run); a
+    // second one means the user will not wait.
+    const listeners = signals.map((s) => [s, () => {
+      if (++interrupts > 1) process.exit(s === "SIGINT" ? 130 : 143)
+      handler(s)
+    }] as const)
+    for (const [s, l] of listeners) process.on(s, l)
+    return () => {
+      for (const [s, l] of listeners) process.off(s, l)
+    }
+  }
+
+  const spec = word.startsWith(":") || word === "completion" ? findCommand(word) : findCommand(":run")
+  if (spec === undefined) {
+    const names = visibleCommands().map((c) => c.name)
+    throw new UsageError(`unknown command ${word}${nearHint(word, names)}; commands: ${names.join(", ")}`, {
+      errors: [{ path: "command", message: "unknown command" }]
+    })
+  }
+  const isJob = !word.startsWith(":") && word !== "completion"
+  if (globals.help && !isJob) {
+    // `:plan <job> --help` and `:run <job> --help` describe the job instead.
+    const sub = spec.subcommands?.find((s) => s.name === args[0])
+    if (!(spec.operands?.[0] === "job" && args.length > 0)) {
+      printCommandHelp(o, sub ?? spec, sub !== undefined ? spec : undefined)
+      return 0
+    }
+  }
+  const ctx: CommandContext = {
+    command: isJob ? word : spec.name,
+    args: isJob ? [word, ...args] : args,
+    globals,
+    out: o,
+    engine,
+    onInterrupt
+  }
+  try {
+    const command = await spec.load()
+    return await command.run(ctx)
+  } finally {
+    if (handle !== undefined) await handle.then((h) => h.dispose(), () => undefined)
+  }
+}
+
+function flush(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => stream.write("", () => resolve()))
+}
+
+// A closed pipe (`flwd :jobs | head -1`) ends the command quietly.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(0)
+  })
+}
+
+const out = { current: makeOutput({ json: false, stdout: process.stdout, stderr: process.stderr, env: process.env }) }
+let status: number
+try {
+  status = await main(process.argv.slice(2), out)
+} catch (e) {
+  status = printProblem(out.current, e)
+}
+await Promise.all([flush(process.stdout), flush(process.stderr)])
+process.exit(status)

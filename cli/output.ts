@@ -1,0 +1,172 @@
+/**
+ * @module
+ * Everything the CLI prints goes through an `Output`: aligned tables and
+ * summaries for people, JSON for programs, and one renderer for errors.
+ * Commands receive it injected, so they never touch `process` themselves.
+ */
+
+/** A writable text stream (a `process.stdout`, or a buffer in tests). */
+export interface Sink {
+  readonly write: (text: string) => unknown
+  readonly isTTY?: boolean
+}
+
+/** The styles the CLI uses; identity functions when colors are off. */
+export interface Styles {
+  readonly bold: (s: string) => string
+  readonly dim: (s: string) => string
+  readonly red: (s: string) => string
+  readonly green: (s: string) => string
+  readonly yellow: (s: string) => string
+}
+
+/** @since 0.1.0 @category models */
+export interface Output {
+  /** True under `--json`: print JSON to stdout, problems as JSON to stderr. */
+  readonly json: boolean
+  readonly style: Styles
+  /** Whether stderr is a terminal: progress notes go there only when it is. */
+  readonly interactive: boolean
+  /** Writes one line to stdout. */
+  readonly line: (text?: string) => void
+  /** Writes one line to stderr. */
+  readonly note: (text: string) => void
+  /** Writes text to stdout or stderr as is (job output, already split in lines). */
+  readonly raw: (stream: "stdout" | "stderr", text: string) => void
+  /** Pretty JSON document on stdout. */
+  readonly document: (value: unknown) => void
+  /** One compact JSON line on stdout (NDJSON). */
+  readonly record: (value: unknown) => void
+  /** An aligned table with an upper-case header row. */
+  readonly table: (headers: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>) => void
+  /** Aligned `label  value` lines. */
+  readonly fields: (pairs: ReadonlyArray<readonly [string, string]>, indent?: string) => void
+}
+
+const ansi = (open: number, close: number) => (s: string) => `\u001b[${open}m${s}\u001b[${close}m`
+const plain = (s: string) => s
+
+/** Colors only for a terminal, and never when `NO_COLOR` is set (no-color.org). */
+export function useColor(sink: Sink, env: Readonly<Record<string, string | undefined>>): boolean {
+  return sink.isTTY === true && (env.NO_COLOR === undefined || env.NO_COLOR === "")
+}
+
+/** Display width, ignoring ANSI escapes. */
+function width(s: string): number {
+  // deno-lint-ignore no-control-regex
+  return s.replace(/\u001b\[[0-9;]*m/g, "").length
+}
+
+function pad(s: string, w: number): string {
+  return s + " ".repeat(Math.max(0, w - width(s)))
+}
+
+/** Builds the output over two sinks. */
+export function makeOutput(options: {
+  readonly json: boolean
+  readonly stdout: Sink
+  readonly stderr: Sink
+  readonly env: Readonly<Record<string, string | undefined>>
+}): Output {
+  const { stdout, stderr } = options
+  const color = useColor(stdout, options.env)
+  const style: Styles = color
+    ? { bold: ansi(1, 22), dim: ansi(2, 22), red: ansi(31, 39), green: ansi(32, 39), yellow: ansi(33, 39) }
+    : { bold: plain, dim: plain, red: plain, green: plain, yellow: plain }
+  const line = (text = "") => void stdout.write(`${text}\n`)
+  return {
+    json: options.json,
+    style,
+    interactive: stderr.isTTY === true,
+    line,
+    note: (text) => void stderr.write(`${text}\n`),
+    raw: (stream, text) => void (stream === "stdout" ? stdout : stderr).write(text),
+    document: (value) => line(JSON.stringify(value, null, 2)),
+    record: (value) => line(JSON.stringify(value)),
+    table: (headers, rows) => {
+      const widths = headers.map((h, i) => Math.max(width(h), ...rows.map((r) => width(oneLine(r[i] ?? "")))))
+      const render = (cells: ReadonlyArray<string>) =>
+        cells.map((c, i) => (i === cells.length - 1 ? oneLine(c) : pad(oneLine(c), widths[i]))).join("  ").trimEnd()
+      line(style.bold(render(headers)))
+      for (const row of rows) line(render(row))
+    },
+    fields: (pairs, indent = "") => {
+      const w = Math.max(0, ...pairs.map(([k]) => width(k)))
+      for (const [k, v] of pairs) line(`${indent}${pad(k, w)}  ${v}`)
+    }
+  }
+}
+
+/** Table cells stay on one line whatever a summary holds. */
+function oneLine(s: string): string {
+  return s.replace(/\r?\n/g, " ")
+}
+
+/** What the CLI knows how to report: core's problems and its own usage errors. */
+export interface ProblemLike {
+  readonly code: string
+  readonly detail: string
+  readonly status?: number
+  readonly title?: string
+  readonly errors?: ReadonlyArray<{ readonly path: string; readonly message: string }>
+}
+
+/** True for core's tagged errors and the CLI's `UsageError`. */
+export function isProblemLike(u: unknown): u is ProblemLike {
+  return typeof u === "object" && u !== null && typeof (u as { code?: unknown }).code === "string" &&
+    typeof (u as { detail?: unknown }).detail === "string"
+}
+
+/** Any thrown value as a problem; foreign errors become `internal`. */
+export function toProblem(u: unknown): ProblemLike {
+  if (isProblemLike(u)) return u
+  const message = u instanceof Error ? u.message : String(u)
+  return { code: "internal", detail: message, status: 500, title: "Internal error" }
+}
+
+/**
+ * Codes meaning the command line itself was wrong (bad flags or values, a
+ * name that does not exist): exit 2. Everything else exits 1.
+ */
+const usageCodes: ReadonlySet<string> = new Set([
+  "validation.failed",
+  "args.invalid",
+  "job.not.found",
+  "profile.unknown",
+  "policy.invalid",
+  "config.invalid",
+  "source.invalid",
+  "source.type.unknown",
+  "source.name.reserved",
+  "source.trust.required"
+])
+
+/** Exit status for a problem. */
+export function exitCodeFor(problem: ProblemLike): number {
+  return usageCodes.has(problem.code) ? 2 : 1
+}
+
+/**
+ * Prints a problem to stderr: one `flwd: code: detail` line plus one
+ * indented line per field error, or a JSON problem object under `--json`.
+ */
+export function printProblem(out: Output, u: unknown): number {
+  const problem = toProblem(u)
+  if (out.json) {
+    out.note(JSON.stringify({
+      // The same document the HTTP API returns, less `instance` (no URL here).
+      type: `urn:flwd:problem:${problem.code}`,
+      title: problem.title ?? problem.code,
+      status: problem.status ?? 500,
+      detail: problem.detail,
+      code: problem.code,
+      ...(problem.errors !== undefined && problem.errors.length > 0
+        ? { errors: problem.errors.map((e) => ({ path: e.path, message: e.message })) }
+        : {})
+    }))
+  } else {
+    out.note(`flwd: ${problem.code}: ${problem.detail}`)
+    for (const e of problem.errors ?? []) out.note(`  ${e.path}: ${e.message}`)
+  }
+  return exitCodeFor(problem)
+}

@@ -1,0 +1,138 @@
+/**
+ * @module
+ * The commands `flwd` knows, as data: names, flags, help text and a lazy
+ * loader each. `main.ts` dispatches from it, `help.ts` prints it and the
+ * completion helper completes from it; nothing here imports the engine.
+ */
+import type { FlagSpec } from "./argv.ts"
+import type { CommandModule } from "./context.ts"
+
+/** @since 0.1.0 @category models */
+export interface CommandSpec {
+  readonly name: string
+  readonly summary: string
+  readonly usage: string
+  readonly flags: ReadonlyArray<FlagSpec>
+  /** Positional words after the command, for completion: what they name. */
+  readonly operands?: ReadonlyArray<"job" | "run" | "source" | "shell">
+  readonly subcommands?: ReadonlyArray<CommandSpec>
+  readonly examples?: ReadonlyArray<string>
+  readonly hidden?: boolean
+  readonly load: () => Promise<CommandModule>
+}
+
+const jobs = () => import("./commands/jobs.ts")
+const plan = () => import("./commands/plan.ts")
+const run = () => import("./commands/run.ts")
+const runs = () => import("./commands/runs.ts")
+const sources = () => import("./commands/sources.ts")
+const completion = () => import("./commands/completion.ts")
+const complete = () => import("./commands/complete.ts")
+
+const sourceAddFlags: ReadonlyArray<FlagSpec> = [
+  { name: "type", kind: "value", valueName: "type", description: "source type: local, git, oci, …" },
+  { name: "name", kind: "value", valueName: "name", description: "source name; its jobs are exposed as <name>/<job>" },
+  { name: "path", kind: "value", valueName: "dir", description: "job tree directory (local)" },
+  { name: "url", kind: "value", valueName: "url", description: "repository URL (git)" },
+  { name: "ref", kind: "value", valueName: "ref", description: "image reference (oci) or revision (git)" },
+  { name: "trusted", kind: "boolean", description: "trust the source explicitly (required for oci)" },
+  { name: "pull-policy", kind: "value", valueName: "policy", description: "on-add, on-startup, on-run or always (oci)" },
+  { name: "set", kind: "list", valueName: "field=value", description: "any other field of the source spec (JSON values are decoded); repeatable" }
+]
+
+/** The commands, in the order help lists them. */
+export const commands: ReadonlyArray<CommandSpec> = [
+  {
+    name: ":jobs",
+    summary: "List the jobs of every source",
+    usage: "flwd :jobs [--ids] [--json]",
+    flags: [{ name: "ids", kind: "boolean", description: "print only job ids, one per line (used by shell completion)" }],
+    examples: ["flwd :jobs", "flwd :jobs --json"],
+    load: jobs
+  },
+  {
+    name: ":plan",
+    summary: "Show what running a job would do, without running it",
+    usage: "flwd :plan <job> [job flags] [--json]",
+    flags: [],
+    operands: ["job"],
+    examples: ["flwd :plan hello-world --name Alice"],
+    load: plan
+  },
+  {
+    name: ":run",
+    summary: "Run a job (the same as `flwd <job>`, for job ids that look like commands)",
+    usage: "flwd :run <job> [job flags] [--json]",
+    flags: [],
+    operands: ["job"],
+    examples: ["flwd :run hello-world --name Alice"],
+    load: run
+  },
+  {
+    name: ":runs",
+    summary: "List, inspect, follow and cancel runs",
+    usage: "flwd :runs [list|show|events|cancel] …",
+    flags: [
+      { name: "job", kind: "value", valueName: "id", description: "only runs of this job" },
+      { name: "status", kind: "value", valueName: "status", description: "only runs in this status: queued, running, succeeded, failed, canceled" },
+      { name: "limit", kind: "value", valueName: "n", description: "at most n runs (default 50, at most 500)" },
+      { name: "cursor", kind: "value", valueName: "cursor", description: "the next page, from a previous --json page's next_cursor" }
+    ],
+    examples: ["flwd :runs --status failed --limit 10"],
+    load: runs,
+    subcommands: [
+      { name: "list", summary: "List runs, newest first", usage: "flwd :runs [list] [--job J] [--status S] [--limit N] [--json]", flags: [], load: runs },
+      { name: "show", summary: "Show one run", usage: "flwd :runs show <id> [--json]", flags: [], operands: ["run"], load: runs },
+      { name: "events", summary: "Print a run's events, following it until it ends", usage: "flwd :runs events <id> [--json]", flags: [], operands: ["run"], load: runs },
+      { name: "cancel", summary: "Cancel a queued or running run", usage: "flwd :runs cancel <id> [--json]", flags: [], operands: ["run"], load: runs }
+    ]
+  },
+  {
+    name: ":sources",
+    summary: "Add, list, show, refresh and remove job sources",
+    usage: "flwd :sources [list|show|add|refresh|remove] …",
+    flags: [],
+    examples: ["flwd :sources add --type local --name team --path ./team-jobs", "flwd :sources list"],
+    load: sources,
+    subcommands: [
+      { name: "list", summary: "List sources", usage: "flwd :sources [list] [--json]", flags: [], load: sources },
+      { name: "show", summary: "Show one source with its diagnostics", usage: "flwd :sources show <name> [--json]", flags: [], operands: ["source"], load: sources },
+      { name: "add", summary: "Add (or replace) a source", usage: "flwd :sources add --type T --name N [--path P | --url U | --ref R] [--json]", flags: sourceAddFlags, load: sources },
+      { name: "refresh", summary: "Reload a source", usage: "flwd :sources refresh <name> [--json]", flags: [], operands: ["source"], load: sources },
+      { name: "remove", summary: "Remove a source", usage: "flwd :sources remove <name> [--json]", flags: [], operands: ["source"], load: sources }
+    ]
+  },
+  {
+    name: "completion",
+    summary: "Print a shell completion script (bash, zsh or fish)",
+    usage: "flwd completion bash|zsh|fish",
+    flags: [],
+    operands: ["shell"],
+    examples: ["source <(flwd completion bash)", "flwd completion fish > ~/.config/fish/completions/flwd.fish"],
+    load: completion
+  },
+  {
+    name: ":complete",
+    summary: "Completion candidates for the words after `flwd` (used by the completion scripts)",
+    usage: "flwd :complete -- <word>… <current word>",
+    flags: [],
+    hidden: true,
+    load: complete
+  }
+  // `:serve` (the HTTP server) registers here, like the entries above:
+  //   { name: ":serve", summary: "Serve the HTTP API", usage: "flwd :serve [--bind HOST:PORT] [--dev]",
+  //     flags: serveFlags, load: () => import("./commands/serve.ts") }
+  // A `--remote <url>` global flag would go in `global-flags.ts` and choose
+  // an HTTP client instead of the in-process engine in `main.ts`'s `engine()`.
+]
+
+/** Finds a command by name (`completion` also answers to `:completion`). */
+export function findCommand(name: string): CommandSpec | undefined {
+  const wanted = name === ":completion" ? "completion" : name
+  return commands.find((c) => c.name === wanted)
+}
+
+/** The commands a user may type, for help and suggestions. */
+export function visibleCommands(): ReadonlyArray<CommandSpec> {
+  return commands.filter((c) => c.hidden !== true)
+}
