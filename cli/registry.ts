@@ -6,6 +6,7 @@
  */
 import type { FlagSpec } from "./argv.ts"
 import type { CommandModule } from "./context.ts"
+import { serveFlags } from "./commands/serve.ts"
 
 /** @since 0.1.0 @category models */
 export interface CommandSpec {
@@ -119,11 +120,15 @@ export const commands: ReadonlyArray<CommandSpec> = [
     hidden: true,
     load: complete
   }
-  // `:serve` (the HTTP server) registers here, like the entries above:
-  //   { name: ":serve", summary: "Serve the HTTP API", usage: "flwd :serve [--bind HOST:PORT] [--dev]",
-  //     flags: serveFlags, load: () => import("./commands/serve.ts") }
-  // A `--remote <url>` global flag would go in `global-flags.ts` and choose
-  // an HTTP client instead of the in-process engine in `main.ts`'s `engine()`.
+  ,
+  {
+    name: ":serve",
+    summary: "Serve the HTTP API",
+    usage: "flwd :serve [--bind HOST:PORT] [--dev] [--grace 10s] [--body-limit BYTES]",
+    flags: serveFlags,
+    examples: ["flwd :serve --dev --root examples/jobs", "FLWD_TOKENS='ci-token:runs:read,runs:write' flwd :serve --bind 127.0.0.1:8080"],
+    load: () => import("./commands/serve.ts")
+  }
 ]
 
 /** Finds a command by name (`completion` also answers to `:completion`). */

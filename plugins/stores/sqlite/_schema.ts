@@ -24,7 +24,9 @@ export const migrations: ReadonlyArray<string> = [
     job_id TEXT NOT NULL,
     status TEXT NOT NULL,
     created_at TEXT NOT NULL,
-    record TEXT NOT NULL
+    record TEXT NOT NULL,
+    -- The process executing the run (see _owner.ts).
+    owner TEXT
   ) STRICT;
   -- Each index ends in the listing order, so a page is one index range scan.
   CREATE INDEX runs_by_created ON runs (created_at DESC, id DESC);

@@ -19,6 +19,7 @@ import { StoreError } from "../../../core/mod.ts"
 import { Store } from "../../../core/mod.ts"
 import { openDatabase } from "./_database.ts"
 import type { Database } from "./_database.ts"
+import { newOwner, releaseOwner } from "./_owner.ts"
 import { migrate } from "./_schema.ts"
 import { make } from "./store.ts"
 
@@ -66,9 +67,10 @@ function open(path: string): Effect.Effect<Database, StoreError> {
 export function layer(options: Options): Layer.Layer<Store, StoreError> {
   return Layer.scoped(
     Store,
-    Effect.map(
-      Effect.acquireRelease(open(options.path), (db) => Effect.sync(() => db.close())),
-      make
-    )
+    Effect.gen(function*() {
+      const db = yield* Effect.acquireRelease(open(options.path), (db) => Effect.sync(() => db.close()))
+      const owner = yield* Effect.acquireRelease(Effect.sync(newOwner), (owner) => Effect.sync(() => releaseOwner(owner)))
+      return make(db, owner)
+    })
   )
 }

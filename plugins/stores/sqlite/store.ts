@@ -14,6 +14,7 @@ import type { IdempotencyRecord, RunFilter, RunPage, Store } from "../../../core
 import { decodeCursor, encodeCursor } from "./_cursor.ts"
 import type { Database, Param, Row } from "./_database.ts"
 import { makeJournal } from "./_journal.ts"
+import { orphaned } from "./_owner.ts"
 
 const DEFAULT_RUN_LIMIT = 50
 const MAX_RUN_LIMIT = 500
@@ -55,7 +56,7 @@ const record = <A>(row: Row): A => JSON.parse(row.record as string) as A
  * @since 0.1.0
  * @category constructors
  */
-export function make(db: Database): Context.Tag.Service<Store> {
+export function make(db: Database, owner: string): Context.Tag.Service<Store> {
   const sql = {
     putSource: db.statement(
       `INSERT INTO sources (name, record, updated_at) VALUES (?, ?, ?)
@@ -64,11 +65,11 @@ export function make(db: Database): Context.Tag.Service<Store> {
     getSource: db.statement("SELECT record FROM sources WHERE name = ?"),
     listSources: db.statement("SELECT record FROM sources ORDER BY name"),
     removeSource: db.statement("DELETE FROM sources WHERE name = ?"),
-    insertRun: db.statement("INSERT INTO runs (id, job_id, status, created_at, record) VALUES (?, ?, ?, ?, ?)"),
+    insertRun: db.statement("INSERT INTO runs (id, job_id, status, created_at, record, owner) VALUES (?, ?, ?, ?, ?, ?)"),
     writeRun: db.statement("UPDATE runs SET job_id = ?, status = ?, created_at = ?, record = ? WHERE id = ?"),
     getRun: db.statement("SELECT record FROM runs WHERE id = ?"),
     interrupted: db.statement(
-      "SELECT record FROM runs WHERE status IN ('queued', 'running') ORDER BY created_at, id"
+      "SELECT record, owner FROM runs WHERE status IN ('queued', 'running') ORDER BY created_at, id"
     ),
     getIdempotency: db.statement("SELECT key, request_hash, run_id, created_at FROM idempotency WHERE key = ?"),
     putIdempotency: db.statement(
@@ -141,7 +142,7 @@ export function make(db: Database): Context.Tag.Service<Store> {
 
     insertRun: (run) =>
       attempt("insertRun", () => {
-        sql.insertRun.run(run.id, run.job_id, run.status, run.created_at, JSON.stringify(run))
+        sql.insertRun.run(run.id, run.job_id, run.status, run.created_at, JSON.stringify(run), owner)
       }),
     updateRun: (id, patch) =>
       attempt("updateRun", () =>
@@ -160,7 +161,7 @@ export function make(db: Database): Context.Tag.Service<Store> {
     failInterruptedRuns: (at) =>
       attempt("failInterruptedRuns", () =>
         db.transaction(() =>
-          sql.interrupted.all().map((row) => {
+          sql.interrupted.all().filter((row) => orphaned((row.owner as string | null) ?? null, owner)).map((row) => {
             const run = record<Run>(row)
             const error = {
               code: "engine.restarted",

@@ -93,6 +93,16 @@ t.test("appendEvents() rolls back the whole batch when one event fails", async (
   t.equal((await run(store.appendEvents(logs("r1", 1)))).length, 1, "the store still works")
 })
 
+t.test("failInterruptedRuns() spares runs of another open store, fails them once it is closed", async (t) => {
+  const path = join(tempDir(t), "flwd.db")
+  const owner = await open(t, path)
+  await run(owner.store.insertRun(makeRun("live", 1, { status: "running" })))
+  const other = await open(t, path)
+  t.same(await run(other.store.failInterruptedRuns("2025-01-01T00:00:00.000Z")), [])
+  await owner.close()
+  t.same(await run(other.store.failInterruptedRuns("2025-01-01T00:00:00.000Z")), ["live"])
+})
+
 t.test("layer() leaves a consistent database when a writing process is killed", async (t) => {
   const path = join(tempDir(t), "flwd.db")
   const script = fileURLToPath(new URL("./fixtures/append-loop.ts", import.meta.url))
@@ -120,6 +130,8 @@ t.test("layer() leaves a consistent database when a writing process is killed", 
     seen = events.length
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
+  // Another engine starting on the same file leaves the live writer's run alone.
+  t.same(await run(reader.store.failInterruptedRuns("2025-01-01T00:00:00.000Z")), [], "a live owner's run is not failed")
   await reader.close()
 
   child.kill("SIGKILL")
