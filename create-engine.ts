@@ -9,6 +9,7 @@ import { join, resolve } from "node:path"
 import { Cause, Effect, Exit, Layer, ManagedRuntime } from "effect"
 import { Engine, engineLayer, type EngineSettings, type PluginSet, type Policy } from "./core/mod.ts"
 import { makeProcessExecutor } from "./plugins/executors/process/mod.ts"
+import { makeSandboxExecutor } from "./plugins/executors/sandbox/mod.ts"
 import { loadPolicyFile } from "./plugins/policy/mod.ts"
 import { builtinProfiles } from "./plugins/profiles/mod.ts"
 import { loadRootTree, localSource } from "./plugins/sources/local/mod.ts"
@@ -93,7 +94,7 @@ export function defaultEngineLayer(settings: EngineSettings, extra: Partial<Plug
   const plugins: PluginSet = {
     sources: [localSource, ...(extra.sources ?? [])],
     profiles: [...builtinProfiles, ...(extra.profiles ?? [])],
-    executors: [makeProcessExecutor({ killGraceMs: settings.killGraceMs }), ...(extra.executors ?? [])]
+    executors: [makeProcessExecutor({ killGraceMs: settings.killGraceMs }), makeSandboxExecutor({ killGraceMs: settings.killGraceMs, ceilings: settings.policy.ceilings }), ...(extra.executors ?? [])]
   }
   const root = settings.root
   const layer = engineLayer(settings, plugins, root === undefined ? {} : { loadRoot: loadRootTree(root) })

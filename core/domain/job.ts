@@ -39,6 +39,21 @@ export const Diagnostic = Schema.Struct({
 export type Diagnostic = typeof Diagnostic.Type
 
 /**
+ * The parts of an OCI image config (`config` of the image configuration
+ * JSON) a sandbox honours. Field names keep the OCI spelling.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const JobImageConfig = Schema.Struct({
+  Env: Schema.optional(Schema.Array(Schema.String)),
+  WorkingDir: Schema.optional(Schema.String),
+  User: Schema.optional(Schema.String)
+})
+/** @since 0.1.0 @category models */
+export type JobImageConfig = typeof JobImageConfig.Type
+
+/**
  * A job as a source plugin hands it to the engine (ids local to the source).
  *
  * @since 0.1.0
@@ -56,6 +71,10 @@ export const JobDefinition = Schema.Struct({
   timeout_ms: Schema.optional(Schema.Number),
   security_profile: Schema.optional(Schema.String),
   executor: Schema.optional(Schema.String),
+  /** Directory a sandbox uses as `/` (add-on jobs: the unpacked image). */
+  rootfs: Schema.optional(Schema.String),
+  /** The image's `Env`, `WorkingDir` and `User`, for a sandbox over `rootfs`. */
+  image_config: Schema.optional(JobImageConfig),
   concurrency: Schema.optional(Schema.Int),
   warnings: Schema.Array(Schema.String)
 })

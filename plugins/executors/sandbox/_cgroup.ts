@@ -1,0 +1,110 @@
+/**
+ * @module
+ * cgroup v2 for sandbox limits: finding a cgroup where flwd may create
+ * children with the memory and cpu controllers, and one child per step.
+ * cgroup v2 forbids controllers below a cgroup that holds processes (the
+ * "no internal processes" rule), so the parent is either the root of a
+ * cgroup namespace, an explicitly delegated directory (option
+ * `cgroupParent`), or — most hosts — unusable, and rlimits apply instead.
+ */
+import { existsSync, readFileSync } from "node:fs"
+import { mkdir, readFile, rmdir, writeFile } from "node:fs/promises"
+import { join } from "node:path"
+import { type Limits, cgroupValues } from "./limits.ts"
+
+const wanted = ["memory", "cpu"]
+
+function words(file: string): Array<string> {
+  try {
+    return readFileSync(file, "utf8").trim().split(/\s+/)
+  } catch {
+    return []
+  }
+}
+
+/** The cgroup v2 directory of this process, when cgroup2 is mounted. */
+function ownCgroup(): string | null {
+  let self: string
+  let mounts: string
+  try {
+    self = readFileSync("/proc/self/cgroup", "utf8")
+    mounts = readFileSync("/proc/self/mountinfo", "utf8")
+  } catch {
+    return null
+  }
+  const line = self.split("\n").find((l) => l.startsWith("0::"))
+  if (line === undefined) return null
+  // mountinfo: id parent major:minor root mount-point options … - fstype source …
+  const mount = mounts.split("\n").map((l) => l.split(" ")).find((f) => f[f.indexOf("-") + 1] === "cgroup2")
+  if (mount === undefined) return null
+  return join(mount[4], line.slice(3))
+}
+
+/**
+ * Returns a cgroup directory under which per-step cgroups with memory and cpu
+ * limits can be created, or null. Probes by creating and removing a child.
+ */
+export async function findCgroupParent(explicit?: string): Promise<string | null> {
+  const parent = explicit ?? ownCgroup()
+  if (parent === null || !existsSync(join(parent, "cgroup.controllers"))) return null
+  if (!wanted.every((c) => words(join(parent, "cgroup.controllers")).includes(c))) return null
+  if (!wanted.every((c) => words(join(parent, "cgroup.subtree_control")).includes(c))) {
+    try {
+      await writeFile(join(parent, "cgroup.subtree_control"), wanted.map((c) => `+${c}`).join(" "))
+    } catch {
+      return null
+    }
+  }
+  const probe = join(parent, `flwd-probe-${process.pid}`)
+  try {
+    await mkdir(probe)
+    const ok = existsSync(join(probe, "memory.max")) && existsSync(join(probe, "cpu.max"))
+    await rmdir(probe)
+    return ok ? parent : null
+  } catch {
+    await rmdir(probe).catch(() => undefined)
+    return null
+  }
+}
+
+/** Creates the cgroup of one step with its limits written. */
+export async function createCgroup(parent: string, name: string, limits: Limits): Promise<string> {
+  const dir = join(parent, name)
+  await mkdir(dir)
+  try {
+    for (const [file, value] of cgroupValues(limits)) {
+      // memory.swap.max is missing where swap accounting is off; the rest must apply.
+      if (file === "memory.swap.max" && !existsSync(join(dir, file))) continue
+      await writeFile(join(dir, file), value)
+    }
+  } catch (e) {
+    await rmdir(dir).catch(() => undefined)
+    throw e
+  }
+  return dir
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Kills whatever is left in the cgroup and removes it; never fails. */
+export async function destroyCgroup(dir: string): Promise<void> {
+  // cgroup.kill (Linux 5.14+) SIGKILLs every member at once.
+  await writeFile(join(dir, "cgroup.kill"), "1").catch(() => undefined)
+  for (let i = 0; i < 100; i++) {
+    try {
+      await rmdir(dir)
+      return
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return
+      const procs = await readFile(join(dir, "cgroup.procs"), "utf8").catch(() => "")
+      for (const pid of procs.split("\n").filter((p) => p !== "")) {
+        try {
+          process.kill(Number(pid), "SIGKILL")
+        } catch {
+          // Already gone.
+        }
+      }
+      await sleep(20)
+    }
+  }
+}
