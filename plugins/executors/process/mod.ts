@@ -16,7 +16,7 @@ import { Effect } from "effect"
 import { ExecutorError } from "../../../core/mod.ts"
 import type { ExecRequest, ExecutorPlugin, ExecResult, Job, RuntimeSettings } from "../../../core/mod.ts"
 import { runProcess } from "./run-process.ts"
-import { removeSecrets, writeSecrets } from "./secrets.ts"
+import { removeSecrets, writeSecrets } from "../../exec/mod.ts"
 
 /**
  * @since 0.1.0

@@ -9,7 +9,7 @@ import type { Readable } from "node:stream"
 import { Effect, Exit, Fiber } from "effect"
 import { ExecutorError } from "../../../core/mod.ts"
 import type { ExecResult } from "../../../core/mod.ts"
-import { makeLineSplitter } from "./line-splitter.ts"
+import { makeLineSplitter } from "../../exec/mod.ts"
 import { stopGroup } from "./process-group.ts"
 
 /**
@@ -116,7 +116,10 @@ export function runProcess(spec: ProcessSpec): Effect.Effect<ExecResult, Executo
       })
       const stdout = child.stdout as Readable
       const stderr = child.stderr as Readable
-      const readers = yield* Effect.fork(Effect.interruptible(
+      // A daemon, joined or interrupted below on every path: a plain child
+      // fiber would be interrupted together with this one, losing what the
+      // job prints while it is being stopped (a SIGTERM trap's last words).
+      const readers = yield* Effect.forkDaemon(Effect.interruptible(
         Effect.all([pump(stdout, "stdout", spec), pump(stderr, "stderr", spec)], { concurrency: 2, discard: true })
       ))
       const closeStreams = Effect.sync(() => {

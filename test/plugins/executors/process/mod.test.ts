@@ -145,6 +145,19 @@ t.test("interrupting execute() kills the group, including a grandchild that igno
   t.notOk(alive(pid), "grandchild is gone")
 })
 
+t.test("interrupting execute() keeps what a SIGTERM trap prints", async (t) => {
+  const dir = fixture(t, {
+    "tidy.sh": "#!/bin/sh\ntrap 'echo cleaning up; exit 0' TERM\necho ready\nwhile true; do sleep 0.1; done\n"
+  })
+  const { req, out } = request(dir, ["./tidy.sh"])
+  await Effect.runPromise(Effect.gen(function*() {
+    const fiber = yield* Effect.fork(makeProcessExecutor({ killGraceMs: 2000 }).execute(req))
+    while (!out.some(([, l]) => l === "ready")) yield* Effect.sleep(20)
+    yield* Fiber.interrupt(fiber)
+  }))
+  t.ok(out.some(([, l]) => l === "cleaning up"), "the trap's output arrives")
+})
+
 t.test("execute() stops leftovers when the main process exits", async (t) => {
   const dir = fixture(t, {
     "leave.sh": "#!/bin/sh\nsh -c 'echo $$ > left.pid; exec sleep 60' >/dev/null 2>&1 &\nwhile [ ! -s left.pid ]; do sleep 0.05; done\necho done\n"

@@ -1,5 +1,5 @@
 import t from "tap"
-import { makeLineSplitter, MAX_LINE_BYTES } from "../../../../plugins/executors/process/line-splitter.ts"
+import { makeLineSplitter, MAX_LINE_BYTES } from "../../../plugins/exec/mod.ts"
 
 const bytes = (s: string) => new TextEncoder().encode(s)
 
