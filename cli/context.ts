@@ -2,7 +2,9 @@
  * @module
  * What every command receives: its own tokens, the global options, the
  * output, and the engine — started only when a command first asks for it,
- * so help, usage errors and completion scripts never pay for it.
+ * so help, usage errors and completion scripts never pay for it. The
+ * engine is in-process, or a client of a server (`--remote`): the same
+ * `EngineHandle` either way.
  */
 import type { EngineHandle } from "../create-engine.ts"
 import type { Output } from "./output.ts"
@@ -14,6 +16,10 @@ export interface Globals {
   readonly dataDir: string | undefined
   readonly profile: string | undefined
   readonly policy: string | undefined
+  /** The server to talk to (`--remote`, else `$FLWD_REMOTE`); `undefined` runs the engine in-process. */
+  readonly remote: string | undefined
+  /** Bearer token for `remote` (`--token`, else `$FLWD_TOKEN`). */
+  readonly token: string | undefined
   readonly json: boolean
   readonly help: boolean
 }

@@ -2,6 +2,12 @@
  * @module
  * The flags every command accepts, wherever they stand before `--`. Kept
  * apart so the parser can name them in errors without loading the registry.
+ *
+ * `--remote` and `--token` choose the engine rather than configure it.
+ * Before a job id they are flwd's; after it they are the job's own flags
+ * (`hello-world --token …` passes a secret to the job), so they are hidden
+ * from the lists of flags a job command accepts and documented in
+ * docs/cli.md instead.
  */
 import type { FlagSpec } from "./argv.ts"
 
@@ -13,5 +19,18 @@ export const globalFlags: ReadonlyArray<FlagSpec> = [
   { name: "policy", kind: "value", valueName: "file", description: "policy file (default $FLWD_POLICY_FILE, else ./flwd.policy.yaml)" },
   { name: "json", kind: "boolean", description: "machine-readable output: JSON, NDJSON for streams, problems as JSON on stderr" },
   { name: "help", kind: "boolean", short: "h", description: "show help" },
-  { name: "version", kind: "boolean", description: "print the version" }
+  { name: "version", kind: "boolean", description: "print the version" },
+  { name: "remote", kind: "value", valueName: "url", hidden: true, description: "talk to the flwd server at url (default $FLWD_REMOTE) instead of running the engine in-process" },
+  { name: "token", kind: "value", valueName: "token", hidden: true, description: "bearer token for --remote (default $FLWD_TOKEN)" }
 ]
+
+/**
+ * The flags that pick a remote engine. They are flwd's anywhere before a
+ * job id (`flwd --remote U <job>`, `flwd :plan --remote U <job>`) and
+ * anywhere for commands that name no job; after a job id they are the
+ * job's flags (a job may declare its own `--token`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const connectionFlags: ReadonlyArray<string> = ["remote", "token"]

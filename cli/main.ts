@@ -4,13 +4,16 @@
  * The `flwd` entrypoint: resolves global flags, picks the command and hands
  * it an output and a lazily started engine. Command modules are imported
  * only when chosen, and the engine only when a command asks for it, so
- * `--help`, `--version` and `completion` never load it.
+ * `--help`, `--version` and `completion` never load it. With `--remote URL`
+ * (or `FLWD_REMOTE`) the engine is a client of that server, and the
+ * commands cannot tell the difference.
  */
 import module from "node:module"
 import { readFileSync } from "node:fs"
 import process from "node:process"
 import { missingValue, UsageError } from "./argv.ts"
 import type { CommandContext, Globals, Interrupt } from "./context.ts"
+import { connectionFlags } from "./global-flags.ts"
 import { printCommandHelp, printMainHelp } from "./help.ts"
 import { makeOutput, printProblem, type Output } from "./output.ts"
 import { findCommand, visibleCommands } from "./registry.ts"
@@ -31,6 +34,15 @@ process.emitWarning = function(this: unknown, warning: string | Error, ...rest: 
 } as typeof process.emitWarning
 
 const valueGlobals = new Map([["--root", "root"], ["--data-dir", "dataDir"], ["--profile", "profile"], ["--policy", "policy"]])
+const connectionGlobals = new Map(connectionFlags.map((name) => [`--${name}`, name]))
+
+/** True once `words` (the positional tokens so far) include a job id, after which job flags follow. */
+function pastJobId(words: ReadonlyArray<string>): boolean {
+  const [command] = words
+  if (command === undefined) return false
+  if (command === ":plan" || command === ":run") return words.length > 1
+  return !command.startsWith(":") && command !== "completion"
+}
 
 interface Split {
   readonly values: Record<string, string>
@@ -40,13 +52,17 @@ interface Split {
   readonly rest: ReadonlyArray<string>
 }
 
-/** Takes the global flags out of the tokens, wherever they stand before `--`. */
+/**
+ * Takes the global flags out of the tokens, wherever they stand before
+ * `--`; `--remote` and `--token` after a job id are left to the job.
+ */
 function splitGlobals(tokens: ReadonlyArray<string>): Split {
   const values: Record<string, string> = {}
   const rest: Array<string> = []
   let json = false
   let help = false
   let version = false
+  const words: Array<string> = []
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i]
     if (token === "--") {
@@ -55,7 +71,8 @@ function splitGlobals(tokens: ReadonlyArray<string>): Split {
     }
     const eq = token.indexOf("=")
     const head = eq >= 0 ? token.slice(0, eq) : token
-    const key = valueGlobals.get(head)
+    const connection = pastJobId(words) ? undefined : connectionGlobals.get(head)
+    const key = valueGlobals.get(head) ?? connection
     if (key !== undefined) {
       if (eq >= 0) values[key] = token.slice(eq + 1)
       else if (i + 1 < tokens.length) values[key] = tokens[++i]
@@ -63,7 +80,10 @@ function splitGlobals(tokens: ReadonlyArray<string>): Split {
     } else if (token === "--json") json = true
     else if (token === "--help" || token === "-h") help = true
     else if (token === "--version") version = true
-    else rest.push(token)
+    else {
+      if (!token.startsWith("-")) words.push(token)
+      rest.push(token)
+    }
   }
   return { values, json, help, version, rest }
 }
@@ -92,6 +112,8 @@ async function main(argv: ReadonlyArray<string>, out: { current: Output }): Prom
     // A flag wins over the environment, which wins over the policy file.
     profile: nonEmpty(split.values.profile) ?? nonEmpty(process.env.FLWD_PROFILE),
     policy: nonEmpty(split.values.policy),
+    remote: nonEmpty(split.values.remote) ?? nonEmpty(process.env.FLWD_REMOTE),
+    token: nonEmpty(split.values.token) ?? nonEmpty(process.env.FLWD_TOKEN),
     json: split.json,
     help: split.help
   }
@@ -107,10 +129,18 @@ async function main(argv: ReadonlyArray<string>, out: { current: Output }): Prom
     return 0
   }
 
+  // `:serve` always serves the in-process engine, whatever FLWD_REMOTE says.
+  const serving = word === ":serve"
+  if (serving && split.values.remote !== undefined) {
+    throw new UsageError(":serve serves the engine of this process; --remote does not apply", {
+      errors: [{ path: "--remote", message: "not with :serve" }]
+    })
+  }
+  const remote = serving ? undefined : globals.remote
+
   let handle: Promise<EngineHandle> | undefined
-  // The in-process engine; a `--remote` client would be chosen here.
   const engine = (overrides: Partial<Globals> = {}) =>
-    handle ??= import("../create-engine.ts").then((m) => {
+    handle ??= remote !== undefined ? remoteEngine(remote, globals, split.values) : import("../create-engine.ts").then((m) => {
       const g = { ...globals, ...overrides }
       return m.createEngine({
         ...(g.root !== undefined ? { root: g.root } : {}),
@@ -165,6 +195,24 @@ async function main(argv: ReadonlyArray<string>, out: { current: Output }): Prom
   } finally {
     if (handle !== undefined) await handle.then((h) => h.dispose(), () => undefined)
   }
+}
+
+/**
+ * The engine of the server at `url`. The server has its own job tree, data
+ * directory and policy, so flags naming local ones are a mistake here
+ * (their environment variables are simply not used); `--profile` asks the
+ * server for that profile on each plan and run.
+ */
+async function remoteEngine(url: string, globals: Globals, flags: Readonly<Record<string, string>>): Promise<EngineHandle> {
+  const local = [["root", "--root"], ["dataDir", "--data-dir"], ["policy", "--policy"]].filter(([key]) => flags[key] !== undefined)
+  if (local.length > 0) {
+    const names = local.map(([, flag]) => flag)
+    throw new UsageError(`${names.join(", ")} ${names.length === 1 ? "configures" : "configure"} the in-process engine; with --remote (or FLWD_REMOTE) the server uses its own`, {
+      errors: names.map((flag) => ({ path: flag, message: "not with --remote" }))
+    })
+  }
+  const { createRemoteHandle } = await import("../client/mod.ts")
+  return createRemoteHandle({ url, token: globals.token, profile: globals.profile })
 }
 
 function flush(stream: NodeJS.WriteStream): Promise<void> {

@@ -1,0 +1,49 @@
+/**
+ * @module
+ * A remote engine shaped like the in-process one (`createEngine`'s
+ * handle), so a program that runs Effects against `Engine` — the CLI —
+ * switches between the two by choosing a constructor.
+ */
+import { Cause, Effect, Exit, ManagedRuntime } from "effect"
+import type { Engine, EngineSettings } from "../core/mod.ts"
+import type { EngineHandle } from "../create-engine.ts"
+import { layerRemote, type RemoteOptions } from "./engine-remote.ts"
+
+/**
+ * Connects to a server. Nothing is sent until the first call; a malformed
+ * URL fails at once with `validation.failed`.
+ *
+ * `settings` describes the client, not the server: the API does not
+ * expose the server's data directory, root or policy, so those are empty,
+ * and `profile` is the one this client asks for (else `secure`).
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * ```ts
+ * import { Effect, Engine } from "flwd"
+ * import { createRemoteHandle } from "./client/mod.ts"
+ *
+ * const engine = await createRemoteHandle({ url: "http://127.0.0.1:8080", token: process.env.FLWD_TOKEN })
+ * const run = await engine.run(Effect.flatMap(Engine, (e) => e.run({ job: "hello-world", args: { name: "Alice" } })))
+ * await engine.dispose()
+ * ```
+ */
+export async function createRemoteHandle(options: RemoteOptions): Promise<EngineHandle> {
+  const runtime = ManagedRuntime.make(layerRemote(options))
+  const run = async <A, E>(effect: Effect.Effect<A, E, Engine>): Promise<A> => {
+    const exit = await runtime.runPromiseExit(effect)
+    if (Exit.isSuccess(exit)) return exit.value
+    throw Cause.squash(exit.cause)
+  }
+  const settings: EngineSettings = {
+    dataDir: "",
+    profile: options.profile ?? "secure",
+    policy: {},
+    allowedLocalRoots: [],
+    maxConcurrentRuns: 0,
+    defaultTimeoutMs: 0,
+    killGraceMs: 0
+  }
+  return { runtime, run, settings, dispose: () => runtime.dispose() }
+}
