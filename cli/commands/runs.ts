@@ -3,7 +3,7 @@
  * `flwd :runs`: run history (ID, JOB, STATUS, EXIT, CREATED), one run's
  * details, its events (following it until it ends) and cancellation.
  */
-import { Effect, Stream, type Run, type RunFilter, type RunStatus } from "../../core/mod.ts"
+import { Effect, RunStatus, Stream, type Run, type RunFilter } from "../../core/mod.ts"
 import { expectPositionals, parseArgs, stringFlag, UsageError, type ParsedArgs } from "../argv.ts"
 import type { CommandContext } from "../context.ts"
 import type { Output } from "../output.ts"
@@ -40,9 +40,16 @@ async function list(ctx: CommandContext, parsed: ParsedArgs): Promise<number> {
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
     throw new UsageError("--limit takes a positive integer", { errors: [{ path: "--limit", message: "must be a positive integer" }] })
   }
+  const status = stringFlag(parsed, "status")
+  const statuses: ReadonlyArray<string> = RunStatus.literals
+  if (status !== undefined && !statuses.includes(status)) {
+    throw new UsageError(`--status takes one of ${statuses.join(", ")}`, {
+      errors: [{ path: "--status", message: `must be one of ${statuses.join(", ")}` }]
+    })
+  }
   const filter: RunFilter = {
     job_id: stringFlag(parsed, "job"),
-    status: stringFlag(parsed, "status") as RunStatus | undefined,
+    status: status as RunStatus | undefined,
     limit,
     cursor: stringFlag(parsed, "cursor")
   }

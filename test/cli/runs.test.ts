@@ -38,6 +38,13 @@ t.test(":runs lists runs as a table and as JSON, with filters", async (t) => {
   t.match(bad.stderr, "--limit takes a positive integer")
 })
 
+t.test(":runs --status rejects an unknown status", async (t) => {
+  const box = sandbox(t)
+  const bogus = await box.flwd([":runs", "--status", "bogus"])
+  t.equal(bogus.code, 2)
+  t.match(bogus.stderr, "--status: must be one of queued, running, succeeded, failed, canceled")
+})
+
 t.test(":runs show and :runs events describe one run", async (t) => {
   const box = sandbox(t)
   const started = await box.flwd(["hello-world", "--name", "Alice", "--json"])
