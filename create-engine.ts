@@ -13,6 +13,7 @@ import { makeSandboxExecutor } from "./plugins/executors/sandbox/mod.ts"
 import { loadPolicyFile } from "./plugins/policy/mod.ts"
 import { builtinProfiles } from "./plugins/profiles/mod.ts"
 import { loadRootTree, localSource } from "./plugins/sources/local/mod.ts"
+import { ociSource } from "./plugins/sources/oci/mod.ts"
 import * as SqliteStore from "./plugins/stores/sqlite/mod.ts"
 
 /**
@@ -92,7 +93,7 @@ function nonEmpty(s: string | undefined): string | undefined {
  */
 export function defaultEngineLayer(settings: EngineSettings, extra: Partial<PluginSet> = {}) {
   const plugins: PluginSet = {
-    sources: [localSource, ...(extra.sources ?? [])],
+    sources: [localSource, ociSource, ...(extra.sources ?? [])],
     profiles: [...builtinProfiles, ...(extra.profiles ?? [])],
     executors: [makeProcessExecutor({ killGraceMs: settings.killGraceMs }), makeSandboxExecutor({ killGraceMs: settings.killGraceMs, ceilings: settings.policy.ceilings }), ...(extra.executors ?? [])]
   }

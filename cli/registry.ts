@@ -29,6 +29,7 @@ const runs = () => import("./commands/runs.ts")
 const sources = () => import("./commands/sources.ts")
 const completion = () => import("./commands/completion.ts")
 const complete = () => import("./commands/complete.ts")
+const gc = () => import("./commands/gc.ts")
 
 const sourceAddFlags: ReadonlyArray<FlagSpec> = [
   { name: "type", kind: "value", valueName: "type", description: "source type: local, git, oci, …" },
@@ -38,6 +39,8 @@ const sourceAddFlags: ReadonlyArray<FlagSpec> = [
   { name: "ref", kind: "value", valueName: "ref", description: "image reference (oci) or revision (git)" },
   { name: "trusted", kind: "boolean", description: "trust the source explicitly (required for oci)" },
   { name: "pull-policy", kind: "value", valueName: "policy", description: "on-add, on-startup, on-run or always (oci)" },
+  { name: "platform", kind: "value", valueName: "os/arch", description: "image platform to pull from an index, e.g. linux/arm64 (oci; default: this host's)" },
+  { name: "semver", kind: "value", valueName: "range", description: "use the highest tag matching this semver range, e.g. \">=1.2 <2\" (oci)" },
   { name: "set", kind: "list", valueName: "field=value", description: "any other field of the source spec (JSON values are decoded); repeatable" }
 ]
 
@@ -93,15 +96,28 @@ export const commands: ReadonlyArray<CommandSpec> = [
     summary: "Add, list, show, refresh and remove job sources",
     usage: "flwd :sources [list|show|add|refresh|remove] …",
     flags: [],
-    examples: ["flwd :sources add --type local --name team --path ./team-jobs", "flwd :sources list"],
+    examples: [
+      "flwd :sources add --type local --name team --path ./team-jobs",
+      "flwd :sources add --type oci --name addon --ref 127.0.0.1:5000/example/addon:1.0.0 --trusted --pull-policy on-add",
+      "flwd :sources refresh addon",
+      "flwd :sources list"
+    ],
     load: sources,
     subcommands: [
       { name: "list", summary: "List sources", usage: "flwd :sources [list] [--json]", flags: [], load: sources },
       { name: "show", summary: "Show one source with its diagnostics", usage: "flwd :sources show <name> [--json]", flags: [], operands: ["source"], load: sources },
-      { name: "add", summary: "Add (or replace) a source", usage: "flwd :sources add --type T --name N [--path P | --url U | --ref R] [--json]", flags: sourceAddFlags, load: sources },
+      { name: "add", summary: "Add (or replace) a source", usage: "flwd :sources add --type T --name N [--path P | --url U | --ref R] [--trusted] [--pull-policy P] [--json]", flags: sourceAddFlags, load: sources },
       { name: "refresh", summary: "Reload a source", usage: "flwd :sources refresh <name> [--json]", flags: [], operands: ["source"], load: sources },
       { name: "remove", summary: "Remove a source", usage: "flwd :sources remove <name> [--json]", flags: [], operands: ["source"], load: sources }
     ]
+  },
+  {
+    name: ":gc",
+    summary: "Remove pulled add-on images, blobs and pins no source refers to",
+    usage: "flwd :gc [--dry-run] [--json]",
+    flags: [{ name: "dry-run", kind: "boolean", description: "only list what would be removed" }],
+    examples: ["flwd :gc --dry-run", "flwd :gc"],
+    load: gc
   },
   {
     name: "completion",

@@ -3,6 +3,9 @@
  * `flwd :sources`: add (or replace), list, show, refresh and remove job
  * sources. `add` builds the source spec from flags; the source plugin's own
  * schema validates it, so each plugin's fields are checked in one place.
+ * `add` and `refresh` show pull progress (OCI add-ons): per-layer bytes and
+ * rate on a terminal, NDJSON `source.pulled` events under `--json`, then
+ * the source as the last line.
  */
 import type { SourceRecord, SourceSpec } from "../../core/mod.ts"
 import { expectPositionals, parseArgs, stringFlag, UsageError, type ParsedArgs } from "../argv.ts"
@@ -11,6 +14,7 @@ import type { Output } from "../output.ts"
 import { findCommand } from "../registry.ts"
 import { nearHint } from "../suggest.ts"
 import { call } from "./_engine.ts"
+import { withPullProgress } from "./_pull-progress.ts"
 import { showValue } from "./plan.ts"
 
 const spec = findCommand(":sources")!
@@ -52,7 +56,9 @@ function addSpec(parsed: ParsedArgs): SourceSpec {
     })
   }
   const optional: Record<string, unknown> = {}
-  for (const [flag, field] of [["path", "path"], ["url", "url"], ["ref", "ref"], ["pull-policy", "pull_policy"]] as const) {
+  for (const [flag, field] of [
+    ["path", "path"], ["url", "url"], ["ref", "ref"], ["pull-policy", "pull_policy"], ["platform", "platform"], ["semver", "semver"]
+  ] as const) {
     const v = stringFlag(parsed, flag)
     if (v !== undefined) optional[field] = v
   }
@@ -110,20 +116,28 @@ export async function run(ctx: CommandContext): Promise<number> {
   const { out } = ctx
   switch (sub.name) {
     case "add": {
-      const change = await call(ctx, (e) => e.addSource(addSpec(parsed)))
+      const spec = addSpec(parsed)
+      const change = await withPullProgress(ctx, spec.name, (e) => e.addSource(spec))
       const s = change.source
-      if (out.json) out.document(s)
+      // A compact last line: with progress events before it, stdout stays NDJSON.
+      if (out.json) out.record(s)
       else {
         out.line(`${change.created ? "added" : "replaced"} source ${s.name} (${s.type}): ${s.status}, ${s.job_count} job${s.job_count === 1 ? "" : "s"}`)
         printDiagnostics(out, s)
       }
       return 0
     }
-    case "show":
+    case "show": {
+      const name = sourceName(parsed, where)
+      const s = await call(ctx, (e) => e.source(name))
+      if (out.json) out.document(s)
+      else printSource(out, s)
+      return 0
+    }
     case "refresh": {
       const name = sourceName(parsed, where)
-      const s = await call(ctx, (e) => (sub.name === "show" ? e.source(name) : e.refreshSource(name)))
-      if (out.json) out.document(s)
+      const s = await withPullProgress(ctx, name, (e) => e.refreshSource(name))
+      if (out.json) out.record(s)
       else printSource(out, s)
       return 0
     }

@@ -41,12 +41,14 @@ export const layer: Layer.Layer<Planner, never, JobCatalog | SourceRegistry | Po
       const plan = (request: PlanRequest) =>
         Effect.gen(function*() {
           let job = yield* catalog.get(request.job, request.source)
-          const entries = yield* registry.entries
-          const entry = entries.find((e) => e.record.name === job.source)
+          const findEntry = (name: string) => Effect.map(registry.entries, (entries) => entries.find((e) => e.record.name === name))
+          let entry = yield* findEntry(job.source)
           if (entry?.plugin?.beforeUse !== undefined) {
-            // Pull policies (on-run, always) may swap the source's tree.
+            // Pull policies (on-run, always) may swap the source's tree;
+            // the plan shows the provenance of what will actually run.
             yield* registry.beforeUse(job.source)
             job = yield* catalog.get(job.id)
+            entry = yield* findEntry(job.source)
           }
           const profile = yield* policy.resolveProfile({
             requested: request.profile,

@@ -1,0 +1,112 @@
+/**
+ * @module
+ * Pull progress as `source.pulled` events (through `SourceContext.progress`):
+ * the library's phase changes plus per-layer byte counts, throttled to a
+ * few events a second per layer so the journal stays small. A load that
+ * fetches and unpacks nothing (a restart, a warm re-add) publishes nothing:
+ * events are held back until real work starts. Events are published in
+ * order from synchronous callbacks through one promise chain.
+ */
+import { Duration, Effect, Fiber, Runtime, Schedule } from "effect"
+import type { SourceContext } from "../../../core/mod.ts"
+import type { Descriptor, PullProgress, RegistryClient } from "../../oci/mod.ts"
+
+/** How often one layer's byte count is reported while it downloads. */
+const INTERVAL_MS = 250
+
+/** How often a long load says it is still working (well inside the engine's 30 s idle limit). */
+const HEARTBEAT = Duration.seconds(10)
+
+/**
+ * Runs `effect`, reporting `{ phase: "working" }` every 10 s while it runs:
+ * the engine abandons a plugin call that goes quiet, and waiting on a
+ * registry's retries, on another pull of the same layers or on unpacking
+ * a large cached layer reports nothing else. Short loads report nothing.
+ */
+export function keepAlive<A, E>(ctx: SourceContext, ref: string, effect: Effect.Effect<A, E>): Effect.Effect<A, E> {
+  return Effect.gen(function*() {
+    const started = Date.now()
+    const beat = Effect.suspend(() => ctx.progress({ ref, phase: "working", elapsed_ms: Date.now() - started }))
+    const fiber = yield* Effect.fork(Effect.delay(Effect.repeat(beat, Schedule.spaced(HEARTBEAT)), HEARTBEAT))
+    return yield* Effect.ensuring(effect, Fiber.interrupt(fiber))
+  })
+}
+
+/** Publishes progress events in order; `flush` waits until all are out. */
+export interface Reporter {
+  readonly send: (data: Readonly<Record<string, unknown>>) => void
+  /** Like `send`, but only once something was sent (the closing event of a pull). */
+  readonly finish: (data: Readonly<Record<string, unknown>>) => void
+  /** Counts a layer's downloaded bytes (from the counting client). */
+  readonly bytes: (descriptor: Descriptor, n: number, done: boolean) => void
+  /** The library's own progress events. */
+  readonly pull: (event: PullProgress) => void
+  /** Layer indexes by digest, once the manifest is known. */
+  readonly layers: (layers: ReadonlyArray<Descriptor>) => void
+  readonly flush: Effect.Effect<void>
+}
+
+/** A reporter for one pull of `ref`. */
+export function makeReporter(ctx: SourceContext, ref: string): Effect.Effect<Reporter> {
+  return Effect.map(Effect.runtime<never>(), (runtime) => {
+    let chain: Promise<void> = Promise.resolve()
+    const run = Runtime.runPromise(runtime)
+    const held: Array<Readonly<Record<string, unknown>>> = []
+    let started = false
+    const publish = (data: Readonly<Record<string, unknown>>) => {
+      const event = { ref, ...data }
+      chain = chain.then(() => run(ctx.progress(event))).catch(() => undefined)
+    }
+    const send = (data: Readonly<Record<string, unknown>>) => {
+      if (!started) {
+        started = true
+        held.splice(0).forEach(publish)
+      }
+      publish(data)
+    }
+    // What happens on every load, fetched or not, waits for real work.
+    const hold = (data: Readonly<Record<string, unknown>>) => (started ? publish(data) : void held.push(data))
+    const index = new Map<string, number>()
+    const counters = new Map<string, { bytes: number; started: number; last: number }>()
+    return {
+      send,
+      finish: (data) => {
+        if (started) publish(data)
+      },
+      layers: (layers) => layers.forEach((l, i) => index.set(l.digest, i)),
+      bytes: (d, n, done) => {
+        const now = Date.now()
+        const c = counters.get(d.digest) ?? { bytes: 0, started: now, last: 0 }
+        counters.set(d.digest, c)
+        c.bytes += n
+        if (!done && now - c.last < INTERVAL_MS) return
+        c.last = now
+        const seconds = Math.max((now - c.started) / 1000, 0.001)
+        const i = index.get(d.digest)
+        if (i === undefined) return
+        send({ phase: "download", index: i, digest: d.digest, size: d.size, bytes: c.bytes, rate: Math.round(c.bytes / seconds), done })
+      },
+      pull: (e) => {
+        if (e.type === "resolved") hold({ phase: "resolved", digest: e.digest, platform: e.platform, layers: e.layers, bytes: e.bytes })
+        else (e.state === "cached" ? hold : send)({ phase: "layer", index: e.index, digest: e.digest, size: e.size, state: e.state, ...(e.bytes !== undefined ? { bytes: e.bytes } : {}) })
+      },
+      flush: Effect.promise(() => chain)
+    }
+  })
+}
+
+/** The client with its blob reads counted into `reporter` (layers only; configs are small). */
+export function countingClient(client: RegistryClient, reporter: Reporter): RegistryClient {
+  return {
+    ...client,
+    readBlob: (repo, descriptor, signal) => counted(client.readBlob(repo, descriptor, signal), descriptor, reporter)
+  }
+}
+
+async function* counted(source: AsyncIterable<Uint8Array>, d: Descriptor, reporter: Reporter): AsyncGenerator<Uint8Array> {
+  for await (const chunk of source) {
+    reporter.bytes(d, chunk.length, false)
+    yield chunk
+  }
+  reporter.bytes(d, 0, true)
+}

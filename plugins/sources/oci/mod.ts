@@ -1,0 +1,27 @@
+/**
+ * @module
+ * The `oci` source plugin: OCI add-ons (DESIGN §5) — images carrying a
+ * job tree under `/flwd-addon/jobs/` and a manifest at
+ * `/flwd-addon/manifest.yaml` — admitted by policy, pulled into the
+ * content-addressed cache, unpacked, and exposed as `<source>/<job>` jobs
+ * that run in the sandbox executor. Also the add-on manifest Schema, the
+ * validator the authoring tools use, and garbage collection.
+ *
+ * @example
+ * ```ts
+ * import { ociSource } from "./plugins/sources/oci/mod.ts"
+ *
+ * const engine = await createEngine({ plugins: { sources: [ociSource] } })
+ * await engine.run(Effect.flatMap(Engine, (e) => e.addSource({
+ *   type: "oci", name: "addon", ref: "127.0.0.1:5000/example/addon:1.0.0", trusted: true
+ * })))
+ * ```
+ */
+export { makeOciSource, ociSource, type OciSourceOptions } from "./oci-source.ts"
+export { OciSourceSpec, PullPolicy, pullPolicyOf } from "./spec.ts"
+export { AddonManifest, AddonPermission, MAX_MANIFEST_BYTES, parseAddonManifest } from "./addon-manifest.ts"
+export { type AddonTree, readAddon, type ReadAddonOptions, validateAddonTree } from "./read-addon.ts"
+export { admit, type ImageTrust, SIGNATURES_UNAVAILABLE } from "./admission.ts"
+export { highestMatchingTag, selectTag } from "./select-tag.ts"
+export { collectReferences, gcAddons, type GcResult } from "./gc.ts"
+export { listPins, type Pin, pinsDir, readPin } from "./pins.ts"
