@@ -18,3 +18,4 @@ export { createEngine, defaultEngineLayer, resolveSettings, type EngineHandle, t
 export { loadPolicyFile } from "./plugins/policy/mod.ts"
 export { builtinProfiles, disabledProfile, permissiveProfile, secureProfile } from "./plugins/profiles/mod.ts"
 export { createApp, type AppOptions } from "./server/mod.ts"
+export { packAddon, pushImage, signImage } from "./plugins/addon/mod.ts"

@@ -120,6 +120,73 @@ export const commands: ReadonlyArray<CommandSpec> = [
     load: gc
   },
   {
+    name: ":addon",
+    summary: "Author add-ons: scaffold, validate, pack, push and sign OCI add-on images",
+    usage: "flwd :addon init|validate|pack|push|sign|keygen …",
+    flags: [],
+    examples: [
+      "flwd :addon init hello-tools",
+      "flwd :addon pack hello-tools --tag 127.0.0.1:5000/example/hello-tools:0.1.0 --push",
+      "flwd :addon sign 127.0.0.1:5000/example/hello-tools:0.1.0 --key key.pem"
+    ],
+    load: () => import("./commands/addon.ts"),
+    subcommands: [
+      {
+        name: "init", summary: "Scaffold an add-on directory (manifest.yaml and an example job)", usage: "flwd :addon init <dir> [--id ID] [--name NAME] [--force] [--json]",
+        flags: [
+          { name: "id", kind: "value", valueName: "id", description: "metadata.id (default: from the directory name)" },
+          { name: "name", kind: "value", valueName: "name", description: "metadata.name (default: the id in title case)" },
+          { name: "force", kind: "boolean", description: "write into a non-empty directory" }
+        ],
+        load: () => import("./commands/addon.ts")
+      },
+      {
+        name: "validate", summary: "Check an add-on directory or image as adding it as a source would", usage: "flwd :addon validate <dir|ref> [--platform os/arch] [--json]",
+        flags: [
+          { name: "platform", kind: "value", valueName: "os/arch", description: "platform to pull for an image reference (default: this host's)" },
+          { name: "insecure-registry", kind: "list", valueName: "host", description: "registry reachable over plain http (loopback always is); repeatable" }
+        ],
+        load: () => import("./commands/addon.ts")
+      },
+      {
+        name: "pack", summary: "Build a reproducible OCI image of an add-on; write a layout or push it", usage: "flwd :addon pack <dir> --tag REF [--base IMAGE] [--platform os/arch] [--oci-layout DIR] [--push] [--json]",
+        flags: [
+          { name: "tag", kind: "value", valueName: "ref", description: "the image's name, registry/repository:tag (required)" },
+          { name: "base", kind: "value", valueName: "image", description: "base image whose layers go under the add-on (default: none)" },
+          { name: "platform", kind: "value", valueName: "os/arch", description: "platform of the base to use, or of the image (default: this host's)" },
+          { name: "oci-layout", kind: "value", valueName: "dir", description: "write the image into this OCI image layout" },
+          { name: "push", kind: "boolean", description: "push the image to --tag" },
+          { name: "insecure-registry", kind: "list", valueName: "host", description: "registry reachable over plain http (loopback always is); repeatable" }
+        ],
+        load: () => import("./commands/addon.ts")
+      },
+      {
+        name: "push", summary: "Push an image of an OCI layout to a registry", usage: "flwd :addon push <layout> --tag REF [--json]",
+        flags: [
+          { name: "tag", kind: "value", valueName: "ref", description: "where to push, registry/repository:tag; its tag names the layout's image (required)" },
+          { name: "insecure-registry", kind: "list", valueName: "host", description: "registry reachable over plain http (loopback always is); repeatable" }
+        ],
+        load: () => import("./commands/addon.ts")
+      },
+      {
+        name: "sign", summary: "Sign an image with a key, cosign-compatible (tag sha256-<hex>.sig)", usage: "flwd :addon sign <ref> --key key.pem [--json]",
+        flags: [
+          { name: "key", kind: "value", valueName: "file", description: "ECDSA P-256 private key, PEM (required; see keygen)" },
+          { name: "insecure-registry", kind: "list", valueName: "host", description: "registry reachable over plain http (loopback always is); repeatable" }
+        ],
+        load: () => import("./commands/addon.ts")
+      },
+      {
+        name: "keygen", summary: "Generate an ECDSA P-256 key pair: <out>.pem (private, 0600) and <out>.pub", usage: "flwd :addon keygen [--out key] [--force] [--json]",
+        flags: [
+          { name: "out", kind: "value", valueName: "path", description: "file name without extension (default: key)" },
+          { name: "force", kind: "boolean", description: "overwrite existing key files" }
+        ],
+        load: () => import("./commands/addon.ts")
+      }
+    ]
+  },
+  {
     name: "completion",
     summary: "Print a shell completion script (bash, zsh or fish)",
     usage: "flwd completion bash|zsh|fish",

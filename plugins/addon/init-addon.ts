@@ -1,0 +1,136 @@
+/**
+ * @module
+ * `initAddon`: scaffolds an add-on authoring directory — `manifest.yaml`
+ * (DESIGN §5) and one example job, `jobs/hello-world/`, whose script is
+ * plain POSIX sh so it runs on a busybox base image. What it writes
+ * passes `validateAddon` as it is.
+ */
+import { chmod, mkdir, readdir, writeFile } from "node:fs/promises"
+import { basename, join, resolve } from "node:path"
+import { ValidationError } from "../../core/mod.ts"
+
+/**
+ * Options of `initAddon`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface InitAddonOptions {
+  /** The directory to scaffold; created when missing. */
+  readonly dir: string
+  /** `metadata.id`. Default: the directory's name, lowercased, other characters as `-`. */
+  readonly id?: string
+  /** `metadata.name`. Default: the id in title case (`hello-tools` → `Hello Tools`). */
+  readonly name?: string
+  /** Write into a non-empty directory (scaffold files are overwritten, others kept). Default false. */
+  readonly force?: boolean
+}
+
+/**
+ * What `initAddon` wrote.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface InitAddonResult {
+  readonly dir: string
+  readonly id: string
+  readonly name: string
+  /** Paths relative to `dir`. */
+  readonly files: ReadonlyArray<string>
+}
+
+const ID = /^[a-z0-9][a-z0-9._-]{0,62}$/
+
+const invalid = (path: string, message: string, detail: string) =>
+  new ValidationError({ code: "validation.failed", detail, errors: [{ path, message }] })
+
+function defaultId(dir: string): string {
+  return basename(resolve(dir)).toLowerCase().replace(/[^a-z0-9._-]+/g, "-").replace(/^[^a-z0-9]+/, "").slice(0, 63)
+}
+
+function titleCase(id: string): string {
+  return id.split(/[-_.]+/).filter((w) => w !== "").map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(" ")
+}
+
+/** The scaffold's files, by path relative to the add-on directory. */
+function scaffold(id: string, name: string): ReadonlyArray<readonly [string, string, number]> {
+  // JSON strings are valid YAML double-quoted scalars: any name is safe.
+  const manifest = [
+    "apiVersion: flwd.addon/v1",
+    "kind: AddOn",
+    "metadata:",
+    `  id: ${id}`,
+    `  name: ${JSON.stringify(name)}`,
+    "  version: 0.1.0",
+    `  summary: ${JSON.stringify(`Jobs of ${name}`)}`,
+    "requires:",
+    "  flwd: \">=0.1.0\"",
+    "# The jobs of jobs/ this add-on exposes; leave the list out to expose every job.",
+    "jobs:",
+    "  - { id: hello-world, summary: Greets someone }",
+    ""
+  ].join("\n")
+  const config = [
+    "name: Hello world",
+    "summary: Greets someone",
+    "command: ./run.sh",
+    "argspec:",
+    "  args:",
+    "    - { name: name, type: string, default: world, description: Who to greet }",
+    ""
+  ].join("\n")
+  // POSIX sh only: the image may have nothing but busybox.
+  const script = [
+    "#!/bin/sh",
+    "# flwd passes each argument as ARG_<NAME> (see docs/job-trees.md).",
+    "set -eu",
+    "echo \"Hello, ${ARG_NAME:-world}!\"",
+    ""
+  ].join("\n")
+  return [
+    ["manifest.yaml", manifest, 0o644],
+    ["jobs/hello-world/config.yaml", config, 0o644],
+    ["jobs/hello-world/run.sh", script, 0o755]
+  ]
+}
+
+/**
+ * Scaffolds an add-on in `dir`. Fails with `validation.failed` for a
+ * non-empty directory (unless `force`) or an invalid id or name.
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * ```ts
+ * await initAddon({ dir: "hello-tools" })
+ * ```
+ */
+export async function initAddon(options: InitAddonOptions): Promise<InitAddonResult> {
+  const dir = resolve(options.dir)
+  const id = options.id ?? defaultId(dir)
+  if (!ID.test(id)) {
+    const message = "must be 1-63 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit"
+    throw invalid("id", message, `Invalid add-on id ${JSON.stringify(id.slice(0, 100))}: ${message}${options.id === undefined ? "; pass --id" : ""}`)
+  }
+  const name = options.name ?? titleCase(id)
+  if (name.trim() === "" || name.length > 200 || /[\r\n]/.test(name)) {
+    throw invalid("name", "must be one line of 1-200 characters", "Invalid add-on name: must be one line of 1-200 characters")
+  }
+  const existing = await readdir(dir).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === "ENOENT") return [] as Array<string>
+    throw invalid("dir", e.code === "ENOTDIR" ? "is not a directory" : "cannot be read", `Cannot scaffold ${dir}: ${e.message}`)
+  })
+  if (existing.length > 0 && options.force !== true) {
+    throw invalid("dir", "is not empty", `${dir} is not empty; pass --force to write the scaffold files into it anyway`)
+  }
+  const files = scaffold(id, name)
+  for (const [path, text, mode] of files) {
+    const target = join(dir, path)
+    await mkdir(join(target, ".."), { recursive: true })
+    await writeFile(target, text, { mode })
+    // writeFile keeps the mode of a file it overwrites (and the umask applies): set it.
+    await chmod(target, mode)
+  }
+  return { dir, id, name, files: files.map(([path]) => path) }
+}
