@@ -1,17 +1,21 @@
 /**
  * @module
- * The engine factory: the built-in plugins, the SQLite store in the data
- * directory and the settings resolved from options, environment and the
- * policy file. The CLI, the server and embedding programs all start here.
+ * The engine factory: the built-in plugins and the loaded ones, the SQLite
+ * store in the data directory, and the settings resolved from options,
+ * environment, `flwd.yaml` and the policy file. The CLI, the server and
+ * embedding programs all start here.
  */
 import { mkdirSync } from "node:fs"
-import { join, resolve } from "node:path"
+import { dirname, join, resolve } from "node:path"
 import { Cause, Effect, Exit, Layer, ManagedRuntime } from "effect"
-import { Engine, engineLayer, type EngineSettings, type PluginSet, type Policy } from "./core/mod.ts"
+import { type ConfigFile, checkDeclaredSources, configPath, loadConfig, markDeclared, type ReconcileReport, reconcileSources } from "./config/mod.ts"
+import { Engine, engineLayer, type EngineSettings, parseDuration, type PluginSet, type Policy } from "./core/mod.ts"
 import { makeProcessExecutor } from "./plugins/executors/process/mod.ts"
 import { makeSandboxExecutor } from "./plugins/executors/sandbox/mod.ts"
-import { loadPolicyFile } from "./plugins/policy/mod.ts"
+import { checkPolicy, loadPolicyFile } from "./plugins/policy/mod.ts"
+import { loadPlugins, type PluginModuleRef } from "./plugins/loader/mod.ts"
 import { builtinProfiles } from "./plugins/profiles/mod.ts"
+import { gitSource } from "./plugins/sources/git/mod.ts"
 import { loadRootTree, localSource } from "./plugins/sources/local/mod.ts"
 import { ociSource } from "./plugins/sources/oci/mod.ts"
 import * as SqliteStore from "./plugins/stores/sqlite/mod.ts"
@@ -39,6 +43,16 @@ export interface EngineOptions {
   readonly maxConcurrentRuns?: number
   /** Extra plugins, added to the built-in ones. */
   readonly plugins?: Partial<PluginSet>
+  /**
+   * Plugin modules to load (`--plugin`): paths relative to the working
+   * directory, or package names; added to the config file's `plugins`.
+   * Default none.
+   */
+  readonly pluginModules?: ReadonlyArray<string>
+  /** `flwd.yaml` to read; `false` reads none. Default: `$FLWD_CONFIG`, else `./flwd.yaml` when present. */
+  readonly config?: string | false
+  /** How long a source plugin call may go without finishing or reporting progress. Default: the config's `plugin_timeout`, else 30 s. */
+  readonly pluginTimeoutMs?: number
   /** Environment to read `FLWD_*` variables from. Default `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>
 }
@@ -54,35 +68,105 @@ export interface EngineHandle {
   /** Runs an Effect needing the Engine; rejects with the original tagged error. */
   readonly run: <A, E>(effect: Effect.Effect<A, E, Engine>) => Promise<A>
   readonly settings: EngineSettings
+  /** The config file read at start (`bind` and `tokens` are the server's to use); absent or null without one. */
+  readonly config?: ConfigFile | null
+  /** What reconciling the config's declared sources did; absent or null without a config file. */
+  readonly reconciled?: ReconcileReport | null
   /** Cancels what still runs and closes the store. */
   readonly dispose: () => Promise<void>
 }
 
 /**
- * Resolves settings from options, the environment and the policy file.
+ * Everything a start reads before it builds the engine.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ResolvedOptions {
+  readonly settings: EngineSettings
+  readonly config: ConfigFile | null
+  /** The policy file read, or null (none, or a policy given as a value). */
+  readonly policyFile: string | null
+  /** Plugin modules to load: the config's, then `pluginModules`. */
+  readonly pluginModules: ReadonlyArray<PluginModuleRef>
+  readonly pluginTimeoutMs: number
+}
+
+/**
+ * Resolves options, the environment, `flwd.yaml` and the policy file.
+ * Precedence: options (flags) > environment > config file > defaults.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export function resolveOptions(options: EngineOptions = {}): ResolvedOptions {
+  const env = options.env ?? process.env
+  const cwd = process.cwd()
+  const config = loadConfig({ env, cwd, ...(options.config !== undefined ? { config: options.config } : {}) })
+  const c = config?.config
+  const fromFile = (path: string | undefined) => (path === undefined || config === null ? undefined : configPath(config, path))
+  const policyFile = options.policyFile ?? nonEmpty(env.FLWD_POLICY_FILE) ?? fromFile(c?.policy)
+  const loadedPolicy = options.policy !== undefined ? { policy: options.policy, path: null } : loadPolicyFile(policyFile, cwd)
+  const policy = loadedPolicy.policy
+  const timeout = c?.plugin_timeout !== undefined ? parseDuration(c.plugin_timeout) : undefined
+  return {
+    settings: {
+      dataDir: resolve(cwd, options.dataDir ?? nonEmpty(env.FLWD_DATA_DIR) ?? fromFile(c?.data_dir) ?? ".flwd"),
+      root: resolve(cwd, options.root ?? fromFile(c?.root) ?? "jobs"),
+      profile: nonEmpty(env.FLWD_PROFILE) ?? options.profile ?? c?.profile ?? policy.profile ?? "secure",
+      policy,
+      policyDir: loadedPolicy.path !== null ? dirname(loadedPolicy.path) : cwd,
+      allowedLocalRoots: (options.allowedLocalRoots ?? policy.allowed_local_roots ?? [cwd]).map((p) => resolve(cwd, p)),
+      maxConcurrentRuns: options.maxConcurrentRuns ?? 4,
+      defaultTimeoutMs: 60 * 60 * 1000,
+      killGraceMs: 5000
+    },
+    config,
+    policyFile: loadedPolicy.path,
+    pluginModules: [
+      ...(c?.plugins ?? []).map((specifier, i) => ({ specifier, base: config!.dir, from: `${config!.path} plugins[${i}]` })),
+      ...(options.pluginModules ?? []).map((specifier) => ({ specifier, base: cwd, from: "--plugin" }))
+    ],
+    pluginTimeoutMs: options.pluginTimeoutMs ?? timeout ?? 30_000
+  }
+}
+
+/**
+ * Resolves settings from options, the environment, `flwd.yaml` and the policy file.
  *
  * @since 0.1.0
  * @category constructors
  */
 export function resolveSettings(options: EngineOptions = {}): EngineSettings {
-  const env = options.env ?? process.env
-  const cwd = process.cwd()
-  const policy = options.policy ?? loadPolicyFile(options.policyFile ?? env.FLWD_POLICY_FILE, cwd).policy
-  const root = resolve(cwd, options.root ?? "jobs")
-  return {
-    dataDir: resolve(cwd, options.dataDir ?? env.FLWD_DATA_DIR ?? ".flwd"),
-    root,
-    profile: nonEmpty(env.FLWD_PROFILE) ?? options.profile ?? policy.profile ?? "secure",
-    policy,
-    allowedLocalRoots: (options.allowedLocalRoots ?? policy.allowed_local_roots ?? [cwd]).map((p) => resolve(cwd, p)),
-    maxConcurrentRuns: options.maxConcurrentRuns ?? 4,
-    defaultTimeoutMs: 60 * 60 * 1000,
-    killGraceMs: 5000
-  }
+  return resolveOptions(options).settings
 }
 
 function nonEmpty(s: string | undefined): string | undefined {
   return s === undefined || s === "" ? undefined : s
+}
+
+/**
+ * The built-in plugins plus `extra`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export function enginePlugins(settings: EngineSettings, extra: Partial<PluginSet> = {}): PluginSet {
+  return {
+    sources: [localSource, gitSource, ociSource, ...(extra.sources ?? [])],
+    profiles: [...builtinProfiles, ...(extra.profiles ?? [])],
+    executors: [makeProcessExecutor({ killGraceMs: settings.killGraceMs }), makeSandboxExecutor({ killGraceMs: settings.killGraceMs, ceilings: settings.policy.ceilings }), ...(extra.executors ?? [])]
+  }
+}
+
+/** @since 0.1.0 @category models */
+export interface EngineLayerExtras {
+  /** See `EngineOptions.pluginTimeoutMs`. Default 30 s. */
+  readonly pluginTimeoutMs?: number
+  /** Names of the sources a config file declares; given, records of declared sources are marked. Default: none marked. */
+  readonly declared?: ReadonlySet<string>
+  /** Filled with declared names restored from records not yet marked (see `markDeclared`). */
+  readonly unmarked?: Set<string>
 }
 
 /**
@@ -91,20 +175,23 @@ function nonEmpty(s: string | undefined): string | undefined {
  * @since 0.1.0
  * @category layers
  */
-export function defaultEngineLayer(settings: EngineSettings, extra: Partial<PluginSet> = {}) {
-  const plugins: PluginSet = {
-    sources: [localSource, ociSource, ...(extra.sources ?? [])],
-    profiles: [...builtinProfiles, ...(extra.profiles ?? [])],
-    executors: [makeProcessExecutor({ killGraceMs: settings.killGraceMs }), makeSandboxExecutor({ killGraceMs: settings.killGraceMs, ceilings: settings.policy.ceilings }), ...(extra.executors ?? [])]
-  }
+export function defaultEngineLayer(settings: EngineSettings, extra: Partial<PluginSet> = {}, extras: EngineLayerExtras = {}) {
+  const all = enginePlugins(settings, extra)
+  const plugins = extras.declared === undefined ? all : { ...all, sources: markDeclared(all.sources, extras.declared, extras.unmarked) }
   const root = settings.root
-  const layer = engineLayer(settings, plugins, root === undefined ? {} : { loadRoot: loadRootTree(root) })
+  const layer = engineLayer(settings, plugins, {
+    ...(root === undefined ? {} : { loadRoot: loadRootTree(root) }),
+    ...(extras.pluginTimeoutMs !== undefined ? { pluginTimeoutMs: extras.pluginTimeoutMs } : {})
+  })
   return layer.pipe(Layer.provide(SqliteStore.layer({ path: join(settings.dataDir, "flwd.db") })))
 }
 
 /**
- * Starts an engine. Fails with the tagged error (`policy.invalid`,
- * `plugin.invalid`, `store.failed`, …) when it cannot start.
+ * Starts an engine: reads the config file, loads plugin modules, builds the
+ * engine and reconciles the declared sources. Fails with the tagged error
+ * (`config.invalid`, `policy.invalid`, `plugin.invalid`, `store.failed`, …)
+ * when it cannot start; a declared source that fails to load does not stop
+ * it (see `reconciled`).
  *
  * @since 0.1.0
  * @category constructors
@@ -119,9 +206,25 @@ export function defaultEngineLayer(settings: EngineSettings, extra: Partial<Plug
  * ```
  */
 export async function createEngine(options: EngineOptions = {}): Promise<EngineHandle> {
-  const settings = resolveSettings(options)
+  const { settings, config, policyFile, pluginModules, pluginTimeoutMs } = resolveOptions(options)
+  // Trust keys, identities and roots are checked now, so a bad one stops the start rather than a later verification.
+  await checkPolicy(settings.policy, { policyDir: settings.policyDir ?? process.cwd(), file: policyFile })
+  const given = options.plugins ?? {}
+  const loaded = await loadPlugins(pluginModules, { builtin: enginePlugins(settings, given), timeoutMs: pluginTimeoutMs })
+  const extra: Partial<PluginSet> = {
+    sources: [...(given.sources ?? []), ...loaded.set.sources],
+    profiles: [...(given.profiles ?? []), ...loaded.set.profiles],
+    executors: [...(given.executors ?? []), ...loaded.set.executors]
+  }
+  const declared = config?.config.sources ?? []
+  if (config !== null) checkDeclaredSources(declared, enginePlugins(settings, extra), config.path)
   mkdirSync(settings.dataDir, { recursive: true })
-  const runtime = ManagedRuntime.make(defaultEngineLayer(settings, options.plugins) as Layer.Layer<Engine, never>)
+  const unmarked = new Set<string>()
+  const layer = defaultEngineLayer(settings, extra, {
+    pluginTimeoutMs,
+    ...(config !== null ? { declared: new Set(declared.map((d) => d.name)), unmarked } : {})
+  })
+  const runtime = ManagedRuntime.make(layer as Layer.Layer<Engine, never>)
   const run = async <A, E>(effect: Effect.Effect<A, E, Engine>): Promise<A> => {
     const exit = await runtime.runPromiseExit(effect)
     if (Exit.isSuccess(exit)) return exit.value
@@ -132,5 +235,12 @@ export async function createEngine(options: EngineOptions = {}): Promise<EngineH
     await runtime.dispose().catch(() => undefined)
     throw Cause.squash(built.cause)
   }
-  return { runtime, run, settings, dispose: () => runtime.dispose() }
+  const handle: EngineHandle = { runtime, run, settings, config, reconciled: null, dispose: () => runtime.dispose() }
+  if (config === null) return handle
+  try {
+    return { ...handle, reconciled: await reconcileSources(handle, declared, enginePlugins(settings, extra), unmarked) }
+  } catch (e) {
+    await runtime.dispose().catch(() => undefined)
+    throw e
+  }
 }

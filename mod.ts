@@ -15,7 +15,12 @@
  */
 export * from "./core/mod.ts"
 export { createEngine, defaultEngineLayer, resolveSettings, type EngineHandle, type EngineOptions } from "./create-engine.ts"
+export { enginePlugins, resolveOptions, type EngineLayerExtras, type ResolvedOptions } from "./create-engine.ts"
+export { loadConfig, readConfigFile, effectiveConfig, FlwdConfig, type ConfigFile, type ReconcileReport } from "./config/mod.ts"
+export { discoverJobTree, discoverJobTreeEffect, type DiscoveredTree, type DiscoverOptions } from "./plugins/tree/mod.ts"
+export { loadPluginModule, loadPlugins, type PluginModuleRef } from "./plugins/loader/mod.ts"
+export { gitSource, makeGitSource, GitSourceSpec, type GitSourceOptions } from "./plugins/sources/git/mod.ts"
 export { loadPolicyFile } from "./plugins/policy/mod.ts"
+export { packAddon, pushImage, signImage } from "./plugins/addon/mod.ts"
 export { builtinProfiles, disabledProfile, permissiveProfile, secureProfile } from "./plugins/profiles/mod.ts"
 export { createApp, type AppOptions } from "./server/mod.ts"
-export { packAddon, pushImage, signImage } from "./plugins/addon/mod.ts"

@@ -16,6 +16,10 @@ export interface Globals {
   readonly dataDir: string | undefined
   readonly profile: string | undefined
   readonly policy: string | undefined
+  /** `flwd.yaml` to read (`--config`); `undefined` lets the engine look for one. */
+  readonly config: string | undefined
+  /** Plugin modules to load (`--plugin`, repeatable). */
+  readonly plugins: ReadonlyArray<string>
   /** The server to talk to (`--remote`, else `$FLWD_REMOTE`); `undefined` runs the engine in-process. */
   readonly remote: string | undefined
   /** Bearer token for `remote` (`--token`, else `$FLWD_TOKEN`). */

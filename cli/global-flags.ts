@@ -15,14 +15,25 @@ import type { FlagSpec } from "./argv.ts"
 export const globalFlags: ReadonlyArray<FlagSpec> = [
   { name: "root", kind: "value", valueName: "dir", description: "job tree whose jobs keep bare ids (default ./jobs)" },
   { name: "data-dir", kind: "value", valueName: "dir", description: "data directory (default $FLWD_DATA_DIR, else ./.flwd)" },
-  { name: "profile", kind: "value", valueName: "name", description: "default security profile (default $FLWD_PROFILE, else the policy's)" },
+  { name: "profile", kind: "value", valueName: "name", description: "default security profile ($FLWD_PROFILE wins over it; else the policy's, else secure)" },
   { name: "policy", kind: "value", valueName: "file", description: "policy file (default $FLWD_POLICY_FILE, else ./flwd.policy.yaml)" },
+  { name: "config", kind: "value", valueName: "file", description: "flwd.yaml to read (default $FLWD_CONFIG, else ./flwd.yaml when present)" },
+  { name: "plugin", kind: "list", valueName: "path|pkg", description: "load a plugin module (a path or a package name); repeatable" },
   { name: "json", kind: "boolean", description: "machine-readable output: JSON, NDJSON for streams, problems as JSON on stderr" },
   { name: "help", kind: "boolean", short: "h", description: "show help" },
   { name: "version", kind: "boolean", description: "print the version" },
   { name: "remote", kind: "value", valueName: "url", hidden: true, description: "talk to the flwd server at url (default $FLWD_REMOTE) instead of running the engine in-process" },
   { name: "token", kind: "value", valueName: "token", hidden: true, description: "bearer token for --remote (default $FLWD_TOKEN)" }
 ]
+
+/**
+ * Global flags that, like the connection flags, are flwd's only before a
+ * job id: after it, `--config` and `--plugin` are the job's own.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const beforeJobFlags: ReadonlyArray<string> = ["config", "plugin"]
 
 /**
  * The flags that pick a remote engine. They are flwd's anywhere before a

@@ -13,7 +13,7 @@ import { readFileSync } from "node:fs"
 import process from "node:process"
 import { missingValue, UsageError } from "./argv.ts"
 import type { CommandContext, Globals, Interrupt } from "./context.ts"
-import { connectionFlags } from "./global-flags.ts"
+import { beforeJobFlags, connectionFlags } from "./global-flags.ts"
 import { printCommandHelp, printMainHelp } from "./help.ts"
 import { makeOutput, printProblem, type Output } from "./output.ts"
 import { findCommand, visibleCommands } from "./registry.ts"
@@ -34,7 +34,7 @@ process.emitWarning = function(this: unknown, warning: string | Error, ...rest: 
 } as typeof process.emitWarning
 
 const valueGlobals = new Map([["--root", "root"], ["--data-dir", "dataDir"], ["--profile", "profile"], ["--policy", "policy"]])
-const connectionGlobals = new Map(connectionFlags.map((name) => [`--${name}`, name]))
+const connectionGlobals = new Map([...connectionFlags, ...beforeJobFlags].map((name) => [`--${name}`, name]))
 
 /** True once `words` (the positional tokens so far) include a job id, after which job flags follow. */
 function pastJobId(words: ReadonlyArray<string>): boolean {
@@ -46,6 +46,8 @@ function pastJobId(words: ReadonlyArray<string>): boolean {
 
 interface Split {
   readonly values: Record<string, string>
+  /** `--plugin`, in order. */
+  readonly plugins: ReadonlyArray<string>
   readonly json: boolean
   readonly help: boolean
   readonly version: boolean
@@ -58,6 +60,7 @@ interface Split {
  */
 function splitGlobals(tokens: ReadonlyArray<string>): Split {
   const values: Record<string, string> = {}
+  const plugins: Array<string> = []
   const rest: Array<string> = []
   let json = false
   let help = false
@@ -77,6 +80,8 @@ function splitGlobals(tokens: ReadonlyArray<string>): Split {
       if (eq >= 0) values[key] = token.slice(eq + 1)
       else if (i + 1 < tokens.length) values[key] = tokens[++i]
       else throw missingValue(head.slice(2))
+      // Repeatable: every --plugin counts.
+      if (key === "plugin") plugins.push(values[key])
     } else if (token === "--json") json = true
     else if (token === "--help" || token === "-h") help = true
     else if (token === "--version") version = true
@@ -85,7 +90,7 @@ function splitGlobals(tokens: ReadonlyArray<string>): Split {
       rest.push(token)
     }
   }
-  return { values, json, help, version, rest }
+  return { values, plugins, json, help, version, rest }
 }
 
 function readVersion(): string {
@@ -110,8 +115,11 @@ async function main(argv: ReadonlyArray<string>, out: { current: Output }): Prom
     root: nonEmpty(split.values.root),
     dataDir: nonEmpty(split.values.dataDir),
     // A flag wins over the environment, which wins over the policy file.
-    profile: nonEmpty(split.values.profile) ?? nonEmpty(process.env.FLWD_PROFILE),
+    // Precedence (DESIGN §6): a request > FLWD_PROFILE > --profile > the policy file > secure.
+    profile: nonEmpty(process.env.FLWD_PROFILE) ?? nonEmpty(split.values.profile),
     policy: nonEmpty(split.values.policy),
+    config: nonEmpty(split.values.config),
+    plugins: split.plugins.filter((p) => p !== ""),
     remote: nonEmpty(split.values.remote) ?? nonEmpty(process.env.FLWD_REMOTE),
     token: nonEmpty(split.values.token) ?? nonEmpty(process.env.FLWD_TOKEN),
     json: split.json,
@@ -147,7 +155,13 @@ async function main(argv: ReadonlyArray<string>, out: { current: Output }): Prom
         ...(g.dataDir !== undefined ? { dataDir: g.dataDir } : {}),
         ...(g.profile !== undefined ? { profile: g.profile } : {}),
         ...(g.policy !== undefined ? { policyFile: g.policy } : {}),
+        ...(g.config !== undefined ? { config: g.config } : {}),
+        ...(g.plugins.length > 0 ? { pluginModules: g.plugins } : {}),
         env: { ...process.env, FLWD_PROFILE: g.profile }
+      }).then((h) => {
+        // `:serve` reports these itself.
+        if (!serving) for (const f of h.reconciled?.failed ?? []) o.note(`flwd: declared source ${f.name} is not loaded: ${f.code}: ${f.detail}`)
+        return h
       })
     })
   let interrupts = 0
@@ -204,7 +218,7 @@ async function main(argv: ReadonlyArray<string>, out: { current: Output }): Prom
  * server for that profile on each plan and run.
  */
 async function remoteEngine(url: string, globals: Globals, flags: Readonly<Record<string, string>>): Promise<EngineHandle> {
-  const local = [["root", "--root"], ["dataDir", "--data-dir"], ["policy", "--policy"]].filter(([key]) => flags[key] !== undefined)
+  const local = [["root", "--root"], ["dataDir", "--data-dir"], ["policy", "--policy"], ["config", "--config"], ["plugin", "--plugin"]].filter(([key]) => flags[key] !== undefined)
   if (local.length > 0) {
     const names = local.map(([, flag]) => flag)
     throw new UsageError(`${names.join(", ")} ${names.length === 1 ? "configures" : "configure"} the in-process engine; with --remote (or FLWD_REMOTE) the server uses its own`, {

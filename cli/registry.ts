@@ -120,6 +120,18 @@ export const commands: ReadonlyArray<CommandSpec> = [
     load: gc
   },
   {
+    name: ":policy",
+    summary: "Show the effective security policy; check an image against it without adding it",
+    usage: "flwd :policy show [--json] | flwd :policy check <ref> [--json]",
+    flags: [],
+    examples: ["flwd :policy show", "flwd :policy check 127.0.0.1:5000/example/addon:1.0.0"],
+    load: () => import("./commands/policy.ts"),
+    subcommands: [
+      { name: "show", summary: "Print the profile, what each profile makes of the policy, registries, trusted keys (by name), ceilings and overrides", usage: "flwd :policy show [--json]", flags: [], load: () => import("./commands/policy.ts") },
+      { name: "check", summary: "Run registry admission and signature verification for an image; exit 0 admitted, 1 denied", usage: "flwd :policy check <ref> [--json]", flags: [], load: () => import("./commands/policy.ts") }
+    ]
+  },
+  {
     name: ":addon",
     summary: "Author add-ons: scaffold, validate, pack, push and sign OCI add-on images",
     usage: "flwd :addon init|validate|pack|push|sign|keygen …",
@@ -211,6 +223,18 @@ export const commands: ReadonlyArray<CommandSpec> = [
     flags: serveFlags,
     examples: ["flwd :serve --dev --root examples/jobs", "FLWD_TOKENS='ci-token:runs:read,runs:write' flwd :serve --bind 127.0.0.1:8080"],
     load: () => import("./commands/serve.ts")
+  },
+  {
+    name: ":config",
+    summary: "Validate flwd.yaml and show the effective configuration (secrets masked)",
+    usage: "flwd :config validate [file] | flwd :config show [--json]",
+    flags: [],
+    examples: ["flwd :config validate", "flwd --config deploy/flwd.yaml :config show"],
+    load: () => import("./commands/config.ts"),
+    subcommands: [
+      { name: "validate", summary: "Check a config file, its plugins and its declared sources", usage: "flwd :config validate [file] [--json]", flags: [], load: () => import("./commands/config.ts") },
+      { name: "show", summary: "Print the effective configuration, secrets masked", usage: "flwd :config show [--json]", flags: [], load: () => import("./commands/config.ts") }
+    ]
   }
 ]
 

@@ -1,9 +1,12 @@
 /**
  * @module
- * Typed identity helpers for plugin authors: they check a definition's shape
- * at compile time and document intent at the export site.
+ * Helpers for plugin authors: typed identity functions that check a
+ * definition's shape at compile time, the spec Schema builder, and the
+ * error and provenance constructors that keep credentials out of records.
  */
-import type { SourceSpec } from "./domain/source.ts"
+import { Schema } from "effect"
+import { problemCodes, SourceError, type FieldError, type ProblemCode } from "./domain/errors.ts"
+import { SourceName, type SourceSpec } from "./domain/source.ts"
 import type { ExecutorPlugin, ProfilePlugin, SourcePlugin } from "./plugin.ts"
 
 /**
@@ -24,4 +27,115 @@ export function defineProfilePlugin(plugin: ProfilePlugin): ProfilePlugin {
 /** @since 0.1.0 @category constructors */
 export function defineExecutorPlugin(plugin: ExecutorPlugin): ExecutorPlugin {
   return plugin
+}
+
+/**
+ * The problem codes a source plugin fails with. Each maps to one HTTP
+ * status in the shared table (`source.invalid` 422, `source.not.allowed`
+ * 403, `source.failed` 502, …), so clients see one vocabulary.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type SourceProblemCode = Extract<ProblemCode, `source.${string}`>
+
+/** @since 0.1.0 @category models */
+export interface SourceErrorOptions {
+  /** Failing fields of the spec (`[{ path: "ref", message: "does not exist" }]`). */
+  readonly errors?: ReadonlyArray<FieldError>
+  /** The foreign error behind it; kept for logs, never sent to clients. */
+  readonly cause?: unknown
+  /**
+   * The HTTP status the caller expects. It must be the status the code maps
+   * to: a mismatch is a plugin bug, reported when the error is built.
+   */
+  readonly status?: number
+}
+
+/**
+ * Builds a `SourceError`. Its `status` follows from the code (see
+ * `problemCodes`); credentials in URLs within `detail` are masked.
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * ```ts
+ * import { sourceError } from "flwd"
+ *
+ * const e = sourceError("source.invalid", "ref v9 does not exist", { errors: [{ path: "ref", message: "does not exist" }] })
+ * e.status // 422
+ * ```
+ */
+export function sourceError(code: SourceProblemCode, detail: string, options: SourceErrorOptions = {}): SourceError {
+  if (options.status !== undefined && options.status !== problemCodes[code].status) {
+    throw new TypeError(`sourceError: ${code} maps to status ${problemCodes[code].status}, not ${options.status}`)
+  }
+  return new SourceError({
+    code,
+    detail: maskCredentials(detail),
+    ...(options.errors !== undefined ? { errors: options.errors.map((e) => ({ path: e.path, message: maskCredentials(e.message) })) } : {}),
+    ...(options.cause !== undefined ? { cause: options.cause } : {})
+  })
+}
+
+// `scheme://user:password@` and `scheme://token@`: everything between `//` and `@` in the authority.
+const userinfo = /([a-z][a-z0-9+.-]*:\/\/)[^/?#@\s]+@/gi
+
+/**
+ * Masks credentials embedded in URLs anywhere in `text`
+ * (`https://user:token@host/x` → `https://***@host/x`).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export function maskCredentials(text: string): string {
+  return text.replace(userinfo, "$1***@")
+}
+
+/**
+ * Builds a source's provenance (where its jobs came from: a URL, a ref, a
+ * resolved commit or digest). String values have URL credentials masked,
+ * since provenance is stored, listed and journaled.
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * ```ts
+ * import { provenance } from "flwd"
+ *
+ * provenance({ type: "git", url: "https://u:t@git.example/r.git", ref: "main", commit: "4f2c…" })
+ * // { type: "git", url: "https://***@git.example/r.git", ref: "main", commit: "4f2c…" }
+ * ```
+ */
+export function provenance(fields: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> {
+  const out: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(fields)) {
+    if (value !== undefined) out[key] = typeof value === "string" ? maskCredentials(value) : value
+  }
+  return out
+}
+
+/**
+ * The Schema of a source spec: `type` (this plugin's type and aliases),
+ * `name` (a source name) and the plugin's own `fields`. Unknown fields are
+ * rejected, so a typo is an error naming the field, not a silent default.
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * ```ts
+ * import { sourceSpec, Schema } from "flwd"
+ *
+ * const Spec = sourceSpec("http-archive", { url: Schema.String, sha256: Schema.String })
+ * type Spec = typeof Spec.Type // { type: "http-archive"; name: string; url: string; sha256: string }
+ * ```
+ */
+export function sourceSpec<const Type extends string, Fields extends Schema.Struct.Fields>(
+  type: Type | readonly [Type, ...Array<string>],
+  fields: Fields
+) {
+  const types = typeof type === "string" ? [type] as const : type
+  return Schema.Struct({ type: Schema.Literal(...types), name: SourceName, ...fields }).annotations({
+    parseOptions: { onExcessProperty: "error" }
+  })
 }

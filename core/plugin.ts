@@ -37,6 +37,12 @@ export interface SourceContext {
   readonly dataDir: string
   readonly profile: ProfilePlugin
   readonly policy: Policy
+  /**
+   * Directory of the policy file: relative paths in the policy
+   * (`trust.keys[].path`, `trust.trusted_root`) resolve against it.
+   * Absent: the working directory.
+   */
+  readonly policyDir?: string
   /** Directories local sources must stay inside (resolved, absolute). */
   readonly allowedLocalRoots: ReadonlyArray<string>
   /** Reports progress of long work (pulls); rendered by the CLI, streamed by the server. */
@@ -66,8 +72,12 @@ export interface SourcePlugin<Spec extends SourceSpec = SourceSpec> {
   readonly beforeUse?: (spec: Spec, current: LoadedSource, ctx: SourceContext) => Effect.Effect<LoadedSource | null, SourceError>
   /** Called on engine start for a persisted source; defaults to `load`. */
   readonly restore?: (spec: Spec, ctx: SourceContext) => Effect.Effect<LoadedSource, SourceError>
-  /** Releases what the source holds on disk once removed. */
-  readonly remove?: (spec: Spec, ctx: SourceContext) => Effect.Effect<void>
+  /**
+   * Releases what the source holds on disk once removed or replaced.
+   * `loaded` is the state being released (absent when it never loaded), so
+   * a plugin can keep what a replacement loaded from the same spec.
+   */
+  readonly remove?: (spec: Spec, ctx: SourceContext, loaded?: LoadedSource) => Effect.Effect<void>
   /** The spec as it may be shown and stored (credentials masked). */
   readonly redact?: (spec: Spec) => Readonly<Record<string, unknown>>
 }

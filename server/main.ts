@@ -11,11 +11,12 @@ import process from "node:process"
 import { parseArgs } from "node:util"
 import { isProblem, parseDuration, ValidationError } from "../core/mod.ts"
 import type { EngineHandle, EngineOptions } from "../create-engine.ts"
+import type { TokenGrant } from "./auth/tokens.ts"
 import { checkDevBind, DEFAULT_BIND, DEFAULT_GRACE_MS, parseBind, startServer } from "./serve.ts"
 
 /** What `runServe` needs from its caller: flags already read, and the engine on demand. */
 export interface ServeInput {
-  /** `HOST:PORT`; default `127.0.0.1:8080`. */
+  /** `HOST:PORT`; default: the config file's `bind`, else `127.0.0.1:8080`. */
   readonly bind?: string
   readonly dev?: boolean
   /** How long to wait for runs at shutdown (`10s`, `500ms`); default 10 s. */
@@ -58,18 +59,27 @@ function bytes(text: string | undefined): number | undefined {
  * @category entrypoints
  */
 export async function runServe(input: ServeInput, io: ServeIO): Promise<number> {
-  const address = parseBind(input.bind ?? DEFAULT_BIND)
   const dev = input.dev ?? false
-  checkDevBind(address, dev)
+  // A --bind flag is checked before the engine starts; the config file's once it is read.
+  if (input.bind !== undefined) checkDevBind(parseBind(input.bind), dev)
   const graceMs = grace(input.grace)
   const bodyLimit = bytes(input.bodyLimit)
   const engine = await input.engine()
-  const server = await startServer(engine, {
-    address,
-    dev,
-    graceMs,
-    ...(bodyLimit !== undefined ? { app: { bodyLimit } } : {}),
-    log: io.stderr
+  const file = engine.config?.config
+  for (const f of engine.reconciled?.failed ?? []) io.stderr(`flwd: declared source ${f.name} is not loaded: ${f.code}: ${f.detail}`)
+  const tokens: ReadonlyArray<TokenGrant> = (file?.tokens ?? []).map((t) =>
+    t.token !== undefined ? { token: t.token, scopes: t.scopes } : { token_sha256: t.token_sha256!, scopes: t.scopes }
+  )
+  const server = await Promise.resolve().then(() => {
+    const address = parseBind(input.bind ?? file?.bind ?? DEFAULT_BIND)
+    checkDevBind(address, dev)
+    return startServer(engine, {
+      address,
+      dev,
+      graceMs,
+      app: { ...(bodyLimit !== undefined ? { bodyLimit } : {}), ...(tokens.length > 0 ? { tokens } : {}) },
+      log: io.stderr
+    })
   }).catch(async (e: unknown) => {
     // A port in use, say: close the engine before reporting it.
     await engine.dispose().catch(() => undefined)
@@ -108,7 +118,9 @@ const flags = {
   root: { type: "string" },
   "data-dir": { type: "string" },
   profile: { type: "string" },
-  policy: { type: "string" }
+  policy: { type: "string" },
+  config: { type: "string" },
+  plugin: { type: "string", multiple: true }
 } as const
 
 /** Runs the server as a program; resolves to the exit status. */
@@ -131,7 +143,9 @@ export async function main(argv: ReadonlyArray<string>): Promise<number> {
       ...(values.root !== undefined ? { root: values.root } : {}),
       ...(values["data-dir"] !== undefined ? { dataDir: values["data-dir"] } : {}),
       ...(values.profile !== undefined ? { profile: values.profile } : {}),
-      ...(values.policy !== undefined ? { policyFile: values.policy } : {})
+      ...(values.policy !== undefined ? { policyFile: values.policy } : {}),
+      ...(values.config !== undefined ? { config: values.config } : {}),
+      ...(values.plugin !== undefined ? { pluginModules: values.plugin } : {})
     }
     return await runServe({
       bind: values.bind,

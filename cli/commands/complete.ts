@@ -13,7 +13,7 @@ import { Effect } from "../../core/mod.ts"
 import type { FlagSpec } from "../argv.ts"
 import type { CommandContext, Globals } from "../context.ts"
 import { jobFlagSpecs } from "../job-flags.ts"
-import { globalFlags } from "../global-flags.ts"
+import { beforeJobFlags, globalFlags } from "../global-flags.ts"
 import { findCommand, visibleCommands, type CommandSpec } from "../registry.ts"
 import { call, type EngineApi } from "./_engine.ts"
 
@@ -94,7 +94,8 @@ async function candidates(ctx: CommandContext, words: ReadonlyArray<string>): Pr
   let state = first
   if (jobId !== undefined) {
     const job = (await ask((e) => e.job(jobId))).job
-    flags = [...jobFlagSpecs(job.argspec), ...globalFlags]
+    // After a job id, --config and --plugin are the job's own flags.
+    flags = [...jobFlagSpecs(job.argspec), ...globalFlags.filter((f) => !beforeJobFlags.includes(f.name))]
     // Job flags decide which words were values, so scan again knowing them.
     state = scan(prev, (_, flag) => valueFlag(flags, flag))
   }

@@ -21,6 +21,11 @@ export const Policy = Schema.Struct({
   allowed_registries: Schema.optional(Schema.Array(Schema.String)),
   insecure_registries: Schema.optional(Schema.Array(Schema.String)),
   allowed_local_roots: Schema.optional(Schema.Array(Schema.String)),
+  /** Where git sources may clone from: hosts (`host` or `host:port`) and local repository directories (default: `allowed_local_roots`). */
+  git: Schema.optional(Schema.Struct({
+    allowed_hosts: Schema.optional(Schema.Array(Schema.String)),
+    allowed_paths: Schema.optional(Schema.Array(Schema.String))
+  })),
   trust: Schema.optional(Schema.Struct({
     keys: Schema.optional(Schema.Array(Schema.Struct({
       name: Schema.String,

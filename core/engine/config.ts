@@ -14,6 +14,8 @@ export interface EngineSettings {
   /** The default profile (before a request's choice). Default `secure`. */
   readonly profile: string
   readonly policy: Policy
+  /** Directory of the policy file; relative paths in the policy resolve against it. Default: the working directory. */
+  readonly policyDir?: string
   /** Directories local sources may point into (absolute). */
   readonly allowedLocalRoots: ReadonlyArray<string>
   /** Runs executing at once across the engine; more wait queued. Default 4. */

@@ -7,6 +7,8 @@ import { Context, Effect, Layer } from "effect"
 import { ExecutorError, type EngineError } from "../domain/errors.ts"
 import { parseDuration } from "../domain/duration.ts"
 import type { Plan, PlanRequest } from "../domain/plan.ts"
+import type { Decision } from "../domain/policy.ts"
+import type { ProfilePlugin } from "../plugin.ts"
 import { compileArgSpec, redactArgs } from "./args.ts"
 import { EngineConfig } from "./config.ts"
 import { JobCatalog } from "./job-catalog.ts"
@@ -22,6 +24,20 @@ import { SourceRegistry } from "./source-registry.ts"
 export class Planner extends Context.Tag("flwd/engine/Planner")<Planner, {
   readonly plan: (request: PlanRequest) => Effect.Effect<ResolvedPlan, EngineError>
 }>() {}
+
+/**
+ * The profile decision a run of the plan carries: a weakening by override
+ * (`warn`) or a stricter profile asked for or declared (`allow`); none for
+ * the default profile.
+ */
+function profileDecisions(chosen: ProfilePlugin, base: ProfilePlugin, request: PlanRequest, subject: string): ReadonlyArray<Decision> {
+  if (chosen.name === base.name) return []
+  if (chosen.strictness < base.strictness) {
+    return [{ decision: "warn", subject, code: "policy.override", reason: `profile weakened from ${base.name} to ${chosen.name} by request`, profile: chosen.name }]
+  }
+  const why = request.profile === chosen.name ? "requested" : "declared by the job"
+  return [{ decision: "allow", subject, code: "policy.profile.selected", reason: `profile ${chosen.name}, stricter than ${base.name}, ${why}`, profile: chosen.name }]
+}
 
 /**
  * @since 0.1.0
@@ -90,7 +106,8 @@ export const layer: Layer.Layer<Planner, never, JobCatalog | SourceRegistry | Po
             provenance: { source: job.source, ...(entry?.record.provenance ?? {}) },
             warnings
           }
-          return { plan: result, job, values, secretNames: compiled.secretNames, settings, executor } satisfies ResolvedPlan
+          const decisions = profileDecisions(profile, policy.defaultProfile, request, job.id)
+          return { plan: result, job, values, secretNames: compiled.secretNames, settings, executor, decisions } satisfies ResolvedPlan
         })
 
       return { plan }

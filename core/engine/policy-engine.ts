@@ -60,12 +60,13 @@ export const layer: Layer.Layer<PolicyEngine, PolicyError, EngineConfig | Plugin
 
     const defaultProfile = yield* lookup(config.profile)
 
+    // Decisions a plugin makes without naming its profile are made under the default one.
     const record = (decision: Decision, runId?: string) =>
       bus.publish([{
         run_id: runId ?? null,
         type: "policy.decision",
         at: new Date().toISOString(),
-        data: { ...decision }
+        data: { ...decision, profile: decision.profile ?? defaultProfile.name }
       }]).pipe(Effect.asVoid, Effect.orDie)
 
     const resolveProfile = (request: ProfileRequest) =>

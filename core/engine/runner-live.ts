@@ -199,7 +199,10 @@ export const layer: Layer.Layer<Runner, never, Store | EventBus | EngineConfig> 
           plan
         }
         yield* store.insertRun(run)
-        yield* bus.publish([{ run_id: run.id, type: "run.queued", at: run.created_at, data: { job_id: run.job_id } }]).pipe(
+        yield* bus.publish([
+          { run_id: run.id, type: "run.queued", at: run.created_at, data: { job_id: run.job_id } },
+          ...(resolved.decisions ?? []).map((d): NewEvent => ({ run_id: run.id, type: "policy.decision", at: run.created_at, data: { ...d } }))
+        ]).pipe(
           Effect.tapError((e) =>
             Effect.ignore(store.updateRun(run.id, {
               status: "failed",

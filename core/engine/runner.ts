@@ -8,7 +8,7 @@ import type { Effect } from "effect"
 import type { RunError, StoreError } from "../domain/errors.ts"
 import type { Job } from "../domain/job.ts"
 import type { Plan } from "../domain/plan.ts"
-import type { RuntimeSettings } from "../domain/policy.ts"
+import type { Decision, RuntimeSettings } from "../domain/policy.ts"
 import type { Run } from "../domain/run.ts"
 import type { ExecutorPlugin } from "../plugin.ts"
 
@@ -27,6 +27,13 @@ export interface ResolvedPlan {
   readonly secretNames: ReadonlyArray<string>
   readonly settings: RuntimeSettings
   readonly executor: ExecutorPlugin
+  /**
+   * Policy decisions of planning that concern the run (the profile it runs
+   * under). Planning journaled them without a run id, which did not exist
+   * yet; the Runner journals them again with the id right after
+   * `run.queued`, so the run's own stream shows them before it starts.
+   */
+  readonly decisions?: ReadonlyArray<Decision>
 }
 
 /**

@@ -4,10 +4,11 @@
  * records, and swaps a source's state only once its new version is fully
  * loaded, so a failing refresh keeps the old jobs serving.
  */
-import { Context, Effect, Layer, Ref } from "effect"
+import { Clock, Context, Effect, Layer, Ref } from "effect"
 import { SourceError, type EngineError } from "../domain/errors.ts"
 import { DEFAULT_SOURCE, type SourceRecord, type SourceSpec } from "../domain/source.ts"
 import type { LoadedSource, SourceContext, SourcePlugin } from "../plugin.ts"
+import { checkLoaded, DEFAULT_PLUGIN_TIMEOUT_MS, withIdleTimeout } from "./_plugin-guard.ts"
 import { decodeSpec } from "./_spec.ts"
 import { EngineConfig } from "./config.ts"
 import { EventBus } from "./event-bus.ts"
@@ -43,6 +44,12 @@ export class SourceRegistry extends Context.Tag("flwd/engine/SourceRegistry")<So
 export interface RegistryOptions {
   /** Loads the root job tree (`--root`); absent: no root jobs. */
   readonly loadRoot?: Effect.Effect<LoadedSource, SourceError>
+  /**
+   * How long a plugin call (`load`, `restore`, `beforeUse`) may go without
+   * finishing or reporting progress before its source fails with
+   * `source.plugin.failed`. Default 30 000 ms.
+   */
+  readonly pluginTimeoutMs?: number
 }
 
 const now = () => new Date().toISOString()
@@ -55,7 +62,7 @@ const recordOf = (
 ): SourceRecord => ({
   name: spec.name,
   type: plugin.type,
-  spec: { ...(plugin.redact ? plugin.redact(spec) : spec) },
+  spec: redacted(plugin, spec),
   status: "ready",
   provenance: { ...loaded.provenance },
   error: null,
@@ -64,6 +71,15 @@ const recordOf = (
   created_at: created,
   updated_at: now()
 })
+
+// A redact that throws must not leak the spec it failed on: keep only the envelope.
+function redacted(plugin: SourcePlugin<any>, spec: SourceSpec): Record<string, unknown> {
+  try {
+    return { ...(plugin.redact ? plugin.redact(spec) : spec) }
+  } catch {
+    return { type: spec.type, name: spec.name }
+  }
+}
 
 const failure = (name: string, cause: unknown): SourceError =>
   cause instanceof SourceError ? cause : new SourceError({
@@ -92,14 +108,23 @@ const make = (options: RegistryOptions) =>
     const state = yield* Ref.make(new Map<string, SourceEntry>())
     const version = yield* Ref.make(0)
     const lock = yield* Effect.makeSemaphore(1)
+    // When each source last reported progress: a pull that keeps reporting is not hung.
+    const activity = new Map<string, number>()
+    const timeoutMs = options.pluginTimeoutMs ?? DEFAULT_PLUGIN_TIMEOUT_MS
 
     const context = (name: string): SourceContext => ({
       name,
       dataDir: config.dataDir,
       profile: policy.defaultProfile,
       policy: config.policy,
+      ...(config.policyDir !== undefined ? { policyDir: config.policyDir } : {}),
       allowedLocalRoots: config.allowedLocalRoots,
-      progress: (data) => bus.publish([{ run_id: null, type: "source.pulled", at: now(), data: { name, ...data } }]).pipe(Effect.asVoid, Effect.orDie),
+      progress: (data) =>
+        Effect.flatMap(Clock.currentTimeMillis, (t) => Effect.sync(() => void activity.set(name, t))).pipe(
+          Effect.zipRight(bus.publish([{ run_id: null, type: "source.pulled", at: now(), data: { name, ...data } }])),
+          Effect.asVoid,
+          Effect.orDie
+        ),
       decide: (decision) => policy.record(decision)
     })
 
@@ -109,14 +134,21 @@ const make = (options: RegistryOptions) =>
     const put = (entry: SourceEntry) =>
       Ref.update(state, (m) => new Map(m).set(entry.record.name, entry)).pipe(Effect.zipRight(Ref.update(version, (v) => v + 1)))
 
-    // Runs a plugin call, turning throws, defects and wrong errors into source.plugin.failed.
-    const guard = <A>(name: string, effect: Effect.Effect<A, SourceError>) =>
-      Effect.suspend(() => effect).pipe(Effect.catchAllDefect((d) => Effect.fail(failure(name, d))), Effect.mapError((e) => failure(name, e)))
+    // Runs a plugin call, turning throws (also from building the Effect), defects, hangs and
+    // wrong errors into source.plugin.failed.
+    const guard = <A>(name: string, call: () => Effect.Effect<A, SourceError>) =>
+      withIdleTimeout(name, Effect.suspend(call), timeoutMs, () => activity.get(name) ?? 0).pipe(
+        Effect.catchAllDefect((d) => Effect.fail(failure(name, d))),
+        Effect.mapError((e) => failure(name, e))
+      )
+    // A plugin call that yields a tree: what it returns is checked before the engine trusts it.
+    const guardLoad = (name: string, call: () => Effect.Effect<LoadedSource, SourceError>) =>
+      guard(name, () => Effect.flatMap(call(), (loaded) => checkLoaded(name, loaded)))
 
     // The root tree, never persisted.
     if (options.loadRoot !== undefined) {
       const rootSpec: SourceSpec = { type: "local", name: DEFAULT_SOURCE, path: config.root }
-      const loaded = yield* guard(DEFAULT_SOURCE, options.loadRoot).pipe(Effect.either)
+      const loaded = yield* guardLoad(DEFAULT_SOURCE, () => options.loadRoot!).pipe(Effect.either)
       const at = now()
       yield* put(loaded._tag === "Right"
         ? { record: recordOf(rootSpec, { type: "local" } as SourcePlugin<any>, loaded.right, at), spec: rootSpec, plugin: null, loaded: loaded.right }
@@ -138,7 +170,7 @@ const make = (options: RegistryOptions) =>
           yield* put({ record: { ...record, status: "failed", error: { code: "source.type.unknown", detail: `No plugin for type ${record.type}` } }, spec, plugin, loaded: null })
           return
         }
-        const loaded = yield* guard(record.name, (plugin.restore ?? plugin.load)(spec, context(record.name))).pipe(Effect.either)
+        const loaded = yield* guardLoad(record.name, () => (plugin.restore ?? plugin.load)(spec, context(record.name))).pipe(Effect.either)
         if (loaded._tag === "Right") {
           yield* put({ record: { ...recordOf(spec, plugin, loaded.right, record.created_at) }, spec, plugin, loaded: loaded.right })
         } else {
@@ -146,6 +178,10 @@ const make = (options: RegistryOptions) =>
           yield* emit("source.failed", { name: record.name, code: loaded.left.code, detail: loaded.left.detail })
         }
       }), { concurrency: 4, discard: true })
+
+    // Lets the plugin free what `entry` holds; its failures never fail the caller.
+    const release = (entry: SourceEntry, ctx: SourceContext) =>
+      Effect.suspend(() => entry.plugin!.remove!(entry.spec, ctx, entry.loaded ?? undefined)).pipe(Effect.catchAllCause(() => Effect.void))
 
     const find = (name: string) =>
       Ref.get(state).pipe(
@@ -167,7 +203,7 @@ const make = (options: RegistryOptions) =>
             return yield* new SourceError({ code: "source.not.allowed", detail: decision.reason })
           }
         }
-        const loaded = yield* guard(spec.name, plugin.load(spec, context(spec.name)))
+        const loaded = yield* guardLoad(spec.name, () => plugin.load(spec, context(spec.name)))
         return yield* lock.withPermits(1)(Effect.gen(function*() {
           const previous = (yield* Ref.get(state)).get(spec.name)
           const record = recordOf(spec, plugin, loaded, previous?.record.created_at ?? now())
@@ -175,7 +211,7 @@ const make = (options: RegistryOptions) =>
           yield* put({ record, spec, plugin, loaded })
           yield* emit(previous ? "source.updated" : "source.added", { name: record.name, type: record.type, job_count: record.job_count })
           if (previous?.plugin?.remove && previous.loaded !== null) {
-            yield* previous.plugin.remove(previous.spec, context(spec.name)).pipe(Effect.ignore)
+            yield* release(previous, context(spec.name))
           }
           return { record, created: previous === undefined }
         }))
@@ -194,7 +230,7 @@ const make = (options: RegistryOptions) =>
           return next
         })
         yield* Ref.update(version, (v) => v + 1)
-        if (entry.plugin?.remove) yield* entry.plugin.remove(entry.spec, context(name)).pipe(Effect.ignore)
+        if (entry.plugin?.remove) yield* release(entry, context(name))
         yield* emit("source.removed", { name })
       }))
 
@@ -203,14 +239,14 @@ const make = (options: RegistryOptions) =>
         const entry = yield* find(name)
         if (entry.plugin === null) {
           if (name === DEFAULT_SOURCE && options.loadRoot !== undefined) {
-            const loaded = yield* guard(name, options.loadRoot)
+            const loaded = yield* guardLoad(name, () => options.loadRoot!)
             const record = recordOf(entry.spec, { type: "local" } as SourcePlugin<any>, loaded, entry.record.created_at)
             yield* put({ ...entry, record, loaded })
             return record
           }
           return entry.record
         }
-        const loaded = yield* guard(name, entry.plugin.load(entry.spec, context(name))).pipe(
+        const loaded = yield* guardLoad(name, () => entry.plugin!.load(entry.spec, context(name))).pipe(
           Effect.tapError((e) => emit("source.failed", { name, code: e.code, detail: e.detail }))
         )
         const record = recordOf(entry.spec, entry.plugin, loaded, entry.record.created_at)
@@ -223,7 +259,8 @@ const make = (options: RegistryOptions) =>
       Effect.gen(function*() {
         const entry = yield* find(name)
         if (entry.plugin?.beforeUse === undefined || entry.loaded === null) return
-        const next = yield* guard(name, entry.plugin.beforeUse(entry.spec, entry.loaded, context(name)))
+        const next = yield* guard(name, () =>
+          Effect.flatMap(entry.plugin!.beforeUse!(entry.spec, entry.loaded!, context(name)), (n) => n === null ? Effect.succeed(null) : checkLoaded(name, n)))
         if (next === null) return
         const record = recordOf(entry.spec, entry.plugin, next, entry.record.created_at)
         yield* lock.withPermits(1)(store.putSource(record).pipe(Effect.zipRight(put({ ...entry, record, loaded: next }))))

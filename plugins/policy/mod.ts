@@ -1,49 +1,21 @@
 /**
  * @module
- * Reading the policy file (`--policy`, `FLWD_POLICY_FILE`, `./flwd.policy.yaml`).
- * An invalid file is an error naming each failing field; nothing starts on it.
- */
-import { existsSync, readFileSync } from "node:fs"
-import { resolve } from "node:path"
-import { Schema } from "effect"
-import { parse } from "yaml"
-import { ConfigError, fieldErrors, Policy } from "../../core/mod.ts"
-
-/** Policy files are small; anything bigger is refused before parsing. */
-const MAX_POLICY_BYTES = 1024 * 1024
-
-/**
- * Loads and validates a policy file. With no explicit path, `./flwd.policy.yaml`
- * is used when it exists, else the empty policy.
+ * The policy bundle (DESIGN §6): reading the policy file (`--policy`,
+ * `FLWD_POLICY_FILE`, `./flwd.policy.yaml`), the checks its Schema cannot
+ * express (registry entries, ceilings), the whole-policy check an engine
+ * makes before it starts (trust material included), and the effective
+ * policy `flwd :policy show` prints. An invalid policy is a
+ * `policy.invalid` problem naming each failing field.
  *
- * @since 0.1.0
- * @category constructors
+ * @example
+ * ```ts
+ * import { checkPolicy, loadPolicyFile } from "./plugins/policy/mod.ts"
+ *
+ * const { policy, path } = loadPolicyFile("flwd.policy.yaml")
+ * await checkPolicy(policy, { policyDir: ".", file: path })
+ * ```
  */
-export function loadPolicyFile(path: string | undefined, cwd = process.cwd()): { readonly policy: Policy; readonly path: string | null } {
-  const explicit = path !== undefined && path !== ""
-  const file = resolve(cwd, explicit ? path : "flwd.policy.yaml")
-  if (!explicit && !existsSync(file)) return { policy: {}, path: null }
-  let text: string
-  try {
-    const bytes = readFileSync(file)
-    if (bytes.length > MAX_POLICY_BYTES) throw new Error(`larger than ${MAX_POLICY_BYTES} bytes`)
-    text = bytes.toString("utf8")
-  } catch (e) {
-    throw new ConfigError({ code: "policy.invalid", detail: `Cannot read policy file ${file}: ${(e as Error).message}` })
-  }
-  let raw: unknown
-  try {
-    raw = parse(text) ?? {}
-  } catch (e) {
-    throw new ConfigError({ code: "policy.invalid", detail: `Policy file ${file} is not valid YAML: ${(e as Error).message}` })
-  }
-  const decoded = Schema.decodeUnknownEither(Policy, { onExcessProperty: "error", errors: "all" })(raw)
-  if (decoded._tag === "Left") {
-    throw new ConfigError({
-      code: "policy.invalid",
-      detail: `Invalid policy file ${file}`,
-      errors: fieldErrors(decoded.left)
-    })
-  }
-  return { policy: decoded.right, path: file }
-}
+export { type LoadedPolicy, loadPolicyFile } from "./load-policy-file.ts"
+export { policyProblems } from "./validate-policy.ts"
+export { checkPolicy, type CheckPolicyOptions } from "./check-policy.ts"
+export { type EffectivePolicy, effectivePolicy, type EffectivePolicyInput, type ProfileView, type TrustKeyView } from "./effective-policy.ts"

@@ -1,6 +1,17 @@
 /**
  * @module
- * The built-in security profiles (DESIGN §6).
+ * The built-in security profiles (DESIGN §6) — `secure` (the default),
+ * `permissive` and `disabled` — and the registry matching they share. A
+ * custom profile is a `ProfilePlugin` loaded like any plugin; it is
+ * compared with these by `strictness`.
+ *
+ * @example
+ * ```ts
+ * import { registryListed, secureProfile } from "./plugins/profiles/mod.ts"
+ *
+ * secureProfile.admitRegistry?.("GHCR.io", { allowed_registries: ["ghcr.io"] }).decision // "allow"
+ * registryListed("ghcr.io.evil.example", ["ghcr.io"]) // false
+ * ```
  */
 import type { ProfilePlugin } from "../../core/mod.ts"
 import { disabledProfile } from "./disabled.ts"
@@ -8,7 +19,13 @@ import { permissiveProfile } from "./permissive.ts"
 import { secureProfile } from "./secure.ts"
 
 export { disabledProfile, permissiveProfile, secureProfile }
-export { normaliseRegistry, registryListed } from "./_registry.ts"
+export { normaliseRegistry, registryEntryProblem, registryListed } from "./_registry.ts"
+export { signatureModeOf } from "./signature-mode.ts"
 
-/** The built-in profiles, strictest first. */
+/**
+ * The built-in profiles, strictest first.
+ *
+ * @since 0.1.0
+ * @category plugins
+ */
 export const builtinProfiles: ReadonlyArray<ProfilePlugin> = [secureProfile, permissiveProfile, disabledProfile]

@@ -30,15 +30,15 @@ export const scopes = [
 export type Scope = typeof scopes[number]
 
 /**
- * A token and what it may do; `*` grants every scope.
+ * A token and what it may do; `*` grants every scope. `token_sha256` (hex)
+ * stands for a token known only by its digest (`tokens:` in `flwd.yaml`).
  *
  * @since 0.1.0
  * @category models
  */
-export interface TokenGrant {
-  readonly token: string
-  readonly scopes: ReadonlyArray<Scope | "*">
-}
+export type TokenGrant =
+  | { readonly token: string; readonly scopes: ReadonlyArray<Scope | "*"> }
+  | { readonly token_sha256: string; readonly scopes: ReadonlyArray<Scope | "*"> }
 
 /** The token `--dev` issues, with every scope. */
 export const DEV_TOKEN = "dev-token"
@@ -98,7 +98,8 @@ export interface TokenTable {
 export function makeTokenTable(grants: ReadonlyArray<TokenGrant>): TokenTable {
   const entries: Array<{ readonly hash: Buffer; readonly scopes: Set<Scope> }> = []
   for (const grant of grants) {
-    const hash = digest(grant.token)
+    const hash = "token" in grant ? digest(grant.token) : Buffer.from(grant.token_sha256.toLowerCase(), "hex")
+    if (hash.length !== 32) continue
     const granted = new Set<Scope>(grant.scopes.includes("*") ? scopes : grant.scopes as ReadonlyArray<Scope>)
     const same = entries.find((e) => timingSafeEqual(e.hash, hash))
     if (same !== undefined) for (const s of granted) same.scopes.add(s)

@@ -1,21 +1,20 @@
 /**
  * @module
- * Admission of an add-on before anything is fetched (DESIGN §5 steps 1, 3
- * and 5): the source must be trusted explicitly, the profile must admit the
- * registry, and the signature mode must allow an image whose signature
- * this build cannot verify. Every decision is journaled.
- *
- * Signature verification is not part of this build, so `required` (the
- * secure default) fails closed with `image.signature.required`;
- * `permissive` admits with a warning and `disabled` admits with the reason
- * "verification disabled".
+ * Admission of an add-on before anything is fetched (DESIGN §5 steps 1 and
+ * 3): the source must be trusted explicitly and the profile must admit the
+ * registry. What comes out is the signature mode in force, which
+ * `verify.ts` applies once the reference is resolved to a digest (step 5).
+ * Every decision is journaled.
  */
 import { Effect } from "effect"
-import { type Decision, type SignatureMode, SourceError, type SourceContext } from "../../../core/mod.ts"
+import { type Decision, type Policy, type ProfilePlugin, type SignatureMode, SourceError, type SourceContext } from "../../../core/mod.ts"
 import type { ImageReference } from "../../oci/mod.ts"
+import { signatureModeOf } from "../../profiles/mod.ts"
+import type { DiscoveryReport } from "../../trust/mod.ts"
 
 /**
- * What is known about an image's signature, kept in provenance.
+ * What is known about an image's signature, kept in provenance (and so in
+ * every plan and run of the source's jobs).
  *
  * @since 0.1.0
  * @category models
@@ -23,17 +22,35 @@ import type { ImageReference } from "../../oci/mod.ts"
 export interface ImageTrust {
   readonly mode: SignatureMode
   readonly verified: boolean
+  /** `key:<name>` or `<certificate subject> (<issuer>)`; null when not verified. */
   readonly signer: string | null
   readonly reason: string
+  /** Which discovery paths were tried and what each found. Absent when nothing was checked. */
+  readonly discovery?: DiscoveryReport
 }
 
-/** Why `required` cannot be met in this build. @since 0.1.0 @category utils */
-export const SIGNATURES_UNAVAILABLE = "signature verification is not available in this build"
+/**
+ * The profile's answer for `registry`; a profile that does not say denies.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export function registryDecision(profile: ProfilePlugin, policy: Policy, registry: string): Decision {
+  const decision = profile.admitRegistry?.(registry, policy) ?? {
+    decision: "deny",
+    subject: registry,
+    code: "image.registry.not.allowed",
+    reason: `profile ${profile.name} does not admit registries`,
+    profile: profile.name
+  }
+  // A plugin's decision is journaled as a whole: make sure it names its profile.
+  return { ...decision, profile: decision.profile ?? profile.name }
+}
 
 /**
- * Checks `trusted`, the registry and the signature mode; fails with
- * `source.trust.required`, `image.registry.not.allowed` or
- * `image.signature.required`.
+ * Checks `trusted` and the registry; fails with `source.trust.required` or
+ * `image.registry.not.allowed`. Returns the signature mode the profile puts
+ * in force.
  *
  * @since 0.1.0
  * @category constructors
@@ -42,7 +59,7 @@ export function admit(
   trusted: boolean | undefined,
   ref: ImageReference,
   ctx: SourceContext
-): Effect.Effect<ImageTrust, SourceError> {
+): Effect.Effect<SignatureMode, SourceError> {
   return Effect.gen(function*() {
     if (trusted !== true) {
       return yield* new SourceError({
@@ -51,39 +68,15 @@ export function admit(
         errors: [{ path: "trusted", message: "must be true for an oci source" }]
       })
     }
-    const profile = ctx.profile
-    const registry: Decision = profile.admitRegistry?.(ref.registry, ctx.policy) ?? {
-      decision: "deny",
-      subject: ref.registry,
-      code: "image.registry.not.allowed",
-      reason: `profile ${profile.name} does not admit registries`,
-      profile: profile.name
-    }
+    const registry = registryDecision(ctx.profile, ctx.policy, ref.registry)
     yield* ctx.decide(registry)
     if (registry.decision === "deny") {
       return yield* new SourceError({
         code: "image.registry.not.allowed",
-        detail: `Source ${ctx.name}: ${registry.reason} (profile ${registry.profile ?? profile.name}); list it in the policy's allowed_registries`,
+        detail: `Source ${ctx.name}: ${registry.reason} (profile ${registry.profile}); list it in the policy's allowed_registries`,
         errors: [{ path: "ref", message: `registry ${ref.registry} is not allowed` }]
       })
     }
-    const mode: SignatureMode = profile.signatureMode?.(ctx.policy) ?? ctx.policy.verify_signatures ?? "required"
-    const subject = ref.normalized
-    if (mode === "required") {
-      yield* ctx.decide({ decision: "deny", subject, code: "image.signature.required", reason: SIGNATURES_UNAVAILABLE, profile: profile.name })
-      return yield* new SourceError({
-        code: "image.signature.required",
-        detail: `Source ${ctx.name}: ${ref.normalized} must be signed and verified (verify_signatures: required), but ${SIGNATURES_UNAVAILABLE}`,
-        errors: [{ path: "ref", message: SIGNATURES_UNAVAILABLE }]
-      })
-    }
-    if (mode === "permissive") {
-      const reason = `${SIGNATURES_UNAVAILABLE}; admitted unverified under verify_signatures: permissive`
-      yield* ctx.decide({ decision: "warn", subject, code: "image.signature.unverified", reason, profile: profile.name })
-      return { mode, verified: false, signer: null, reason }
-    }
-    const reason = "verification disabled"
-    yield* ctx.decide({ decision: "allow", subject, code: "image.signature.skipped", reason, profile: profile.name })
-    return { mode, verified: false, signer: null, reason }
+    return signatureModeOf(ctx.profile, ctx.policy)
   })
 }

@@ -18,6 +18,7 @@ import type { ImageTrust } from "./admission.ts"
 import { type Pin, writePin } from "./pins.ts"
 import { readAddon } from "./read-addon.ts"
 import { type OciSourceSpec, pullPolicyOf } from "./spec.ts"
+import { trustWarning } from "./verify.ts"
 
 /** What a pull needs besides the spec and the engine's context. @since 0.1.0 @category models */
 export interface PullEnv {
@@ -94,7 +95,14 @@ export function pullAddon(spec: OciSourceSpec, ctx: SourceContext, env: PullEnv,
     )
     const tree = yield* readAddon(pulled.rootfs, "/flwd-addon", { flwdVersion: env.flwdVersion, subject: shown })
     const imageConfig = imageConfigOf(pulled.config)
-    const jobs = tree.jobs.map((job): JobDefinition => ({ ...job, rootfs: pulled.rootfs, image_config: imageConfig }))
+    // The planner copies a job's warnings into each plan: an unverified image says so in every plan and run.
+    const warning = trustWarning(target.trust, withDigest(target.ref, pulled.resolvedDigest).normalized)
+    const jobs = tree.jobs.map((job): JobDefinition => ({
+      ...job,
+      rootfs: pulled.rootfs,
+      image_config: imageConfig,
+      ...(warning !== null ? { warnings: [...job.warnings, warning] } : {})
+    }))
     const diagnostics = [...tree.diagnostics]
     if (platform === undefined && !samePlatform(pulled.platform, hostPlatform())) {
       diagnostics.push({

@@ -14,8 +14,10 @@
  * - `always`: before every plan or run, one HEAD; a moved tag is pulled and
  *   swapped in, an unchanged one costs nothing else.
  *
- * Digest-pinned refs never re-resolve. `remove` deletes nothing: blobs and
- * rootfs are shared between sources and freed by `gcAddons` (`flwd :gc`).
+ * Digest-pinned refs never re-resolve. A digest is verified (`verify.ts`)
+ * before it is first used: a moved tag whose new image fails verification
+ * leaves the old one serving. `remove` deletes nothing: blobs and rootfs
+ * are shared between sources and freed by `gcAddons` (`flwd :gc`).
  */
 import { readFileSync } from "node:fs"
 import { Effect } from "effect"
@@ -31,6 +33,7 @@ import { type PullEnv, pullAddon } from "./load-addon.ts"
 import { type Pin, readPin } from "./pins.ts"
 import { selectTag } from "./select-tag.ts"
 import { OciSourceSpec, pullPolicyOf } from "./spec.ts"
+import { makeSourceVerifier, type TrustOptions } from "./verify.ts"
 
 /**
  * Options of `makeOciSource`; each documents its default.
@@ -49,6 +52,8 @@ export interface OciSourceOptions {
   readonly concurrency?: number
   /** Unpack limits. Default: the OCI library's. */
   readonly limits?: UnpackLimits
+  /** How signatures are verified: the public-good root loader, the referrers API request, candidates per path. Default: the trust library's. */
+  readonly trust?: TrustOptions
 }
 
 function packageVersion(): string {
@@ -89,6 +94,11 @@ export function makeOciSource(options: OciSourceOptions = {}): SourcePlugin<OciS
     }
     return { client, store, flwdVersion, concurrency: options.concurrency, limits: options.limits }
   }
+  const verifier = makeSourceVerifier({
+    client: (ctx) => env(ctx).client,
+    registryOptions: (ctx) => ({ ...options.registry, insecureRegistries: [...(ctx.policy.insecure_registries ?? [])] }),
+    trust: options.trust
+  })
 
   // Crash leftovers are swept once per data directory, and only while no live process pulls into it.
   const sweepOnce = (ctx: SourceContext, store: BlobStore) =>
@@ -110,24 +120,29 @@ export function makeOciSource(options: OciSourceOptions = {}): SourcePlugin<OciS
   const target = (spec: OciSourceSpec, ref: ImageReference, e: PullEnv) =>
     spec.semver !== undefined ? selectTag(e.client, ref, spec.semver) : Effect.succeed(ref)
 
-  /** Asks the registry what the ref points at now and pulls that (nothing when cached). */
+  /** Asks the registry what the ref points at now, verifies that digest and pulls it (nothing when cached). */
   const resolveAndPull = (spec: OciSourceSpec, ctx: SourceContext, pin: Pin | null) =>
     Effect.gen(function*() {
       const ref = parseImageReference(spec.ref)
-      const trust = yield* admit(spec.trusted, ref, ctx)
+      const mode = yield* admit(spec.trusted, ref, ctx)
       const e = env(ctx)
-      if (ref.digest !== null) return (yield* pullAddon(spec, ctx, e, { ref, pin, resolvedNow: false, trust })).loaded
+      if (ref.digest !== null) {
+        const trust = yield* verifier.verify(ctx, ref, ref.digest, mode, false)
+        return (yield* pullAddon(spec, ctx, e, { ref, pin, resolvedNow: false, trust })).loaded
+      }
       const chosen = yield* target(spec, ref, e)
       const head = yield* e.client.resolve(chosen).pipe(Effect.mapError((err) => toProblem(err, chosen.normalized)))
+      const trust = yield* verifier.verify(ctx, chosen, head.digest, mode, false)
       return (yield* pullAddon(spec, ctx, e, { ref: chosen, digest: head.digest, pin, resolvedNow: true, trust })).loaded
     })
 
-  /** Serves the pinned image (from the cache when it is there). */
+  /** Serves the pinned image (from the cache when it is there), on the outcome recorded for it when the trust material is unchanged. */
   const fromPin = (spec: OciSourceSpec, ctx: SourceContext, pin: Pin) =>
     Effect.gen(function*() {
       const parsed = parseImageReference(spec.ref)
-      const trust = yield* admit(spec.trusted, parsed, ctx)
+      const mode = yield* admit(spec.trusted, parsed, ctx)
       const ref = { ...parsed, tag: pin.tag ?? parsed.tag }
+      const trust = yield* verifier.verify(ctx, ref, pin.resolved_digest, mode, true)
       return (yield* pullAddon(spec, ctx, env(ctx), { ref, digest: pin.resolved_digest, pin, resolvedNow: false, trust })).loaded
     })
 
@@ -144,8 +159,9 @@ export function makeOciSource(options: OciSourceOptions = {}): SourcePlugin<OciS
       if (pin === null) return yield* resolveAndPull(spec, ctx, null)
       if (policy === "on-startup" && !pinned) {
         return yield* resolveAndPull(spec, ctx, pin).pipe(
+          // An unreachable registry or a new image that fails verification keeps the pinned one serving.
           Effect.catchTag("SourceError", (e) =>
-            e.code !== "E_OCI" ? Effect.fail(e) : Effect.map(fromPin(spec, ctx, pin), (loaded) => ({
+            e.code !== "E_OCI" && e.code !== "image.signature.required" ? Effect.fail(e) : Effect.map(fromPin(spec, ctx, pin), (loaded) => ({
               ...loaded,
               diagnostics: [...loaded.diagnostics, {
                 level: "warning" as const,
@@ -175,7 +191,9 @@ export function makeOciSource(options: OciSourceOptions = {}): SourcePlugin<OciS
         return { ...current, provenance: { ...provenance, resolved_at: new Date().toISOString() } }
       }
       const pin = yield* readPin(ctx.dataDir, spec.name)
-      const trust = yield* admit(spec.trusted, ref, ctx)
+      // The new digest is verified before it replaces the current one; a failure fails this plan and keeps the old image.
+      const mode = yield* admit(spec.trusted, ref, ctx)
+      const trust = yield* verifier.verify(ctx, chosen, head.digest, mode, false)
       return (yield* pullAddon(spec, ctx, e, { ref: chosen, digest: head.digest, pin: matches(pin, spec) ? pin : null, resolvedNow: true, trust })).loaded
     })
 

@@ -83,18 +83,18 @@ t.test("oci source: the secure profile with an empty allowed_registries admits n
   t.same(await call(engine, (x) => x.sources()).then((s) => s.filter((r) => r.type === "oci")), [], "nothing was added")
 })
 
-t.test("oci source: required signatures fail closed; permissive admits with a warning", async (t) => {
+t.test("oci source: an unsigned image fails under required signatures; permissive admits it with a warning", async (t) => {
   const registry = await startRegistry(t)
   await pushAddon(registry.url, "example/addon", "1.0.0")
   const { engine } = await addonEngine(t, { allowed_registries: [registry.host] })
   const e = await rejection(call(engine, (x) => x.addSource(addonSpec(registry.host))))
-  t.match(e, { code: "image.signature.required", status: 422, detail: /signature verification is not available in this build/ })
-  t.match((await decisions(engine)).at(-1), { decision: "deny", code: "image.signature.required", reason: "signature verification is not available in this build" })
+  t.match(e, { code: "image.signature.required", status: 422, detail: /no signature found: tried cosign tag/ })
+  t.match((await decisions(engine)).at(-1), { decision: "deny", code: "image.signature.required", reason: /^no signature found: tried cosign tag/ })
   t.equal(await blobGets(registry), 0, "nothing was downloaded")
 
   const permissive = await addonEngine(t, { profile: "permissive", allowed_registries: [registry.host] })
   const added = await call(permissive.engine, (x) => x.addSource(addonSpec(registry.host)))
-  t.match(added.source.provenance, { image_trust: { mode: "permissive", verified: false, signer: null, reason: /not available in this build/ } })
+  t.match(added.source.provenance, { image_trust: { mode: "permissive", verified: false, signer: null, reason: /^no signature found/ } })
   t.match((await decisions(permissive.engine)).at(-1), { decision: "warn", code: "image.signature.unverified" })
 })
 

@@ -1,0 +1,154 @@
+/**
+ * @module
+ * `flwd :policy show` prints the effective policy: the default profile and
+ * what each profile makes of the policy, the registry lists, trusted keys
+ * by name and fingerprint (never their PEM text), ceilings and overrides.
+ * `flwd :policy check <ref>` runs the registry admission and signature
+ * verification adding the image as a source would, without adding it, and
+ * exits 0 when it would be admitted, 1 when not. Both read this machine's
+ * policy and plugins without starting the engine or opening its database.
+ */
+import { Effect, PolicyError } from "../../core/mod.ts"
+import { enginePlugins, type EngineOptions, resolveOptions } from "../../create-engine.ts"
+import { loadPlugins } from "../../plugins/loader/mod.ts"
+import { checkPolicy, type EffectivePolicy, effectivePolicy } from "../../plugins/policy/mod.ts"
+import { checkImage, type ImageCheck } from "../../plugins/sources/oci/mod.ts"
+import { expectPositionals, parseArgs, UsageError } from "../argv.ts"
+import type { CommandContext } from "../context.ts"
+import type { Output } from "../output.ts"
+
+const where = ":policy"
+
+/** The options the in-process engine of this invocation would start with (see `main.ts`). */
+function engineOptions(ctx: CommandContext): EngineOptions {
+  const g = ctx.globals
+  return {
+    ...(g.dataDir !== undefined ? { dataDir: g.dataDir } : {}),
+    ...(g.profile !== undefined ? { profile: g.profile } : {}),
+    ...(g.policy !== undefined ? { policyFile: g.policy } : {}),
+    ...(g.config !== undefined ? { config: g.config } : {}),
+    ...(g.plugins.length > 0 ? { pluginModules: g.plugins } : {}),
+    env: { ...process.env, FLWD_PROFILE: g.profile }
+  }
+}
+
+/** The policy, checked as a start would check it, and every profile the engine would load. */
+async function load(ctx: CommandContext) {
+  const resolved = resolveOptions(engineOptions(ctx))
+  const { settings } = resolved
+  const policyDir = settings.policyDir ?? process.cwd()
+  await checkPolicy(settings.policy, { policyDir, file: resolved.policyFile })
+  const { set } = await loadPlugins(resolved.pluginModules, { builtin: enginePlugins(settings), timeoutMs: resolved.pluginTimeoutMs })
+  const profiles = enginePlugins(settings, set).profiles
+  const profile = profiles.find((p) => p.name === settings.profile)
+  if (profile === undefined) {
+    const names = profiles.map((p) => p.name).join(", ")
+    throw new PolicyError({
+      code: "profile.unknown",
+      detail: `Unknown profile "${settings.profile}" (available: ${names})`,
+      errors: [{ path: "profile", message: `must be one of ${names}` }]
+    })
+  }
+  return { resolved, policyDir, profiles, profile }
+}
+
+function list(values: ReadonlyArray<string> | null | undefined, none: string): string {
+  return values == null || values.length === 0 ? none : values.join(", ")
+}
+
+function record(value: Readonly<Record<string, unknown>>): string {
+  const parts = Object.entries(value).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(",") : String(v)}`)
+  return parts.length === 0 ? "none" : parts.join(" ")
+}
+
+function printPolicy(out: Output, p: EffectivePolicy): void {
+  const registriesNone = p.profiles.find((x) => x.default)?.name === "secure" ? "not set (secure admits none)" : "not set"
+  out.fields([
+    ["policy file", p.file ?? "none"],
+    ["profile", p.profile],
+    ["verify_signatures", p.verify_signatures],
+    ["allowed_registries", p.allowed_registries === null ? registriesNone : list(p.allowed_registries, "none (no registry is admitted)")],
+    ["insecure_registries", list(p.insecure_registries, "none (loopback only)")],
+    ["trusted_root", p.trust.trusted_root === "public-good" ? "public-good (Sigstore, via TUF)" : p.trust.trusted_root],
+    ["ceilings", record(p.ceilings)],
+    ["overrides", record(p.overrides)]
+  ])
+  out.line()
+  out.line(out.style.bold("trusted keys"))
+  if (p.trust.keys.length === 0) out.line("  none")
+  for (const k of p.trust.keys) out.line(`  ${k.name}  ${k.path ?? "inline"}  ${k.fingerprint ?? "(unreadable)"}`)
+  out.line(out.style.bold("keyless identities"))
+  if (p.trust.keyless.length === 0) out.line("  none")
+  for (const k of p.trust.keyless) {
+    out.line(`  ${k.issuer}  ${k.subject !== undefined ? `subject ${k.subject}` : `subject_regexp ${k.subject_regexp ?? ""}`}`)
+  }
+  out.line()
+  out.table(
+    ["PROFILE", "STRICTNESS", "SIGNATURES", "NETWORK", "HOST ENV", "ROOTFS"],
+    p.profiles.map((x) => [
+      `${x.name}${x.default ? " (default)" : ""}`,
+      String(x.strictness),
+      x.verify_signatures,
+      x.network ? "allowed" : "none",
+      x.inherit_env ? "inherited" : "none",
+      x.rootfs_writable ? "writable" : "read-only"
+    ])
+  )
+}
+
+function printCheck(out: Output, c: ImageCheck): void {
+  const verdict = c.admitted ? out.style.green("admitted") : out.style.red("denied")
+  out.line(`${c.ref}: ${verdict} (profile ${c.profile})`)
+  for (const d of c.decisions) {
+    const mark = d.decision === "deny" ? out.style.red(d.decision) : d.decision === "warn" ? out.style.yellow(d.decision) : d.decision
+    out.line(`  ${mark}  ${d.code}  ${d.reason}`)
+  }
+  if (c.digest !== null) out.line(`  digest  ${c.digest}`)
+  const trust = c.image_trust
+  if (trust !== null) {
+    out.line(`  image_trust  mode=${trust.mode} verified=${trust.verified} signer=${trust.signer ?? "none"}`)
+    for (const p of trust.discovery ?? []) {
+      const what = !p.tried ? "not tried" : p.matched ? `${p.found} found, matched` : `${p.found} found${p.detail !== undefined ? `: ${p.detail}` : ""}`
+      out.line(out.style.dim(`    ${p.path}  ${what}`))
+    }
+  }
+}
+
+/** @since 0.1.0 @category commands */
+export async function run(ctx: CommandContext): Promise<number> {
+  const parsed = parseArgs(ctx.args, [], where)
+  const [verb = "show", ref] = parsed.positionals
+  if (ctx.globals.remote !== undefined) {
+    throw new UsageError(":policy reads the policy of this machine; run it where the server runs", {
+      errors: [{ path: "--remote", message: "not with :policy" }]
+    })
+  }
+  const { out } = ctx
+  if (verb === "show") {
+    expectPositionals(parsed, 1, `${where} show`)
+    const { resolved, policyDir, profiles } = await load(ctx)
+    const shown = effectivePolicy({ policy: resolved.settings.policy, file: resolved.policyFile, policyDir, profile: resolved.settings.profile, profiles })
+    if (out.json) out.document(shown)
+    else printPolicy(out, shown)
+    return 0
+  }
+  if (verb === "check") {
+    expectPositionals(parsed, 2, `${where} check`)
+    if (ref === undefined || ref === "") {
+      throw new UsageError(":policy check needs an image reference", { errors: [{ path: "ref", message: "missing" }] })
+    }
+    const { resolved, policyDir, profile } = await load(ctx)
+    const checked = await Effect.runPromise(checkImage({
+      ref,
+      profile,
+      policy: resolved.settings.policy,
+      policyDir,
+      dataDir: resolved.settings.dataDir
+    }).pipe(Effect.either))
+    if (checked._tag === "Left") throw checked.left
+    if (out.json) out.document(checked.right)
+    else printCheck(out, checked.right)
+    return checked.right.admitted ? 0 : 1
+  }
+  throw new UsageError(`unknown subcommand ${verb} of :policy; use show or check`, { errors: [{ path: "subcommand", message: "must be show or check" }] })
+}

@@ -1,0 +1,86 @@
+import t from "tap"
+import { writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { loadPolicyFile, policyProblems } from "../../../plugins/policy/mod.ts"
+import { tempDir } from "../../helpers/engine.ts"
+
+function write(t: Parameters<typeof tempDir>[0], text: string): { dir: string; file: string } {
+  const dir = tempDir(t)
+  const file = join(dir, "flwd.policy.yaml")
+  writeFileSync(file, text)
+  return { dir, file }
+}
+
+function thrown(f: () => unknown): any {
+  try {
+    f()
+  } catch (e) {
+    return e
+  }
+  throw new Error("expected a throw")
+}
+
+t.test("loadPolicyFile() reads the file of DESIGN §6", async (t) => {
+  const { dir, file } = write(t, [
+    "profile: secure",
+    "verify_signatures: required",
+    "allowed_registries: [ghcr.io, \"127.0.0.1:5000\", \"Registry.Example.\"]",
+    "insecure_registries: [\"127.0.0.1:5000\"]",
+    "trust:",
+    "  keys: [{ name: release, path: keys/release.pub }]",
+    "  keyless: [{ issuer: \"https://token.actions.githubusercontent.com\", subject_regexp: \"^https://github.com/acme/\" }]",
+    "  trusted_root: trust/trusted_root.json",
+    "ceilings: { cpu: \"1\", memory: 512Mi, timeout: 30m }",
+    "overrides: { network: [none, host], rootfs_writable: false, env_inheritance: false }",
+    ""
+  ].join("\n"))
+  const loaded = loadPolicyFile(undefined, dir)
+  t.equal(loaded.path, file, "./flwd.policy.yaml is found in the working directory")
+  t.match(loaded.policy, { profile: "secure", allowed_registries: ["ghcr.io", "127.0.0.1:5000", "Registry.Example."], ceilings: { memory: "512Mi" } })
+  t.same(loadPolicyFile(undefined, tempDir(t)), { policy: {}, path: null }, "no file: the empty policy")
+})
+
+t.test("loadPolicyFile() names each failing field", async (t) => {
+  const { file } = write(t, [
+    "verify_signatures: sometimes",
+    "allowed_registries: [ghcr.io, \"https://quay.io\", \"ghcr.io/acme\", \"user@ghcr.io\", \"*.example\", \"127.0.0.1:99999\"]",
+    "insecure_registries: [\"http://127.0.0.1:5000\"]",
+    "color: blue",
+    ""
+  ].join("\n"))
+  const schema = thrown(() => loadPolicyFile(file))
+  t.match(schema, { code: "policy.invalid", status: 422, detail: `Invalid policy file ${file}` })
+  t.match(schema.errors.map((e: { path: string }) => e.path).sort(), ["color", "verify_signatures"])
+
+  const { file: registries } = write(t, [
+    "allowed_registries: [ghcr.io, \"https://quay.io\", \"ghcr.io/acme\", \"user@ghcr.io\", \"*.example\", \"127.0.0.1:99999\"]",
+    "insecure_registries: [\"http://127.0.0.1:5000\"]",
+    "ceilings: { cpu: lots, memory: \"-5\", timeout: forever }",
+    ""
+  ].join("\n"))
+  const e = thrown(() => loadPolicyFile(registries))
+  t.match(e, { code: "policy.invalid", detail: `Invalid policy file ${registries}` })
+  t.match(e.errors, [
+    { path: "allowed_registries[1]", message: /without a scheme/ },
+    { path: "allowed_registries[2]", message: /a path/ },
+    { path: "allowed_registries[3]", message: /userinfo/ },
+    { path: "allowed_registries[4]", message: /wildcards/ },
+    { path: "allowed_registries[5]", message: /out of range/ },
+    { path: "insecure_registries[0]", message: /without a scheme/ },
+    { path: "ceilings.memory", message: /512Mi/ },
+    { path: "ceilings.cpu", message: /500m/ },
+    { path: "ceilings.timeout", message: /30m/ }
+  ])
+})
+
+t.test("loadPolicyFile() refuses YAML that does not parse and files that cannot be read", async (t) => {
+  const { file } = write(t, "allowed_registries: [ghcr.io\n")
+  t.match(thrown(() => loadPolicyFile(file)), { code: "policy.invalid", detail: /is not valid YAML/ })
+  t.match(thrown(() => loadPolicyFile(join(tempDir(t), "missing.yaml"))), { code: "policy.invalid", detail: /Cannot read policy file/ })
+})
+
+t.test("policyProblems() accepts the empty policy and good ceilings", async (t) => {
+  t.same(policyProblems({}), [])
+  t.same(policyProblems({ ceilings: { cpu: "500m", memory: "1Gi", timeout: "1h30m" } }), [])
+  t.match(policyProblems({ profile: " " }), [{ path: "profile" }])
+})
