@@ -7,9 +7,25 @@
  * `Verifier` pipeline (timestamps → key → tlogs → signature). No I/O here.
  */
 import type { KeyObject } from "node:crypto"
-import { type Bundle, bundleFromJSON } from "@sigstore/bundle"
-import { HashAlgorithm, TrustedRoot } from "@sigstore/protobuf-specs"
-import { PolicyError, type Signer, toSignedEntity, toTrustMaterial, type TrustMaterial, VerificationError, Verifier } from "@sigstore/verify"
+import { createRequire } from "node:module"
+import type { Bundle } from "@sigstore/bundle"
+import type { TrustedRoot } from "@sigstore/protobuf-specs"
+import type { Signer, TrustMaterial } from "@sigstore/verify"
+
+// Loaded on first use: most flwd commands never verify a signature, and the
+// sigstore libraries are a large share of a cold start.
+const require = createRequire(import.meta.url)
+let libs: {
+  readonly bundle: typeof import("@sigstore/bundle")
+  readonly specs: typeof import("@sigstore/protobuf-specs")
+  readonly verify: typeof import("@sigstore/verify")
+} | undefined
+const sigstore = () =>
+  (libs ??= {
+    bundle: require("@sigstore/bundle"),
+    specs: require("@sigstore/protobuf-specs"),
+    verify: require("@sigstore/verify")
+  })
 
 export type { Bundle }
 
@@ -23,8 +39,8 @@ export interface SigstoreRoot {
 /** A trusted root (`trusted_root.json`, already parsed) as trust material; throws when it is not one. */
 export function rootFromJson(json: unknown): SigstoreRoot {
   if (typeof json !== "object" || json === null) throw new Error("not a JSON object")
-  const root = TrustedRoot.fromJSON(json)
-  const material = toTrustMaterial(root)
+  const root = sigstore().specs.TrustedRoot.fromJSON(json)
+  const material = sigstore().verify.toTrustMaterial(root)
   if (material.certificateAuthorities.length === 0 && material.tlogs.length === 0 && material.timestampAuthorities.length === 0) {
     throw new Error("names no certificate authority, transparency log or timestamp authority")
   }
@@ -33,12 +49,12 @@ export function rootFromJson(json: unknown): SigstoreRoot {
 
 /** A decoded trusted root (as `@sigstore/tuf` returns it) back to its JSON form. */
 export function trustedRootJson(root: TrustedRoot): unknown {
-  return TrustedRoot.toJSON(root)
+  return sigstore().specs.TrustedRoot.toJSON(root)
 }
 
 /** Decodes and validates a bundle (throws the bundle library's `ValidationError`). */
 export function parseBundle(json: unknown): Bundle {
-  return bundleFromJSON(json)
+  return sigstore().bundle.bundleFromJSON(json)
 }
 
 /** What a bundle signs: a DSSE envelope, or a message digest. */
@@ -52,7 +68,7 @@ export function bundleContent(bundle: Bundle): BundleContent {
     return { kind: "dsse", payloadType: env.payloadType, payload: Buffer.from(env.payload) }
   }
   const digest = bundle.content.messageSignature.messageDigest
-  return { kind: "message", sha256: digest?.algorithm === HashAlgorithm.SHA2_256 ? Buffer.from(digest.digest).toString("hex") : null }
+  return { kind: "message", sha256: digest?.algorithm === sigstore().specs.HashAlgorithm.SHA2_256 ? Buffer.from(digest.digest).toString("hex") : null }
 }
 
 /** Whether the bundle is signed by a certificate (keyless) or names a public key. */
@@ -79,12 +95,12 @@ export interface CertificateIdentity {
  * TSA) inside the certificate's validity, then the signature.
  */
 export function verifyCertificateBundle(bundle: Bundle, root: SigstoreRoot, artifact?: Buffer): CertificateIdentity {
-  const verifier = new Verifier(root.material, {
+  const verifier = new (sigstore().verify.Verifier)(root.material, {
     tlogThreshold: root.tlogs > 0 ? 1 : 0,
     ctlogThreshold: root.ctlogs > 0 ? 1 : 0,
     timestampThreshold: 1
   })
-  const signer: Signer = verifier.verify(toSignedEntity(bundle, artifact))
+  const signer: Signer = verifier.verify(sigstore().verify.toSignedEntity(bundle, artifact))
   return { subject: signer.identity?.subjectAlternativeName ?? null, issuer: signer.identity?.extensions?.issuer ?? null }
 }
 
@@ -100,16 +116,18 @@ export function verifyKeyBundle(bundle: Bundle, key: KeyObject, root: SigstoreRo
     ...(root?.material ?? emptyMaterial),
     publicKey: () => ({ publicKey: key, validFor: () => true })
   }
-  new Verifier(material, { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: 0 }).verify(toSignedEntity(bundle, artifact))
+  new (sigstore().verify.Verifier)(material, { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: 0 }).verify(sigstore().verify.toSignedEntity(bundle, artifact))
 }
 
 /** Sorts a thrown verification error into the reasons flwd reports. */
 export function classify(e: unknown, signer: "certificate" | "public-key"): "untrusted" | "invalid-proof" | "malformed" {
+  const { PolicyError, VerificationError } = sigstore().verify
   if (e instanceof PolicyError) return "untrusted"
   if (e instanceof VerificationError) {
-    if (e.code === "PUBLIC_KEY_ERROR") return "untrusted"
-    if (e.code === "SIGNATURE_ERROR") return signer === "public-key" ? "untrusted" : "invalid-proof"
-    if (e.code === "NOT_IMPLEMENTED_ERROR") return "malformed"
+    const code = (e as { readonly code?: string }).code
+    if (code === "PUBLIC_KEY_ERROR") return "untrusted"
+    if (code === "SIGNATURE_ERROR") return signer === "public-key" ? "untrusted" : "invalid-proof"
+    if (code === "NOT_IMPLEMENTED_ERROR") return "malformed"
     return "invalid-proof"
   }
   return "malformed"

@@ -8,7 +8,6 @@
  * with a configured root nothing here runs (STYLE §10).
  */
 import { join } from "node:path"
-import { getTrustedRoot } from "@sigstore/tuf"
 import { trustedRootJson } from "./_sigstore.ts"
 
 /**
@@ -33,5 +32,8 @@ export function tufCachePath(dataDir: string): string {
  * @category constructors
  */
 export const publicGoodRoot: RootLoader = async ({ cachePath }) => {
+  // Loaded only here: fetching the public-good root is rare, and the TUF
+  // client is heavy to load.
+  const { getTrustedRoot } = await import("@sigstore/tuf")
   return trustedRootJson(await getTrustedRoot({ cachePath }))
 }

@@ -11,7 +11,8 @@
  * is treated as lacking the API, and the fallback tag is read through the
  * authenticated client instead.
  */
-import { Agent, type Dispatcher, request } from "undici"
+import type { Dispatcher } from "undici"
+import { lazyUndici } from "../oci/mod.ts"
 import { Effect } from "effect"
 import { type Digest, RegistryError, registryBaseUrl, type Repository } from "../oci/mod.ts"
 import { TrustMediaType } from "./model.ts"
@@ -72,7 +73,7 @@ async function readBody(body: Dispatcher.ResponseData["body"], max: number, ref:
  * @category constructors
  */
 export function httpReferrers(options: HttpReferrersOptions = {}): { readonly fetch: ReferrersFetch; readonly close: Effect.Effect<void> } {
-  const own = options.dispatcher === undefined ? new Agent({ connect: { timeout: 30_000 }, headersTimeout: 60_000, bodyTimeout: 60_000 }) : undefined
+  const own = options.dispatcher === undefined ? new (lazyUndici().Agent)({ connect: { timeout: 30_000 }, headersTimeout: 60_000, bodyTimeout: 60_000 }) : undefined
   const dispatcher = options.dispatcher ?? own!
   const max = options.maxBytes ?? 4 * 1024 * 1024
   const fetch: ReferrersFetch = (repo, digest, artifactType) =>
@@ -81,7 +82,7 @@ export function httpReferrers(options: HttpReferrersOptions = {}): { readonly fe
         const ref = `${repo.registry}/${repo.repository}@${digest}`
         const url = new URL(`/v2/${repo.repository}/referrers/${digest}`, registryBaseUrl(repo.registry, options.insecureRegistries ?? []))
         url.searchParams.set("artifactType", artifactType)
-        const res = await request(url, { dispatcher, method: "GET", headers: { accept: TrustMediaType.OciIndex }, signal })
+        const res = await lazyUndici().request(url, { dispatcher, method: "GET", headers: { accept: TrustMediaType.OciIndex }, signal })
         if (res.statusCode !== 200) {
           await res.body.dump({ limit: 65_536 })
           if (UNSUPPORTED.has(res.statusCode)) return { supported: false, detail: "unsupported" } as const

@@ -4,7 +4,8 @@
  * idle timeouts from the dispatcher. Redirects are not followed here (the
  * redirect wrapper does it, so it can drop `Authorization` across hosts).
  */
-import { Agent, type Dispatcher, request } from "undici"
+import type { Agent, Dispatcher } from "undici"
+import { undici } from "./_undici.ts"
 import type { HttpRequest, HttpResponse, Transport } from "./_http.ts"
 import { networkError } from "./_http.ts"
 import { RegistryError } from "../errors.ts"
@@ -30,7 +31,7 @@ export interface TimeoutOptions {
  */
 export function makeAgent(timeouts: TimeoutOptions = {}): Agent {
   const idle = timeouts.idleMs ?? 60_000
-  return new Agent({
+  return new (undici().Agent)({
     connect: { timeout: timeouts.connectMs ?? 30_000 },
     headersTimeout: idle,
     bodyTimeout: idle
@@ -58,7 +59,7 @@ export function undiciTransport(dispatcher: Dispatcher): Transport {
       throw new RegistryError({ reason: "protocol", detail: `unsupported URL scheme ${req.url.protocol}` })
     }
     try {
-      const res = await request(req.url, {
+      const res = await undici().request(req.url, {
         dispatcher,
         method: req.method,
         headers,
