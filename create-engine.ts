@@ -9,15 +9,23 @@ import { mkdirSync } from "node:fs"
 import { dirname, join, resolve } from "node:path"
 import { Cause, Effect, Exit, Layer, ManagedRuntime } from "effect"
 import { type ConfigFile, checkDeclaredSources, configPath, loadConfig, markDeclared, type ReconcileReport, reconcileSources } from "./config/mod.ts"
-import { Engine, engineLayer, type EngineSettings, parseDuration, type PluginSet, type Policy } from "./core/mod.ts"
+import {
+  Engine,
+  engineLayer,
+  type EngineSettings,
+  type ExecutorPlugin,
+  type LazyExecutorPlugin,
+  type LazySourcePlugin,
+  parseDuration,
+  type PluginSet,
+  type Policy,
+  type SourcePlugin
+} from "./core/mod.ts"
 import { makeProcessExecutor } from "./plugins/executors/process/mod.ts"
-import { makeSandboxExecutor } from "./plugins/executors/sandbox/mod.ts"
 import { checkPolicy, loadPolicyFile } from "./plugins/policy/mod.ts"
 import { loadPlugins, type PluginModuleRef } from "./plugins/loader/mod.ts"
 import { builtinProfiles } from "./plugins/profiles/mod.ts"
-import { gitSource } from "./plugins/sources/git/mod.ts"
 import { loadRootTree, localSource } from "./plugins/sources/local/mod.ts"
-import { ociSource } from "./plugins/sources/oci/mod.ts"
 import * as SqliteStore from "./plugins/stores/sqlite/mod.ts"
 
 /**
@@ -152,10 +160,41 @@ function nonEmpty(s: string | undefined): string | undefined {
  * @category constructors
  */
 export function enginePlugins(settings: EngineSettings, extra: Partial<PluginSet> = {}): PluginSet {
+  // git, oci and the sandbox are imported when first needed: a command that
+  // never touches them (most `flwd :jobs`, `flwd <job>`) starts without
+  // loading a registry client, the sigstore libraries or bubblewrap probes.
+  const gitSource: LazySourcePlugin = { type: "git", lazy: () => import("./plugins/sources/git/mod.ts").then((m) => m.gitSource) }
+  const ociSource: LazySourcePlugin = { type: "oci", lazy: () => import("./plugins/sources/oci/mod.ts").then((m) => m.ociSource) }
+  const sandbox: LazyExecutorPlugin = {
+    kind: "sandbox",
+    lazy: () =>
+      import("./plugins/executors/sandbox/mod.ts").then((m) =>
+        m.makeSandboxExecutor({ killGraceMs: settings.killGraceMs, ceilings: settings.policy.ceilings })
+      )
+  }
   return {
     sources: [localSource, gitSource, ociSource, ...(extra.sources ?? [])],
     profiles: [...builtinProfiles, ...(extra.profiles ?? [])],
-    executors: [makeProcessExecutor({ killGraceMs: settings.killGraceMs }), makeSandboxExecutor({ killGraceMs: settings.killGraceMs, ceilings: settings.policy.ceilings }), ...(extra.executors ?? [])]
+    executors: [makeProcessExecutor({ killGraceMs: settings.killGraceMs }), sandbox, ...(extra.executors ?? [])]
+  }
+}
+
+/**
+ * The same set with every lazy plugin imported (for the checks a config
+ * file's declared sources need before the engine starts).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export async function importPlugins(set: PluginSet): Promise<{
+  readonly sources: ReadonlyArray<SourcePlugin<any>>
+  readonly profiles: PluginSet["profiles"]
+  readonly executors: ReadonlyArray<ExecutorPlugin>
+}> {
+  return {
+    sources: await Promise.all(set.sources.map((p) => ("lazy" in p ? p.lazy() : p))),
+    profiles: set.profiles,
+    executors: await Promise.all(set.executors.map((p) => ("lazy" in p ? p.lazy() : p)))
   }
 }
 
@@ -167,6 +206,8 @@ export interface EngineLayerExtras {
   readonly declared?: ReadonlySet<string>
   /** Filled with declared names restored from records not yet marked (see `markDeclared`). */
   readonly unmarked?: Set<string>
+  /** The plugin set with lazy plugins imported (see `importPlugins`); required with `declared`. */
+  readonly imported?: Awaited<ReturnType<typeof importPlugins>>
 }
 
 /**
@@ -176,8 +217,10 @@ export interface EngineLayerExtras {
  * @category layers
  */
 export function defaultEngineLayer(settings: EngineSettings, extra: Partial<PluginSet> = {}, extras: EngineLayerExtras = {}) {
-  const all = enginePlugins(settings, extra)
-  const plugins = extras.declared === undefined ? all : { ...all, sources: markDeclared(all.sources, extras.declared, extras.unmarked) }
+  const all = extras.imported ?? enginePlugins(settings, extra)
+  const plugins = extras.declared === undefined || extras.imported === undefined
+    ? all
+    : { ...all, sources: markDeclared(extras.imported.sources, extras.declared, extras.unmarked) }
   const root = settings.root
   const layer = engineLayer(settings, plugins, {
     ...(root === undefined ? {} : { loadRoot: loadRootTree(root) }),
@@ -217,12 +260,14 @@ export async function createEngine(options: EngineOptions = {}): Promise<EngineH
     executors: [...(given.executors ?? []), ...loaded.set.executors]
   }
   const declared = config?.config.sources ?? []
-  if (config !== null) checkDeclaredSources(declared, enginePlugins(settings, extra), config.path)
+  // Declared sources are checked against their plugins' specs before the start.
+  const imported = config !== null ? await importPlugins(enginePlugins(settings, extra)) : undefined
+  if (config !== null && imported !== undefined) checkDeclaredSources(declared, imported, config.path)
   mkdirSync(settings.dataDir, { recursive: true })
   const unmarked = new Set<string>()
   const layer = defaultEngineLayer(settings, extra, {
     pluginTimeoutMs,
-    ...(config !== null ? { declared: new Set(declared.map((d) => d.name)), unmarked } : {})
+    ...(config !== null && imported !== undefined ? { declared: new Set(declared.map((d) => d.name)), unmarked, imported } : {})
   })
   const runtime = ManagedRuntime.make(layer as Layer.Layer<Engine, never>)
   const run = async <A, E>(effect: Effect.Effect<A, E, Engine>): Promise<A> => {
@@ -238,7 +283,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<EngineH
   const handle: EngineHandle = { runtime, run, settings, config, reconciled: null, dispose: () => runtime.dispose() }
   if (config === null) return handle
   try {
-    return { ...handle, reconciled: await reconcileSources(handle, declared, enginePlugins(settings, extra), unmarked) }
+    return { ...handle, reconciled: await reconcileSources(handle, declared, imported ?? await importPlugins(enginePlugins(settings, extra)), unmarked) }
   } catch (e) {
     await runtime.dispose().catch(() => undefined)
     throw e

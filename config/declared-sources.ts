@@ -9,7 +9,7 @@
  * record's spec carries `declared: true`. The plugins are wrapped so that
  * the field is written into the record and never reaches the plugin.
  */
-import { ConfigError, Effect, Engine, fieldErrors, type FieldError, type PluginSet, Schema, type SourceRecord, type SourcePlugin, type SourceSpec } from "../core/mod.ts"
+import { ConfigError, Effect, Engine, fieldErrors, type FieldError, Schema, type SourceRecord, type SourcePlugin, type SourceSpec } from "../core/mod.ts"
 import type { EngineHandle } from "../create-engine.ts"
 import { tidy } from "./_tidy.ts"
 import type { DeclaredSource } from "./schema.ts"
@@ -74,7 +74,12 @@ export function markDeclared(
   }))
 }
 
-const pluginFor = (plugins: PluginSet, type: string) => plugins.sources.find((p) => p.type === type || (p.aliases ?? []).includes(type))
+/** Source plugins as they are once imported (see `importPlugins` in create-engine.ts). */
+export interface ImportedSources {
+  readonly sources: ReadonlyArray<SourcePlugin<any>>
+}
+
+const pluginFor = (plugins: ImportedSources, type: string) => plugins.sources.find((p) => p.type === type || (p.aliases ?? []).includes(type))
 
 /**
  * Checks every declared source against its plugin's spec; fails with
@@ -83,7 +88,7 @@ const pluginFor = (plugins: PluginSet, type: string) => plugins.sources.find((p)
  * @since 0.1.0
  * @category constructors
  */
-export function checkDeclaredSources(declared: ReadonlyArray<DeclaredSource>, plugins: PluginSet, file: string): void {
+export function checkDeclaredSources(declared: ReadonlyArray<DeclaredSource>, plugins: ImportedSources, file: string): void {
   const errors: Array<FieldError> = []
   const types = plugins.sources.flatMap((p) => [p.type, ...(p.aliases ?? [])])
   declared.forEach((input, i) => {
@@ -102,7 +107,7 @@ export function checkDeclaredSources(declared: ReadonlyArray<DeclaredSource>, pl
 const canonical = (v: unknown): string =>
   JSON.stringify(v, (_, x) => (x !== null && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b))) : x))
 
-function sameSpec(record: SourceRecord, input: DeclaredSource, plugins: PluginSet): boolean {
+function sameSpec(record: SourceRecord, input: DeclaredSource, plugins: ImportedSources): boolean {
   const plugin = pluginFor(plugins, input.type)
   if (plugin === undefined || record.type !== plugin.type) return false
   const decoded = Schema.decodeUnknownEither(plugin.spec, { onExcessProperty: "error" })(input)
@@ -123,7 +128,7 @@ function sameSpec(record: SourceRecord, input: DeclaredSource, plugins: PluginSe
 export async function reconcileSources(
   engine: EngineHandle,
   declared: ReadonlyArray<DeclaredSource>,
-  plugins: PluginSet,
+  plugins: ImportedSources,
   unmarked: ReadonlySet<string> = new Set()
 ): Promise<ReconcileReport> {
   const report = { added: [] as Array<string>, updated: [] as Array<string>, removed: [] as Array<string>, unchanged: [] as Array<string>, failed: [] as Array<ReconcileReport["failed"][number]> }

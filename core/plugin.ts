@@ -146,7 +146,32 @@ export interface ExecutorPlugin {
  * @category models
  */
 export interface PluginSet {
-  readonly sources: ReadonlyArray<SourcePlugin<any>>
+  readonly sources: ReadonlyArray<SourcePlugin<any> | LazySourcePlugin>
   readonly profiles: ReadonlyArray<ProfilePlugin>
-  readonly executors: ReadonlyArray<ExecutorPlugin>
+  readonly executors: ReadonlyArray<ExecutorPlugin | LazyExecutorPlugin>
+}
+
+/**
+ * A source plugin whose module is imported the first time a source of its
+ * type is added, restored or used, so that commands which never touch it do
+ * not pay for loading it.
+ *
+ * @since 0.1.0
+ * @category plugins
+ */
+export interface LazySourcePlugin {
+  readonly type: string
+  readonly aliases?: ReadonlyArray<string>
+  readonly lazy: () => Promise<SourcePlugin<any>>
+}
+
+/**
+ * An executor plugin imported the first time a job needs it.
+ *
+ * @since 0.1.0
+ * @category plugins
+ */
+export interface LazyExecutorPlugin {
+  readonly kind: string
+  readonly lazy: () => Promise<ExecutorPlugin>
 }

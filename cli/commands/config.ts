@@ -7,7 +7,7 @@
  */
 import { stringify } from "yaml"
 import { checkDeclaredSources, effectiveConfig, findConfigFile } from "../../config/mod.ts"
-import { enginePlugins, type EngineOptions, resolveOptions } from "../../create-engine.ts"
+import { enginePlugins, type EngineOptions, importPlugins, resolveOptions } from "../../create-engine.ts"
 import { loadPlugins } from "../../plugins/loader/mod.ts"
 import { expectPositionals, parseArgs, UsageError } from "../argv.ts"
 import type { CommandContext } from "../context.ts"
@@ -38,7 +38,7 @@ async function validate(ctx: CommandContext, file: string | undefined): Promise<
   const resolved = resolveOptions(engineOptions(ctx, path))
   const { set, modules } = await loadPlugins(resolved.pluginModules, { builtin: enginePlugins(resolved.settings), timeoutMs: resolved.pluginTimeoutMs })
   const declared = resolved.config?.config.sources ?? []
-  checkDeclaredSources(declared, enginePlugins(resolved.settings, set), path)
+  checkDeclaredSources(declared, await importPlugins(enginePlugins(resolved.settings, set)), path)
   if (ctx.out.json) {
     ctx.out.document({ file: path, valid: true, plugins: modules.map((m) => m.file), sources: declared.map((s) => s.name) })
   } else {

@@ -3,7 +3,7 @@
  * Decoding a source spec with its plugin's Schema into field-level errors.
  */
 import { Effect, ParseResult, Schema } from "effect"
-import { SourceError, ValidationError, type FieldError } from "../domain/errors.ts"
+import { PluginError, SourceError, ValidationError, type FieldError } from "../domain/errors.ts"
 import { DEFAULT_SOURCE, SourceName, type SourceSpec } from "../domain/source.ts"
 import type { SourcePlugin } from "../plugin.ts"
 
@@ -20,9 +20,9 @@ const decodeName = Schema.decodeUnknownEither(SourceName)
 /** Validates the envelope (`type`, `name`), finds the plugin, and decodes the plugin's own fields. */
 export function decodeSpec(
   input: unknown,
-  pluginFor: (type: string) => SourcePlugin<any> | undefined,
+  pluginFor: (type: string) => Effect.Effect<SourcePlugin<any> | undefined, PluginError>,
   types: ReadonlyArray<string>
-): Effect.Effect<{ readonly spec: SourceSpec; readonly plugin: SourcePlugin<any> }, ValidationError | SourceError> {
+): Effect.Effect<{ readonly spec: SourceSpec; readonly plugin: SourcePlugin<any> }, ValidationError | SourceError | PluginError> {
   return Effect.gen(function*() {
     if (typeof input !== "object" || input === null || Array.isArray(input)) {
       return yield* new ValidationError({ code: "validation.failed", detail: "A source spec must be an object" })
@@ -44,7 +44,7 @@ export function decodeSpec(
         errors: [{ path: "name", message: "is reserved" }]
       })
     }
-    const plugin = pluginFor(raw.type as string)
+    const plugin = yield* pluginFor(raw.type as string)
     if (plugin === undefined) {
       return yield* new SourceError({
         code: "source.type.unknown",

@@ -75,7 +75,7 @@ export const layer: Layer.Layer<Planner, never, JobCatalog | SourceRegistry | Po
           const compiled = compileArgSpec(job.argspec)
           const values = yield* compiled.decode(request.args ?? {})
           const kind = job.executor ?? "process"
-          const executor = plugins.executor(kind)
+          const executor = yield* plugins.executor(kind)
           if (executor === undefined) {
             return yield* new ExecutorError({ code: "executor.unknown", detail: `Job ${job.id} needs executor "${kind}", which is not loaded` })
           }

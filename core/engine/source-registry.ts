@@ -164,10 +164,14 @@ const make = (options: RegistryOptions) =>
     const stored = yield* store.listSources().pipe(Effect.orDie)
     yield* Effect.forEach(stored, (record) =>
       Effect.gen(function*() {
-        const plugin = plugins.source(record.type) ?? null
+        const found = yield* plugins.source(record.type).pipe(Effect.either)
+        const plugin = found._tag === "Right" ? found.right ?? null : null
         const spec = { ...record.spec, type: record.type, name: record.name } as SourceSpec
         if (plugin === null) {
-          yield* put({ record: { ...record, status: "failed", error: { code: "source.type.unknown", detail: `No plugin for type ${record.type}` } }, spec, plugin, loaded: null })
+          const error = found._tag === "Left"
+            ? { code: found.left.code, detail: found.left.detail }
+            : { code: "source.type.unknown", detail: `No plugin for type ${record.type}` }
+          yield* put({ record: { ...record, status: "failed", error }, spec, plugin, loaded: null })
           return
         }
         const loaded = yield* guardLoad(record.name, () => (plugin.restore ?? plugin.load)(spec, context(record.name))).pipe(Effect.either)

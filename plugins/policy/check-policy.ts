@@ -8,7 +8,6 @@
  */
 import { Effect, Either } from "effect"
 import { ConfigError, type Policy } from "../../core/mod.ts"
-import { loadTrustPolicy } from "../trust/mod.ts"
 import { policyProblems } from "./validate-policy.ts"
 
 /**
@@ -36,6 +35,9 @@ export async function checkPolicy(policy: Policy, options: CheckPolicyOptions): 
   const problems = policyProblems(policy)
   if (problems.length > 0) throw new ConfigError({ code: "policy.invalid", detail: `Invalid ${where}`, errors: problems })
   if (policy.trust === undefined) return
+  // Imported only for a policy with a trust section: the verifier pulls in
+  // the OCI client, which most starts never need.
+  const { loadTrustPolicy } = await import("../trust/mod.ts")
   const loaded = await Effect.runPromise(Effect.either(loadTrustPolicy(policy, options.policyDir)))
   if (Either.isLeft(loaded)) {
     const e = loaded.left

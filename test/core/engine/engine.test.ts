@@ -166,3 +166,30 @@ async function collect(engine: Awaited<ReturnType<typeof startEngine>>, after: n
   // The global stream never ends; take what is journaled now.
   return [...await call(engine, (e) => e.events({ after }).pipe(Stream.takeUntilEffect(() => Effect.succeed(false)), Stream.interruptAfter("200 millis"), Stream.runCollect))]
 }
+
+t.test("a lazy plugin is imported only when a source of its type is used", async (t) => {
+  const { dir, root, dataDir } = exampleTree(t)
+  let imports = 0
+  const lazyOk = {
+    type: "later",
+    lazy: async () => {
+      imports++
+      return defineSourcePlugin({
+        type: "later",
+        spec: Schema.Struct({ type: Schema.Literal("later"), name: Schema.String }),
+        load: () => Effect.succeed({ root: dir, jobs: [], diagnostics: [], provenance: { lazy: true } })
+      })
+    }
+  }
+  const lazyBroken = { type: "broken-import", lazy: () => Promise.reject(new Error("no such module")) }
+  const engine = await startEngine(t, { root, dataDir, allowedLocalRoots: [dir], plugins: { sources: [lazyOk, lazyBroken] } })
+  await call(engine, (e) => e.plan({ job: "hello-world", args: { name: "A" } }))
+  t.equal(imports, 0, "planning a local job imports nothing")
+  const added = await call(engine, (e) => e.addSource({ type: "later", name: "l" }))
+  t.same(added.source.provenance, { lazy: true })
+  await call(engine, (e) => e.addSource({ type: "later", name: "m" }))
+  t.equal(imports, 1, "imported once, on first use")
+  const error = await rejection(call(engine, (e) => e.addSource({ type: "broken-import", name: "b" })))
+  t.equal(error.code, "plugin.invalid")
+  t.match(error.detail, /no such module/)
+})
