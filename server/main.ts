@@ -12,6 +12,7 @@ import { parseArgs } from "node:util"
 import { isProblem, parseDuration, ValidationError } from "../core/mod.ts"
 import type { EngineHandle, EngineOptions } from "../create-engine.ts"
 import type { TokenGrant } from "./auth/tokens.ts"
+import { startGcSweep } from "./gc-sweep.ts"
 import { checkDevBind, DEFAULT_BIND, DEFAULT_GRACE_MS, parseBind, startServer } from "./serve.ts"
 
 /** What `runServe` needs from its caller: flags already read, and the engine on demand. */
@@ -23,6 +24,8 @@ export interface ServeInput {
   readonly grace?: string
   /** Largest request body in bytes; default 1 MiB. */
   readonly bodyLimit?: string
+  /** Time between sweeps of unreferenced add-ons and blobs (`6h`); `0` disables; default 6 h. */
+  readonly gcInterval?: string
   readonly engine: () => Promise<EngineHandle>
 }
 
@@ -42,6 +45,18 @@ function grace(text: string | undefined): number {
   }
   return ms
 }
+
+function gcInterval(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_GC_INTERVAL_MS
+  const ms = parseDuration(text)
+  if (ms === undefined) {
+    throw new ValidationError({ code: "validation.failed", detail: "--gc-interval must be a duration such as 6h, or 0 to disable", errors: [{ path: "--gc-interval", message: "must be a duration" }] })
+  }
+  return ms
+}
+
+/** Sweeps of unreferenced add-ons run this often unless told otherwise. */
+const DEFAULT_GC_INTERVAL_MS = 6 * 60 * 60 * 1000
 
 function bytes(text: string | undefined): number | undefined {
   if (text === undefined) return undefined
@@ -64,6 +79,7 @@ export async function runServe(input: ServeInput, io: ServeIO): Promise<number> 
   if (input.bind !== undefined) checkDevBind(parseBind(input.bind), dev)
   const graceMs = grace(input.grace)
   const bodyLimit = bytes(input.bodyLimit)
+  const sweepEvery = gcInterval(input.gcInterval)
   const engine = await input.engine()
   const file = engine.config?.config
   for (const f of engine.reconciled?.failed ?? []) io.stderr(`flwd: declared source ${f.name} is not loaded: ${f.code}: ${f.detail}`)
@@ -87,12 +103,14 @@ export async function runServe(input: ServeInput, io: ServeIO): Promise<number> 
   })
   io.stdout(`flwd listening on ${server.url}`)
   if (dev) io.stderr("flwd: --dev: every scope with `Authorization: Bearer dev-token` (loopback only)")
+  const stopSweeping = startGcSweep(engine, sweepEvery, io.stderr)
   await new Promise<void>((resolve) => {
     let signals = 0
     const off = io.onSignal((signal) => {
       signals++
       if (signals === 1) {
         io.stderr(`flwd: ${signal}: shutting down (waiting up to ${graceMs} ms for runs; send again to stop waiting)`)
+        stopSweeping()
         server.shutdown().then(() => {
           off()
           resolve()
@@ -115,6 +133,7 @@ const flags = {
   dev: { type: "boolean" },
   grace: { type: "string" },
   "body-limit": { type: "string" },
+  "gc-interval": { type: "string" },
   root: { type: "string" },
   "data-dir": { type: "string" },
   profile: { type: "string" },
@@ -152,6 +171,7 @@ export async function main(argv: ReadonlyArray<string>): Promise<number> {
       dev: values.dev,
       grace: values.grace,
       bodyLimit: values["body-limit"],
+      gcInterval: values["gc-interval"],
       engine: () => import("../create-engine.ts").then((m) => m.createEngine(options))
     }, io)
   } catch (e) {

@@ -18,7 +18,8 @@ export const serveFlags: ReadonlyArray<FlagSpec> = [
   { name: "bind", kind: "value", valueName: "host:port", description: "address to listen on (default 127.0.0.1:8080; port 0 picks a free one)" },
   { name: "dev", kind: "boolean", description: "issue dev-token with every scope; loopback binds only" },
   { name: "grace", kind: "value", valueName: "duration", description: "how long shutdown waits for runs before canceling them (default 10s)" },
-  { name: "body-limit", kind: "value", valueName: "bytes", description: "largest request body (default 1048576)" }
+  { name: "body-limit", kind: "value", valueName: "bytes", description: "largest request body (default 1048576)" },
+  { name: "gc-interval", kind: "value", valueName: "duration", description: "sweep unreferenced add-ons and blobs this often (default 6h; 0 disables)" }
 ]
 
 /** @since 0.1.0 @category commands */
@@ -31,6 +32,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     dev: parsed.flags.dev === true,
     grace: stringFlag(parsed, "grace"),
     bodyLimit: stringFlag(parsed, "body-limit"),
+    gcInterval: stringFlag(parsed, "gc-interval"),
     engine: ctx.engine
   }, {
     stdout: (line) => ctx.out.line(line),
