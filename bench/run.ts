@@ -17,7 +17,7 @@ const scripts = readdirSync(dir)
 let failed = 0
 for (const script of scripts) {
   console.log(`\n## ${script}`)
-  const result = spawnSync(process.execPath, [join(dir, script)], { stdio: "inherit" })
+  const result = spawnSync(process.execPath, ["--disable-warning=ExperimentalWarning", join(dir, script)], { stdio: "inherit" })
   if (result.status !== 0) failed++
 }
 process.exitCode = failed > 0 ? 1 : 0
