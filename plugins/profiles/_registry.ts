@@ -2,8 +2,8 @@
  * @module
  * Registry admission shared by the built-in profiles: exact `host[:port]`
  * matching after normalisation, so neither case, a trailing dot nor a suffix
- * (`ghcr.io.evil.example`) can slip past the list. Ports are compared as
- * written: `ghcr.io` does not admit `ghcr.io:443` (list both to allow both),
+ * (`registry.example.com.evil.example`) can slip past the list. Ports are compared as
+ * written: `registry.example.com` does not admit `registry.example.com:443` (list both to allow both),
  * because folding default ports would make one entry name two endpoints.
  */
 

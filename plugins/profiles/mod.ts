@@ -9,8 +9,8 @@
  * ```ts
  * import { registryListed, secureProfile } from "./plugins/profiles/mod.ts"
  *
- * secureProfile.admitRegistry?.("GHCR.io", { allowed_registries: ["ghcr.io"] }).decision // "allow"
- * registryListed("ghcr.io.evil.example", ["ghcr.io"]) // false
+ * secureProfile.admitRegistry?.("REGISTRY.example.com", { allowed_registries: ["registry.example.com"] }).decision // "allow"
+ * registryListed("registry.example.com.evil.example", ["registry.example.com"]) // false
  * ```
  */
 import type { ProfilePlugin } from "../../core/mod.ts"

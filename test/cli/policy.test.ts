@@ -28,7 +28,7 @@ function withPolicy(t: Parameters<typeof sandbox>[0], lines: ReadonlyArray<strin
 t.test("flwd :policy show prints the effective policy, keys by name and fingerprint only", async (t) => {
   const s = withPolicy(t, [
     "profile: secure",
-    "allowed_registries: [ghcr.io]",
+    "allowed_registries: [registry.example.com]",
     "trust:",
     "  keys: [{ name: release, path: keys/release.pub }]",
     "  keyless: [{ issuer: \"https://token.actions.githubusercontent.com\", subject_regexp: \"^https://github.com/acme/\" }]",
@@ -38,7 +38,7 @@ t.test("flwd :policy show prints the effective policy, keys by name and fingerpr
   t.equal(text.code, 0, text.stderr)
   t.match(text.stdout, /profile\s+secure/)
   t.match(text.stdout, /verify_signatures\s+required/)
-  t.match(text.stdout, /allowed_registries\s+ghcr\.io/)
+  t.match(text.stdout, /allowed_registries\s+registry\.example\.com/)
   t.match(text.stdout, new RegExp(`release  ${join(s.cwd, "keys/release.pub")}  sha256:[0-9a-f]{64}`))
   t.match(text.stdout, /https:\/\/token\.actions\.githubusercontent\.com  subject_regexp \^https:\/\/github\.com\/acme\//)
   t.match(text.stdout, /secure \(default\)\s+30\s+required\s+none/)
@@ -55,7 +55,7 @@ t.test("flwd :policy show prints the effective policy, keys by name and fingerpr
 })
 
 t.test("an invalid policy stops every command with exit 2, naming the field", async (t) => {
-  const s = withPolicy(t, ["allowed_registries: [\"user@ghcr.io\"]"])
+  const s = withPolicy(t, ["allowed_registries: [\"user@registry.example.com\"]"])
   const jobs = await s.flwd([":jobs"])
   t.equal(jobs.code, 2)
   t.match(jobs.stderr, new RegExp(`flwd: policy.invalid: Invalid policy file ${s.file}`))
@@ -104,7 +104,7 @@ t.test("flwd :policy check runs admission and verification without adding the im
     problem: { code: "image.signature.required" }
   })
 
-  const registryDenied = await s.flwd([":policy", "check", "--json", "ghcr.io.evil.example/acme/tools:1"])
+  const registryDenied = await s.flwd([":policy", "check", "--json", "registry.example.com.evil.example/acme/tools:1"])
   t.equal(registryDenied.code, 1)
   t.match(JSON.parse(registryDenied.stdout), { admitted: false, digest: null, image_trust: null, decisions: [{ decision: "deny", code: "image.registry.not.allowed" }] })
 
@@ -112,7 +112,7 @@ t.test("flwd :policy check runs admission and verification without adding the im
   t.equal(permissive.code, 0, "permissive admits it with a warning")
   t.match(JSON.parse(permissive.stdout), { admitted: true, profile: "permissive", decisions: [{}, { decision: "warn", code: "image.signature.unverified" }] })
 
-  const bad = await s.flwd([":policy", "check", "user@ghcr.io/acme/tools"])
+  const bad = await s.flwd([":policy", "check", "user@registry.example.com/acme/tools"])
   t.equal(bad.code, 2)
   t.match(bad.stderr, /validation\.failed/)
   t.equal(await blobGets("example/unsigned"), 0, "no blob of the unsigned image was fetched")

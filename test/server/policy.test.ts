@@ -98,7 +98,7 @@ t.test("signature decisions are on GET /events and denials in flwd_policy_denial
 t.test("the server refuses to start on an invalid policy, naming the field", async (t) => {
   const dir = t.testdir()
   const file = join(dir, "flwd.policy.yaml")
-  writeFileSync(file, "allowed_registries: [\"ghcr.io.\", \"https://ghcr.io\"]\ntrust:\n  keys: [{ name: ci, pem: nonsense }]\n")
+  writeFileSync(file, "allowed_registries: [\"registry.example.com.\", \"https://registry.example.com\"]\ntrust:\n  keys: [{ name: ci, pem: nonsense }]\n")
   const run = (args: ReadonlyArray<string>) => new Promise<{ code: number | null; stderr: string; stdout: string }>((resolve) => {
     const child = spawn(process.execPath, args, { cwd: repoRoot, env: { ...process.env, NODE_NO_WARNINGS: "1", FLWD_TOKENS: "" }, stdio: ["ignore", "pipe", "pipe"] })
     let stderr = ""

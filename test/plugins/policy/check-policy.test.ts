@@ -34,7 +34,7 @@ t.test("checkPolicy() names every bad trust field and registry entry", async (t)
     { path: "trust.keys[2]", message: /exactly one of path or pem/ },
     { path: "trust.keyless[0].subject_regexp" }
   ])
-  const registries = await rejection(checkPolicy({ allowed_registries: ["ghcr.io/acme"] }, { policyDir: "/" }))
+  const registries = await rejection(checkPolicy({ allowed_registries: ["registry.example.com/acme"] }, { policyDir: "/" }))
   t.match(registries, { code: "policy.invalid", detail: "Invalid policy", errors: [{ path: "allowed_registries[0]", message: /a path/ }] })
 })
 
@@ -44,6 +44,6 @@ t.test("createEngine() refuses to start on a bad trust section or registry entry
   writeFileSync(file, "trust:\n  keys: [{ name: release, path: keys/missing.pub }]\n")
   const e = await rejection(createEngine({ dataDir: join(dir, "data"), root: dir, policyFile: file, env: {}, config: false }))
   t.match(e, { code: "policy.invalid", detail: new RegExp(`^Invalid policy file ${file}`), errors: [{ path: "trust.keys[0].path", message: new RegExp(join(dir, "keys/missing.pub")) }] })
-  const value = await rejection(createEngine({ dataDir: join(dir, "data"), root: dir, policy: { allowed_registries: ["user@ghcr.io"] }, env: {}, config: false }))
+  const value = await rejection(createEngine({ dataDir: join(dir, "data"), root: dir, policy: { allowed_registries: ["user@registry.example.com"] }, env: {}, config: false }))
   t.match(value, { code: "policy.invalid", errors: [{ path: "allowed_registries[0]", message: /userinfo/ }] })
 })

@@ -17,7 +17,7 @@ t.test("effectivePolicy() shows each profile's outcome and the keys by name, nev
   const shown = effectivePolicy({
     policy: {
       verify_signatures: "permissive",
-      allowed_registries: ["ghcr.io"],
+      allowed_registries: ["registry.example.com"],
       trust: { keys: [{ name: "release", path: "keys/release.pub" }, { name: "ci", pem }], trusted_root: "trust/root.json" },
       ceilings: { timeout: "30m" },
       overrides: { network: ["none", "host"] }
@@ -30,7 +30,7 @@ t.test("effectivePolicy() shows each profile's outcome and the keys by name, nev
   t.match(shown, {
     profile: "secure",
     verify_signatures: "permissive",
-    allowed_registries: ["ghcr.io"],
+    allowed_registries: ["registry.example.com"],
     insecure_registries: [],
     trust: {
       keys: [

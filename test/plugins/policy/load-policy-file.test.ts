@@ -24,7 +24,7 @@ t.test("loadPolicyFile() reads the file of DESIGN §6", async (t) => {
   const { dir, file } = write(t, [
     "profile: secure",
     "verify_signatures: required",
-    "allowed_registries: [ghcr.io, \"127.0.0.1:5000\", \"Registry.Example.\"]",
+    "allowed_registries: [registry.example.com, \"127.0.0.1:5000\", \"Registry.Example.\"]",
     "insecure_registries: [\"127.0.0.1:5000\"]",
     "trust:",
     "  keys: [{ name: release, path: keys/release.pub }]",
@@ -36,14 +36,14 @@ t.test("loadPolicyFile() reads the file of DESIGN §6", async (t) => {
   ].join("\n"))
   const loaded = loadPolicyFile(undefined, dir)
   t.equal(loaded.path, file, "./flwd.policy.yaml is found in the working directory")
-  t.match(loaded.policy, { profile: "secure", allowed_registries: ["ghcr.io", "127.0.0.1:5000", "Registry.Example."], ceilings: { memory: "512Mi" } })
+  t.match(loaded.policy, { profile: "secure", allowed_registries: ["registry.example.com", "127.0.0.1:5000", "Registry.Example."], ceilings: { memory: "512Mi" } })
   t.same(loadPolicyFile(undefined, tempDir(t)), { policy: {}, path: null }, "no file: the empty policy")
 })
 
 t.test("loadPolicyFile() names each failing field", async (t) => {
   const { file } = write(t, [
     "verify_signatures: sometimes",
-    "allowed_registries: [ghcr.io, \"https://quay.io\", \"ghcr.io/acme\", \"user@ghcr.io\", \"*.example\", \"127.0.0.1:99999\"]",
+    "allowed_registries: [registry.example.com, \"https://mirror.example.com\", \"registry.example.com/acme\", \"user@registry.example.com\", \"*.example\", \"127.0.0.1:99999\"]",
     "insecure_registries: [\"http://127.0.0.1:5000\"]",
     "color: blue",
     ""
@@ -53,7 +53,7 @@ t.test("loadPolicyFile() names each failing field", async (t) => {
   t.match(schema.errors.map((e: { path: string }) => e.path).sort(), ["color", "verify_signatures"])
 
   const { file: registries } = write(t, [
-    "allowed_registries: [ghcr.io, \"https://quay.io\", \"ghcr.io/acme\", \"user@ghcr.io\", \"*.example\", \"127.0.0.1:99999\"]",
+    "allowed_registries: [registry.example.com, \"https://mirror.example.com\", \"registry.example.com/acme\", \"user@registry.example.com\", \"*.example\", \"127.0.0.1:99999\"]",
     "insecure_registries: [\"http://127.0.0.1:5000\"]",
     "ceilings: { cpu: lots, memory: \"-5\", timeout: forever }",
     ""
@@ -74,7 +74,7 @@ t.test("loadPolicyFile() names each failing field", async (t) => {
 })
 
 t.test("loadPolicyFile() refuses YAML that does not parse and files that cannot be read", async (t) => {
-  const { file } = write(t, "allowed_registries: [ghcr.io\n")
+  const { file } = write(t, "allowed_registries: [registry.example.com\n")
   t.match(thrown(() => loadPolicyFile(file)), { code: "policy.invalid", detail: /is not valid YAML/ })
   t.match(thrown(() => loadPolicyFile(join(tempDir(t), "missing.yaml"))), { code: "policy.invalid", detail: /Cannot read policy file/ })
 })
