@@ -6,7 +6,7 @@
  * engine is in-process, or a client of a server (`--remote`): the same
  * `EngineHandle` either way.
  */
-import type { EngineHandle } from "../create-engine.ts"
+import type { EngineHandle, EngineOptions } from "../create-engine.ts"
 import type { Output } from "./output.ts"
 
 /** Global options, resolved from flags and the environment. */
@@ -26,6 +26,23 @@ export interface Globals {
   readonly token: string | undefined
   readonly json: boolean
   readonly help: boolean
+}
+
+/**
+ * The options the in-process engine of an invocation starts with. The
+ * environment's `FLWD_PROFILE` is replaced by the profile the globals already
+ * resolved (`FLWD_PROFILE` > `--profile`), so the engine sees one answer.
+ */
+export function engineOptionsOf(g: Globals): EngineOptions {
+  return {
+    ...(g.root !== undefined ? { root: g.root } : {}),
+    ...(g.dataDir !== undefined ? { dataDir: g.dataDir } : {}),
+    ...(g.profile !== undefined ? { profile: g.profile } : {}),
+    ...(g.policy !== undefined ? { policyFile: g.policy } : {}),
+    ...(g.config !== undefined ? { config: g.config } : {}),
+    ...(g.plugins.length > 0 ? { pluginModules: g.plugins } : {}),
+    env: { ...process.env, FLWD_PROFILE: g.profile }
+  }
 }
 
 /** A signal the CLI reacts to while a run is followed. */

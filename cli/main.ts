@@ -12,7 +12,7 @@ import module from "node:module"
 import { readFileSync } from "node:fs"
 import process from "node:process"
 import { missingValue, UsageError } from "./argv.ts"
-import type { CommandContext, Globals, Interrupt } from "./context.ts"
+import { type CommandContext, engineOptionsOf, type Globals, type Interrupt } from "./context.ts"
 import { beforeJobFlags, connectionFlags } from "./global-flags.ts"
 import { printCommandHelp, printMainHelp } from "./help.ts"
 import { makeOutput, printProblem, type Output } from "./output.ts"
@@ -150,15 +150,7 @@ async function main(argv: ReadonlyArray<string>, out: { current: Output }): Prom
   const engine = (overrides: Partial<Globals> = {}) =>
     handle ??= remote !== undefined ? remoteEngine(remote, globals, split.values) : import("../create-engine.ts").then((m) => {
       const g = { ...globals, ...overrides }
-      return m.createEngine({
-        ...(g.root !== undefined ? { root: g.root } : {}),
-        ...(g.dataDir !== undefined ? { dataDir: g.dataDir } : {}),
-        ...(g.profile !== undefined ? { profile: g.profile } : {}),
-        ...(g.policy !== undefined ? { policyFile: g.policy } : {}),
-        ...(g.config !== undefined ? { config: g.config } : {}),
-        ...(g.plugins.length > 0 ? { pluginModules: g.plugins } : {}),
-        env: { ...process.env, FLWD_PROFILE: g.profile }
-      }).then((h) => {
+      return m.createEngine(engineOptionsOf(g)).then((h) => {
         // `:serve` reports these itself.
         if (!serving) for (const f of h.reconciled?.failed ?? []) o.note(`flwd: declared source ${f.name} is not loaded: ${f.code}: ${f.detail}`)
         return h

@@ -4,9 +4,10 @@
  * loader each. `main.ts` dispatches from it, `help.ts` prints it and the
  * completion helper completes from it; nothing here imports the engine.
  */
-import type { FlagSpec } from "./argv.ts"
+import { type FlagSpec, UsageError } from "./argv.ts"
 import type { CommandModule } from "./context.ts"
 import { serveFlags } from "./commands/serve.ts"
+import { nearHint } from "./suggest.ts"
 
 /** @since 0.1.0 @category models */
 export interface CommandSpec {
@@ -30,6 +31,14 @@ const sources = () => import("./commands/sources.ts")
 const completion = () => import("./commands/completion.ts")
 const complete = () => import("./commands/complete.ts")
 const gc = () => import("./commands/gc.ts")
+const addon = () => import("./commands/addon.ts")
+
+const insecureRegistryFlag: FlagSpec = {
+  name: "insecure-registry",
+  kind: "list",
+  valueName: "host",
+  description: "registry reachable over plain http (loopback always is); repeatable"
+}
 
 const sourceAddFlags: ReadonlyArray<FlagSpec> = [
   { name: "type", kind: "value", valueName: "type", description: "source type: local, git, oci, …" },
@@ -141,7 +150,7 @@ export const commands: ReadonlyArray<CommandSpec> = [
       "flwd :addon pack hello-tools --tag 127.0.0.1:5000/example/hello-tools:0.1.0 --push",
       "flwd :addon sign 127.0.0.1:5000/example/hello-tools:0.1.0 --key key.pem"
     ],
-    load: () => import("./commands/addon.ts"),
+    load: addon,
     subcommands: [
       {
         name: "init", summary: "Scaffold an add-on directory (manifest.yaml and an example job)", usage: "flwd :addon init <dir> [--id ID] [--name NAME] [--force] [--json]",
@@ -150,15 +159,15 @@ export const commands: ReadonlyArray<CommandSpec> = [
           { name: "name", kind: "value", valueName: "name", description: "metadata.name (default: the id in title case)" },
           { name: "force", kind: "boolean", description: "write into a non-empty directory" }
         ],
-        load: () => import("./commands/addon.ts")
+        load: addon
       },
       {
         name: "validate", summary: "Check an add-on directory or image as adding it as a source would", usage: "flwd :addon validate <dir|ref> [--platform os/arch] [--json]",
         flags: [
           { name: "platform", kind: "value", valueName: "os/arch", description: "platform to pull for an image reference (default: this host's)" },
-          { name: "insecure-registry", kind: "list", valueName: "host", description: "registry reachable over plain http (loopback always is); repeatable" }
+          insecureRegistryFlag
         ],
-        load: () => import("./commands/addon.ts")
+        load: addon
       },
       {
         name: "pack", summary: "Build a reproducible OCI image of an add-on; write a layout or push it", usage: "flwd :addon pack <dir> --tag REF [--base IMAGE] [--platform os/arch] [--oci-layout DIR] [--push] [--json]",
@@ -168,25 +177,25 @@ export const commands: ReadonlyArray<CommandSpec> = [
           { name: "platform", kind: "value", valueName: "os/arch", description: "platform of the base to use, or of the image (default: this host's)" },
           { name: "oci-layout", kind: "value", valueName: "dir", description: "write the image into this OCI image layout" },
           { name: "push", kind: "boolean", description: "push the image to --tag" },
-          { name: "insecure-registry", kind: "list", valueName: "host", description: "registry reachable over plain http (loopback always is); repeatable" }
+          insecureRegistryFlag
         ],
-        load: () => import("./commands/addon.ts")
+        load: addon
       },
       {
         name: "push", summary: "Push an image of an OCI layout to a registry", usage: "flwd :addon push <layout> --tag REF [--json]",
         flags: [
           { name: "tag", kind: "value", valueName: "ref", description: "where to push, registry/repository:tag; its tag names the layout's image (required)" },
-          { name: "insecure-registry", kind: "list", valueName: "host", description: "registry reachable over plain http (loopback always is); repeatable" }
+          insecureRegistryFlag
         ],
-        load: () => import("./commands/addon.ts")
+        load: addon
       },
       {
         name: "sign", summary: "Sign an image with a key, cosign-compatible (tag sha256-<hex>.sig)", usage: "flwd :addon sign <ref> --key key.pem [--json]",
         flags: [
           { name: "key", kind: "value", valueName: "file", description: "ECDSA P-256 private key, PEM (required; see keygen)" },
-          { name: "insecure-registry", kind: "list", valueName: "host", description: "registry reachable over plain http (loopback always is); repeatable" }
+          insecureRegistryFlag
         ],
-        load: () => import("./commands/addon.ts")
+        load: addon
       },
       {
         name: "keygen", summary: "Generate an ECDSA P-256 key pair: <out>.pem (private, 0600) and <out>.pub", usage: "flwd :addon keygen [--out key] [--force] [--json]",
@@ -194,7 +203,7 @@ export const commands: ReadonlyArray<CommandSpec> = [
           { name: "out", kind: "value", valueName: "path", description: "file name without extension (default: key)" },
           { name: "force", kind: "boolean", description: "overwrite existing key files" }
         ],
-        load: () => import("./commands/addon.ts")
+        load: addon
       }
     ]
   },
@@ -247,4 +256,17 @@ export function findCommand(name: string): CommandSpec | undefined {
 /** The commands a user may type, for help and suggestions. */
 export function visibleCommands(): ReadonlyArray<CommandSpec> {
   return commands.filter((c) => c.hidden !== true)
+}
+
+/**
+ * Throws for a first word that is neither a flag nor one of `spec`'s
+ * subcommands: a typo, not an operand.
+ */
+export function checkSubcommand(spec: CommandSpec, word: string | undefined): void {
+  const subcommands = spec.subcommands ?? []
+  if (word === undefined || word.startsWith("-") || subcommands.some((s) => s.name === word)) return
+  const names = subcommands.map((s) => s.name)
+  throw new UsageError(`unknown subcommand ${spec.name} ${word}${nearHint(word, names)}; subcommands: ${names.join(", ")}`, {
+    errors: [{ path: "subcommand", message: "unknown subcommand" }]
+  })
 }

@@ -10,8 +10,7 @@ import type { AddonValidation, PushProgress } from "../../plugins/addon/mod.ts"
 import { expectPositionals, parseArgs, type ParsedArgs, stringFlag, UsageError } from "../argv.ts"
 import type { CommandContext } from "../context.ts"
 import { isProblemLike, type Output, printProblem } from "../output.ts"
-import { findCommand } from "../registry.ts"
-import { nearHint } from "../suggest.ts"
+import { checkSubcommand, findCommand } from "../registry.ts"
 
 const spec = findCommand(":addon")!
 
@@ -144,12 +143,12 @@ async function dispatch(ctx: CommandContext, sub: string, parsed: ParsedArgs): P
 export async function run(ctx: CommandContext): Promise<number> {
   const [first, ...rest] = ctx.args
   const names = spec.subcommands!.map((s) => s.name)
+  checkSubcommand(spec, first)
   const sub = spec.subcommands!.find((s) => s.name === first)
   if (sub === undefined) {
-    const detail = first === undefined || first.startsWith("-")
-      ? `${spec.name} needs a subcommand: ${names.join(", ")}`
-      : `unknown subcommand ${spec.name} ${first}${nearHint(first, names)}; subcommands: ${names.join(", ")}`
-    throw new UsageError(detail, { errors: [{ path: "subcommand", message: first === undefined ? "is required" : "unknown subcommand" }] })
+    throw new UsageError(`${spec.name} needs a subcommand: ${names.join(", ")}`, {
+      errors: [{ path: "subcommand", message: first === undefined ? "is required" : "unknown subcommand" }]
+    })
   }
   const parsed = parseArgs(rest, sub.flags, `:addon ${sub.name}`)
   try {

@@ -10,20 +10,12 @@ import { checkDeclaredSources, effectiveConfig, findConfigFile } from "../../con
 import { enginePlugins, type EngineOptions, importPlugins, resolveOptions } from "../../create-engine.ts"
 import { loadPlugins } from "../../plugins/loader/mod.ts"
 import { expectPositionals, parseArgs, UsageError } from "../argv.ts"
-import type { CommandContext } from "../context.ts"
+import { type CommandContext, engineOptionsOf } from "../context.ts"
 
 const where = ":config"
 
 function engineOptions(ctx: CommandContext, config?: string): EngineOptions {
-  const g = ctx.globals
-  return {
-    ...(g.root !== undefined ? { root: g.root } : {}),
-    ...(g.dataDir !== undefined ? { dataDir: g.dataDir } : {}),
-    ...(g.profile !== undefined ? { profile: g.profile } : {}),
-    ...(g.policy !== undefined ? { policyFile: g.policy } : {}),
-    ...(g.plugins.length > 0 ? { pluginModules: g.plugins } : {}),
-    ...(config !== undefined ? { config } : g.config !== undefined ? { config: g.config } : {})
-  }
+  return { ...engineOptionsOf(ctx.globals), ...(config !== undefined ? { config } : {}) }
 }
 
 async function validate(ctx: CommandContext, file: string | undefined): Promise<number> {

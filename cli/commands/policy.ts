@@ -9,32 +9,19 @@
  * policy and plugins without starting the engine or opening its database.
  */
 import { Effect, PolicyError } from "../../core/mod.ts"
-import { enginePlugins, type EngineOptions, resolveOptions } from "../../create-engine.ts"
+import { enginePlugins, resolveOptions } from "../../create-engine.ts"
 import { loadPlugins } from "../../plugins/loader/mod.ts"
 import { checkPolicy, type EffectivePolicy, effectivePolicy } from "../../plugins/policy/mod.ts"
 import { checkImage, type ImageCheck } from "../../plugins/sources/oci/mod.ts"
 import { expectPositionals, parseArgs, UsageError } from "../argv.ts"
-import type { CommandContext } from "../context.ts"
+import { type CommandContext, engineOptionsOf } from "../context.ts"
 import type { Output } from "../output.ts"
 
 const where = ":policy"
 
-/** The options the in-process engine of this invocation would start with (see `main.ts`). */
-function engineOptions(ctx: CommandContext): EngineOptions {
-  const g = ctx.globals
-  return {
-    ...(g.dataDir !== undefined ? { dataDir: g.dataDir } : {}),
-    ...(g.profile !== undefined ? { profile: g.profile } : {}),
-    ...(g.policy !== undefined ? { policyFile: g.policy } : {}),
-    ...(g.config !== undefined ? { config: g.config } : {}),
-    ...(g.plugins.length > 0 ? { pluginModules: g.plugins } : {}),
-    env: { ...process.env, FLWD_PROFILE: g.profile }
-  }
-}
-
 /** The policy, checked as a start would check it, and every profile the engine would load. */
 async function load(ctx: CommandContext) {
-  const resolved = resolveOptions(engineOptions(ctx))
+  const resolved = resolveOptions(engineOptionsOf(ctx.globals))
   const { settings } = resolved
   const policyDir = settings.policyDir ?? process.cwd()
   await checkPolicy(settings.policy, { policyDir, file: resolved.policyFile })

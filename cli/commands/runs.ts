@@ -7,8 +7,7 @@ import { Effect, RunStatus, Stream, type Run, type RunFilter } from "../../core/
 import { expectPositionals, parseArgs, stringFlag, UsageError, type ParsedArgs } from "../argv.ts"
 import type { CommandContext } from "../context.ts"
 import type { Output } from "../output.ts"
-import { findCommand } from "../registry.ts"
-import { nearHint } from "../suggest.ts"
+import { checkSubcommand, findCommand } from "../registry.ts"
 import { describeEvent } from "../render-events.ts"
 import { call } from "./_engine.ts"
 import { showValue } from "./plan.ts"
@@ -90,19 +89,10 @@ function printRun(out: Output, run: Run): void {
   }
 }
 
-/** A word that is neither a flag nor a subcommand is a typo, not an operand. */
-function unknownSubcommand(word: string | undefined): void {
-  if (word === undefined || word.startsWith("-") || spec.subcommands!.some((s) => s.name === word)) return
-  const names = spec.subcommands!.map((s) => s.name)
-  throw new UsageError(`unknown subcommand ${spec.name} ${word}${nearHint(word, names)}; subcommands: ${names.join(", ")}`, {
-    errors: [{ path: "subcommand", message: "unknown subcommand" }]
-  })
-}
-
 /** @since 0.1.0 @category commands */
 export async function run(ctx: CommandContext): Promise<number> {
   const [first, ...rest] = ctx.args
-  unknownSubcommand(first)
+  checkSubcommand(spec, first)
   const sub = spec.subcommands!.find((s) => s.name === first)
   if (sub === undefined) return list(ctx, parseArgs(ctx.args, spec.flags, ":runs"))
   const where = `:runs ${sub.name}`

@@ -11,8 +11,7 @@ import type { SourceRecord, SourceSpec } from "../../core/mod.ts"
 import { expectPositionals, parseArgs, stringFlag, UsageError, type ParsedArgs } from "../argv.ts"
 import type { CommandContext } from "../context.ts"
 import type { Output } from "../output.ts"
-import { findCommand } from "../registry.ts"
-import { nearHint } from "../suggest.ts"
+import { checkSubcommand, findCommand } from "../registry.ts"
 import { call } from "./_engine.ts"
 import { withPullProgress } from "./_pull-progress.ts"
 import { showValue } from "./plan.ts"
@@ -97,19 +96,10 @@ function printDiagnostics(out: Output, s: SourceRecord): void {
   }
 }
 
-/** A word that is neither a flag nor a subcommand is a typo, not an operand. */
-function unknownSubcommand(word: string | undefined): void {
-  if (word === undefined || word.startsWith("-") || spec.subcommands!.some((s) => s.name === word)) return
-  const names = spec.subcommands!.map((s) => s.name)
-  throw new UsageError(`unknown subcommand ${spec.name} ${word}${nearHint(word, names)}; subcommands: ${names.join(", ")}`, {
-    errors: [{ path: "subcommand", message: "unknown subcommand" }]
-  })
-}
-
 /** @since 0.1.0 @category commands */
 export async function run(ctx: CommandContext): Promise<number> {
   const [first, ...rest] = ctx.args
-  unknownSubcommand(first)
+  checkSubcommand(spec, first)
   const sub = spec.subcommands!.find((s) => s.name === first) ?? spec.subcommands!.find((s) => s.name === "list")!
   const where = `:sources ${sub.name}`
   const parsed = parseArgs(sub.name === first ? rest : ctx.args, sub.flags, where)

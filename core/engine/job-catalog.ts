@@ -8,7 +8,7 @@ import { Context, Effect, Layer, Ref } from "effect"
 import { JobError, type EngineError } from "../domain/errors.ts"
 import type { Diagnostic, Job } from "../domain/job.ts"
 import { DEFAULT_SOURCE } from "../domain/source.ts"
-import { suggest } from "./_suggest.ts"
+import { suggest } from "../text/mod.ts"
 import { SourceRegistry } from "./source-registry.ts"
 
 /** @since 0.1.0 @category models */

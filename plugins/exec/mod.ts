@@ -5,3 +5,4 @@
  */
 export { makeLineSplitter, MAX_LINE_BYTES, type LineSplitter } from "./line-splitter.ts"
 export { removeSecrets, writeSecrets } from "./secrets.ts"
+export { prepareError } from "./prepare-error.ts"

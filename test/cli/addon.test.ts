@@ -7,6 +7,7 @@ import t from "tap"
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { startRegistry } from "../helpers/registry.ts"
+import type { Manifest } from "../../plugins/oci/mod.ts"
 import { verifyCosignKeySignature } from "../plugins/addon/_cosign.ts"
 import { sandbox } from "./_flwd.ts"
 
@@ -47,9 +48,9 @@ t.test("flwd :addon: init, validate, pack --push, validate the image, keygen, si
   t.equal(sign.code, 0, sign.stderr)
   const signed = JSON.parse(sign.stdout)
   t.match(signed, { digest, signature_ref: `${registry.host}/example/hello-tools:sha256-${digest.slice(7)}.sig`, added: true })
-  const sig = await (await fetch(`${registry.url}/v2/example/hello-tools/manifests/sha256-${digest.slice(7)}.sig`, { headers: { accept: "application/vnd.oci.image.manifest.v1+json" } })).json() as any
+  const sig = await (await fetch(`${registry.url}/v2/example/hello-tools/manifests/sha256-${digest.slice(7)}.sig`, { headers: { accept: "application/vnd.oci.image.manifest.v1+json" } })).json() as Manifest
   const payload = await (await fetch(`${registry.url}/v2/example/hello-tools/blobs/${sig.layers[0].digest}`)).text()
-  t.ok(verifyCosignKeySignature(payload, sig.layers[0].annotations["dev.cosignproject.cosign/signature"], readFileSync(join(s.cwd, "release.pub"), "utf8")))
+  t.ok(verifyCosignKeySignature(payload, sig.layers[0].annotations!["dev.cosignproject.cosign/signature"], readFileSync(join(s.cwd, "release.pub"), "utf8")))
 })
 
 t.test("flwd :addon pack --oci-layout, then :addon push of the layout", async (t) => {

@@ -16,7 +16,7 @@ import { Effect } from "effect"
 import { ExecutorError } from "../../../core/mod.ts"
 import type { ExecRequest, ExecutorPlugin, ExecResult, Job, RuntimeSettings } from "../../../core/mod.ts"
 import { runProcess } from "./run-process.ts"
-import { removeSecrets, writeSecrets } from "../../exec/mod.ts"
+import { prepareError, removeSecrets, writeSecrets } from "../../exec/mod.ts"
 
 /**
  * @since 0.1.0
@@ -51,13 +51,6 @@ function environment(req: ExecRequest, options: Options, runDir: string, secrets
 function program(argv0: string, jobDir: string): string {
   return argv0.startsWith("./") || argv0.startsWith("../") ? resolve(jobDir, argv0) : argv0
 }
-
-const prepareError = (what: string, e: unknown) =>
-  new ExecutorError({
-    code: "executor.failed",
-    detail: `cannot prepare ${what}: ${e instanceof Error ? e.message : String(e)}`,
-    cause: e
-  })
 
 /**
  * Creates a process executor.

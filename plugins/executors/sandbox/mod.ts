@@ -23,7 +23,7 @@ import { Effect } from "effect"
 import { ExecutorError } from "../../../core/mod.ts"
 import type { ExecRequest, ExecResult, ExecutorPlugin, ExecutorPreview, Job, RuntimeSettings } from "../../../core/mod.ts"
 import { createCgroup, destroyCgroup } from "./_cgroup.ts"
-import { removeSecrets, writeSecrets } from "../../exec/mod.ts"
+import { prepareError, removeSecrets, writeSecrets } from "../../exec/mod.ts"
 import { bwrapOptions, encodeArgs, isolationFlags } from "./bwrap-args.ts"
 import { type Capabilities, detectSandbox } from "./detect.ts"
 import { resolveUser, sandboxArgv, sandboxEnv } from "./environment.ts"
@@ -60,13 +60,6 @@ const unavailable = (caps: Capabilities) =>
   new ExecutorError({
     code: "container.runtime.unavailable",
     detail: `Executor sandbox is unavailable: ${caps.reason ?? "not supported on this host"}`
-  })
-
-const failed = (what: string, e: unknown) =>
-  new ExecutorError({
-    code: "executor.failed",
-    detail: `cannot prepare ${what}: ${e instanceof Error ? e.message : String(e)}`,
-    cause: e
   })
 
 /**
@@ -123,13 +116,13 @@ export function makeSandboxExecutor(options: Options = {}): ExecutorPlugin {
       if (argv.length === 0 || argv[0] === "") {
         return yield* new ExecutorError({ code: "executor.failed", detail: `step ${req.step.id} has no command` })
       }
-      const rootfs = yield* Effect.try({ try: () => rootfsOf(req.job, { hostPaths, network: req.settings.network }), catch: (e) => failed("the rootfs", e) })
+      const rootfs = yield* Effect.try({ try: () => rootfsOf(req.job, { hostPaths, network: req.settings.network }), catch: (e) => prepareError("the rootfs", e) })
       const image = req.job.rootfs ?? addonRootfsOf(req.job.dir)
       const user = caps.userNamespace ? resolveUser(req.job.image_config, image) : { uid: 0, gid: 0 }
       const runDir = resolve(req.runDir)
       const secretsDir = resolve(req.secretsDir)
       const hasSecrets = req.secrets.length > 0
-      yield* Effect.tryPromise({ try: () => mkdir(runDir, { recursive: true }), catch: (e) => failed("the run directory", e) })
+      yield* Effect.tryPromise({ try: () => mkdir(runDir, { recursive: true }), catch: (e) => prepareError("the run directory", e) })
       const options = yield* Effect.try({
         try: () =>
           encodeArgs([
@@ -147,7 +140,7 @@ export function makeSandboxExecutor(options: Options = {}): ExecutorPlugin {
             }),
             "--json-status-fd", String(STATUS_FD)
           ]),
-        catch: (e) => failed("the sandbox", e)
+        catch: (e) => prepareError("the sandbox", e)
       })
       const cgroupName = `flwd-${req.runId}-${randomBytes(4).toString("hex")}`
       const useCgroup = caps.limits === "cgroup" && caps.cgroupParent !== undefined && limited
@@ -157,7 +150,7 @@ export function makeSandboxExecutor(options: Options = {}): ExecutorPlugin {
             if (hasSecrets) await writeSecrets(secretsDir, req.secrets)
             return useCgroup ? await createCgroup(caps.cgroupParent as string, cgroupName, limits) : null
           },
-          catch: (e) => failed("the sandbox", e)
+          catch: (e) => prepareError("the sandbox", e)
         }),
         (cgroup) => {
           const [command, ...prefix] = launcher({ caps, limits, timeoutMs: req.job.timeout_ms, cgroup })

@@ -9,6 +9,7 @@ import { gunzipSync } from "node:zlib"
 import type { Test } from "tap"
 import { extract } from "tar-stream"
 import { initAddon } from "../../../plugins/addon/mod.ts"
+import type { ImageConfig, Index, Manifest } from "../../../plugins/oci/mod.ts"
 import { tempDir } from "../../helpers/engine.ts"
 
 /** A freshly scaffolded add-on directory (`hello-tools`). */
@@ -33,17 +34,18 @@ export function layoutBlob(layout: string, digest: string): Buffer {
 }
 
 export interface LayoutImage {
-  readonly index: any
-  readonly manifest: any
-  readonly config: any
+  readonly index: Index
+  readonly manifest: Manifest
+  readonly config: ImageConfig & { readonly history?: ReadonlyArray<Record<string, unknown>> }
 }
 
 /** The manifest and config of the image named `name` in a layout. */
 export function readLayout(layout: string, name: string): LayoutImage {
-  const index = JSON.parse(readFileSync(join(layout, "index.json"), "utf8"))
-  const entry = index.manifests.find((m: any) => m.annotations?.["org.opencontainers.image.ref.name"] === name)
-  const manifest = JSON.parse(layoutBlob(layout, entry.digest).toString("utf8"))
-  const config = JSON.parse(layoutBlob(layout, manifest.config.digest).toString("utf8"))
+  const index = JSON.parse(readFileSync(join(layout, "index.json"), "utf8")) as Index
+  const entry = index.manifests.find((m) => m.annotations?.["org.opencontainers.image.ref.name"] === name)
+  if (entry === undefined) throw new Error(`no image named ${name} in ${layout}`)
+  const manifest = JSON.parse(layoutBlob(layout, entry.digest).toString("utf8")) as Manifest
+  const config = JSON.parse(layoutBlob(layout, manifest.config.digest).toString("utf8")) as LayoutImage["config"]
   return { index, manifest, config }
 }
 

@@ -91,7 +91,7 @@ t.test("packAddon() builds the config and manifest: diff_ids, history, labels, a
   t.match(config, { architecture: "arm64", os: "linux", config: { Labels: labels }, rootfs: { type: "layers", diff_ids: [packed.layer.diffId] } })
   t.match(config.history, [{ created_by: "flwd :addon pack", comment: "flwd add-on hello-tools 0.1.0" }])
   t.notOk("created" in config, "no clock in the config")
-  t.notOk("org.opencontainers.image.created" in manifest.annotations)
+  t.notOk("org.opencontainers.image.created" in manifest.annotations!)
   t.equal(readFileSync(join(layout, "oci-layout"), "utf8"), "{\"imageLayoutVersion\":\"1.0.0\"}")
 })
 
@@ -107,7 +107,7 @@ t.test("packAddon() takes SOURCE_DATE_EPOCH for mtimes and created", async (t) =
   t.equal(again.digest, dated.digest)
   const { config, manifest } = readLayout(layout, "0.1.0")
   t.equal(config.created, "2023-11-14T22:13:20Z")
-  t.equal(manifest.annotations["org.opencontainers.image.created"], "2023-11-14T22:13:20Z")
+  t.equal(manifest.annotations!["org.opencontainers.image.created"], "2023-11-14T22:13:20Z")
   t.ok((await tarEntries(layoutBlob(layout, dated.layer.digest))).every((e) => e.mtime === 1_700_000_000_000))
   process.env.SOURCE_DATE_EPOCH = "yesterday"
   t.match(await rejection(packAddon({ dir, tag: TAG })), { code: "validation.failed", errors: [{ path: "SOURCE_DATE_EPOCH" }] })

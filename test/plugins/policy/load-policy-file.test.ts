@@ -1,6 +1,7 @@
 import t from "tap"
 import { writeFileSync } from "node:fs"
 import { join } from "node:path"
+import type { Problem } from "../../../core/mod.ts"
 import { loadPolicyFile, policyProblems } from "../../../plugins/policy/mod.ts"
 import { tempDir } from "../../helpers/engine.ts"
 
@@ -11,11 +12,11 @@ function write(t: Parameters<typeof tempDir>[0], text: string): { dir: string; f
   return { dir, file }
 }
 
-function thrown(f: () => unknown): any {
+function thrown(f: () => unknown): Problem {
   try {
     f()
   } catch (e) {
-    return e
+    return e as Problem
   }
   throw new Error("expected a throw")
 }
@@ -50,7 +51,7 @@ t.test("loadPolicyFile() names each failing field", async (t) => {
   ].join("\n"))
   const schema = thrown(() => loadPolicyFile(file))
   t.match(schema, { code: "policy.invalid", status: 422, detail: `Invalid policy file ${file}` })
-  t.match(schema.errors.map((e: { path: string }) => e.path).sort(), ["color", "verify_signatures"])
+  t.match(schema.errors!.map((e) => e.path).sort(), ["color", "verify_signatures"])
 
   const { file: registries } = write(t, [
     "allowed_registries: [registry.example.com, \"https://mirror.example.com\", \"registry.example.com/acme\", \"user@registry.example.com\", \"*.example\", \"127.0.0.1:99999\"]",

@@ -1,0 +1,5 @@
+/**
+ * @module
+ * Text helpers shared by the engine and the entrypoints; no dependencies.
+ */
+export { distance, suggest } from "./suggest.ts"
