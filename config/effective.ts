@@ -48,6 +48,7 @@ export function effectiveConfig(input: EffectiveConfigInput): Record<string, unk
     profile: input.profile,
     policy: input.policyFile,
     bind: input.bind,
+    allowed_hosts: [...(c?.allowed_hosts ?? [])],
     allowed_local_roots: [...input.allowedLocalRoots],
     plugin_timeout_ms: input.pluginTimeoutMs,
     plugins: [...input.plugins],

@@ -68,6 +68,8 @@ export const FlwdConfig = Schema.Struct({
   data_dir: Schema.optional(Path),
   /** Where `:serve` listens. */
   bind: Schema.optional(Bind),
+  /** Host names `:serve` answers besides loopback ones (a proxy's); checked by the server. */
+  allowed_hosts: Schema.optional(Schema.Array(Schema.String)),
   /** Default security profile. */
   profile: Schema.optional(Schema.String.pipe(Schema.minLength(1))),
   /** Policy file. */

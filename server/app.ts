@@ -12,6 +12,7 @@ import { DEV_TOKEN, makeTokenTable, parseTokens, type TokenGrant } from "./auth/
 import type { AppEnv, AppSettings, Deps } from "./context.ts"
 import { makeMetrics, watchEvents } from "./metrics.ts"
 import { bodyLimit, DEFAULT_BODY_LIMIT } from "./middleware/body-limit.ts"
+import { hostCheck, parseAllowedHosts } from "./middleware/host-check.ts"
 import { recordMetrics } from "./middleware/metrics.ts"
 import { onNotFound, onProblem } from "./middleware/problem-errors.ts"
 import { eventsRoutes } from "./routes/events.ts"
@@ -36,8 +37,16 @@ export interface AppOptions {
   readonly env?: Readonly<Record<string, string | undefined>>
   /** Adds `dev-token` with every scope. Default false; only for a loopback bind. */
   readonly dev?: boolean
-  /** Whether the server listens on loopback only, which opens `/metrics`. Default false. */
+  /**
+   * Whether the server listens on loopback only, which opens `/metrics` and
+   * refuses requests whose `Host` is not loopback (DNS rebinding). Default false.
+   */
   readonly loopback?: boolean
+  /**
+   * Host names answered besides loopback ones (`proxy.example`, `*.apps.example`),
+   * for a reverse proxy; when given, the `Host` check applies to any bind. Default none.
+   */
+  readonly allowedHosts?: ReadonlyArray<string>
   /** Largest request body in bytes. Default 1 MiB. */
   readonly bodyLimit?: number
   /** Interval of the SSE `: ping` comment in ms. Default 15 000. */
@@ -52,7 +61,7 @@ export interface AppOptions {
 
 /**
  * Builds the app over a running engine. Fails with `config.invalid` when a
- * token entry is malformed.
+ * token entry is malformed, and `validation.failed` for a bad allowed host.
  *
  * @since 0.1.0
  * @category constructors
@@ -72,6 +81,8 @@ export function createApp(engine: EngineHandle, options: AppOptions = {}): Hono<
   if (typeof options.tokens === "string") grants.push(...parseTokens(options.tokens, "tokens"))
   else if (options.tokens !== undefined) grants.push(...options.tokens)
   if (options.dev === true) grants.push({ token: DEV_TOKEN, scopes: ["*"] })
+
+  const allowedHosts = parseAllowedHosts(options.allowedHosts ?? [], "allowedHosts")
 
   const settings: AppSettings = {
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
@@ -95,6 +106,8 @@ export function createApp(engine: EngineHandle, options: AppOptions = {}): Hono<
     await next()
     c.header("x-content-type-options", "nosniff")
   })
+  // Before auth: a rebinding page must learn nothing, not even which tokens fail.
+  if (settings.loopback || allowedHosts.length > 0) app.use(hostCheck(allowedHosts))
   app.use(bodyLimit(settings.bodyLimit))
   app.route("/", metaRoutes(deps))
   app.route("/jobs", jobsRoutes(deps))

@@ -13,6 +13,7 @@ import { isProblem, parseDuration, ValidationError } from "../core/mod.ts"
 import type { EngineHandle, EngineOptions } from "../create-engine.ts"
 import type { TokenGrant } from "./auth/tokens.ts"
 import { startGcSweep } from "./gc-sweep.ts"
+import { parseAllowedHosts } from "./middleware/host-check.ts"
 import { checkDevBind, DEFAULT_BIND, DEFAULT_GRACE_MS, parseBind, startServer } from "./serve.ts"
 
 /** What `runServe` needs from its caller: flags already read, and the engine on demand. */
@@ -24,6 +25,8 @@ export interface ServeInput {
   readonly grace?: string
   /** Largest request body in bytes; default 1 MiB. */
   readonly bodyLimit?: string
+  /** Host names answered besides loopback ones; default: the config file's `allowed_hosts`, else none. */
+  readonly allowedHosts?: ReadonlyArray<string>
   /** Time between sweeps of unreferenced add-ons and blobs (`6h`); `0` disables; default 6 h. */
   readonly gcInterval?: string
   readonly engine: () => Promise<EngineHandle>
@@ -80,6 +83,8 @@ export async function runServe(input: ServeInput, io: ServeIO): Promise<number> 
   const graceMs = grace(input.grace)
   const bodyLimit = bytes(input.bodyLimit)
   const sweepEvery = gcInterval(input.gcInterval)
+  const hostFlags = input.allowedHosts !== undefined && input.allowedHosts.length > 0 ? input.allowedHosts : undefined
+  if (hostFlags !== undefined) parseAllowedHosts(hostFlags, "--allowed-host")
   const engine = await input.engine()
   const file = engine.config?.config
   for (const f of engine.reconciled?.failed ?? []) io.stderr(`flwd: declared source ${f.name} is not loaded: ${f.code}: ${f.detail}`)
@@ -89,11 +94,18 @@ export async function runServe(input: ServeInput, io: ServeIO): Promise<number> 
   const server = await Promise.resolve().then(() => {
     const address = parseBind(input.bind ?? file?.bind ?? DEFAULT_BIND)
     checkDevBind(address, dev)
+    // Flags replace the file's list, as --bind replaces its bind.
+    const allowedHosts = hostFlags ?? file?.allowed_hosts
+    if (hostFlags === undefined && allowedHosts !== undefined) parseAllowedHosts(allowedHosts, "allowed_hosts")
     return startServer(engine, {
       address,
       dev,
       graceMs,
-      app: { ...(bodyLimit !== undefined ? { bodyLimit } : {}), ...(tokens.length > 0 ? { tokens } : {}) },
+      app: {
+        ...(bodyLimit !== undefined ? { bodyLimit } : {}),
+        ...(tokens.length > 0 ? { tokens } : {}),
+        ...(allowedHosts !== undefined ? { allowedHosts } : {})
+      },
       log: io.stderr
     })
   }).catch(async (e: unknown) => {
@@ -133,6 +145,7 @@ const flags = {
   dev: { type: "boolean" },
   grace: { type: "string" },
   "body-limit": { type: "string" },
+  "allowed-host": { type: "string", multiple: true },
   "gc-interval": { type: "string" },
   root: { type: "string" },
   "data-dir": { type: "string" },
@@ -171,6 +184,7 @@ export async function main(argv: ReadonlyArray<string>): Promise<number> {
       dev: values.dev,
       grace: values.grace,
       bodyLimit: values["body-limit"],
+      allowedHosts: values["allowed-host"],
       gcInterval: values["gc-interval"],
       engine: () => import("../create-engine.ts").then((m) => m.createEngine(options))
     }, io)

@@ -11,6 +11,9 @@ import type { EngineHandle } from "../create-engine.ts"
 import type { Listen, Listener } from "./adapters/types.ts"
 import { type AppOptions, createApp } from "./app.ts"
 import { call } from "./engine-call.ts"
+import { isLoopback } from "./loopback.ts"
+
+export { isLoopback } from "./loopback.ts"
 
 /** The default bind: loopback, port 8080. */
 export const DEFAULT_BIND = "127.0.0.1:8080"
@@ -42,17 +45,6 @@ export function parseBind(text: string): Address {
     throw invalid(`--bind must be HOST:PORT (e.g. ${DEFAULT_BIND}; port 0 picks a free one)`, "--bind", "must be HOST:PORT")
   }
   return { hostname, port }
-}
-
-/**
- * True for loopback hosts (`127.0.0.0/8`, `::1`, `localhost`).
- *
- * @since 0.1.0
- * @category constructors
- */
-export function isLoopback(hostname: string): boolean {
-  const h = hostname.toLowerCase()
-  return h === "localhost" || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h) || h === "::ffff:127.0.0.1"
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * @module
- * `flwd :serve [--bind HOST:PORT] [--dev] [--grace 10s] [--body-limit BYTES]`:
+ * `flwd :serve [--bind HOST:PORT] [--dev] [--grace 10s] [--body-limit BYTES]
+ * [--allowed-host NAME]…`:
  * serves the HTTP API over this invocation's engine (`--root`,
  * `--data-dir`, `--profile`, `--policy` are the global flags). The work is
  * `runServe` in `server/main.ts`; this module only reads the flags.
@@ -19,6 +20,7 @@ export const serveFlags: ReadonlyArray<FlagSpec> = [
   { name: "dev", kind: "boolean", description: "issue dev-token with every scope; loopback binds only" },
   { name: "grace", kind: "value", valueName: "duration", description: "how long shutdown waits for runs before canceling them (default 10s)" },
   { name: "body-limit", kind: "value", valueName: "bytes", description: "largest request body (default 1048576)" },
+  { name: "allowed-host", kind: "list", valueName: "name", description: "also answer requests for this Host (a proxy's name; *.name for subdomains); repeatable" },
   { name: "gc-interval", kind: "value", valueName: "duration", description: "sweep unreferenced add-ons and blobs this often (default 6h; 0 disables)" }
 ]
 
@@ -32,6 +34,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     dev: parsed.flags.dev === true,
     grace: stringFlag(parsed, "grace"),
     bodyLimit: stringFlag(parsed, "body-limit"),
+    allowedHosts: parsed.flags["allowed-host"] as ReadonlyArray<string> | undefined,
     gcInterval: stringFlag(parsed, "gc-interval"),
     engine: ctx.engine
   }, {

@@ -51,8 +51,11 @@ export const problemCodes = {
   "request.malformed": { status: 400, title: "Malformed request" },
   "route.not.found": { status: 404, title: "No such route" },
   "method.not.allowed": { status: 405, title: "Method not allowed" },
+  "request.timeout": { status: 408, title: "Request not received in time" },
   "request.too.large": { status: 413, title: "Request body too large" },
   "request.unsupported.media.type": { status: 415, title: "Unsupported media type" },
+  "request.host.not.allowed": { status: 421, title: "Host not served here" },
+  "request.headers.too.large": { status: 431, title: "Request headers too large" },
   "server.shutting.down": { status: 503, title: "Server is shutting down" },
   "internal": { status: 500, title: "Internal error" }
 } as const
