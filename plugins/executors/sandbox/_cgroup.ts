@@ -1,26 +1,19 @@
 /**
  * @module
  * cgroup v2 for sandbox limits: finding a cgroup where flwd may create
- * children with the memory and cpu controllers, and one child per step.
+ * children with the memory, pids and cpu controllers, and one child per step.
  * cgroup v2 forbids controllers below a cgroup that holds processes (the
  * "no internal processes" rule), so the parent is either the root of a
  * cgroup namespace, an explicitly delegated directory (option
  * `cgroupParent`), or — most hosts — unusable, and rlimits apply instead.
  */
 import { existsSync, readFileSync } from "node:fs"
-import { mkdir, readFile, rmdir, writeFile } from "node:fs/promises"
+import { mkdir, rmdir, writeFile } from "node:fs/promises"
 import { join } from "node:path"
+import { killAndRemove, words } from "./_cgroup-fs.ts"
 import { type Limits, cgroupValues } from "./limits.ts"
 
-const wanted = ["memory", "cpu"]
-
-function words(file: string): Array<string> {
-  try {
-    return readFileSync(file, "utf8").trim().split(/\s+/)
-  } catch {
-    return []
-  }
-}
+const wanted = ["memory", "pids", "cpu"]
 
 /** The cgroup v2 directory of this process, when cgroup2 is mounted. */
 function ownCgroup(): string | null {
@@ -41,8 +34,8 @@ function ownCgroup(): string | null {
 }
 
 /**
- * Returns a cgroup directory under which per-step cgroups with memory and cpu
- * limits can be created, or null. Probes by creating and removing a child.
+ * Returns a cgroup directory under which per-step cgroups with memory, pids
+ * and cpu limits can be created, or null. Probes by creating and removing a child.
  */
 export async function findCgroupParent(explicit?: string): Promise<string | null> {
   const parent = explicit ?? ownCgroup()
@@ -58,7 +51,7 @@ export async function findCgroupParent(explicit?: string): Promise<string | null
   const probe = join(parent, `flwd-probe-${process.pid}`)
   try {
     await mkdir(probe)
-    const ok = existsSync(join(probe, "memory.max")) && existsSync(join(probe, "cpu.max"))
+    const ok = ["memory.max", "pids.max", "cpu.max"].every((f) => existsSync(join(probe, f)))
     await rmdir(probe)
     return ok ? parent : null
   } catch {
@@ -84,27 +77,9 @@ export async function createCgroup(parent: string, name: string, limits: Limits)
   return dir
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
 /** Kills whatever is left in the cgroup and removes it; never fails. */
 export async function destroyCgroup(dir: string): Promise<void> {
   // cgroup.kill (Linux 5.14+) SIGKILLs every member at once.
   await writeFile(join(dir, "cgroup.kill"), "1").catch(() => undefined)
-  for (let i = 0; i < 100; i++) {
-    try {
-      await rmdir(dir)
-      return
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") return
-      const procs = await readFile(join(dir, "cgroup.procs"), "utf8").catch(() => "")
-      for (const pid of procs.split("\n").filter((p) => p !== "")) {
-        try {
-          process.kill(Number(pid), "SIGKILL")
-        } catch {
-          // Already gone.
-        }
-      }
-      await sleep(20)
-    }
-  }
+  await killAndRemove([dir])
 }

@@ -32,6 +32,8 @@ export interface SandboxSpec {
   readonly uid: number
   readonly gid: number
   readonly env: Readonly<Record<string, string>>
+  /** Size of the `/tmp` tmpfs (bubblewrap's `--size`); the kernel's default (half the RAM) when undefined. */
+  readonly tmpBytes?: number
 }
 
 /**
@@ -68,6 +70,7 @@ export function bwrapOptions(spec: SandboxSpec): Array<string> {
   args.push(
     "--ro-bind", spec.jobDir, SANDBOX_PATHS.job,
     "--bind", spec.runDir, SANDBOX_PATHS.run,
+    ...(spec.tmpBytes !== undefined ? ["--size", String(spec.tmpBytes)] : []),
     "--tmpfs", "/tmp",
     "--proc", "/proc",
     "--dev", "/dev"

@@ -3,14 +3,15 @@
  * What this host's sandbox can do, found once by running bubblewrap: whether
  * it exists, whether it can create the namespaces flwd asks for (a user
  * namespace with an unprivileged uid first, without one as the fallback),
- * and which limits mechanism applies (cgroup v2 when writable, else rlimits).
+ * and which limits mechanism applies (a writable cgroup v2, else cgroup v1,
+ * else rlimits).
  * A sandbox that cannot start is reported unavailable with bubblewrap's own
  * words, never replaced by a run on the host.
  */
 import { execFile } from "node:child_process"
 import { accessSync, constants } from "node:fs"
 import { delimiter, isAbsolute, join } from "node:path"
-import { findCgroupParent } from "./_cgroup.ts"
+import { type CgroupHost, findCgroupHost } from "./cgroups.ts"
 
 /**
  * The sandbox capabilities of this host.
@@ -31,8 +32,8 @@ export interface Capabilities {
   /** `--disable-userns` works: the job cannot nest user namespaces. */
   readonly disableUserns: boolean
   readonly limits: "cgroup" | "rlimit"
-  /** Parent directory of per-step cgroups, for `limits: "cgroup"`. */
-  readonly cgroupParent?: string
+  /** Where per-step cgroups go, for `limits: "cgroup"`. */
+  readonly cgroups?: CgroupHost
   /** `prlimit`, when found; else rlimits are set by `/bin/sh -c ulimit`. */
   readonly prlimit?: string
 }
@@ -46,9 +47,9 @@ export interface Capabilities {
 export interface DetectOptions {
   /** bubblewrap: a path or a name looked up on PATH. Default `bwrap`. */
   readonly bwrap?: string
-  /** `rlimit` forces rlimits even where cgroup v2 is writable. Default `auto`. */
+  /** `rlimit` forces rlimits even where a cgroup is writable. Default `auto`. */
   readonly limits?: "auto" | "rlimit"
-  /** A delegated cgroup v2 directory for per-step cgroups. Default: this process's own cgroup, if usable. */
+  /** A delegated cgroup v2 directory for per-step cgroups. Default: this process's own cgroup (v2, else v1), if usable. */
   readonly cgroupParent?: string
   /** uid/gid probed inside the user namespace. Default 65534. */
   readonly uid?: number
@@ -77,6 +78,17 @@ function run(file: string, args: ReadonlyArray<string>): Promise<{ ok: boolean; 
       resolve({ ok: error === null, out: `${stdout}${stderr}`.trim() })
     })
   })
+}
+
+/**
+ * Where per-step cgroups go under these options; null when rlimits apply.
+ * Needs no bubblewrap, so `flwd :policy show` can say it too.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export function detectCgroups(options: Pick<DetectOptions, "limits" | "cgroupParent"> = {}): Promise<CgroupHost | null> {
+  return options.limits === "rlimit" ? Promise.resolve(null) : findCgroupHost(options.cgroupParent)
 }
 
 // The host's own / read-only is enough to prove the namespaces can be made.
@@ -110,7 +122,7 @@ export async function detectSandbox(options: DetectOptions = {}): Promise<Capabi
       failure ||= probe.out
       continue
     }
-    const cgroupParent = options.limits === "rlimit" ? null : await findCgroupParent(options.cgroupParent)
+    const cgroups = await detectCgroups(options)
     const prlimit = findProgram("prlimit")
     return {
       available: true,
@@ -118,8 +130,8 @@ export async function detectSandbox(options: DetectOptions = {}): Promise<Capabi
       version: version.out.replace(/^bubblewrap\s+/, ""),
       userNamespace: attempt.userNamespace,
       disableUserns: attempt.disableUserns,
-      limits: cgroupParent === null ? "rlimit" : "cgroup",
-      ...(cgroupParent !== null ? { cgroupParent } : {}),
+      limits: cgroups === null ? "rlimit" : "cgroup",
+      ...(cgroups !== null ? { cgroups } : {}),
       ...(prlimit !== undefined ? { prlimit } : {})
     }
   }

@@ -1,17 +1,21 @@
 /**
  * @module
  * Resource ceilings (the policy's `ceilings`, DESIGN §6) turned into what
- * the kernel can enforce: cgroup v2 `memory.max` / `cpu.max` when a
- * delegated cgroup is writable, else rlimits set on the sandbox process.
+ * the kernel can enforce: a cgroup (v2 `memory.max` / `pids.max` /
+ * `cpu.max`, or their v1 counterparts in `_cgroup-v1.ts`) that holds the
+ * whole sandbox, else rlimits set on the sandbox process. The `/tmp` size is
+ * a tmpfs mount option and holds under either.
  * Rlimits are weaker: `RLIMIT_AS` bounds each process's address space, not
- * the sandbox's total, and a CPU *rate* has no rlimit, so the CPU ceiling
- * becomes a CPU-time budget of `cpu × timeout` (the job's, or the policy's
- * timeout ceiling, whichever is shorter).
+ * the sandbox's total; `RLIMIT_NPROC` counts every process of the host
+ * user, not the sandbox's, and root is exempt from it; and a CPU *rate* has
+ * no rlimit, so the CPU ceiling becomes a CPU-time budget of
+ * `cpu × timeout` (the job's, or the policy's timeout ceiling, whichever is
+ * shorter).
  */
 import { parseDuration } from "../../../core/mod.ts"
 
 /**
- * The policy's ceilings as written (`cpu: "1"`, `memory: 512Mi`).
+ * The policy's ceilings as written (`cpu: "1"`, `memory: 512Mi`, `pids: 256`, `tmp: 64Mi`).
  *
  * @since 0.1.0
  * @category models
@@ -21,7 +25,22 @@ export interface Ceilings {
   readonly memory?: string
   /** The run timeout ceiling (`30m`): bounds the rlimit CPU-time budget. */
   readonly timeout?: string
+  /** Processes (and threads) of the whole sandbox at once. */
+  readonly pids?: number
+  /** Size of the sandbox's `/tmp` (a tmpfs, so memory too). */
+  readonly tmp?: string
 }
+
+/**
+ * What applies when the policy is silent: a job gets a bounded process
+ * table and a bounded `/tmp` whatever the policy says; memory and CPU stay
+ * opt-in, because no default fits every job (and `RLIMIT_AS`, the
+ * fallback, breaks runtimes that reserve large address spaces).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const DEFAULT_CEILINGS = { pids: 512, tmp: "256Mi" } as const satisfies Ceilings
 
 /**
  * Ceilings in numbers.
@@ -35,6 +54,10 @@ export interface Limits {
   readonly cpus?: number
   /** The policy's timeout ceiling, in ms. */
   readonly timeoutMs?: number
+  /** Tasks of the whole sandbox (`pids.max`). */
+  readonly pids?: number
+  /** Size of the `/tmp` tmpfs. */
+  readonly tmpBytes?: number
 }
 
 const units: Readonly<Record<string, number>> = {
@@ -85,7 +108,7 @@ export function parseCpu(text: string): number | null {
  * @category constructors
  */
 export function parseCeilings(ceilings: Ceilings | undefined): { readonly limits: Limits } | { readonly error: string } {
-  const limits: { memoryBytes?: number; cpus?: number; timeoutMs?: number } = {}
+  const limits: { -readonly [K in keyof Limits]: Limits[K] } = {}
   if (ceilings?.memory !== undefined) {
     const bytes = parseMemory(ceilings.memory)
     if (bytes === null) return { error: `ceilings.memory ${JSON.stringify(ceilings.memory)} is not a quantity such as 512Mi` }
@@ -101,21 +124,32 @@ export function parseCeilings(ceilings: Ceilings | undefined): { readonly limits
     if (ms === undefined || !(ms > 0)) return { error: `ceilings.timeout ${JSON.stringify(ceilings.timeout)} is not a duration such as 30m` }
     limits.timeoutMs = ms
   }
+  if (ceilings?.pids !== undefined) {
+    if (!Number.isSafeInteger(ceilings.pids) || ceilings.pids < 1) return { error: `ceilings.pids ${JSON.stringify(ceilings.pids)} is not a whole number of processes such as 256` }
+    limits.pids = ceilings.pids
+  }
+  if (ceilings?.tmp !== undefined) {
+    const bytes = parseMemory(ceilings.tmp)
+    if (bytes === null) return { error: `ceilings.tmp ${JSON.stringify(ceilings.tmp)} is not a quantity such as 64Mi` }
+    limits.tmpBytes = bytes
+  }
   return { limits }
 }
 
 /**
- * `prlimit` options for the limits (`--as=…`, `--cpu=…`); empty when there
- * is nothing to bound.
+ * `prlimit` options for the limits (`--as=…`, `--cpu=…`, `--nproc=…`);
+ * empty when there is nothing to bound. `nproc` is the whole
+ * `RLIMIT_NPROC` (see `_nproc.ts`), none when undefined.
  *
  * @since 0.1.0
  * @category constructors
  */
-export function rlimitOptions(limits: Limits, timeoutMs: number | undefined): Array<string> {
+export function rlimitOptions(limits: Limits, timeoutMs: number | undefined, nproc?: number): Array<string> {
   const out: Array<string> = []
   if (limits.memoryBytes !== undefined) out.push(`--as=${limits.memoryBytes}`)
   const cpuSeconds = cpuBudgetSeconds(limits, timeoutMs)
   if (cpuSeconds !== undefined) out.push(`--cpu=${cpuSeconds}`)
+  if (nproc !== undefined) out.push(`--nproc=${nproc}`)
   return out
 }
 
@@ -126,11 +160,13 @@ export function rlimitOptions(limits: Limits, timeoutMs: number | undefined): Ar
  * @since 0.1.0
  * @category constructors
  */
-export function ulimitScript(limits: Limits, timeoutMs: number | undefined): string {
+export function ulimitScript(limits: Limits, timeoutMs: number | undefined, nproc?: number): string {
   const out: Array<string> = []
   if (limits.memoryBytes !== undefined) out.push(`ulimit -v ${Math.max(1, Math.floor(limits.memoryBytes / 1024))}`)
   const cpuSeconds = cpuBudgetSeconds(limits, timeoutMs)
   if (cpuSeconds !== undefined) out.push(`ulimit -t ${cpuSeconds}`)
+  // bash spells RLIMIT_NPROC -u, dash -p.
+  if (nproc !== undefined) out.push(`{ ulimit -u ${nproc} 2>/dev/null || ulimit -p ${nproc}; }`)
   return [...out, "exec \"$@\""].join(" && ")
 }
 
@@ -143,8 +179,8 @@ function cpuBudgetSeconds(limits: Limits, jobTimeoutMs: number | undefined): num
 }
 
 /**
- * cgroup v2 file values for the limits (`memory.max`, `cpu.max` over a
- * 100 ms period).
+ * cgroup v2 file values for the limits (`memory.max`, `pids.max`, `cpu.max`
+ * over a 100 ms period).
  *
  * @since 0.1.0
  * @category constructors
@@ -156,6 +192,12 @@ export function cgroupValues(limits: Limits): Array<readonly [file: string, valu
     // Without this the limit only pushes the sandbox into swap.
     out.push(["memory.swap.max", "0"])
   }
-  if (limits.cpus !== undefined) out.push(["cpu.max", `${Math.max(1000, Math.round(limits.cpus * 100_000))} 100000`])
+  if (limits.pids !== undefined) out.push(["pids.max", String(limits.pids)])
+  if (limits.cpus !== undefined) out.push(["cpu.max", `${cpuQuota(limits.cpus)} 100000`])
   return out
+}
+
+/** CPU microseconds per 100 ms period; the kernel's minimum is 1 ms. */
+export function cpuQuota(cpus: number): number {
+  return Math.max(1000, Math.round(cpus * 100_000))
 }

@@ -22,17 +22,21 @@ import { resolve } from "node:path"
 import { Effect } from "effect"
 import { ExecutorError } from "../../../core/mod.ts"
 import type { ExecRequest, ExecResult, ExecutorPlugin, ExecutorPreview, Job, RuntimeSettings } from "../../../core/mod.ts"
-import { createCgroup, destroyCgroup } from "./_cgroup.ts"
 import { prepareError, removeSecrets, writeSecrets } from "../../exec/mod.ts"
 import { bwrapOptions, encodeArgs, isolationFlags } from "./bwrap-args.ts"
+import { ceilingNotices, describeBounds } from "./bounds.ts"
+import { createStepCgroup, destroyStepCgroup, enforcementOf } from "./cgroups.ts"
 import { type Capabilities, detectSandbox } from "./detect.ts"
 import { resolveUser, sandboxArgv, sandboxEnv } from "./environment.ts"
 import { launcher } from "./launcher.ts"
-import { type Ceilings, type Limits, parseCeilings } from "./limits.ts"
+import { type Ceilings, DEFAULT_CEILINGS, type Limits, parseCeilings } from "./limits.ts"
+import { nprocBudget } from "./_nproc.ts"
 import { addonRootfsOf, describeRootfs, HOST_ROOTFS, rootfsOf } from "./rootfs.ts"
 import { ARGS_FD, runSandbox, STATUS_FD } from "./run-sandbox.ts"
 
-export { type Capabilities, detectSandbox } from "./detect.ts"
+export { type Capabilities, detectCgroups, detectSandbox } from "./detect.ts"
+export { type Enforcement, enforcementOf } from "./cgroups.ts"
+export { DEFAULT_CEILINGS } from "./limits.ts"
 export { addonRootfsOf, HOST_ROOTFS } from "./rootfs.ts"
 export { SANDBOX_PATHS } from "./environment.ts"
 export type { Ceilings } from "./limits.ts"
@@ -46,9 +50,9 @@ export interface Options {
   readonly bwrap?: string
   /** Time between SIGTERM and SIGKILL when a step is stopped. Default 5000 ms. */
   readonly killGraceMs?: number
-  /** Memory and CPU ceilings (the policy's `ceilings`). Default: none. */
+  /** Memory, CPU, process and `/tmp` ceilings (the policy's `ceilings`). Default: {@link DEFAULT_CEILINGS}. */
   readonly ceilings?: Ceilings
-  /** `rlimit` forces rlimits even where cgroup v2 is writable. Default `auto`. */
+  /** `rlimit` forces rlimits even where a cgroup (v2 or v1) is writable. Default `auto`. */
   readonly limits?: "auto" | "rlimit"
   /** A delegated cgroup v2 directory for per-step cgroups. Default: this process's cgroup, when usable. */
   readonly cgroupParent?: string
@@ -71,13 +75,14 @@ const unavailable = (caps: Capabilities) =>
 export function makeSandboxExecutor(options: Options = {}): ExecutorPlugin {
   const killGraceMs = options.killGraceMs ?? 5000
   const hostPaths = options.hostRootfs ?? HOST_ROOTFS
-  const parsed = parseCeilings(options.ceilings)
+  const ceilings: Ceilings = { ...DEFAULT_CEILINGS, ...options.ceilings }
+  const parsed = parseCeilings(ceilings)
   let probe: Promise<Capabilities> | undefined
   const capabilities = Effect.promise(() => (probe ??= detectSandbox(options).then((caps): Capabilities =>
     caps.available && "error" in parsed ? { ...caps, available: false, reason: parsed.error } : caps
   )))
   const limits: Limits = "limits" in parsed ? parsed.limits : {}
-  const limited = limits.memoryBytes !== undefined || limits.cpus !== undefined
+  const written = options.ceilings !== undefined && Object.keys(options.ceilings).length > 0
 
   const preview = (job: Job, settings: RuntimeSettings): Effect.Effect<ExecutorPreview> =>
     Effect.map(capabilities, (caps) => {
@@ -89,6 +94,9 @@ export function makeSandboxExecutor(options: Options = {}): ExecutorPlugin {
       if (!caps.userNamespace && caps.available) notes.push("no user namespace: the job keeps the engine's uid, without capabilities")
       if (settings.rootfsWritable) notes.push("rootfs stays read-only (bubblewrap 0.8 has no overlay); write to /flwd/run or /tmp")
       if (job.image_config?.WorkingDir) notes.push(`image WorkingDir ${job.image_config.WorkingDir} is not used: the working directory is /flwd/run`)
+      if (caps.available && caps.cgroups === undefined) {
+        notes.push("no writable cgroup: memory is bounded per process, not for the whole run, and the process count by the host user's RLIMIT_NPROC (not at all for root)")
+      }
       return {
         kind: "sandbox",
         available: caps.available,
@@ -101,7 +109,9 @@ export function makeSandboxExecutor(options: Options = {}): ExecutorPlugin {
           uid: ids.uid,
           gid: ids.gid,
           limits: caps.limits,
-          ceilings: limited ? { ...options.ceilings } : null,
+          enforcement: enforcementOf(caps.cgroups),
+          bounds: describeBounds(ceilings),
+          ceilings: written ? { ...options.ceilings } : null,
           ...(notes.length > 0 ? { notes } : {}),
           ...(caps.reason !== undefined ? { reason: caps.reason } : {})
         }
@@ -136,24 +146,27 @@ export function makeSandboxExecutor(options: Options = {}): ExecutorPlugin {
               disableUserns: caps.disableUserns,
               uid: user.uid,
               gid: user.gid,
-              env: sandboxEnv(req)
+              env: sandboxEnv(req),
+              ...(limits.tmpBytes !== undefined ? { tmpBytes: limits.tmpBytes } : {})
             }),
             "--json-status-fd", String(STATUS_FD)
           ]),
         catch: (e) => prepareError("the sandbox", e)
       })
       const cgroupName = `flwd-${req.runId}-${randomBytes(4).toString("hex")}`
-      const useCgroup = caps.limits === "cgroup" && caps.cgroupParent !== undefined && limited
+      const host = caps.limits === "cgroup" ? caps.cgroups : undefined
       return yield* Effect.acquireUseRelease(
         Effect.tryPromise({
           try: async () => {
             if (hasSecrets) await writeSecrets(secretsDir, req.secrets)
-            return useCgroup ? await createCgroup(caps.cgroupParent as string, cgroupName, limits) : null
+            // The cgroup exists, limits written, before anything of the job can start.
+            return host !== undefined ? await createStepCgroup(host, cgroupName, limits) : null
           },
           catch: (e) => prepareError("the sandbox", e)
         }),
         (cgroup) => {
-          const [command, ...prefix] = launcher({ caps, limits, timeoutMs: req.job.timeout_ms, cgroup })
+          const nproc = cgroup === null ? nprocBudget(limits.pids) : undefined
+          const [command, ...prefix] = launcher({ caps, limits, timeoutMs: req.job.timeout_ms, cgroups: cgroup?.dirs ?? null, ...(nproc !== undefined ? { nproc } : {}) })
           return runSandbox({
             command,
             args: [...prefix, "--args", String(ARGS_FD), "--", ...sandboxArgv(argv)],
@@ -161,11 +174,17 @@ export function makeSandboxExecutor(options: Options = {}): ExecutorPlugin {
             display: argv[0],
             killGraceMs,
             onOutput: req.onOutput
-          })
+          }).pipe(
+            // Tell the job's log why it failed when a ceiling is what stopped it.
+            Effect.tap(() => cgroup === null ? Effect.void : Effect.flatMap(
+              Effect.promise(() => ceilingNotices(cgroup, ceilings, limits)),
+              (lines) => (lines.length > 0 ? req.onOutput("stderr", lines) : Effect.void)
+            ))
+          )
         },
         (cgroup) =>
           Effect.promise(async () => {
-            if (cgroup !== null) await destroyCgroup(cgroup)
+            if (cgroup !== null) await destroyStepCgroup(cgroup)
             if (hasSecrets) await removeSecrets(secretsDir)
           })
       ).pipe(Effect.onError(() => (hasSecrets ? Effect.promise(() => removeSecrets(secretsDir)) : Effect.void)))

@@ -73,13 +73,13 @@ t.test("without ceilings nothing is limited", async (t) => {
 
 t.test("launcher() wraps bubblewrap in prlimit, or in a shell's ulimit when prlimit is missing", async (t) => {
   const limits = { memoryBytes: 64 * 2 ** 20, cpus: 1 }
-  t.same(launcher({ caps: { bwrap: "/usr/bin/bwrap" }, limits: {}, timeoutMs: 1000, cgroup: null }), ["/usr/bin/bwrap"])
-  t.same(launcher({ caps: { bwrap: "/usr/bin/bwrap", prlimit: "/usr/bin/prlimit" }, limits, timeoutMs: 10_000, cgroup: null }), [
+  t.same(launcher({ caps: { bwrap: "/usr/bin/bwrap" }, limits: {}, timeoutMs: 1000, cgroups: null }), ["/usr/bin/bwrap"])
+  t.same(launcher({ caps: { bwrap: "/usr/bin/bwrap", prlimit: "/usr/bin/prlimit" }, limits, timeoutMs: 10_000, cgroups: null }), [
     "/usr/bin/prlimit", "--as=67108864", "--cpu=10", "--", "/usr/bin/bwrap"
   ])
-  t.equal(launcher({ caps: { bwrap: "/usr/bin/bwrap" }, limits, timeoutMs: undefined, cgroup: "/sys/fs/cgroup/x" })[3], "/sys/fs/cgroup/x")
+  t.equal(launcher({ caps: { bwrap: "/usr/bin/bwrap" }, limits, timeoutMs: undefined, cgroups: ["/sys/fs/cgroup/x"] })[4], "/sys/fs/cgroup/x")
   // Run the shell fallback with a stand-in for bubblewrap that reports its limits.
-  const [command, ...args] = launcher({ caps: { bwrap: "/bin/sh" }, limits, timeoutMs: 10_000, cgroup: null })
+  const [command, ...args] = launcher({ caps: { bwrap: "/bin/sh" }, limits, timeoutMs: 10_000, cgroups: null })
   const out = execFileSync(command, [...args, "-c", "ulimit -v; ulimit -t"], { encoding: "utf8" })
   t.same(out.trim().split("\n"), ["65536", "10"])
 })
