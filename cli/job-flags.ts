@@ -61,7 +61,9 @@ function convert(raw: string, type: ArgType, name: string): unknown {
  */
 export function parseJobFlags(tokens: ReadonlyArray<string>, job: Pick<Job, "id" | "argspec">): Record<string, unknown> {
   const byName = new Map<string, ArgDef>(job.argspec.args.map((a) => [a.name, a]))
-  const args: Record<string, unknown> = {}
+  // No prototype: an argument may be named `constructor` (or, from a remote
+  // argspec, anything at all) and must stay an own key of this object.
+  const args: Record<string, unknown> = Object.create(null)
   const specs = jobFlagSpecs(job.argspec)
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i]
@@ -90,7 +92,7 @@ export function parseJobFlags(tokens: ReadonlyArray<string>, job: Pick<Job, "id"
     if (def === undefined) throw unknownFlag(`--${name}`, specs, `job ${job.id}`)
     if (def.type === "boolean") {
       if (negated && inline !== undefined) throw new UsageError(`flag --${name} takes no value`)
-      if (def.name in args) throw repeated(def.name)
+      if (Object.hasOwn(args, def.name)) throw repeated(def.name)
       args[def.name] = negated ? false : inline === undefined ? true : convert(inline, "boolean", def.name)
       continue
     }
@@ -99,11 +101,11 @@ export function parseJobFlags(tokens: ReadonlyArray<string>, job: Pick<Job, "id"
     else if (i + 1 < tokens.length) raw = tokens[++i]
     else throw missingValue(def.name)
     if (def.type === "array") {
-      const items = (args[def.name] as Array<unknown> | undefined) ?? []
+      const items = (Object.hasOwn(args, def.name) ? args[def.name] as Array<unknown> : undefined) ?? []
       items.push(convert(raw, def.items_type ?? "string", def.name))
       args[def.name] = items
     } else {
-      if (def.name in args) throw repeated(def.name)
+      if (Object.hasOwn(args, def.name)) throw repeated(def.name)
       args[def.name] = convert(raw, def.type, def.name)
     }
   }

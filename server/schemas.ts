@@ -5,7 +5,7 @@
  * from the domain Schemas in `core/domain`.
  */
 import { Schema } from "effect"
-import { ArgSpec, Diagnostic, type PlanRequest, type ProblemCode, problemCodes, RunStatus, Step } from "../core/mod.ts"
+import { ArgObject, ArgSpec, Diagnostic, type PlanRequest, type ProblemCode, problemCodes, RunStatus, Step } from "../core/mod.ts"
 import { HttpError } from "./problem.ts"
 
 // JSON has no undefined: an optional field is either absent or valid.
@@ -20,7 +20,8 @@ const exact = { exact: true } as const
 export const PlanBody = Schema.Struct({
   job: Schema.optionalWith(Schema.String.pipe(Schema.minLength(1)), exact),
   job_id: Schema.optionalWith(Schema.String.pipe(Schema.minLength(1)), exact),
-  args: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.Unknown }), exact),
+  // Passed on as it came: an own `__proto__` key must reach the engine's check (see ArgObject).
+  args: Schema.optionalWith(ArgObject, exact),
   source: Schema.optionalWith(Schema.Union(Schema.String, Schema.Struct({ name: Schema.String })), exact),
   profile: Schema.optionalWith(Schema.String.pipe(Schema.minLength(1)), exact)
 }).annotations({ identifier: "PlanBody", description: "`job` (or its alias `job_id`), the arguments, and optionally a source and a profile" })

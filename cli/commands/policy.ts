@@ -2,7 +2,9 @@
  * @module
  * `flwd :policy show` prints the effective policy: the default profile and
  * what each profile makes of the policy, the registry lists, trusted keys
- * by name and fingerprint (never their PEM text), ceilings and overrides.
+ * by name and fingerprint (never their PEM text), the ceilings in force
+ * and how this host enforces them (cgroup v2, cgroup v1 or per-process
+ * rlimits), and overrides.
  * `flwd :policy check <ref>` runs the registry admission and signature
  * verification adding the image as a source would, without adding it, and
  * exits 0 when it would be admitted, 1 when not. Both read this machine's
@@ -48,6 +50,19 @@ function record(value: Readonly<Record<string, unknown>>): string {
   return parts.length === 0 ? "none" : parts.join(" ")
 }
 
+// What each enforcement holds, in words (docs/sandbox.md, "Limits").
+const ENFORCED: Readonly<Record<string, string>> = {
+  "cgroup v2": "for the whole run (memory, processes, CPU); /tmp by its size",
+  "cgroup v1": "for the whole run (memory, processes, CPU); /tmp by its size",
+  "rlimit (per process)": "memory per process, not in total; processes by the host user's RLIMIT_NPROC (not at all for root); /tmp by its size"
+}
+
+/** The sandbox's default ceilings and how this host enforces ceilings; the sandbox module loads only here. */
+async function ceilingsOnThisHost(): Promise<{ readonly ceilingDefaults: Readonly<Record<string, string | number>>; readonly enforcement: string }> {
+  const sandbox = await import("../../plugins/executors/sandbox/mod.ts")
+  return { ceilingDefaults: sandbox.DEFAULT_CEILINGS, enforcement: sandbox.enforcementOf(await sandbox.detectCgroups()) }
+}
+
 function printPolicy(out: Output, p: EffectivePolicy): void {
   const registriesNone = p.profiles.find((x) => x.default)?.name === "secure" ? "not set (secure admits none)" : "not set"
   out.fields([
@@ -58,6 +73,7 @@ function printPolicy(out: Output, p: EffectivePolicy): void {
     ["insecure_registries", list(p.insecure_registries, "none (loopback only)")],
     ["trusted_root", p.trust.trusted_root === "public-good" ? "public-good (Sigstore, via TUF)" : p.trust.trusted_root],
     ["ceilings", record(p.ceilings)],
+    ["enforced by", p.ceilings_enforcement === null ? "unknown" : `${p.ceilings_enforcement}: ${ENFORCED[p.ceilings_enforcement] ?? ""}`],
     ["overrides", record(p.overrides)]
   ])
   out.line()
@@ -114,7 +130,14 @@ export async function run(ctx: CommandContext): Promise<number> {
   if (verb === "show") {
     expectPositionals(parsed, 1, `${where} show`)
     const { resolved, policyDir, profiles } = await load(ctx)
-    const shown = effectivePolicy({ policy: resolved.settings.policy, file: resolved.policyFile, policyDir, profile: resolved.settings.profile, profiles })
+    const shown = effectivePolicy({
+      policy: resolved.settings.policy,
+      file: resolved.policyFile,
+      policyDir,
+      profile: resolved.settings.profile,
+      profiles,
+      ...(await ceilingsOnThisHost())
+    })
     if (out.json) out.document(shown)
     else printPolicy(out, shown)
     return 0

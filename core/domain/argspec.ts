@@ -54,3 +54,20 @@ export const ArgSpec = Schema.Struct({
 })
 /** @since 0.1.0 @category models */
 export type ArgSpec = typeof ArgSpec.Type
+
+/**
+ * An object as arguments travel: the arguments of a request, and the value
+ * of an `object` argument. It is checked, then passed on as it came:
+ * `Schema.Record` would rebuild it by assignment, which turns an own
+ * `__proto__` key (JSON.parse makes one) into the copy's prototype — the key
+ * would vanish from validation and its content show through inherited
+ * lookups. Kept, the key is reported like any unknown argument, or stays
+ * plain data inside an `object` argument.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const ArgObject: Schema.Schema<Readonly<Record<string, unknown>>> = Schema.declare(
+  (u: unknown): u is Readonly<Record<string, unknown>> => typeof u === "object" && u !== null && !Array.isArray(u),
+  { message: () => "must be an object", jsonSchema: { type: "object" } }
+)

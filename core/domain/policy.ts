@@ -42,7 +42,11 @@ export const Policy = Schema.Struct({
   ceilings: Schema.optional(Schema.Struct({
     cpu: Schema.optional(Schema.String),
     memory: Schema.optional(Schema.String),
-    timeout: Schema.optional(Schema.String)
+    timeout: Schema.optional(Schema.String),
+    /** Processes (threads included) of one sandboxed run at once. Default 512. */
+    pids: Schema.optional(Schema.Number),
+    /** Size of a sandboxed run's `/tmp` (a tmpfs). Default 256Mi. */
+    tmp: Schema.optional(Schema.String)
   })),
   overrides: Schema.optional(Schema.Struct({
     network: Schema.optional(Schema.Array(Schema.Literal("none", "host"))),

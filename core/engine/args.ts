@@ -7,7 +7,7 @@
  * bad spec is reported once at discovery instead of on every plan.
  */
 import { Effect, Either, ParseResult, Schema } from "effect"
-import type { ArgDef, ArgSpec, ArgType } from "../domain/argspec.ts"
+import { ArgObject, type ArgDef, type ArgSpec, type ArgType } from "../domain/argspec.ts"
 import { ValidationError } from "../domain/errors.ts"
 import type { FieldError } from "../domain/errors.ts"
 
@@ -99,7 +99,8 @@ function typeSchema(type: ArgType, items: ArgType | undefined): Schema.Schema<an
       return Schema.Number.annotations({ message }).pipe(Schema.filter((n) => Number.isSafeInteger(n), { message }))
     case "number":
       return Schema.Number.annotations({ message }).pipe(Schema.filter((n) => Number.isFinite(n), { message }))
-    case "object": return Schema.Record({ key: Schema.String, value: Schema.Unknown }).annotations({ message })
+    // Kept as it came, own `__proto__` keys included (see ArgObject).
+    case "object": return ArgObject
     case "array": return Schema.Array(typeSchema(items ?? "string", undefined)).annotations({ message })
   }
 }
@@ -162,12 +163,8 @@ export function compileArgSpec(spec: ArgSpec): CompiledArgs {
     return { def, schema, decode: Schema.decodeUnknownEither(schema, { errors: "first" }) }
   })
   const byName = new Map(fields.map((f) => [f.def.name, f]))
-  const properties: Record<string, unknown> = {}
-  const required: Array<string> = []
-  for (const def of defs) {
-    properties[def.name] = fieldJsonSchema(def)
-    if (def.required && def.default === undefined) required.push(def.name)
-  }
+  const properties = Object.fromEntries(defs.map((def) => [def.name, fieldJsonSchema(def)]))
+  const required = defs.filter((def) => def.required && def.default === undefined).map((def) => def.name)
   let struct: CompiledArgs["schema"] | undefined
   const compiled: CompiledArgs = {
     // Built on first use: decode validates field by field to report one error per field.
@@ -190,7 +187,8 @@ export function compileArgSpec(spec: ArgSpec): CompiledArgs {
     secretNames: defs.filter((d) => d.format === "secret").map((d) => d.name),
     decode: (input) => {
       const errors: Array<FieldError> = []
-      const out: Record<string, unknown> = {}
+      // Entries, made an object by fromEntries: own keys only, whatever the names.
+      const out: Array<[string, unknown]> = []
       if (input !== undefined && input !== null && !isObject(input)) {
         errors.push({ path: "args", message: "must be an object" })
       }
@@ -202,15 +200,15 @@ export function compileArgSpec(spec: ArgSpec): CompiledArgs {
         // JSON null means "not given", so clients can clear a value and get the default.
         const value = Object.hasOwn(given, def.name) ? given[def.name] : undefined
         if (value === undefined || value === null) {
-          if (def.default !== undefined) out[def.name] = structuredClone(def.default)
+          if (def.default !== undefined) out.push([def.name, structuredClone(def.default)])
           else if (def.required) errors.push({ path: `args.${def.name}`, message: "is required" })
           continue
         }
         const result = decode(value)
-        if (Either.isRight(result)) out[def.name] = result.right
+        if (Either.isRight(result)) out.push([def.name, result.right])
         else errors.push({ path: `args.${def.name}`, message: issueMessage(result.left) })
       }
-      if (errors.length === 0) return Effect.succeed(out)
+      if (errors.length === 0) return Effect.succeed(Object.fromEntries(out))
       return Effect.fail(new ValidationError({
         code: "args.invalid",
         detail: errors.map((e) => `${e.path} ${e.message}`).join("; "),
@@ -232,9 +230,9 @@ export function redactArgs(
   values: Readonly<Record<string, unknown>>,
   secretNames: ReadonlyArray<string>
 ): Record<string, unknown> {
-  const out = { ...values }
-  for (const name of secretNames) if (Object.hasOwn(out, name)) out[name] = "***"
-  return out
+  const secret = new Set(secretNames)
+  // fromEntries defines own keys: no key, `__proto__` included, can reach a prototype.
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, secret.has(k) ? "***" : v]))
 }
 
 const appliesTo: Partial<Record<keyof ArgDef, ReadonlyArray<ArgType>>> = {

@@ -3,8 +3,9 @@
  * The effective policy, as `flwd :policy show` prints it: the default
  * profile and what each loaded profile makes of the policy (signature
  * mode, sandbox network, environment), the registry lists, the trust
- * material by name and fingerprint — never a key's PEM text — and the
- * ceilings and overrides.
+ * material by name and fingerprint — never a key's PEM text — the
+ * ceilings in force (the executor's defaults under the policy's own) with
+ * how this host enforces them, and the overrides.
  */
 import { createHash, createPublicKey } from "node:crypto"
 import { readFileSync } from "node:fs"
@@ -23,6 +24,10 @@ export interface EffectivePolicyInput {
   readonly profile: string
   /** Every loaded profile, built-in and plugin. */
   readonly profiles: ReadonlyArray<ProfilePlugin>
+  /** Ceilings that apply when the policy is silent (the sandbox's). Default: none. */
+  readonly ceilingDefaults?: Readonly<Record<string, string | number>>
+  /** How this host enforces the ceilings (`cgroup v2`, `cgroup v1`, `rlimit (per process)`). Default: unknown. */
+  readonly enforcement?: string
 }
 
 /** What one profile makes of the policy. @since 0.1.0 @category models */
@@ -62,7 +67,10 @@ export interface EffectivePolicy {
     /** The configured root (resolved path), or `public-good` (TUF). */
     readonly trusted_root: string
   }
-  readonly ceilings: Readonly<Record<string, string>>
+  /** The ceilings in force: the defaults, overridden by the policy's. */
+  readonly ceilings: Readonly<Record<string, string | number>>
+  /** How this host enforces them; null when unknown. */
+  readonly ceilings_enforcement: string | null
   readonly overrides: Readonly<Record<string, unknown>>
 }
 
@@ -113,7 +121,8 @@ export function effectivePolicy(input: EffectivePolicyInput): EffectivePolicy {
       keyless: (policy.trust?.keyless ?? []).map((k) => ({ ...k })),
       trusted_root: root === undefined ? "public-good" : isAbsolute(root) ? root : resolve(policyDir, root)
     },
-    ceilings: { ...policy.ceilings },
+    ceilings: { ...input.ceilingDefaults, ...policy.ceilings },
+    ceilings_enforcement: input.enforcement ?? null,
     overrides: { ...policy.overrides }
   }
 }

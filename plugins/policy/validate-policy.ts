@@ -45,5 +45,11 @@ export function policyProblems(policy: Policy): ReadonlyArray<FieldError> {
   if (c?.timeout !== undefined && !((parseDuration(c.timeout) ?? 0) > 0)) {
     out.push({ path: "ceilings.timeout", message: `${JSON.stringify(c.timeout)} is not a duration such as 30m` })
   }
+  if (c?.pids !== undefined && !(Number.isSafeInteger(c.pids) && c.pids > 0)) {
+    out.push({ path: "ceilings.pids", message: `${JSON.stringify(c.pids)} is not a whole number of processes such as 256` })
+  }
+  if (c?.tmp !== undefined && !positive(c.tmp, MEMORY)) {
+    out.push({ path: "ceilings.tmp", message: `${JSON.stringify(c.tmp)} is not a quantity such as 64Mi` })
+  }
   return out
 }

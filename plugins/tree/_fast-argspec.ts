@@ -44,7 +44,7 @@ export function fastArgSpec(u: unknown): ArgSpec | undefined {
   if (keys.length !== 1 || !Array.isArray(args)) return undefined
   const out: Array<ArgDef> = []
   for (const a of args) {
-    if (typeof a !== "object" || a === null || Array.isArray(a) || !("name" in a)) return undefined
+    if (typeof a !== "object" || a === null || Array.isArray(a) || !Object.hasOwn(a, "name")) return undefined
     for (const [key, value] of Object.entries(a)) {
       const check = checks.get(key)
       if (check === undefined || value === undefined || !check(value)) return undefined
