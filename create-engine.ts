@@ -5,7 +5,7 @@
  * environment, `flwd.yaml` and the policy file. The CLI, the server and
  * embedding programs all start here.
  */
-import { mkdirSync } from "node:fs"
+import { existsSync, mkdirSync } from "node:fs"
 import { dirname, join, resolve } from "node:path"
 import { Cause, Effect, Exit, Layer, ManagedRuntime } from "effect"
 import { type ConfigFile, checkDeclaredSources, configPath, loadConfig, markDeclared, type ReconcileReport, reconcileSources } from "./config/mod.ts"
@@ -230,6 +230,18 @@ export function defaultEngineLayer(settings: EngineSettings, extra: Partial<Plug
 }
 
 /**
+ * Sweeps what an interrupted pull left (temporary blobs and unpacks, dead
+ * pull markers) before sources are restored, whatever sources exist: the
+ * pull may never have become one. A data directory that never held an
+ * add-on costs two `stat` calls and loads nothing of the OCI code.
+ */
+async function sweepPullLeftovers(dataDir: string): Promise<void> {
+  if (!existsSync(join(dataDir, "addons")) && !existsSync(join(dataDir, "blobs"))) return
+  const { sweepLeftovers } = await import("./plugins/sources/oci/sweep.ts")
+  await Effect.runPromise(sweepLeftovers(dataDir))
+}
+
+/**
  * Starts an engine: reads the config file, loads plugin modules, builds the
  * engine and reconciles the declared sources. Fails with the tagged error
  * (`config.invalid`, `policy.invalid`, `plugin.invalid`, `store.failed`, …)
@@ -264,6 +276,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<EngineH
   const imported = config !== null ? await importPlugins(enginePlugins(settings, extra)) : undefined
   if (config !== null && imported !== undefined) checkDeclaredSources(declared, imported, config.path)
   mkdirSync(settings.dataDir, { recursive: true })
+  await sweepPullLeftovers(settings.dataDir)
   const unmarked = new Set<string>()
   const layer = defaultEngineLayer(settings, extra, {
     pluginTimeoutMs,

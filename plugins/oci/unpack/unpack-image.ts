@@ -6,7 +6,7 @@
  * either no rootfs or a complete one; leftovers of a crash are removed by
  * `sweepUnpackTemps`.
  */
-import { chmod, mkdir, mkdtemp, readdir, rename, rm, stat } from "node:fs/promises"
+import { chmod, mkdir, mkdtemp, readdir, rename, rm, rmdir, stat } from "node:fs/promises"
 import { basename, dirname, join } from "node:path"
 import { Effect } from "effect"
 import { isOciError, type OciError, UnpackError } from "../errors.ts"
@@ -68,8 +68,10 @@ export async function unpackImageAsync(options: UnpackImageOptions): Promise<Unp
   const { destination } = options
   if (await exists(destination)) return { rootfs: destination, reused: true, layers: [] }
   const parent = dirname(destination)
-  await mkdir(parent, { recursive: true })
-  const temp = await mkdtemp(join(parent, tempPrefix(destination)))
+  const created = await mkdir(parent, { recursive: true })
+  // A failed unpack elsewhere may remove the empty parent between these two calls: make it again.
+  const temp = await mkdtemp(join(parent, tempPrefix(destination))).catch(() =>
+    mkdir(parent, { recursive: true }).then(() => mkdtemp(join(parent, tempPrefix(destination)))))
   const budget = new Budget(options.limits)
   const root = new SafeRoot(temp)
   const stats: Array<LayerStats> = []
@@ -100,6 +102,8 @@ export async function unpackImageAsync(options: UnpackImageOptions): Promise<Unp
     return { rootfs: destination, reused: false, layers: stats }
   } catch (e) {
     await rm(temp, { recursive: true, force: true }).catch(() => {})
+    // A failed add leaves no empty addons/<digest>/: rmdir removes the parent we made only while it is empty.
+    if (created !== undefined) await rmdir(parent).catch(() => {})
     if (isOciError(e)) throw e
     const err = e as NodeJS.ErrnoException
     throw new UnpackError({ reason: "io", detail: `${err?.code ?? "error"}: ${err?.message ?? String(e)}`, cause: e })
