@@ -122,8 +122,9 @@ function argNotes(arg: ArgDef): ReadonlyArray<string> {
   const notes: Array<string> = [typeLabel(arg)]
   if (arg.format !== undefined) notes.push(arg.format === "secret" ? "secret: never shown" : `format ${arg.format}`)
   if (arg.required === true) notes.push("required")
-  // A secret's default is as secret as its value.
-  if (arg.default !== undefined && arg.format !== "secret") notes.push(`default ${JSON.stringify(arg.default)}`)
+  // A secret's default is as secret as its value: the engine hands out `***`,
+  // and help says only that there is one, whatever it was given.
+  if (arg.default !== undefined) notes.push(arg.format === "secret" ? "default ***" : `default ${JSON.stringify(arg.default)}`)
   if (arg.enum !== undefined) notes.push(`one of ${arg.enum.map((v) => JSON.stringify(v)).join(", ")}`)
   if (arg.minimum !== undefined) notes.push(`min ${arg.minimum}`)
   if (arg.maximum !== undefined) notes.push(`max ${arg.maximum}`)

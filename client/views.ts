@@ -8,7 +8,7 @@
  * summaries only, and the source is a `{ "name", … }` block.
  */
 import { Effect, Either, ParseResult, Schema } from "effect"
-import { ArgSpec, DEFAULT_SOURCE, type Job, type JobView, Plan, Run, RunEvent, SourceRecord, Step } from "../core/mod.ts"
+import { ArgSpec, DEFAULT_SOURCE, type Job, type JobView, Plan, publicArgSpec, Run, RunEvent, SourceRecord, Step } from "../core/mod.ts"
 import { RemoteError } from "./remote-error.ts"
 
 const ApiJobSource = Schema.Struct({ name: Schema.String })
@@ -91,7 +91,9 @@ export const toJobView = (body: unknown, where: string): Effect.Effect<JobView, 
       ...(d.description !== undefined ? { description: d.description } : {}),
       dir: "",
       steps: d.steps,
-      argspec: d.argspec,
+      // The server sends the public argspec; masking again keeps a secret
+      // default out of help and `--json` even from a server that did not.
+      argspec: publicArgSpec(d.argspec),
       env: {},
       ...(d.timeout_ms !== undefined ? { timeout_ms: d.timeout_ms } : {}),
       ...(d.security_profile !== undefined ? { security_profile: d.security_profile } : {}),

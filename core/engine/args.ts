@@ -4,7 +4,9 @@
  * arguments, applies defaults and rejects unknown names, plus the JSON Schema
  * served to clients. Compiling is cached per spec object because the planner
  * compiles on every plan. `checkArgSpec` validates an argspec itself, so a
- * bad spec is reported once at discovery instead of on every plan.
+ * bad spec is reported once at discovery instead of on every plan. What
+ * leaves the engine of an argspec or of resolved values is made in
+ * `public-view.ts`.
  */
 import { Effect, Either, ParseResult, Schema } from "effect"
 import { ArgObject, type ArgDef, type ArgSpec, type ArgType } from "../domain/argspec.ts"
@@ -128,8 +130,13 @@ function fieldJsonSchema(def: ArgDef): Record<string, unknown> {
   const secret = def.format === "secret"
   const out: Record<string, unknown> = { type: def.type }
   if (def.description !== undefined) out.description = def.description
-  // A secret's default is never shown: it would leak through the catalogue.
-  if (def.default !== undefined && !secret) out.default = def.default
+  // A secret's default is never shown, not even masked: a JSON Schema
+  // `default` is a value clients fill in and send back. `x-has-default`
+  // says there is one (see public-view.ts).
+  if (def.default !== undefined) {
+    if (secret) out["x-has-default"] = true
+    else out.default = def.default
+  }
   if (def.type === "array") {
     const items: Record<string, unknown> = { type: def.items_type ?? "string" }
     if (def.format && !secret) items.format = def.format
@@ -218,21 +225,6 @@ export function compileArgSpec(spec: ArgSpec): CompiledArgs {
   }
   cache.set(spec, compiled)
   return compiled
-}
-
-/**
- * The values with every secret replaced by `***`, for plans, events and logs.
- *
- * @since 0.1.0
- * @category constructors
- */
-export function redactArgs(
-  values: Readonly<Record<string, unknown>>,
-  secretNames: ReadonlyArray<string>
-): Record<string, unknown> {
-  const secret = new Set(secretNames)
-  // fromEntries defines own keys: no key, `__proto__` included, can reach a prototype.
-  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, secret.has(k) ? "***" : v]))
 }
 
 const appliesTo: Partial<Record<keyof ArgDef, ReadonlyArray<ArgType>>> = {

@@ -2,13 +2,16 @@
  * @module
  * The JobCatalog: every job of every ready source under the id it is
  * exposed as (`<source>/<job>`, bare for the root tree), rebuilt only when
- * the registry changes.
+ * the registry changes. The jobs it hands out are public (`publicJob`): a
+ * secret's default shows as `***`; only `argSpec` gives the defined one.
  */
 import { Context, Effect, Layer, Ref } from "effect"
 import { JobError, type EngineError } from "../domain/errors.ts"
+import type { ArgSpec } from "../domain/argspec.ts"
 import type { Diagnostic, Job } from "../domain/job.ts"
 import { DEFAULT_SOURCE } from "../domain/source.ts"
 import { suggest } from "../text/mod.ts"
+import { publicJob } from "./public-view.ts"
 import { SourceRegistry } from "./source-registry.ts"
 
 /** @since 0.1.0 @category models */
@@ -32,6 +35,12 @@ export class JobCatalog extends Context.Tag("flwd/engine/JobCatalog")<JobCatalog
   /** Finds a job by exposed id, or by local id within `source`; suggests near ids when none matches. */
   readonly get: (id: string, source?: string) => Effect.Effect<Job, EngineError>
   readonly diagnostics: Effect.Effect<ReadonlyArray<SourcedDiagnostic>>
+  /**
+   * The argspec of a job of this catalogue as its source defined it, secret
+   * defaults included: for validating a request and binding the defaults
+   * (the Planner), never for showing.
+   */
+  readonly argSpec: (job: Job) => ArgSpec
 }>() {}
 
 /**
@@ -43,6 +52,8 @@ export const layer: Layer.Layer<JobCatalog, never, SourceRegistry> = Layer.effec
   Effect.gen(function*() {
     const registry = yield* SourceRegistry
     const cache = yield* Ref.make<Snapshot | null>(null)
+    // Keyed by the public job, so a job of a replaced snapshot still finds its own spec.
+    const defined = new WeakMap<Job, ArgSpec>()
 
     const build = (version: number) =>
       Effect.gen(function*() {
@@ -54,13 +65,14 @@ export const layer: Layer.Layer<JobCatalog, never, SourceRegistry> = Layer.effec
           for (const d of entry.loaded?.diagnostics ?? []) diagnostics.push({ ...d, source })
           for (const definition of entry.loaded?.jobs ?? []) {
             const id = source === DEFAULT_SOURCE ? definition.id : `${source}/${definition.id}`
-            const job: Job = {
+            const job: Job = publicJob({
               ...definition,
               id,
               local_id: definition.id,
               source,
               executor: entry.loaded?.executor ?? definition.executor
-            }
+            })
+            defined.set(job, definition.argspec)
             const clash = byId.get(id)
             if (clash !== undefined) {
               // The first registration keeps the id; the clash is reported, never silently dropped.
@@ -108,7 +120,8 @@ export const layer: Layer.Layer<JobCatalog, never, SourceRegistry> = Layer.effec
     return {
       list: Effect.map(current, (s) => s.jobs),
       get,
-      diagnostics: Effect.map(current, (s) => s.diagnostics)
+      diagnostics: Effect.map(current, (s) => s.diagnostics),
+      argSpec: (job) => defined.get(job) ?? job.argspec
     }
   })
 )

@@ -9,10 +9,11 @@ import { parseDuration } from "../domain/duration.ts"
 import type { Plan, PlanRequest } from "../domain/plan.ts"
 import type { Decision } from "../domain/policy.ts"
 import type { ProfilePlugin } from "../plugin.ts"
-import { compileArgSpec, redactArgs } from "./args.ts"
+import { compileArgSpec } from "./args.ts"
 import { EngineConfig } from "./config.ts"
 import { JobCatalog } from "./job-catalog.ts"
 import { Plugins } from "./plugins.ts"
+import { redactArgs } from "./public-view.ts"
 import { PolicyEngine } from "./policy-engine.ts"
 import type { ResolvedPlan } from "./runner.ts"
 import { SourceRegistry } from "./source-registry.ts"
@@ -72,7 +73,8 @@ export const layer: Layer.Layer<Planner, never, JobCatalog | SourceRegistry | Po
             allowOverride: request.allowOverride,
             subject: job.id
           })
-          const compiled = compileArgSpec(job.argspec)
+          // The defined argspec binds secret defaults; the plan shows the job's public one.
+          const compiled = compileArgSpec(catalog.argSpec(job))
           const values = yield* compiled.decode(request.args ?? {})
           const kind = job.executor ?? "process"
           const executor = yield* plugins.executor(kind)

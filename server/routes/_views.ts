@@ -1,7 +1,9 @@
 /**
  * @module
  * How jobs are shown over HTTP. Fields that only make sense on the server's
- * disk (the job directory, its environment) are left out.
+ * disk (the job directory, its environment) are left out. Jobs reach these
+ * views already public: a secret's default is `***` in `argspec` and absent
+ * from `args_schema` (core/engine/public-view.ts).
  */
 import { compileArgSpec, DEFAULT_SOURCE, type Job, type SourceRecord } from "../../core/mod.ts"
 import type { JobSummary } from "../schemas.ts"

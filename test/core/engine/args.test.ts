@@ -2,7 +2,8 @@ import t from "tap"
 import { Effect, Either, Schema } from "effect"
 import type { ArgSpec } from "../../../core/domain/argspec.ts"
 import { ValidationError } from "../../../core/domain/errors.ts"
-import { checkArgSpec, compileArgSpec, redactArgs } from "../../../core/engine/args.ts"
+import { checkArgSpec, compileArgSpec } from "../../../core/engine/args.ts"
+import { redactArgs } from "../../../core/engine/public-view.ts"
 
 const spec = (args: ArgSpec["args"]): ArgSpec => ({ args })
 
@@ -144,7 +145,7 @@ t.test("compileArgSpec() produces a JSON Schema", async (t) => {
       tags: { type: "array", items: { type: "string" } },
       token: { type: "string", format: "secret", writeOnly: true },
       count: { type: "integer", default: 2, minimum: 1, maximum: 3 },
-      key: { type: "string", format: "secret", writeOnly: true },
+      key: { type: "string", format: "secret", writeOnly: true, "x-has-default": true },
       files: { type: "array", items: { type: "string", format: "file" }, minItems: 1 }
     },
     required: ["name"],
