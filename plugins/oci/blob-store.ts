@@ -16,6 +16,7 @@ import { digestOf, splitDigest } from "./digest.ts"
 import { BlobStoreError, RegistryError } from "./errors.ts"
 import type { Descriptor, Digest } from "./model.ts"
 import { type BlobWriter, makeBlobWriter } from "./_blob-writer.ts"
+import { settled } from "./_settled.ts"
 
 export type { BlobWriter }
 
@@ -110,9 +111,10 @@ export function makeBlobStore(dir: string): BlobStore {
     }
   }
 
+  // Interrupted (a deadline), the fetch is aborted and its temporary file removed before the failure is reported.
   const ensure = (descriptor: Descriptor, fetch: (signal: AbortSignal) => AsyncIterable<Uint8Array>) =>
-    Effect.tryPromise({
-      try: async (signal) => {
+    settled(
+      async (signal) => {
         // Two rounds: if the fetch we waited for failed, try once ourselves.
         for (let round = 0; ; round++) {
           const l = await lease(descriptor)
@@ -131,8 +133,8 @@ export function makeBlobStore(dir: string): BlobStore {
           return await l.writer.commit()
         }
       },
-      catch: (e) => (e instanceof BlobStoreError || e instanceof RegistryError ? e : ioError("cannot fetch blob", descriptor.digest)(e))
-    })
+      (e) => (e instanceof BlobStoreError || e instanceof RegistryError ? e : ioError("cannot fetch blob", descriptor.digest)(e))
+    )
 
   return {
     dir,
@@ -154,8 +156,8 @@ export function makeBlobStore(dir: string): BlobStore {
       }),
     open: (digest) => createReadStream(pathOf(digest)),
     put: (bytes) =>
-      Effect.tryPromise({
-        try: async () => {
+      settled(
+        async () => {
           const digest = digestOf(bytes)
           if (await present(digest, bytes.length)) return digest
           const l = await lease({ mediaType: "application/octet-stream", digest, size: bytes.length })
@@ -168,8 +170,8 @@ export function makeBlobStore(dir: string): BlobStore {
           await l.writer.commit()
           return digest
         },
-        catch: (e) => (e instanceof BlobStoreError ? e : ioError("cannot store blob")(e))
-      }),
+        (e) => (e instanceof BlobStoreError ? e : ioError("cannot store blob")(e))
+      ),
     ensure,
     lease,
     list: Effect.tryPromise({

@@ -17,6 +17,7 @@ export type RegistryErrorReason =
   | "network"
   | "timeout"
   | "insecure"
+  | "redirect-refused"
   | "too-large"
   | "digest-mismatch"
   | "size-mismatch"

@@ -45,6 +45,14 @@ export { backoffMs, type RetryOptions, retryAfterMs } from "./registry/retry.ts"
 export type { TimeoutOptions } from "./registry/transport.ts"
 export type { UploadBody } from "./registry/uploads.ts"
 export { nextLink } from "./registry/tags.ts"
+export {
+  type RedirectHop,
+  type RedirectRule,
+  type RequestKind,
+  type RequestScope,
+  type RequestWatch,
+  watchRequests
+} from "./registry/request-scope.ts"
 export { type Compression, compressionOf, hasZstd } from "./unpack/decompress.ts"
 export { Budget, defaultLimits, type UnpackLimits } from "./unpack/limits.ts"
 export { resolveInRoot } from "./unpack/safe-root.ts"

@@ -11,6 +11,7 @@ import { stat } from "node:fs/promises"
 import { Readable } from "node:stream"
 import { Effect, Fiber } from "effect"
 import type { BlobLease, BlobStore } from "./blob-store.ts"
+import { settled } from "./_settled.ts"
 import { BlobStoreError, type OciError } from "./errors.ts"
 import { addonRootfsPath } from "./layout.ts"
 import type { Descriptor, Digest } from "./model.ts"
@@ -130,8 +131,9 @@ export function pullImage(client: RegistryClient, options: PullOptions): Effect.
       discard: true
     }).pipe(Effect.fork)
 
-    const result = yield* Effect.tryPromise({
-      try: (signal) =>
+    // Interrupted (a deadline), the unpack is aborted and its temporary directory gone before the failure is reported.
+    const result = yield* settled(
+      (signal) =>
         singleFlight(destination, () =>
           unpackImageAsync({
             destination,
@@ -139,8 +141,8 @@ export function pullImage(client: RegistryClient, options: PullOptions): Effect.
             layers: layers.map((layer, index) => () => openLayer(layer, index, image.config.rootfs.diff_ids[index], signal)),
             onLayer: (index, stats) => progress({ type: "layer", index, digest: layers[index].digest, size: layers[index].size, state: "unpacked", bytes: stats.uncompressedBytes })
           })),
-      catch: (e) => e as OciError
-    }).pipe(Effect.ensuring(Fiber.interrupt(prefetch)))
+      (e) => e as OciError
+    ).pipe(Effect.ensuring(Fiber.interrupt(prefetch)))
 
     return { ...image, rootfs: result.rootfs, reused: result.reused, downloadedBytes: downloaded }
 

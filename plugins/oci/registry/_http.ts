@@ -7,6 +7,7 @@
  */
 import type { Readable } from "node:stream"
 import { RegistryError } from "../errors.ts"
+import type { RedirectRule, RequestKind } from "./request-scope.ts"
 
 /** @since 0.1.0 @category models */
 export type HttpMethod = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE"
@@ -26,6 +27,12 @@ export interface HttpRequest {
   /** Token scopes the request needs (`repository:a/b:pull`); the auth wrapper asks for them. */
   readonly scopes?: ReadonlyArray<string>
   readonly signal?: AbortSignal
+  /** What the request is for; the redirect rule decides by it. */
+  readonly kind?: RequestKind
+  /** Asked before a redirect to another host is followed. Absent: followed. */
+  readonly redirect?: RedirectRule
+  /** When the caller gives up (ms since the epoch): a retry that would wait past it is not made. */
+  readonly deadline?: number
 }
 
 /**

@@ -110,6 +110,8 @@ export function withAuth(next: Transport, options: AuthOptions): Transport {
       }
       req = { method: "GET", url, headers }
     }
+    // Credentials go to the realm the registry named and nowhere else: a token endpoint is never followed to another host.
+    req = { ...req, kind: "token", redirect: () => "a token endpoint is not followed to another host" }
     const res = await options.tokenTransport(req)
     if (res.status !== 200) throw await tokenError(res)
     const body = await readBounded(res, MAX_TOKEN_RESPONSE, url.host)

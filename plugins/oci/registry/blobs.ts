@@ -47,7 +47,7 @@ export async function* readBlob(ctx: RepoContext, descriptor: Descriptor, option
   let resumes = 0
   for (;;) {
     const headers: Record<string, string> = received > 0 ? { range: `bytes=${received}-` } : {}
-    const res = await ctx.transport({ method: "GET", url: repoUrl(ctx, `blobs/${descriptor.digest}`), headers, scopes: pullScope(ctx), signal: ctx.signal })
+    const res = await ctx.transport({ method: "GET", url: repoUrl(ctx, `blobs/${descriptor.digest}`), headers, kind: "blob", scopes: pullScope(ctx), signal: ctx.signal })
     let skip = 0
     if (received > 0 && res.status === 206 && rangeStart(res) === received) skip = 0
     else if (res.status === 200) skip = received
@@ -118,7 +118,7 @@ export async function readBlobBytes(ctx: RepoContext, descriptor: Descriptor, ma
  * @category constructors
  */
 export async function blobSize(ctx: RepoContext, digest: string): Promise<number | null> {
-  const res = await ctx.transport({ method: "HEAD", url: repoUrl(ctx, `blobs/${digest}`), scopes: pullScope(ctx), signal: ctx.signal })
+  const res = await ctx.transport({ method: "HEAD", url: repoUrl(ctx, `blobs/${digest}`), kind: "blob", scopes: pullScope(ctx), signal: ctx.signal })
   res.body.resume()
   if (res.status === 404) return null
   if (res.status !== 200) throw await errorFromResponse(res, `blob ${digest}`, `${ctx.name}@${digest}`)

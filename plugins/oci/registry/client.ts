@@ -3,6 +3,8 @@
  * The registry client: the transport stack (undici → user agent → redirects
  * → retry → auth) and the operations as Effects. Every knob is an option
  * with a documented default (go-containerregistry `remote/options.go`).
+ * `scoped` gives one caller a view of the same client (connections, tokens)
+ * whose requests carry that caller's redirect rule and deadline.
  */
 import type { Dispatcher } from "undici"
 import { Context, Effect, Layer, Stream } from "effect"
@@ -19,6 +21,7 @@ import { registryBaseUrl } from "./endpoint.ts"
 import { defaultMaxManifestBytes, type FetchedManifest, getManifest, headManifest, putManifest } from "./manifests.ts"
 import { withRedirects } from "./redirect.ts"
 import { type RetryOptions, withRetry } from "./retry.ts"
+import { type RequestScope, scopeTransport } from "./request-scope.ts"
 import { listTags } from "./tags.ts"
 import { makeAgent, type TimeoutOptions, undiciTransport } from "./transport.ts"
 import { finishUpload, mountBlob, patchUpload, pushBlob, startUpload, type UploadBody } from "./uploads.ts"
@@ -39,7 +42,7 @@ export interface RegistryOptions {
   readonly dockerConfig?: DockerConfigOptions | false
   /** Default `flwd/0.1.0`. */
   readonly userAgent?: string
-  /** Default 4 retries, 250 ms doubling to 8 s, `Retry-After` capped at 30 s. */
+  /** Default 4 retries, 250 ms doubling to 8 s, at most 60 s of waiting per request; a `Retry-After` above 30 s gives up. */
   readonly retry?: RetryOptions
   /** Default: connect 30 s, idle 60 s. */
   readonly timeouts?: TimeoutOptions
@@ -88,6 +91,12 @@ export interface RegistryClient {
   readonly pushBlob: (repo: Repository, bytes: Uint8Array) => Effect.Effect<Digest, RegistryError>
   readonly mountBlob: (repo: Repository, from: string, digest: Digest) => Effect.Effect<{ readonly mounted: boolean; readonly session?: URL }, RegistryError>
   readonly putManifest: (repo: Repository, reference: string, bytes: Uint8Array, mediaType: string) => Effect.Effect<Digest, RegistryError>
+  /**
+   * The same client for one caller: its requests carry `scope` (redirect
+   * rule, deadline, watch). Connections and tokens stay shared; the view's
+   * `close` does nothing.
+   */
+  readonly scoped: (scope: RequestScope) => RegistryClient
   /** Closes the client's connections. */
   readonly close: Effect.Effect<void>
 }
@@ -120,8 +129,15 @@ export function makeRegistryClient(options: RegistryOptions = {}): RegistryClien
   const plain = withRetry(base, options.retry)
   const sources = [staticCredentials(options.credentials ?? {})]
   if (options.dockerConfig !== false) sources.push(dockerConfigCredentials(options.dockerConfig ?? {}))
-  const transport = withAuth(plain, { credentials: chainCredentials(...sources), tokenTransport: plain, insecure })
+  const authed = withAuth(plain, { credentials: chainCredentials(...sources), tokenTransport: plain, insecure })
   const maxManifest = options.maxManifestBytes ?? defaultMaxManifestBytes
+  const close = Effect.promise(async () => {
+    // destroy, not close: a hung request must not keep the client open.
+    if (agent !== undefined) await agent.destroy().catch(() => {})
+  })
+  return operations(authed, plain, close)
+
+  function operations(transport: Transport, plain: Transport, close: Effect.Effect<void>): RegistryClient {
 
   const ctx = (repo: Repository, signal?: AbortSignal): RepoContext => ({
     transport,
@@ -137,7 +153,7 @@ export function makeRegistryClient(options: RegistryOptions = {}): RegistryClien
   return {
     ping: (registry) =>
       attempt(async (signal) => {
-        const res = await plain({ method: "GET", url: new URL("/v2/", registryBaseUrl(registry, insecure)), signal })
+        const res = await plain({ method: "GET", url: new URL("/v2/", registryBaseUrl(registry, insecure)), kind: "ping", signal })
         res.body.resume()
         return { status: res.status, challenges: parseChallenges(headerValues(res, "www-authenticate")) }
       }),
@@ -159,10 +175,9 @@ export function makeRegistryClient(options: RegistryOptions = {}): RegistryClien
     pushBlob: (repo, bytes) => attempt((signal) => pushBlob(ctx(repo, signal), bytes)),
     mountBlob: (repo, from, digest) => attempt((signal) => mountBlob(ctx(repo, signal), from, digest)),
     putManifest: (repo, reference, bytes, mediaType) => attempt((signal) => putManifest(ctx(repo, signal), reference, bytes, mediaType)),
-    close: Effect.promise(async () => {
-      // destroy, not close: a hung request must not keep the client open.
-      if (agent !== undefined) await agent.destroy().catch(() => {})
-    })
+    scoped: (scope) => operations(scopeTransport(transport, scope), scopeTransport(plain, scope), Effect.void),
+    close
+  }
   }
 }
 

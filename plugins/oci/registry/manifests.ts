@@ -76,7 +76,7 @@ export function decodeManifest(bytes: Uint8Array, contentType: string | undefine
 export async function getManifest(ctx: RepoContext, reference: string, maxBytes = defaultMaxManifestBytes): Promise<FetchedManifest> {
   const ref = `${ctx.name}${isDigest(reference) ? "@" : ":"}${reference}`
   const res = await ctx.transport({
-    method: "GET", url: repoUrl(ctx, `manifests/${reference}`), headers: { accept: manifestAccept },
+    method: "GET", url: repoUrl(ctx, `manifests/${reference}`), headers: { accept: manifestAccept }, kind: "manifest",
     scopes: pullScope(ctx), signal: ctx.signal
   })
   if (res.status !== 200) throw await errorFromResponse(res, `manifest ${reference}`, ref)
@@ -102,7 +102,7 @@ export async function getManifest(ctx: RepoContext, reference: string, maxBytes 
  */
 export async function headManifest(ctx: RepoContext, reference: string, maxBytes = defaultMaxManifestBytes): Promise<Descriptor> {
   const res = await ctx.transport({
-    method: "HEAD", url: repoUrl(ctx, `manifests/${reference}`), headers: { accept: manifestAccept },
+    method: "HEAD", url: repoUrl(ctx, `manifests/${reference}`), headers: { accept: manifestAccept }, kind: "manifest",
     scopes: pullScope(ctx), signal: ctx.signal
   })
   res.body.resume()
@@ -125,7 +125,7 @@ export async function headManifest(ctx: RepoContext, reference: string, maxBytes
  */
 export async function putManifest(ctx: RepoContext, reference: string, bytes: Uint8Array, mediaType: string): Promise<Digest> {
   const res = await ctx.transport({
-    method: "PUT", url: repoUrl(ctx, `manifests/${reference}`), headers: { "content-type": mediaType },
+    method: "PUT", url: repoUrl(ctx, `manifests/${reference}`), headers: { "content-type": mediaType }, kind: "manifest",
     body: bytes, scopes: pushScope(ctx), signal: ctx.signal
   })
   if (res.status !== 201 && res.status !== 200 && res.status !== 202) throw await errorFromResponse(res, `manifest upload ${reference}`, ctx.name)

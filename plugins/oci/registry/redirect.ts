@@ -4,6 +4,9 @@
  * storage on another host, which must never see the registry credentials, so
  * `Authorization` is dropped as soon as the origin changes (RFC 9110 §15.4
  * leaves this to the client; Docker and go-containerregistry do the same).
+ * A hop to another host is followed only when the request's redirect rule
+ * (`RequestScope.redirect`) does not refuse it: the caller decides which
+ * hosts its content may come from.
  */
 import type { HttpRequest, Transport } from "./_http.ts"
 import { discard, header, replayable, withHeader } from "./_http.ts"
@@ -46,6 +49,17 @@ export function withRedirects(next: Transport, options: RedirectOptions = {}): T
       }
       const target = new URL(location, req.url)
       checkScheme(target, insecure, "a redirect")
+      if (target.host !== original.url.host && req.redirect !== undefined) {
+        const refused = req.redirect({ kind: req.kind, method: req.method, origin: original.url, from: req.url, to: target })
+        if (refused !== null) {
+          throw new RegistryError({
+            reason: "redirect-refused",
+            detail: `${req.method} ${original.url.href} was redirected to ${target.host}: ${refused}`,
+            status: res.status,
+            ref: target.host
+          })
+        }
+      }
       // 303, and 301/302 after POST, turn into a GET without a body (RFC 9110 §15.4.2-4).
       const toGet = res.status === 303 || ((res.status === 301 || res.status === 302) && req.method === "POST")
       if (!toGet && !replayable(req)) return res

@@ -33,7 +33,7 @@ export async function listTags(ctx: RepoContext, options: { readonly pageSize?: 
     if (page >= (options.maxPages ?? 1000)) {
       throw new RegistryError({ reason: "protocol", detail: `tag list has more than ${options.maxPages ?? 1000} pages`, ref: ctx.name })
     }
-    const res = await ctx.transport({ method: "GET", url, scopes: pullScope(ctx), signal: ctx.signal })
+    const res = await ctx.transport({ method: "GET", url, kind: "tags", scopes: pullScope(ctx), signal: ctx.signal })
     if (res.status !== 200) throw await errorFromResponse(res, "tag list", ctx.name)
     const link = nextLink(headerValues(res, "link"))
     const body = await readBounded(res, options.maxBytes ?? 4 * 1024 * 1024, ctx.name)
