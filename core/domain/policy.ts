@@ -20,6 +20,10 @@ export const Policy = Schema.Struct({
   verify_signatures: Schema.optional(SignatureMode),
   allowed_registries: Schema.optional(Schema.Array(Schema.String)),
   insecure_registries: Schema.optional(Schema.Array(Schema.String)),
+  /** Hosts (`host` or `host:port`) an add-on's blob downloads may be redirected to besides admitted registries. */
+  blob_hosts: Schema.optional(Schema.Array(Schema.String)),
+  /** Longest one pull of an add-on may take: a duration (`120s`, `5m`) or seconds. Default 120s. */
+  pull_timeout: Schema.optional(Schema.Union(Schema.String, Schema.Number)),
   allowed_local_roots: Schema.optional(Schema.Array(Schema.String)),
   /** Where git sources may clone from: hosts (`host` or `host:port`) and local repository directories (default: `allowed_local_roots`). */
   git: Schema.optional(Schema.Struct({

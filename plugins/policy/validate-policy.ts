@@ -1,7 +1,8 @@
 /**
  * @module
  * Checks of a decoded policy that its Schema cannot express: registry
- * entries are exact `host[:port]` names (DESIGN §6), ceilings are
+ * and blob host entries are exact `host[:port]` names (DESIGN §6), the
+ * pull timeout is a positive duration, ceilings are
  * quantities the sandbox can enforce, and the default profile is named.
  * Each problem names its field, so an operator knows what to fix.
  */
@@ -35,6 +36,10 @@ export function policyProblems(policy: Policy): ReadonlyArray<FieldError> {
   if (policy.profile !== undefined && policy.profile.trim() === "") out.push({ path: "profile", message: "must name a profile, e.g. secure" })
   out.push(...registries("allowed_registries", policy.allowed_registries))
   out.push(...registries("insecure_registries", policy.insecure_registries))
+  out.push(...registries("blob_hosts", policy.blob_hosts))
+  if (policy.pull_timeout !== undefined && !((parseDuration(policy.pull_timeout) ?? 0) > 0)) {
+    out.push({ path: "pull_timeout", message: `${JSON.stringify(policy.pull_timeout)} is not a duration such as 120s or 5m` })
+  }
   const c = policy.ceilings
   if (c?.memory !== undefined && !positive(c.memory, MEMORY)) {
     out.push({ path: "ceilings.memory", message: `${JSON.stringify(c.memory)} is not a quantity such as 512Mi` })

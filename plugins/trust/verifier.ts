@@ -55,6 +55,8 @@ export interface VerifyRequest {
   readonly ref: Repository
   readonly digest: Digest | string
   readonly mode: SignatureMode
+  /** Reads this image's signatures instead of the verifier's client: a caller's scoped view (redirect rule, deadline). */
+  readonly client?: RegistryClient
 }
 
 /**
@@ -121,14 +123,15 @@ export function makeVerifier(options: VerifierOptions): Effect.Effect<ImageVerif
           ? Effect.fail(error)
           : Effect.succeed({ mode: request.mode, verified: false, signer: null, reason: error.summary, discovery: error.discovery ?? skipped })
       if (!isDigest(digest)) return conclude(new VerifyError({ reason: "malformed", detail: `${digest} is not a sha256 or sha512 digest`, ref }))
+      const reader = request.client ?? client
       return Effect.gen(function*() {
         const ctx: VerifyContext = {
-          client,
+          client: reader,
           repo: { registry: request.ref.registry, repository: request.ref.repository },
           digest,
           trust,
           root,
-          manifestBytes: yield* Effect.cached(Effect.map(client.manifest(request.ref, digest), (m) => m.bytes)),
+          manifestBytes: yield* Effect.cached(Effect.map(reader.manifest(request.ref, digest), (m) => m.bytes)),
           maxCandidates: options.maxCandidates ?? 100
         }
         const outcome = yield* runDiscovery(ctx, [

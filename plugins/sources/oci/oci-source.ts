@@ -14,6 +14,9 @@
  * - `always`: before every plan or run, one HEAD; a moved tag is pulled and
  *   swapped in, an unchanged one costs nothing else.
  *
+ * Every pull runs in a session (`_session.ts`): one deadline (`pull_timeout`)
+ * and the redirect rule of `redirect-guard.ts` on each of its requests.
+ *
  * Digest-pinned refs never re-resolve. A digest is verified (`verify.ts`)
  * before it is first used: a moved tag whose new image fails verification
  * leaves the old one serving. `remove` deletes nothing: blobs and rootfs
@@ -28,6 +31,7 @@ import {
 } from "../../oci/mod.ts"
 import { activePulls } from "./_activity.ts"
 import { keepAlive } from "./_progress.ts"
+import { pullSession } from "./_session.ts"
 import { admit } from "./admission.ts"
 import { type PullEnv, pullAddon } from "./load-addon.ts"
 import { type Pin, readPin } from "./pins.ts"
@@ -120,20 +124,26 @@ export function makeOciSource(options: OciSourceOptions = {}): SourcePlugin<OciS
   const target = (spec: OciSourceSpec, ref: ImageReference, e: PullEnv) =>
     spec.semver !== undefined ? selectTag(e.client, ref, spec.semver) : Effect.succeed(ref)
 
+  /** The pull environment of one session: the scoped client, the shared store. */
+  const sessionEnv = (ctx: SourceContext, client: RegistryClient): PullEnv => ({ ...env(ctx), client })
+
   /** Asks the registry what the ref points at now, verifies that digest and pulls it (nothing when cached). */
   const resolveAndPull = (spec: OciSourceSpec, ctx: SourceContext, pin: Pin | null) =>
     Effect.gen(function*() {
       const ref = parseImageReference(spec.ref)
       const mode = yield* admit(spec.trusted, ref, ctx)
-      const e = env(ctx)
-      if (ref.digest !== null) {
-        const trust = yield* verifier.verify(ctx, ref, ref.digest, mode, false)
-        return (yield* pullAddon(spec, ctx, e, { ref, pin, resolvedNow: false, trust })).loaded
-      }
-      const chosen = yield* target(spec, ref, e)
-      const head = yield* e.client.resolve(chosen).pipe(Effect.mapError((err) => toProblem(err, chosen.normalized)))
-      const trust = yield* verifier.verify(ctx, chosen, head.digest, mode, false)
-      return (yield* pullAddon(spec, ctx, e, { ref: chosen, digest: head.digest, pin, resolvedNow: true, trust })).loaded
+      return yield* pullSession(ctx, spec.ref, env(ctx).client, (client) =>
+        Effect.gen(function*() {
+          const e = sessionEnv(ctx, client)
+          if (ref.digest !== null) {
+            const trust = yield* verifier.verify(ctx, ref, ref.digest, mode, false, client)
+            return (yield* pullAddon(spec, ctx, e, { ref, pin, resolvedNow: false, trust })).loaded
+          }
+          const chosen = yield* target(spec, ref, e)
+          const head = yield* e.client.resolve(chosen).pipe(Effect.mapError((err) => toProblem(err, chosen.normalized)))
+          const trust = yield* verifier.verify(ctx, chosen, head.digest, mode, false, client)
+          return (yield* pullAddon(spec, ctx, e, { ref: chosen, digest: head.digest, pin, resolvedNow: true, trust })).loaded
+        }))
     })
 
   /** Serves the pinned image (from the cache when it is there), on the outcome recorded for it when the trust material is unchanged. */
@@ -142,8 +152,11 @@ export function makeOciSource(options: OciSourceOptions = {}): SourcePlugin<OciS
       const parsed = parseImageReference(spec.ref)
       const mode = yield* admit(spec.trusted, parsed, ctx)
       const ref = { ...parsed, tag: pin.tag ?? parsed.tag }
-      const trust = yield* verifier.verify(ctx, ref, pin.resolved_digest, mode, true)
-      return (yield* pullAddon(spec, ctx, env(ctx), { ref, digest: pin.resolved_digest, pin, resolvedNow: false, trust })).loaded
+      return yield* pullSession(ctx, spec.ref, env(ctx).client, (client) =>
+        Effect.gen(function*() {
+          const trust = yield* verifier.verify(ctx, ref, pin.resolved_digest, mode, true, client)
+          return (yield* pullAddon(spec, ctx, sessionEnv(ctx, client), { ref, digest: pin.resolved_digest, pin, resolvedNow: false, trust })).loaded
+        }))
     })
 
   const load = (spec: OciSourceSpec, ctx: SourceContext): Effect.Effect<LoadedSource, SourceError> =>
@@ -182,19 +195,22 @@ export function makeOciSource(options: OciSourceOptions = {}): SourcePlugin<OciS
       const ref = parseImageReference(spec.ref)
       const pending = current.provenance.resolution === PENDING
       if (ref.digest !== null || !(policy === "always" || (policy === "on-run" && pending))) return null
-      const e = env(ctx)
-      const chosen = yield* target(spec, ref, e)
-      const head = yield* e.client.resolve(chosen).pipe(Effect.mapError((err) => toProblem(err, chosen.normalized)))
-      if (head.digest === current.provenance.resolved_digest) {
-        if (!pending) return null
-        const { resolution: _, ...provenance } = current.provenance
-        return { ...current, provenance: { ...provenance, resolved_at: new Date().toISOString() } }
-      }
-      const pin = yield* readPin(ctx.dataDir, spec.name)
-      // The new digest is verified before it replaces the current one; a failure fails this plan and keeps the old image.
-      const mode = yield* admit(spec.trusted, ref, ctx)
-      const trust = yield* verifier.verify(ctx, chosen, head.digest, mode, false)
-      return (yield* pullAddon(spec, ctx, e, { ref: chosen, digest: head.digest, pin: matches(pin, spec) ? pin : null, resolvedNow: true, trust })).loaded
+      return yield* pullSession(ctx, spec.ref, env(ctx).client, (client) =>
+        Effect.gen(function*() {
+          const e = sessionEnv(ctx, client)
+          const chosen = yield* target(spec, ref, e)
+          const head = yield* e.client.resolve(chosen).pipe(Effect.mapError((err) => toProblem(err, chosen.normalized)))
+          if (head.digest === current.provenance.resolved_digest) {
+            if (!pending) return null
+            const { resolution: _, ...provenance } = current.provenance
+            return { ...current, provenance: { ...provenance, resolved_at: new Date().toISOString() } }
+          }
+          const pin = yield* readPin(ctx.dataDir, spec.name)
+          // The new digest is verified before it replaces the current one; a failure fails this plan and keeps the old image.
+          const mode = yield* admit(spec.trusted, ref, ctx)
+          const trust = yield* verifier.verify(ctx, chosen, head.digest, mode, false, client)
+          return (yield* pullAddon(spec, ctx, e, { ref: chosen, digest: head.digest, pin: matches(pin, spec) ? pin : null, resolvedNow: true, trust })).loaded
+        }))
     })
 
   return {

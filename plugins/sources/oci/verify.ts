@@ -35,14 +35,17 @@ export interface SourceVerifier {
   /**
    * Verifies `digest` of `ref` under `mode` and journals the decision.
    * With `reuse`, an outcome recorded for this digest under the same trust
-   * material and mode stands in for a new verification.
+   * material and mode stands in for a new verification. `client` (the
+   * pull's scoped view: redirect rule, deadline) reads the signatures;
+   * default the verifier's own.
    */
   readonly verify: (
     ctx: SourceContext,
     ref: ImageReference,
     digest: string,
     mode: SignatureMode,
-    reuse: boolean
+    reuse: boolean,
+    client?: RegistryClient
   ) => Effect.Effect<ImageTrust, SourceError>
   /** Closes the connections the verifiers opened (not the registry clients, which are the caller's). */
   readonly close: Effect.Effect<void>
@@ -176,7 +179,7 @@ export function makeSourceVerifier(options: {
     )
   }
 
-  const verify = (ctx: SourceContext, ref: ImageReference, digest: string, mode: SignatureMode, reuse: boolean) =>
+  const verify = (ctx: SourceContext, ref: ImageReference, digest: string, mode: SignatureMode, reuse: boolean, client?: RegistryClient) =>
     Effect.gen(function*() {
       const subject = withDigest(ref, digest as Digest).normalized
       const profile = ctx.profile.name
@@ -193,7 +196,7 @@ export function makeSourceVerifier(options: {
         yield* ctx.decide({ ...decision, reason: `${decision.reason} (as verified at ${recorded.at})` })
         return recorded.trust
       }
-      const outcome = yield* Effect.either(verifier.verifyImage({ ref: { registry: ref.registry, repository: ref.repository }, digest, mode }))
+      const outcome = yield* Effect.either(verifier.verifyImage({ ref: { registry: ref.registry, repository: ref.repository }, digest, mode, client }))
       if (Either.isLeft(outcome)) {
         const e = outcome.left
         yield* ctx.decide({ decision: "deny", subject, code: "image.signature.required", reason: e.summary, profile })
