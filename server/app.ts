@@ -11,7 +11,7 @@ import type { EngineHandle } from "../create-engine.ts"
 import { DEV_TOKEN, makeTokenTable, parseTokens, type TokenGrant } from "./auth/tokens.ts"
 import type { AppEnv, AppSettings, Deps } from "./context.ts"
 import { makeMetrics, watchEvents } from "./metrics.ts"
-import { bodyLimit, DEFAULT_BODY_LIMIT } from "./middleware/body-limit.ts"
+import { bodyLimit, DEFAULT_BODY_LIMIT, DEFAULT_READ_TIMEOUT_MS } from "./middleware/body-limit.ts"
 import { hostCheck, parseAllowedHosts } from "./middleware/host-check.ts"
 import { recordMetrics } from "./middleware/metrics.ts"
 import { onNotFound, onProblem } from "./middleware/problem-errors.ts"
@@ -49,6 +49,8 @@ export interface AppOptions {
   readonly allowedHosts?: ReadonlyArray<string>
   /** Largest request body in bytes. Default 1 MiB. */
   readonly bodyLimit?: number
+  /** How long a client may take to send a request (a stalled body is 408). Default 30 000 ms. */
+  readonly readTimeoutMs?: number
   /** Interval of the SSE `: ping` comment in ms. Default 15 000. */
   readonly heartbeatMs?: number
   /** Aborting it ends every open event stream (graceful shutdown). Default none. */
@@ -86,6 +88,7 @@ export function createApp(engine: EngineHandle, options: AppOptions = {}): Hono<
 
   const settings: AppSettings = {
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    readTimeoutMs: options.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS,
     heartbeatMs: options.heartbeatMs ?? 15_000,
     loopback: options.loopback ?? false,
     version: packageVersion(),

@@ -24,6 +24,8 @@ export interface AppEnv {
 /** Resolved settings of one app. */
 export interface AppSettings {
   readonly bodyLimit: number
+  /** How long a request body may take to arrive, in ms. */
+  readonly readTimeoutMs: number
   readonly heartbeatMs: number
   /** Whether the server listens on loopback only: `/metrics` is open then. */
   readonly loopback: boolean

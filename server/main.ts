@@ -25,6 +25,8 @@ export interface ServeInput {
   readonly grace?: string
   /** Largest request body in bytes; default 1 MiB. */
   readonly bodyLimit?: string
+  /** How long a client may take to send a request (`30s`); default 30 s. */
+  readonly readTimeout?: string
   /** Host names answered besides loopback ones; default: the config file's `allowed_hosts`, else none. */
   readonly allowedHosts?: ReadonlyArray<string>
   /** Time between sweeps of unreferenced add-ons and blobs (`6h`); `0` disables; default 6 h. */
@@ -45,6 +47,15 @@ function grace(text: string | undefined): number {
   const ms = parseDuration(text)
   if (ms === undefined) {
     throw new ValidationError({ code: "validation.failed", detail: "--grace must be a duration such as 10s or 500ms", errors: [{ path: "--grace", message: "must be a duration" }] })
+  }
+  return ms
+}
+
+function readTimeout(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined
+  const ms = parseDuration(text)
+  if (ms === undefined || ms < 1) {
+    throw new ValidationError({ code: "validation.failed", detail: "--read-timeout must be a positive duration such as 30s", errors: [{ path: "--read-timeout", message: "must be a positive duration" }] })
   }
   return ms
 }
@@ -82,6 +93,7 @@ export async function runServe(input: ServeInput, io: ServeIO): Promise<number> 
   if (input.bind !== undefined) checkDevBind(parseBind(input.bind), dev)
   const graceMs = grace(input.grace)
   const bodyLimit = bytes(input.bodyLimit)
+  const readTimeoutMs = readTimeout(input.readTimeout)
   const sweepEvery = gcInterval(input.gcInterval)
   const hostFlags = input.allowedHosts !== undefined && input.allowedHosts.length > 0 ? input.allowedHosts : undefined
   if (hostFlags !== undefined) parseAllowedHosts(hostFlags, "--allowed-host")
@@ -103,6 +115,7 @@ export async function runServe(input: ServeInput, io: ServeIO): Promise<number> 
       graceMs,
       app: {
         ...(bodyLimit !== undefined ? { bodyLimit } : {}),
+        ...(readTimeoutMs !== undefined ? { readTimeoutMs } : {}),
         ...(tokens.length > 0 ? { tokens } : {}),
         ...(allowedHosts !== undefined ? { allowedHosts } : {})
       },
@@ -146,6 +159,7 @@ const flags = {
   grace: { type: "string" },
   "body-limit": { type: "string" },
   "allowed-host": { type: "string", multiple: true },
+  "read-timeout": { type: "string" },
   "gc-interval": { type: "string" },
   root: { type: "string" },
   "data-dir": { type: "string" },
@@ -185,6 +199,7 @@ export async function main(argv: ReadonlyArray<string>): Promise<number> {
       grace: values.grace,
       bodyLimit: values["body-limit"],
       allowedHosts: values["allowed-host"],
+      readTimeout: values["read-timeout"],
       gcInterval: values["gc-interval"],
       engine: () => import("../create-engine.ts").then((m) => m.createEngine(options))
     }, io)

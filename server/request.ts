@@ -7,9 +7,13 @@
 import type { Context } from "hono"
 import { Either, Schema } from "effect"
 import { fieldErrors, ValidationError } from "../core/mod.ts"
-import type { AppEnv } from "./context.ts"
+import type { AppEnv, AppSettings } from "./context.ts"
+import { checkDepth } from "./json-depth.ts"
 import { readBody } from "./middleware/body-limit.ts"
 import { HttpError } from "./problem.ts"
+
+/** The settings a body is read under: its size and how long it may take. */
+type BodyLimits = Pick<AppSettings, "bodyLimit" | "readTimeoutMs">
 
 const isJsonType = (type: string | undefined): boolean => {
   if (type === undefined) return false
@@ -18,15 +22,15 @@ const isJsonType = (type: string | undefined): boolean => {
 }
 
 /**
- * Reads and parses a JSON body. Parse errors never echo the body: it may
- * hold secrets.
+ * Reads and parses a JSON body, nested at most `MAX_JSON_DEPTH` levels.
+ * Parse errors never echo the body: it may hold secrets.
  *
  * @since 0.1.0
  * @category constructors
  */
-export async function readJson(c: Context<AppEnv>, limit: number): Promise<unknown> {
+export async function readJson(c: Context<AppEnv>, limits: BodyLimits): Promise<unknown> {
   const type = c.req.header("content-type")
-  const bytes = await readBody(c.req.raw, limit)
+  const bytes = await readBody(c.req.raw, limits.bodyLimit, limits.readTimeoutMs)
   if (bytes.byteLength === 0 && type === undefined) {
     throw new HttpError("request.malformed", "This endpoint needs a JSON body (Content-Type: application/json)")
   }
@@ -42,11 +46,14 @@ export async function readJson(c: Context<AppEnv>, limit: number): Promise<unkno
     throw new HttpError("request.malformed", "The body is not valid UTF-8")
   }
   if (text.trim() === "") throw new HttpError("request.malformed", "The body is empty; send a JSON object")
+  let body: unknown
   try {
-    return JSON.parse(text) as unknown
+    body = JSON.parse(text) as unknown
   } catch {
     throw new HttpError("request.malformed", "The body is not valid JSON")
   }
+  checkDepth(body)
+  return body
 }
 
 /**
@@ -65,8 +72,8 @@ export function decode<A, I>(schema: Schema.Schema<A, I>, input: unknown, what =
 }
 
 /** Reads a JSON body and decodes it. */
-export async function readBodyAs<A, I>(c: Context<AppEnv>, schema: Schema.Schema<A, I>, limit: number): Promise<A> {
-  return decode(schema, await readJson(c, limit))
+export async function readBodyAs<A, I>(c: Context<AppEnv>, schema: Schema.Schema<A, I>, limits: BodyLimits): Promise<A> {
+  return decode(schema, await readJson(c, limits))
 }
 
 /**

@@ -10,6 +10,7 @@ import { Effect, ValidationError } from "../core/mod.ts"
 import type { EngineHandle } from "../create-engine.ts"
 import type { Listen, Listener } from "./adapters/types.ts"
 import { type AppOptions, createApp } from "./app.ts"
+import { DEFAULT_READ_TIMEOUT_MS } from "./middleware/body-limit.ts"
 import { call } from "./engine-call.ts"
 import { isLoopback } from "./loopback.ts"
 
@@ -70,7 +71,7 @@ export interface ServeOptions {
   readonly dev?: boolean
   /** How long shutdown waits for runs. Default 10 s. */
   readonly graceMs?: number
-  /** Further app options (tokens, body limit, heartbeat). */
+  /** Further app options (tokens, body limit, read timeout, heartbeat). */
   readonly app?: Omit<AppOptions, "dev" | "loopback" | "signal">
   /** Notes for the operator (shutdown progress). Default: stderr. */
   readonly log?: (message: string) => void
@@ -111,7 +112,9 @@ export async function startServer(engine: EngineHandle, options: ServeOptions): 
     signal: streams.signal,
     draining: draining.signal
   })
-  const listener: Listener = await (await adapter())(app.fetch, options.address)
+  // The runtime bounds headers and body too (where it can), with the app's read timeout.
+  const readTimeoutMs = options.app?.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS
+  const listener: Listener = await (await adapter())(app.fetch, options.address, { readTimeoutMs })
   const host = listener.hostname.includes(":") ? `[${listener.hostname}]` : listener.hostname
   const graceMs = options.graceMs ?? DEFAULT_GRACE_MS
 

@@ -15,7 +15,17 @@ export interface Listener {
 }
 
 /** @since 0.1.0 @category models */
+export interface ListenOptions {
+  /**
+   * How long a client may take to send a request's headers and body; past
+   * it, the runtime answers 408 where it can (Node). Default: the runtime's.
+   */
+  readonly readTimeoutMs?: number
+}
+
+/** @since 0.1.0 @category models */
 export type Listen = (
   fetch: (request: Request) => Response | Promise<Response>,
-  address: { readonly hostname: string; readonly port: number }
+  address: { readonly hostname: string; readonly port: number },
+  options?: ListenOptions
 ) => Promise<Listener>

@@ -1,9 +1,12 @@
 /**
  * @module
- * The request body limit (default 1 MiB). A declared `Content-Length` over
- * the limit is refused before a byte is read; a chunked body is counted
- * while it is read (`readBody`) and refused as soon as it passes the limit,
- * so an oversized upload is never buffered.
+ * The request body limit (default 1 MiB) and read timeout (default 30 s). A
+ * declared `Content-Length` over the limit is refused before a byte is
+ * read; a chunked body is counted while it is read (`readBody`) and refused
+ * as soon as it passes the limit, so an oversized upload is never buffered.
+ * A body that stops arriving (a `Content-Length` larger than what is sent)
+ * is refused with 408 once the read timeout passes, so a stalled client
+ * holds no handler, on any runtime.
  */
 import type { MiddlewareHandler } from "hono"
 import type { AppEnv } from "../context.ts"
@@ -11,6 +14,9 @@ import { HttpError } from "../problem.ts"
 
 /** The default limit: 1 MiB. */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024
+
+/** The default time a client has to send its request: 30 s. */
+export const DEFAULT_READ_TIMEOUT_MS = 30_000
 
 /** The 413 for a body over `limit` bytes. */
 export function tooLarge(limit: number): HttpError {
@@ -41,27 +47,43 @@ export function bodyLimit(limit: number = DEFAULT_BODY_LIMIT): MiddlewareHandler
   }
 }
 
+/** The 408 for a request not received within `ms`; the connection is not reused. */
+export function readTimedOut(ms: number): HttpError {
+  return new HttpError("request.timeout", `The request was not received within ${ms} ms`, { headers: { connection: "close" } })
+}
+
 /**
  * Reads a request body up to `limit` bytes, failing with 413 as soon as it
- * grows past it.
+ * grows past it, and with 408 when it is not complete within `timeoutMs`.
  *
  * @since 0.1.0
  * @category constructors
  */
-export async function readBody(request: Request, limit: number): Promise<Uint8Array> {
+export async function readBody(request: Request, limit: number, timeoutMs: number = DEFAULT_READ_TIMEOUT_MS): Promise<Uint8Array> {
   if (request.body === null) return new Uint8Array(0)
   const reader = request.body.getReader()
   const chunks: Array<Uint8Array> = []
   let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > limit) {
-      await reader.cancel().catch(() => undefined)
-      throw tooLarge(limit)
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), timeoutMs)))
+  try {
+    for (;;) {
+      const next = await Promise.race([reader.read(), late])
+      if (next === "late") {
+        await reader.cancel().catch(() => undefined)
+        throw readTimedOut(timeoutMs)
+      }
+      const { done, value } = next
+      if (done) break
+      size += value.byteLength
+      if (size > limit) {
+        await reader.cancel().catch(() => undefined)
+        throw tooLarge(limit)
+      }
+      chunks.push(value)
     }
-    chunks.push(value)
+  } finally {
+    clearTimeout(timer)
   }
   const body = new Uint8Array(size)
   let offset = 0

@@ -21,7 +21,7 @@ import { PlanBody, toPlanRequest } from "../schemas.ts"
 export function plansRoutes(deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
   app.post("/", requireScope(deps.tokens, "jobs:read"), async (c) => {
-    const body = await readBodyAs(c, PlanBody, deps.settings.bodyLimit)
+    const body = await readBodyAs(c, PlanBody, deps.settings)
     const request = toPlanRequest(body, c.get("scopes").has("policy:override"))
     return c.json(await call(deps.engine, (e) => e.plan(request)))
   })

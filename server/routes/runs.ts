@@ -38,7 +38,7 @@ export function runsRoutes(deps: Deps): Hono<AppEnv> {
       })
     }
     const key = idempotencyKey(c.req.header("idempotency-key"))
-    const body = decode(PlanBody, await readJson(c, settings.bodyLimit))
+    const body = decode(PlanBody, await readJson(c, settings))
     const request = toPlanRequest(body, c.get("scopes").has("policy:override"))
     const { run, replayed } = key === undefined
       ? { run: await call(engine, (e) => e.run(request)), replayed: false }

@@ -37,7 +37,7 @@ export function sourcesRoutes(deps: Deps): Hono<AppEnv> {
   app.get("/", read, async (c) => c.json({ items: await call(engine, (e) => e.sources()) }))
 
   app.post("/", write, async (c) => {
-    const body = await readJson(c, settings.bodyLimit)
+    const body = await readJson(c, settings)
     if (typeof body !== "object" || body === null || Array.isArray(body)) {
       throw new ValidationError({
         code: "validation.failed",
