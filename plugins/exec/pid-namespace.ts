@@ -1,48 +1,31 @@
 /**
  * @module
- * The processes of one sandbox, found by their PID namespace. bubblewrap
- * reports the namespace's inode on its status descriptor; every process of
- * the sandbox (the job, its children, orphans reparented to the sandbox's
- * pid 1) shares it, whatever session or process group the job set up.
+ * The processes of one PID namespace (a sandbox, or a process-executor step
+ * run under bubblewrap), found by the namespace's inode. bubblewrap reports
+ * the inode on its status descriptor; every process inside shares it (the
+ * job, its children, orphans reparented to the namespace's pid 1), whatever
+ * session or process group the job set up.
  */
-import { readdirSync, readFileSync, readlinkSync } from "node:fs"
+import { readlinkSync } from "node:fs"
+import { isLive, listPids, readStat } from "./proc.ts"
 
-// The sandbox's pid 1 outlives bubblewrap as a zombie until the host's
-// init reaps it, which some container inits do late or never.
-function dead(pid: string): boolean {
-  const stat = readFileSync(`/proc/${pid}/stat`, "latin1")
-  const state = stat.charAt(stat.lastIndexOf(")") + 2)
-  return state === "Z" || state === "X"
-}
-
-/** Host pids of the live (not zombie) processes whose PID namespace is `inode`. */
+/**
+ * Host pids of the live (not zombie) processes whose PID namespace is
+ * `inode`. The namespace's pid 1 outlives bubblewrap as a zombie until the
+ * host's init reaps it, which some container inits do late or never.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export function namespaceMembers(inode: number): Array<number> {
   const wanted = `pid:[${inode}]`
-  let entries: Array<string>
-  try {
-    entries = readdirSync("/proc")
-  } catch {
-    return []
-  }
   const pids: Array<number> = []
-  for (const entry of entries) {
-    if (entry.charCodeAt(0) < 48 || entry.charCodeAt(0) > 57) continue
+  for (const pid of listPids()) {
     try {
-      if (readlinkSync(`/proc/${entry}/ns/pid`) === wanted && !dead(entry)) pids.push(Number(entry))
+      if (readlinkSync(`/proc/${pid}/ns/pid`) === wanted && isLive(readStat(pid))) pids.push(pid)
     } catch {
       // Exited meanwhile, or a process we may not inspect (not ours).
     }
   }
   return pids
-}
-
-/** Sends a signal to each pid; vanished ones are fine. */
-export function signalAll(pids: ReadonlyArray<number>, signal: NodeJS.Signals): void {
-  for (const pid of pids) {
-    try {
-      process.kill(pid, signal)
-    } catch {
-      // ESRCH: already gone.
-    }
-  }
 }

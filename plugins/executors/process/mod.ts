@@ -1,8 +1,11 @@
 /**
  * @module
  * The `process` executor: runs steps as host processes, no isolation. Each
- * step runs in the job directory, in its own process group, with a clean
- * environment unless the profile lets the host environment through.
+ * step runs in the job directory with a clean environment unless the
+ * profile lets the host environment through, contained so that nothing it
+ * starts outlives it: in a PID namespace of its own where bubblewrap can
+ * make one, else in its own session and process group (see
+ * `containment.ts`).
  *
  * @example
  * ```ts
@@ -11,12 +14,13 @@
  * ```
  */
 import { mkdir } from "node:fs/promises"
-import { isAbsolute, resolve } from "node:path"
+import { dirname, isAbsolute, resolve } from "node:path"
 import { Effect } from "effect"
 import { ExecutorError } from "../../../core/mod.ts"
 import type { ExecRequest, ExecutorPlugin, ExecResult, Job, RuntimeSettings } from "../../../core/mod.ts"
 import { runProcess } from "./run-process.ts"
-import { prepareError, removeSecrets, writeSecrets } from "../../exec/mod.ts"
+import { prepareError, recordFile, removeSecrets, writeSecrets } from "../../exec/mod.ts"
+import { type Containment, type ContainmentMode, detectContainment } from "./containment.ts"
 
 /**
  * @since 0.1.0
@@ -27,6 +31,13 @@ export interface Options {
   readonly killGraceMs?: number
   /** PATH given to jobs that do not inherit the host environment. Default: the host's PATH, else `/usr/local/bin:/usr/bin:/bin`. */
   readonly path?: string
+  /**
+   * `auto` puts each step in a PID namespace where bubblewrap can make one;
+   * `process-group` never does. Default: `FLWD_PROCESS_CONTAINMENT`, else `auto`.
+   */
+  readonly containment?: ContainmentMode
+  /** bubblewrap: a path or a name looked up on PATH. Default `bwrap`. */
+  readonly bwrap?: string
 }
 
 const DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin"
@@ -40,7 +51,8 @@ function hostEnv(): Record<string, string> {
 /** The step's environment: host variables (all, or PATH only), then the request's. */
 function environment(req: ExecRequest, options: Options, runDir: string, secretsDir: string): Record<string, string> {
   const base = req.settings.inheritEnv ? hostEnv() : { PATH: options.path ?? process.env.PATH ?? DEFAULT_PATH }
-  const env: Record<string, string> = { ...base, ...req.env, FLWD_RUN_DIR: runDir }
+  // FLWD_RUN_ID is also the marker that finds the run's processes (see plugins/exec/leftovers.ts).
+  const env: Record<string, string> = { ...base, ...req.env, FLWD_RUN_ID: req.runId, FLWD_RUN_DIR: runDir }
   if (req.secrets.length > 0) env.FLWD_SECRETS_DIR = secretsDir
   else delete env.FLWD_SECRETS_DIR
   return env
@@ -60,6 +72,10 @@ function program(argv0: string, jobDir: string): string {
  */
 export function makeProcessExecutor(options: Options = {}): ExecutorPlugin {
   const killGraceMs = options.killGraceMs ?? 5000
+  const mode = options.containment ?? (process.env.FLWD_PROCESS_CONTAINMENT === "process-group" ? "process-group" : "auto")
+  // Probed once, on first use: an engine that runs no local job never starts bubblewrap.
+  let detected: Promise<Containment> | undefined
+  const containment = Effect.promise(() => detected ??= detectContainment(mode, options.bwrap))
 
   const execute = (req: ExecRequest): Effect.Effect<ExecResult, ExecutorError> =>
     Effect.suspend(() => {
@@ -81,15 +97,19 @@ export function makeProcessExecutor(options: Options = {}): ExecutorPlugin {
             : Effect.void
         )
       )
-      const run = runProcess({
+      const run = Effect.flatMap(containment, (containment) => runProcess({
         command: program(argv[0], req.job.dir),
         args: argv.slice(1),
         display: argv[0],
         cwd: isAbsolute(req.job.dir) ? req.job.dir : resolve(req.job.dir),
         env: environment(req, options, runDir, secretsDir),
         killGraceMs,
-        onOutput: req.onOutput
-      })
+        onOutput: req.onOutput,
+        containment,
+        runId: req.runId,
+        // Beside the run's work directory, out of the job's way.
+        record: recordFile(dirname(runDir), req.step.id)
+      }))
       return prepare.pipe(
         Effect.zipRight(run),
         Effect.ensuring(hasSecrets ? Effect.promise(() => removeSecrets(secretsDir)) : Effect.void)
@@ -97,11 +117,18 @@ export function makeProcessExecutor(options: Options = {}): ExecutorPlugin {
     })
 
   const preview = (job: Job, settings: RuntimeSettings) =>
-    Effect.succeed({
+    Effect.map(containment, (c) => ({
       kind: "process",
       available: true,
-      details: { cwd: job.dir, env_inheritance: settings.inheritEnv, isolation: "none" }
-    })
+      details: {
+        cwd: job.dir,
+        env_inheritance: settings.inheritEnv,
+        isolation: "none",
+        // What makes sure nothing the job starts outlives its run.
+        containment: c.kind,
+        ...(c.kind === "process-group" ? { containment_reason: c.reason } : {})
+      }
+    }))
 
   return { kind: "process", preview, execute }
 }

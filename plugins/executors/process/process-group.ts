@@ -1,88 +1,85 @@
 /**
  * @module
- * Stopping a step's whole process group. Each step leads its own group
- * (`detached: true`), so one signal reaches every process it started,
- * including grandchildren that outlive their parent.
+ * The fallback containment: stopping a step that runs without a PID
+ * namespace. The step leads its own session and process group; what it
+ * started is every process of that session or group, plus every process
+ * that carries the run's marker in its environment and no longer has a
+ * parent of the run (what left the session by `setsid` or a double fork
+ * and was orphaned). An escaped process that also replaced its environment
+ * is not found: that is the limit of this fallback.
  */
-import { readdirSync, readFileSync } from "node:fs"
 import { Clock, Effect } from "effect"
+import { type Leader, liveProcesses, markedProcesses, sessionMembers, signalAll } from "../../exec/mod.ts"
 
-/** Sends `signal` to every process of the group; a vanished group is fine. */
-export function signalGroup(pgid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, signal)
-  } catch {
-    // ESRCH: nothing left to signal.
-  }
+/**
+ * A step running in its own session and group.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface GroupStep {
+  readonly leader: Leader
+  readonly runId: string
 }
 
-// Zombies count as gone: without a reaping init (some containers) orphans
-// stay zombies forever, and `kill(-pgid, 0)` still reports them.
-function hasLiveMember(pgid: number): boolean {
-  let entries: Array<string>
-  try {
-    entries = readdirSync("/proc")
-  } catch {
-    return true
-  }
-  for (const entry of entries) {
-    if (entry.charCodeAt(0) < 48 || entry.charCodeAt(0) > 57) continue
-    let stat: string
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, "latin1")
-    } catch {
-      continue
+/**
+ * The live processes of the step (see the module comment).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export function groupMembers(step: GroupStep): Array<number> {
+  const table = liveProcesses()
+  const own = sessionMembers([step.leader], table).map((p) => p.pid)
+  const marked = markedProcesses(step.runId, table)
+  const markedPids = new Set(marked.map((p) => p.pid))
+  // The engine's own children are the leaders of this run's other steps;
+  // a marked process with a marked parent is still someone's child.
+  const escaped = marked.filter((p) => p.ppid !== process.pid && !markedPids.has(p.ppid)).map((p) => p.pid)
+  return [...new Set([...own, ...escaped])]
+}
+
+const POLL_MS = 50
+
+/**
+ * SIGKILL until nothing of the step is left. Bounded, so a process stuck in
+ * the kernel cannot hang the engine.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const killAll = (members: () => ReadonlyArray<number>): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    const deadline = (yield* Clock.currentTimeMillis) + 2000
+    let left = members()
+    while (left.length > 0 && (yield* Clock.currentTimeMillis) < deadline) {
+      signalAll(left, "SIGKILL")
+      yield* Effect.sleep(POLL_MS)
+      left = members()
     }
-    // Fields after the parenthesised command name: state ppid pgrp …
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
-    if (Number(fields[2]) === pgid && fields[0] !== "Z" && fields[0] !== "X") return true
-  }
-  return false
-}
+  })
 
 /**
- * True while any process of the group is alive.
+ * SIGTERM to every process of the step (and to any that turns up while
+ * waiting), SIGKILL after `graceMs` to whatever is still alive, then waits
+ * for the leader. Runs to completion once started: a half-stopped step is
+ * what must never happen.
  *
  * @since 0.1.0
  * @category utils
  */
-export function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0)
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM"
-  }
-  return process.platform === "linux" ? hasLiveMember(pgid) : true
-}
-
-const POLL_MS = 25
-
-/**
- * SIGTERM to the group, SIGKILL after `graceMs` if anything is still alive,
- * then waits until the leader has exited and the group is empty. Runs to
- * completion once started: a half-stopped group is what must never happen.
- *
- * @since 0.1.0
- * @category utils
- */
-export function stopGroup(pgid: number, leaderExited: Promise<unknown>, graceMs: number): Effect.Effect<void> {
+export function stopGroup(step: GroupStep, leaderExited: Promise<unknown>, graceMs: number): Effect.Effect<void> {
   return Effect.uninterruptible(Effect.gen(function*() {
-    if (!groupAlive(pgid)) {
-      yield* Effect.promise(() => leaderExited)
-      return
+    const termed = new Set<number>()
+    const term = () => {
+      const members = groupMembers(step)
+      signalAll(members.filter((p) => !termed.has(p)), "SIGTERM")
+      for (const p of members) termed.add(p)
+      return members.length
     }
-    signalGroup(pgid, "SIGTERM")
     const deadline = (yield* Clock.currentTimeMillis) + graceMs
-    while (groupAlive(pgid) && (yield* Clock.currentTimeMillis) < deadline) {
-      yield* Effect.sleep(POLL_MS)
-    }
-    if (groupAlive(pgid)) signalGroup(pgid, "SIGKILL")
+    while (term() > 0 && (yield* Clock.currentTimeMillis) < deadline) yield* Effect.sleep(POLL_MS)
+    yield* killAll(() => groupMembers(step))
     yield* Effect.promise(() => leaderExited)
-    // SIGKILL is delivered asynchronously; a process in uninterruptible
-    // sleep may take a moment. Bounded, so a stuck kernel task cannot hang us.
-    const killDeadline = (yield* Clock.currentTimeMillis) + 2000
-    while (groupAlive(pgid) && (yield* Clock.currentTimeMillis) < killDeadline) {
-      yield* Effect.sleep(POLL_MS)
-    }
   }))
 }

@@ -16,8 +16,7 @@ import type { Readable, Writable } from "node:stream"
 import { Clock, Effect, Exit, Fiber } from "effect"
 import { ExecutorError } from "../../../core/mod.ts"
 import type { ExecResult } from "../../../core/mod.ts"
-import { makeLineSplitter } from "../../exec/mod.ts"
-import { namespaceMembers, signalAll } from "./_pid-namespace.ts"
+import { makeLineSplitter, namespaceMembers, signalAll } from "../../exec/mod.ts"
 
 /**
  * What to spawn. `command`/`args` are bubblewrap or a wrapper that execs it

@@ -1,5 +1,5 @@
 import t from "tap"
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, Exit, Fiber } from "effect"
@@ -44,14 +44,17 @@ function request(dir: string, argv: Array<string>, extra: Partial<ExecRequest> =
   return { req, out }
 }
 
-const alive = (pid: number) => {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "latin1")
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z"
-  } catch {
-    return false
-  }
-}
+// The job may run in a PID namespace, where the pids it sees are not the
+// host's: its processes are found by their working directory instead.
+const processesIn = (dir: string) =>
+  readdirSync("/proc").filter((e) => /^\d+$/.test(e)).filter((pid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "latin1")
+      return readlinkSync(`/proc/${pid}/cwd`) === dir && stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z"
+    } catch {
+      return false
+    }
+  })
 
 t.test("execute() streams stdout and stderr lines and returns the exit code", async (t) => {
   const dir = fixture(t, { "run.sh": "#!/bin/sh\necho hello\necho oops >&2\nprintf 'a\\r\\nno-newline'\nexit 3\n" })
@@ -140,9 +143,8 @@ t.test("interrupting execute() kills the group, including a grandchild that igno
     const exit = yield* Fiber.interrupt(fiber)
     t.ok(Exit.isInterrupted(exit), "interrupted")
   }))
-  const pid = Number(readFileSync(join(dir, "grandchild.pid"), "utf8").trim())
-  t.ok(pid > 0)
-  t.notOk(alive(pid), "grandchild is gone")
+  t.ok(Number(readFileSync(join(dir, "grandchild.pid"), "utf8").trim()) > 0)
+  t.same(processesIn(dir), [], "grandchild is gone")
 })
 
 t.test("interrupting execute() keeps what a SIGTERM trap prints", async (t) => {
@@ -164,11 +166,12 @@ t.test("execute() stops leftovers when the main process exits", async (t) => {
   })
   const result = await Effect.runPromise(makeProcessExecutor({ killGraceMs: 300 }).execute(request(dir, ["./leave.sh"]).req))
   t.equal(result.exitCode, 0)
-  const pid = Number(readFileSync(join(dir, "left.pid"), "utf8").trim())
-  t.notOk(alive(pid), "background process is gone")
+  t.ok(Number(readFileSync(join(dir, "left.pid"), "utf8").trim()) > 0)
+  t.same(processesIn(dir), [], "background process is gone")
 })
 
 t.test("preview() describes the host execution", async (t) => {
   const p = await Effect.runPromise(processExecutor.preview(job("/jobs/demo"), settings))
-  t.same(p, { kind: "process", available: true, details: { cwd: "/jobs/demo", env_inheritance: false, isolation: "none" } })
+  t.match(p, { kind: "process", available: true, details: { cwd: "/jobs/demo", env_inheritance: false, isolation: "none" } })
+  t.match(p.details, { containment: /^(pid-namespace|process-group)$/ })
 })
