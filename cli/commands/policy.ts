@@ -71,6 +71,8 @@ function printPolicy(out: Output, p: EffectivePolicy): void {
     ["verify_signatures", p.verify_signatures],
     ["allowed_registries", p.allowed_registries === null ? registriesNone : list(p.allowed_registries, "none (no registry is admitted)")],
     ["insecure_registries", list(p.insecure_registries, "none (loopback only)")],
+    ["blob_hosts", list(p.blob_hosts, "none (blob redirects only to admitted registries)")],
+    ["pull_timeout", p.pull_timeout],
     ["trusted_root", p.trust.trusted_root === "public-good" ? "public-good (Sigstore, via TUF)" : p.trust.trusted_root],
     ["ceilings", record(p.ceilings)],
     ["enforced by", p.ceilings_enforcement === null ? "unknown" : `${p.ceilings_enforcement}: ${ENFORCED[p.ceilings_enforcement] ?? ""}`],

@@ -61,6 +61,10 @@ export interface EffectivePolicy {
   /** Null when the policy sets no list (secure then admits none; permissive any). */
   readonly allowed_registries: ReadonlyArray<string> | null
   readonly insecure_registries: ReadonlyArray<string>
+  /** Hosts blob downloads may be redirected to besides admitted registries. */
+  readonly blob_hosts: ReadonlyArray<string>
+  /** The deadline of one add-on pull, as written (default `120s`). */
+  readonly pull_timeout: string
   readonly trust: {
     readonly keys: ReadonlyArray<TrustKeyView>
     readonly keyless: ReadonlyArray<{ readonly issuer: string; readonly subject?: string; readonly subject_regexp?: string }>
@@ -116,6 +120,9 @@ export function effectivePolicy(input: EffectivePolicyInput): EffectivePolicy {
     profiles,
     allowed_registries: policy.allowed_registries ?? null,
     insecure_registries: policy.insecure_registries ?? [],
+    blob_hosts: policy.blob_hosts ?? [],
+    // 120s: the add-on source's default (plugins/sources/oci/pull-deadline.ts).
+    pull_timeout: policy.pull_timeout === undefined ? "120s" : typeof policy.pull_timeout === "number" ? `${policy.pull_timeout}s` : policy.pull_timeout,
     trust: {
       keys: (policy.trust?.keys ?? []).map((k) => keyView(k, policyDir)),
       keyless: (policy.trust?.keyless ?? []).map((k) => ({ ...k })),

@@ -9,7 +9,9 @@ import t from "tap"
 import { randomBytes } from "node:crypto"
 import { existsSync, readdirSync } from "node:fs"
 import { join } from "node:path"
-import { createEngine } from "../../../../mod.ts"
+import { createEngine, type Policy } from "../../../../mod.ts"
+import { effectivePolicy } from "../../../../plugins/policy/mod.ts"
+import { builtinProfiles } from "../../../../plugins/profiles/mod.ts"
 import { rejection, tempDir } from "../../../helpers/engine.ts"
 import { layerBlob, pushImage, tarLayer } from "../../../helpers/oci-image.ts"
 import { startRegistry } from "../../../helpers/registry.ts"
@@ -94,4 +96,10 @@ t.test("pull_timeout and blob_hosts are validated with the policy", async (t) =>
   const e = await rejection(createEngine({ env: {}, dataDir: join(tempDir(t), "data"), policy: { pull_timeout: "soon", blob_hosts: ["https://blobs.example"] } }))
   t.match(e, { code: "policy.invalid" })
   t.match(e.errors, [{ path: "blob_hosts[0]", message: /without a scheme/ }, { path: "pull_timeout", message: /duration/ }])
+})
+
+t.test("effectivePolicy() shows pull_timeout and blob_hosts", async (t) => {
+  const show = (policy: Policy) => effectivePolicy({ policy, file: null, policyDir: ".", profile: "secure", profiles: builtinProfiles })
+  t.match(show({}), { pull_timeout: "120s", blob_hosts: [] })
+  t.match(show({ pull_timeout: 90, blob_hosts: ["blobs.example.com"] }), { pull_timeout: "90s", blob_hosts: ["blobs.example.com"] })
 })
