@@ -32,7 +32,7 @@ export interface SandboxSpec {
   readonly uid: number
   readonly gid: number
   readonly env: Readonly<Record<string, string>>
-  /** Size of the `/tmp` tmpfs (bubblewrap's `--size`); the kernel's default (half the RAM) when undefined. */
+  /** Size of each of the `/tmp` and `/dev/shm` tmpfs (bubblewrap's `--size`); the kernel's default (half the RAM) when undefined. */
   readonly tmpBytes?: number
 }
 
@@ -53,6 +53,8 @@ export function isolationFlags(spec: Pick<SandboxSpec, "network" | "userNamespac
   return flags
 }
 
+const sized = (bytes: number | undefined): Array<string> => (bytes !== undefined ? ["--size", String(bytes)] : [])
+
 /**
  * The options of one step, read by bubblewrap from a file descriptor
  * (`--args`) so that environment values never show in the host's process
@@ -70,10 +72,14 @@ export function bwrapOptions(spec: SandboxSpec): Array<string> {
   args.push(
     "--ro-bind", spec.jobDir, SANDBOX_PATHS.job,
     "--bind", spec.runDir, SANDBOX_PATHS.run,
-    ...(spec.tmpBytes !== undefined ? ["--size", String(spec.tmpBytes)] : []),
-    "--tmpfs", "/tmp",
+    ...sized(spec.tmpBytes), "--tmpfs", "/tmp",
     "--proc", "/proc",
-    "--dev", "/dev"
+    // bubblewrap's /dev is an unsized writable tmpfs: a way around the /tmp
+    // ceiling. /dev/shm gets its own sized tmpfs and /dev turns read-only
+    // (device nodes still work on a read-only mount).
+    "--dev", "/dev",
+    ...sized(spec.tmpBytes), "--tmpfs", "/dev/shm",
+    "--remount-ro", "/dev"
   )
   if (spec.secretsDir !== undefined) args.push("--ro-bind", spec.secretsDir, SANDBOX_PATHS.secrets)
   // Last: the root tmpfs and the directories bubblewrap created in it

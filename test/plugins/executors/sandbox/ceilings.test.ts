@@ -38,6 +38,14 @@ busybox cat /flwd/run/dd.err >&2
 exit 1
 `
 
+/** Tries to write 300 MB into each writable memory-backed place besides /tmp. */
+const OTHER_TMPFS = `#!/bin/sh
+for f in /dev/shm/fill /dev/fill; do
+  if dd if=/dev/zero of=$f bs=1M count=300 2>/dev/null; then echo "wrote 300 MB to $f"; else echo "refused $f"; fi
+  rm -f $f
+done
+`
+
 /** Starts up to 2,000 sleeps, printing how many it started. */
 const forker = (marker: number) => `#!/bin/sh
 i=0
@@ -83,6 +91,14 @@ t.test("/tmp is bounded by the tmp ceiling: writing past it fails with ENOSPC", 
     t.same(lines(), [], `${limits}: 300 MB never fit`)
     t.match(lines("stderr").join("\n"), /No space left on device/, `${limits}: with ENOSPC`)
   }
+})
+
+t.test("/dev and /dev/shm are no way around the tmp ceiling", async (t) => {
+  const executor = makeSandboxExecutor({ ceilings: { tmp: "64Mi" } })
+  const { rootfs } = busyboxRootfs(t, { shm: { "run.sh": OTHER_TMPFS } })
+  const { req, lines } = request(join(rootfs, "flwd-addon/jobs/shm"), ["./run.sh"])
+  await Effect.runPromise(executor.execute(req))
+  t.same(lines(), ["refused /dev/shm/fill", "refused /dev/fill"])
 })
 
 t.test("a pids ceiling stops a fork loop, and nothing of it is left on the host", async (t) => {
