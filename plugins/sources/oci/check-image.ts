@@ -2,12 +2,14 @@
  * @module
  * `checkImage`: the admission and signature verification adding an add-on
  * would make (DESIGN §5 steps 2–5), for a reference, without adding it —
- * no blob is fetched, nothing is journaled or written. `flwd :policy check`
- * prints what it returns.
+ * no blob is fetched, nothing is journaled or written. The requests hold to
+ * the same redirect rule and deadline as a pull (`_session.ts`). `flwd
+ * :policy check` prints what it returns.
  */
 import { Effect } from "effect"
 import { type Decision, type Policy, type ProfilePlugin, type SourceContext, SourceError } from "../../../core/mod.ts"
 import { makeRegistryClient, parseImageReference, type RegistryClient, type RegistryOptions, toProblem } from "../../oci/mod.ts"
+import { pullSession } from "./_session.ts"
 import { admit, type ImageTrust } from "./admission.ts"
 import { makeSourceVerifier, type TrustOptions } from "./verify.ts"
 
@@ -93,8 +95,16 @@ export function checkImage(options: CheckImageOptions): Effect.Effect<ImageCheck
     return yield* Effect.gen(function*() {
       const mode = yield* Effect.either(admit(true, ref, ctx))
       if (mode._tag === "Left") return denied(mode.left, null, null)
-      const digest = ref.digest ?? (yield* client.resolve(ref).pipe(Effect.mapError((e) => toProblem(e, ref.normalized)))).digest
-      const trust = yield* Effect.either(verifier.verify(ctx, ref, digest, mode.right, false))
+      const checked = yield* Effect.either(pullSession(ctx, ref.normalized, client, (scoped) =>
+        Effect.gen(function*() {
+          const digest = ref.digest ?? (yield* scoped.resolve(ref).pipe(Effect.mapError((e) => toProblem(e, ref.normalized)))).digest
+          return { digest, trust: yield* Effect.either(verifier.verify(ctx, ref, digest, mode.right, false, scoped)) }
+        })))
+      if (checked._tag === "Left") {
+        if (checked.left.code === "image.registry.not.allowed") return denied(checked.left, null, null)
+        return yield* checked.left
+      }
+      const { digest, trust } = checked.right
       if (trust._tag === "Right") return { ...base, admitted: true, digest, decisions, image_trust: trust.right, problem: null }
       const e = trust.left
       if (e.code !== "image.signature.required") return yield* e

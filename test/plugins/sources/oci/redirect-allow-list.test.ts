@@ -8,8 +8,10 @@
 import t, { type Test } from "tap"
 import { existsSync, readdirSync } from "node:fs"
 import { join } from "node:path"
-import type { EngineHandle, Policy } from "../../../../mod.ts"
-import { rejection } from "../../../helpers/engine.ts"
+import { Effect, type EngineHandle, type Policy } from "../../../../mod.ts"
+import { secureProfile } from "../../../../plugins/profiles/mod.ts"
+import { checkImage } from "../../../../plugins/sources/oci/mod.ts"
+import { rejection, tempDir } from "../../../helpers/engine.ts"
 import { type RunningRegistry, startRegistry } from "../../../helpers/registry.ts"
 import { addonEngine, addonSpec, call, pushAddon, testPolicy } from "./_addon.ts"
 import { redirectTo, startFaultProxy } from "./_fault-proxy.ts"
@@ -79,4 +81,19 @@ t.test("signature discovery holds to the same rule", async (t) => {
   t.match(e, { code: "image.registry.not.allowed", status: 403, detail: new RegExp(unlisted.host.replace(/\./g, "\\.")) })
   t.same(await asked(), [], "the unlisted registry was never asked")
   t.match((await decisions(engine)).filter((d) => d.subject === unlisted.host), [{ decision: "deny", code: "image.registry.not.allowed" }])
+})
+
+t.test("checkImage() reports a refused redirect as adding would", async (t) => {
+  const { unlisted, proxy, asked } = await setup(t, manifests)
+  const check = await Effect.runPromise(checkImage({
+    ref: `${proxy.host}/example/addon:1.0.0`,
+    profile: secureProfile,
+    policy: testPolicy(proxy.host),
+    policyDir: ".",
+    dataDir: tempDir(t),
+    registry: { dockerConfig: false }
+  }))
+  t.match(check, { admitted: false, problem: { code: "image.registry.not.allowed", detail: new RegExp(unlisted.host.replace(/\./g, "\\.")) } })
+  t.match(check.decisions.filter((d) => d.subject === unlisted.host), [{ decision: "deny", code: "image.registry.not.allowed" }])
+  t.same(await asked(), [], "the unlisted registry was never asked")
 })
