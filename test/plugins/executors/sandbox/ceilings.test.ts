@@ -6,10 +6,12 @@
  * ceilings go through a cgroup, and the plan says which one.
  */
 import t from "tap"
+import { execFileSync } from "node:child_process"
 import { randomInt } from "node:crypto"
 import { readdirSync } from "node:fs"
 import { join } from "node:path"
 import { Effect } from "effect"
+import { launcher } from "../../../../plugins/executors/sandbox/launcher.ts"
 import { detectCgroups, makeSandboxExecutor } from "../../../../plugins/executors/sandbox/mod.ts"
 import { busyboxRootfs, liveWith, request, secure } from "./_fixture.ts"
 
@@ -117,4 +119,25 @@ t.test("a pids ceiling stops a fork loop, and nothing of it is left on the host"
   t.match(lines("stderr").join("\n"), /process ceiling \(pids 64\)/, "the log says the process ceiling refused forks")
   t.same(liveWith(String(marker)), [], "no sleep of the run is left on the host")
   t.same(await leftCgroups(), [], "the run's cgroups are gone")
+})
+
+t.test("launcher() sets RLIMIT_NPROC in the rlimit fallback, with prlimit or the shell's ulimit", async (t) => {
+  t.same(launcher({ caps: { bwrap: "/usr/bin/bwrap", prlimit: "/usr/bin/prlimit" }, limits: {}, timeoutMs: undefined, cgroups: null, nproc: 77 }), [
+    "/usr/bin/prlimit", "--nproc=77", "--", "/usr/bin/bwrap"
+  ])
+  // A stand-in for bubblewrap that reports the limit it got (bash spells it -u, dash -p).
+  const [command, ...args] = launcher({ caps: { bwrap: "/bin/sh" }, limits: {}, timeoutMs: undefined, cgroups: null, nproc: 77 })
+  t.equal(execFileSync(command, [...args, "-c", "ulimit -u 2>/dev/null || ulimit -p"], { encoding: "utf8" }).trim(), "77")
+})
+
+t.test("launcher() joins every cgroup before it execs bubblewrap, and never starts it when it cannot", async (t) => {
+  const [command, ...args] = launcher({ caps: { bwrap: "/bin/echo" }, limits: {}, timeoutMs: undefined, cgroups: ["/nonexistent/flwd-cgroup"] })
+  let code = 0
+  try {
+    execFileSync(command, [...args, "bubblewrap ran"], { encoding: "utf8", stdio: "pipe" })
+  } catch (e) {
+    code = (e as { status: number }).status
+    t.notMatch(String((e as { stdout: string }).stdout), /bubblewrap ran/)
+  }
+  t.equal(code, 125)
 })
