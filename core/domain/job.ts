@@ -83,7 +83,8 @@ export type JobDefinition = typeof JobDefinition.Type
 
 /**
  * A job in the catalogue: its definition plus the id it is exposed under and
- * the source it came from.
+ * the source it came from. The catalogue's jobs are public: a secret's
+ * default in `argspec` is `***` (core/engine/public-view.ts).
  *
  * @since 0.1.0
  * @category models

@@ -43,6 +43,7 @@ export const Plan = Schema.Struct({
   source: Schema.String,
   job: Schema.Struct({ name: Schema.String, summary: Schema.optional(Schema.String) }),
   args: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
+  /** The job's public argspec: a secret's default is `***` (core/engine/public-view.ts). */
   argspec: ArgSpec,
   profile: Schema.String,
   executor: ExecutorPreview,
