@@ -4,8 +4,9 @@
  * Serving flwd: `flwd :serve` (through `cli/commands/serve.ts`) and this
  * file run directly (`node server/main.ts`, `deno run -A server/main.ts`)
  * share `runServe`. It prints `flwd listening on http://HOST:PORT` once
- * listening and shuts down gracefully on SIGTERM/SIGINT (a second signal
- * stops waiting for runs).
+ * listening and shuts down gracefully on SIGTERM/SIGINT: a second signal
+ * stops waiting for runs (they are canceled at once), and the exit status is
+ * 0 either way unless the shutdown itself failed.
  */
 import process from "node:process"
 import { parseArgs } from "node:util"
@@ -129,6 +130,7 @@ export async function runServe(input: ServeInput, io: ServeIO): Promise<number> 
   io.stdout(`flwd listening on ${server.url}`)
   if (dev) io.stderr("flwd: --dev: every scope with `Authorization: Bearer dev-token` (loopback only)")
   const stopSweeping = startGcSweep(engine, sweepEvery, io.stderr)
+  let failed = false
   await new Promise<void>((resolve) => {
     let signals = 0
     const off = io.onSignal((signal) => {
@@ -141,16 +143,36 @@ export async function runServe(input: ServeInput, io: ServeIO): Promise<number> 
           resolve()
         }, (e) => {
           io.stderr(`flwd: shutdown failed: ${e instanceof Error ? e.message : String(e)}`)
+          failed = true
           off()
           resolve()
         })
       } else {
+        // Not an exit: the runs still have to be canceled and recorded, which
+        // takes at most the kill grace period.
         void server.shutdown({ force: true })
       }
     })
   })
   io.stderr("flwd: stopped")
-  return 0
+  return failed ? 1 : 0
+}
+
+/**
+ * SIGINT and SIGTERM of this process, for `ServeIO.onSignal`. While the
+ * handler is installed, no signal ends the process by itself: the server
+ * decides when it is done (see `runServe`).
+ *
+ * @since 0.1.0
+ * @category entrypoints
+ */
+export function processSignals(handler: (signal: string) => void): () => void {
+  const on = (s: NodeJS.Signals) => () => handler(s)
+  const listeners = (["SIGINT", "SIGTERM"] as const).map((s) => [s, on(s)] as const)
+  for (const [s, l] of listeners) process.on(s, l)
+  return () => {
+    for (const [s, l] of listeners) process.off(s, l)
+  }
 }
 
 const flags = {
@@ -174,14 +196,7 @@ export async function main(argv: ReadonlyArray<string>): Promise<number> {
   const io: ServeIO = {
     stdout: (line) => void process.stdout.write(`${line}\n`),
     stderr: (line) => void process.stderr.write(`${line}\n`),
-    onSignal: (handler) => {
-      const on = (s: NodeJS.Signals) => () => handler(s)
-      const listeners = (["SIGINT", "SIGTERM"] as const).map((s) => [s, on(s)] as const)
-      for (const [s, l] of listeners) process.on(s, l)
-      return () => {
-        for (const [s, l] of listeners) process.off(s, l)
-      }
-    }
+    onSignal: processSignals
   }
   try {
     const { values } = parseArgs({ args: [...argv], options: flags, strict: true, allowPositionals: false })

@@ -29,7 +29,7 @@ export const serveFlags: ReadonlyArray<FlagSpec> = [
 export async function run(ctx: CommandContext): Promise<number> {
   const parsed = parseArgs(ctx.args, serveFlags, ":serve")
   expectPositionals(parsed, 0, ":serve")
-  const { runServe } = await import("../../server/main.ts")
+  const { processSignals, runServe } = await import("../../server/main.ts")
   return runServe({
     bind: stringFlag(parsed, "bind"),
     dev: parsed.flags.dev === true,
@@ -42,6 +42,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   }, {
     stdout: (line) => ctx.out.line(line),
     stderr: (line) => ctx.out.note(line),
-    onSignal: (handler) => ctx.onInterrupt(handler)
+    // The server's own handling: a second signal cancels the runs, it does not exit 143.
+    onSignal: processSignals
   })
 }

@@ -127,14 +127,15 @@ const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 /**
  * Kills (SIGKILL) whatever is left of run `runId`, whose directory is
- * `runBase`, and removes its records. The run is over: nothing of it gets
+ * `runBase` (null: unknown, only the marker finds processes), and removes
+ * its records. The run is over: nothing of it gets
  * to clean up. Bounded: a process stuck in the kernel is given 2 s.
  *
  * @since 0.1.0
  * @category utils
  */
-export async function reapRun(runBase: string, runId: string): Promise<number> {
-  const leaders = readRecords(runBase)
+export async function reapRun(runBase: string | null, runId: string): Promise<number> {
+  const leaders = runBase === null ? [] : readRecords(runBase)
   const find = () => {
     const table = liveProcesses()
     return new Set([...sessionMembers(leaders, table), ...markedProcesses(runId, table)].map((p) => p.pid))
@@ -147,6 +148,6 @@ export async function reapRun(runBase: string, runId: string): Promise<number> {
     await pause(25)
     left = find()
   }
-  rmSync(join(runBase, "processes"), { recursive: true, force: true })
+  if (runBase !== null) rmSync(join(runBase, "processes"), { recursive: true, force: true })
   return killed
 }

@@ -3,9 +3,13 @@
  * Run ownership. Several flwd processes may share one data directory (a
  * server and a CLI, two terminals); at start an engine must fail only the
  * runs whose owner is gone, never a run another live process is executing.
- * An owner is `<pid>:<store instance>`.
+ * An owner is `<pid>:<store instance>`. The runs it fails are over: what
+ * they left running on this host (the process executor's fallback cannot
+ * tie a step's processes to the engine's life) is killed then.
  */
 import { readFileSync } from "node:fs"
+import { dirname, join } from "node:path"
+import { reapRun } from "../../exec/mod.ts"
 
 const openInstances = new Set<string>()
 
@@ -46,4 +50,14 @@ export function orphaned(owner: string | null, self: string): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return true
   if (pid === process.pid) return !openInstances.has(owner)
   return !processAlive(pid)
+}
+
+/**
+ * Kills what is left on this host of the runs `ids`, just failed as
+ * `engine.restarted`. Run directories are `<data-dir>/runs/<id>`, beside
+ * the database the engine keeps at `<data-dir>/flwd.db`.
+ */
+export async function reapOrphans(dbPath: string, ids: ReadonlyArray<string>): Promise<void> {
+  const onDisk = dbPath !== ":memory:" && dbPath !== ""
+  for (const id of ids) await reapRun(onDisk ? join(dirname(dbPath), "runs", id) : null, id)
 }

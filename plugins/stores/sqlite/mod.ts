@@ -70,7 +70,7 @@ export function layer(options: Options): Layer.Layer<Store, StoreError> {
     Effect.gen(function*() {
       const db = yield* Effect.acquireRelease(open(options.path), (db) => Effect.sync(() => db.close()))
       const owner = yield* Effect.acquireRelease(Effect.sync(newOwner), (owner) => Effect.sync(() => releaseOwner(owner)))
-      return make(db, owner)
+      return make(db, owner, options.path)
     })
   )
 }

@@ -14,7 +14,7 @@ import type { IdempotencyRecord, RunFilter, RunPage, Store } from "../../../core
 import { decodeCursor, encodeCursor } from "./_cursor.ts"
 import type { Database, Param, Row } from "./_database.ts"
 import { makeJournal } from "./_journal.ts"
-import { orphaned } from "./_owner.ts"
+import { orphaned, reapOrphans } from "./_owner.ts"
 
 const DEFAULT_RUN_LIMIT = 50
 const MAX_RUN_LIMIT = 500
@@ -56,7 +56,7 @@ const record = <A>(row: Row): A => JSON.parse(row.record as string) as A
  * @since 0.1.0
  * @category constructors
  */
-export function make(db: Database, owner: string): Context.Tag.Service<Store> {
+export function make(db: Database, owner: string, path = ":memory:"): Context.Tag.Service<Store> {
   const sql = {
     putSource: db.statement(
       `INSERT INTO sources (name, record, updated_at) VALUES (?, ?, ?)
@@ -171,7 +171,7 @@ export function make(db: Database, owner: string): Context.Tag.Service<Store> {
             journal.append([{ run_id: run.id, type: "run.failed", at, data: error }])
             return run.id
           })
-        )),
+        )).pipe(Effect.tap((ids) => Effect.promise(() => reapOrphans(path, ids)))),
 
     appendEvents: (events) =>
       events.length === 0
