@@ -20,6 +20,11 @@ const answers: Readonly<Record<string, readonly [ProblemCode, string]>> = {
   ERR_HTTP_REQUEST_TIMEOUT: ["request.timeout", "The request was not received in time"]
 }
 
+/** How long a refused connection may linger for the client to read the answer. */
+const LINGER_MS = 2000
+
+const lingering = new WeakSet<Duplex>()
+
 /** The JSON of a problem with no request to name as its `instance`. */
 export function problemJson(code: ProblemCode, detail: string): string {
   const { status, title } = problemCodes[code]
@@ -28,13 +33,15 @@ export function problemJson(code: ProblemCode, detail: string): string {
 
 /**
  * The `clientError` listener: writes the raw problem response when nothing
- * has been written on the socket yet, then closes it. Parse errors never
- * echo what the client sent.
+ * has been written on the socket yet, then closes it (at most 2 s later).
+ * Parse errors never echo what the client sent.
  *
  * @since 0.1.0
  * @category adapters
  */
 export function answerClientError(error: Error & { readonly code?: string }, socket: Duplex): void {
+  // Node's parser reports every further chunk of a lingering connection again.
+  if (lingering.has(socket)) return
   // A reset connection has no one to answer.
   if (error.code === "ECONNRESET" || !socket.writable || (socket as Duplex & { bytesWritten?: number }).bytesWritten !== 0) {
     socket.destroy()
@@ -52,7 +59,12 @@ export function answerClientError(error: Error & { readonly code?: string }, soc
     "connection: close",
     "",
     body
-  ].join("\r\n"), () => socket.destroy())
+  ].join("\r\n"))
+  // A lingering close: read and drop what the client still sends, so closing
+  // with unread data does not reset the connection before it reads the answer.
+  lingering.add(socket)
+  socket.resume()
+  setTimeout(() => socket.destroy(), LINGER_MS).unref()
 }
 
 /**
