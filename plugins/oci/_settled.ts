@@ -33,3 +33,20 @@ export function settled<A, E>(run: (signal: AbortSignal) => Promise<A>, onError:
     })
   })
 }
+
+/**
+ * `promise`, or a rejection as soon as `signal` aborts: waiting on someone
+ * else's work (another pull of the same blob) must not hold up an
+ * interrupted caller until that work ends.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export function orAbort<A>(promise: Promise<A>, signal: AbortSignal): Promise<A> {
+  if (signal.aborted) return Promise.reject(signal.reason)
+  return new Promise<A>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason)
+    signal.addEventListener("abort", onAbort, { once: true })
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort))
+  })
+}

@@ -16,7 +16,7 @@ import { digestOf, splitDigest } from "./digest.ts"
 import { BlobStoreError, RegistryError } from "./errors.ts"
 import type { Descriptor, Digest } from "./model.ts"
 import { type BlobWriter, makeBlobWriter } from "./_blob-writer.ts"
-import { settled } from "./_settled.ts"
+import { orAbort, settled } from "./_settled.ts"
 
 export type { BlobWriter }
 
@@ -120,7 +120,7 @@ export function makeBlobStore(dir: string): BlobStore {
           const l = await lease(descriptor)
           if (l._tag === "cached") return l.path
           if (l._tag === "busy" && round < 2) {
-            await l.wait
+            await orAbort(l.wait, signal)
             continue
           }
           if (l._tag === "busy") throw new BlobStoreError({ reason: "io", detail: "blob is still being fetched by another pull", digest: descriptor.digest })

@@ -11,7 +11,7 @@ import { stat } from "node:fs/promises"
 import { Readable } from "node:stream"
 import { Effect, Fiber } from "effect"
 import type { BlobLease, BlobStore } from "./blob-store.ts"
-import { settled } from "./_settled.ts"
+import { orAbort, settled } from "./_settled.ts"
 import { BlobStoreError, type OciError } from "./errors.ts"
 import { addonRootfsPath } from "./layout.ts"
 import type { Descriptor, Digest } from "./model.ts"
@@ -89,10 +89,10 @@ export function fetchBlobs(
 /** Unpacks of one destination in this process, so two pulls of one image unpack it once. */
 const unpacking = new Map<string, Promise<UnpackResult>>()
 
-function singleFlight(destination: string, run: () => Promise<UnpackResult>): Promise<UnpackResult> {
+function singleFlight(destination: string, run: () => Promise<UnpackResult>, signal: AbortSignal): Promise<UnpackResult> {
   const running = unpacking.get(destination)
-  // A failed unpack of someone else is no answer for us: run our own.
-  if (running !== undefined) return running.catch(() => singleFlight(destination, run))
+  // A failed unpack of someone else is no answer for us: run our own. Waiting on it stops when we are aborted.
+  if (running !== undefined) return orAbort(running, signal).catch((e) => (signal.aborted ? Promise.reject(e) : singleFlight(destination, run, signal)))
   const p = run().finally(() => unpacking.delete(destination))
   unpacking.set(destination, p)
   return p
@@ -140,7 +140,7 @@ export function pullImage(client: RegistryClient, options: PullOptions): Effect.
             limits: options.limits,
             layers: layers.map((layer, index) => () => openLayer(layer, index, image.config.rootfs.diff_ids[index], signal)),
             onLayer: (index, stats) => progress({ type: "layer", index, digest: layers[index].digest, size: layers[index].size, state: "unpacked", bytes: stats.uncompressedBytes })
-          })),
+          }), signal),
       (e) => e as OciError
     ).pipe(Effect.ensuring(Fiber.interrupt(prefetch)))
 
@@ -155,7 +155,7 @@ export function pullImage(client: RegistryClient, options: PullOptions): Effect.
           return { source: store.open(layer.digest), compression, digest: layer.digest, diffId }
         }
         if (lease._tag === "busy") {
-          await lease.wait
+          await orAbort(lease.wait, signal)
           continue
         }
         progress({ type: "layer", index, digest: layer.digest, size: layer.size, state: "downloading" })
