@@ -74,6 +74,15 @@ t.test("a blob redirect to a host in blob_hosts or an admitted registry is follo
   t.ok((await asked()).some((r) => r.method === "GET" && r.path.includes("/blobs/")), "the blobs came from the redirect target")
 })
 
+t.test("under a profile that admits every registry, a manifest redirect is followed and journaled", async (t) => {
+  const { unlisted, proxy, asked } = await setup(t, manifests)
+  const { engine } = await addonEngine(t, { profile: "disabled", allowed_registries: [proxy.host] })
+  const added = await call(engine, (x) => x.addSource(addonSpec(proxy.host)))
+  t.match(added, { created: true, source: { status: "ready" } })
+  t.match((await decisions(engine)).filter((d) => d.subject === unlisted.host), [{ decision: "allow", code: "image.redirect.allowed", reason: /admits every registry/ }])
+  t.ok((await asked()).some((r) => r.path.includes("/manifests/")), "the manifest came from the redirect target")
+})
+
 t.test("signature discovery holds to the same rule", async (t) => {
   const { unlisted, proxy, asked } = await setup(t, (path) => path.includes("/manifests/sha256-") && path.endsWith(".sig"))
   const { engine } = await addonEngine(t, { profile: "secure", allowed_registries: [proxy.host] })
