@@ -32,8 +32,8 @@ export class PolicyEngine extends Context.Tag("flwd/engine/PolicyEngine")<Policy
   /** The engine's default profile. */
   readonly defaultProfile: ProfilePlugin
   readonly resolveProfile: (request: ProfileRequest) => Effect.Effect<ProfilePlugin, PolicyError>
-  /** Journals a decision (and counts denials). */
-  readonly record: (decision: Decision, runId?: string) => Effect.Effect<void>
+  /** Journals a decision, with the source it was made for when there is one. */
+  readonly record: (decision: Decision & { readonly source?: string }, runId?: string) => Effect.Effect<void>
 }>() {}
 
 /**
@@ -61,7 +61,7 @@ export const layer: Layer.Layer<PolicyEngine, PolicyError, EngineConfig | Plugin
     const defaultProfile = yield* lookup(config.profile)
 
     // Decisions a plugin makes without naming its profile are made under the default one.
-    const record = (decision: Decision, runId?: string) =>
+    const record = (decision: Decision & { readonly source?: string }, runId?: string) =>
       bus.publish([{
         run_id: runId ?? null,
         type: "policy.decision",

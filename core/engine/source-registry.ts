@@ -16,6 +16,9 @@ import { Plugins } from "./plugins.ts"
 import { PolicyEngine } from "./policy-engine.ts"
 import { Store } from "./store.ts"
 
+/** What was done to a source when it failed, in `source.failed` events. */
+type SourceOperation = "add" | "refresh" | "remove" | "restore" | "beforeUse"
+
 /** A source as held in memory: its record, decoded spec, plugin and loaded tree. */
 export interface SourceEntry {
   readonly record: SourceRecord
@@ -125,11 +128,17 @@ const make = (options: RegistryOptions) =>
           Effect.asVoid,
           Effect.orDie
         ),
-      decide: (decision) => policy.record(decision)
+      // The source a decision was made for is journaled with it: its subject is an image or a host.
+      decide: (decision) => policy.record({ ...decision, source: name })
     })
 
     const emit = (type: "source.added" | "source.updated" | "source.removed" | "source.failed", data: Record<string, unknown>) =>
       bus.publish([{ run_id: null, type, at: now(), data }]).pipe(Effect.asVoid, Effect.orDie)
+
+    // Every failed operation on a source is journaled, so a server's log, metrics and event
+    // stream show it, whoever asked (an HTTP client, a local CLI on the same data directory).
+    const failed = (operation: SourceOperation, name: string, type: string) => (e: { readonly code: string; readonly detail: string }) =>
+      emit("source.failed", { name, type, operation, code: e.code, detail: e.detail })
 
     const put = (entry: SourceEntry) =>
       Ref.update(state, (m) => new Map(m).set(entry.record.name, entry)).pipe(Effect.zipRight(Ref.update(version, (v) => v + 1)))
@@ -172,6 +181,7 @@ const make = (options: RegistryOptions) =>
             ? { code: found.left.code, detail: found.left.detail }
             : { code: "source.type.unknown", detail: `No plugin for type ${record.type}` }
           yield* put({ record: { ...record, status: "failed", error }, spec, plugin, loaded: null })
+          yield* failed("restore", record.name, record.type)(error)
           return
         }
         const loaded = yield* guardLoad(record.name, () => (plugin.restore ?? plugin.load)(spec, context(record.name))).pipe(Effect.either)
@@ -179,7 +189,7 @@ const make = (options: RegistryOptions) =>
           yield* put({ record: { ...recordOf(spec, plugin, loaded.right, record.created_at) }, spec, plugin, loaded: loaded.right })
         } else {
           yield* put({ record: failedRecord(spec, plugin.type, loaded.left, record.created_at), spec, plugin, loaded: null })
-          yield* emit("source.failed", { name: record.name, code: loaded.left.code, detail: loaded.left.detail })
+          yield* failed("restore", record.name, plugin.type)(loaded.left)
         }
       }), { concurrency: 4, discard: true })
 
@@ -199,10 +209,16 @@ const make = (options: RegistryOptions) =>
 
     const add = (input: unknown) =>
       Effect.gen(function*() {
+        // A request that does not decode never became a source operation: the caller gets the problem.
         const { spec, plugin } = yield* decodeSpec(input, plugins.source, plugins.sourceTypes)
+        return yield* load(spec, plugin).pipe(Effect.tapError(failed("add", spec.name, plugin.type)))
+      })
+
+    const load = (spec: SourceSpec, plugin: SourcePlugin<any>) =>
+      Effect.gen(function*() {
         if (plugin.type !== "local" && policy.defaultProfile.admitSource !== undefined) {
           const decision = policy.defaultProfile.admitSource(spec, config.policy)
-          yield* policy.record(decision)
+          yield* policy.record({ ...decision, source: spec.name })
           if (decision.decision === "deny") {
             return yield* new SourceError({ code: "source.not.allowed", detail: decision.reason })
           }
@@ -227,7 +243,7 @@ const make = (options: RegistryOptions) =>
           return yield* new SourceError({ code: "source.name.reserved", detail: "The root job tree cannot be removed" })
         }
         const entry = yield* find(name)
-        yield* store.removeSource(name)
+        yield* store.removeSource(name).pipe(Effect.tapError(failed("remove", name, entry.record.type)))
         yield* Ref.update(state, (m) => {
           const next = new Map(m)
           next.delete(name)
@@ -239,8 +255,11 @@ const make = (options: RegistryOptions) =>
       }))
 
     const refresh = (name: string) =>
+      Effect.flatMap(find(name), (entry) => reload(entry).pipe(Effect.tapError(failed("refresh", name, entry.record.type))))
+
+    const reload = (entry: SourceEntry) =>
       Effect.gen(function*() {
-        const entry = yield* find(name)
+        const name = entry.record.name
         if (entry.plugin === null) {
           if (name === DEFAULT_SOURCE && options.loadRoot !== undefined) {
             const loaded = yield* guardLoad(name, () => options.loadRoot!)
@@ -250,9 +269,7 @@ const make = (options: RegistryOptions) =>
           }
           return entry.record
         }
-        const loaded = yield* guardLoad(name, () => entry.plugin!.load(entry.spec, context(name))).pipe(
-          Effect.tapError((e) => emit("source.failed", { name, code: e.code, detail: e.detail }))
-        )
+        const loaded = yield* guardLoad(name, () => entry.plugin!.load(entry.spec, context(name)))
         const record = recordOf(entry.spec, entry.plugin, loaded, entry.record.created_at)
         yield* lock.withPermits(1)(store.putSource(record).pipe(Effect.zipRight(put({ ...entry, record, loaded }))))
         yield* emit("source.updated", { name, type: record.type, job_count: record.job_count })
@@ -264,7 +281,9 @@ const make = (options: RegistryOptions) =>
         const entry = yield* find(name)
         if (entry.plugin?.beforeUse === undefined || entry.loaded === null) return
         const next = yield* guard(name, () =>
-          Effect.flatMap(entry.plugin!.beforeUse!(entry.spec, entry.loaded!, context(name)), (n) => n === null ? Effect.succeed(null) : checkLoaded(name, n)))
+          Effect.flatMap(entry.plugin!.beforeUse!(entry.spec, entry.loaded!, context(name)), (n) => n === null ? Effect.succeed(null) : checkLoaded(name, n))).pipe(
+            Effect.tapError(failed("beforeUse", name, entry.record.type))
+          )
         if (next === null) return
         const record = recordOf(entry.spec, entry.plugin, next, entry.record.created_at)
         yield* lock.withPermits(1)(store.putSource(record).pipe(Effect.zipRight(put({ ...entry, record, loaded: next }))))

@@ -62,6 +62,14 @@ export function admit(
 ): Effect.Effect<SignatureMode, SourceError> {
   return Effect.gen(function*() {
     if (trusted !== true) {
+      // A refusal is a decision like any other: journaled (and counted) before the add fails.
+      yield* ctx.decide({
+        decision: "deny",
+        subject: ref.normalized,
+        code: "source.trust.required",
+        reason: `the source is not trusted explicitly ("trusted": true); it would run code from ${ref.normalized}`,
+        profile: ctx.profile.name
+      })
       return yield* new SourceError({
         code: "source.trust.required",
         detail: `Source ${ctx.name}: an OCI add-on runs code from ${ref.normalized}; add it with "trusted": true to trust it explicitly`,
