@@ -10,6 +10,7 @@ import process from "node:process"
 import type { EngineHandle } from "../create-engine.ts"
 import { DEV_TOKEN, makeTokenTable, parseTokens, type TokenGrant } from "./auth/tokens.ts"
 import type { AppEnv, AppSettings, Deps } from "./context.ts"
+import { logEvents } from "./log-events.ts"
 import { makeMetrics, watchEvents } from "./metrics.ts"
 import { bodyLimit, DEFAULT_BODY_LIMIT, DEFAULT_READ_TIMEOUT_MS } from "./middleware/body-limit.ts"
 import { hostCheck, parseAllowedHosts } from "./middleware/host-check.ts"
@@ -98,6 +99,7 @@ export function createApp(engine: EngineHandle, options: AppOptions = {}): Hono<
   const streams = makeStreamHub(engine, { heartbeatMs: settings.heartbeatMs, signal: options.signal })
   const metrics = makeMetrics({ version: settings.version, profile: engine.settings.profile, openStreams: streams.size })
   watchEvents(engine, metrics, options.signal)
+  logEvents(engine, options.log ?? ((m) => console.error(m)), options.signal)
   const deps: Deps = { engine, tokens: makeTokenTable(grants), settings, metrics, streams }
 
   // Not strict: `/runs/` is `/runs`, as clients typing URLs expect.

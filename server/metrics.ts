@@ -1,9 +1,10 @@
 /**
  * @module
  * The server's Prometheus metrics, on a registry of its own (so two apps in
- * one process never clash): HTTP traffic, run outcomes and policy denials
- * (both counted from the engine's global event stream, whoever started the
- * run), build info and the security profile.
+ * one process never clash): HTTP traffic, run outcomes, policy denials and
+ * failed source operations (counted from the engine's global event stream,
+ * whoever started the run or touched the source), build info and the
+ * security profile.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client"
 import { Fiber } from "effect"
@@ -62,6 +63,12 @@ export function makeMetrics(options: {
     labelNames: ["reason"] as const,
     registers
   })
+  const sourceFailures = new Counter({
+    name: "flwd_source_failures_total",
+    help: "Source operations (add, refresh, remove, restore, beforeUse) that failed, by problem code and operation",
+    labelNames: ["code", "operation"] as const,
+    registers
+  })
   new Gauge({ name: "flwd_build_info", help: "The flwd version", labelNames: ["version"] as const, registers }).set({ version: options.version }, 1)
   new Gauge({ name: "flwd_security_profile", help: "The default security profile", labelNames: ["profile"] as const, registers })
     .set({ profile: options.profile }, 1)
@@ -95,6 +102,11 @@ export function makeMetrics(options: {
       } else if (event.type === "policy.decision" && event.data.decision === "deny") {
         // The code, not the free-text reason, keeps the label set bounded.
         denials.inc({ reason: typeof event.data.code === "string" ? event.data.code : "unknown" })
+      } else if (event.type === "source.failed") {
+        sourceFailures.inc({
+          code: typeof event.data.code === "string" ? event.data.code : "unknown",
+          operation: typeof event.data.operation === "string" ? event.data.operation : "unknown"
+        })
       }
     },
     scrape: async () => ({ text: await registry.metrics(), contentType: registry.contentType })
@@ -102,13 +114,14 @@ export function makeMetrics(options: {
 }
 
 /**
- * Feeds the engine's events from now on into `metrics` until `signal`
- * aborts. A store failure ends the feed; serving goes on.
+ * Feeds the engine's events from now on into `metrics` (or any other
+ * observer, such as the server's log) until `signal` aborts. A store
+ * failure ends the feed; serving goes on.
  *
  * @since 0.1.0
  * @category constructors
  */
-export function watchEvents(engine: EngineHandle, metrics: Metrics, signal: AbortSignal | undefined): void {
+export function watchEvents(engine: EngineHandle, metrics: Pick<Metrics, "observeEvent">, signal: AbortSignal | undefined): void {
   const feed = Effect.flatMap(Engine, (e) =>
     Effect.flatMap(e.latestEventId, (after) =>
       Stream.runForEach(e.events({ after }), (event) => Effect.sync(() => metrics.observeEvent(event)))))
