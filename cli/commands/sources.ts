@@ -96,6 +96,26 @@ function printDiagnostics(out: Output, s: SourceRecord): void {
   }
 }
 
+/**
+ * Runs an add or refresh of source `name`, then prints on stderr the warn
+ * decisions it journaled (an image admitted unverified, say): a change
+ * that succeeds with a warning must say so, also when the output is piped.
+ * A remote engine has no journal page to read; the server logs them.
+ */
+async function withWarnings<A>(ctx: CommandContext, name: string, op: () => Promise<A>): Promise<A> {
+  const before = await call(ctx, (e) => e.latestEventId).catch(() => null)
+  try {
+    return await op()
+  } finally {
+    const events = before === null ? [] : await call(ctx, (e) => e.journal({ after: before })).catch(() => [])
+    for (const { type, data } of events) {
+      if (type === "policy.decision" && data.decision === "warn" && data.source === name) {
+        ctx.out.note(`${ctx.out.style.yellow("warn")}: ${name}: ${String(data.code)}: ${String(data.subject)}: ${String(data.reason)}`)
+      }
+    }
+  }
+}
+
 /** @since 0.1.0 @category commands */
 export async function run(ctx: CommandContext): Promise<number> {
   const [first, ...rest] = ctx.args
@@ -107,7 +127,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   switch (sub.name) {
     case "add": {
       const spec = addSpec(parsed)
-      const change = await withPullProgress(ctx, spec.name, (e) => e.addSource(spec))
+      const change = await withWarnings(ctx, spec.name, () => withPullProgress(ctx, spec.name, (e) => e.addSource(spec)))
       const s = change.source
       // A compact last line: with progress events before it, stdout stays NDJSON.
       if (out.json) out.record(s)
@@ -126,7 +146,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     }
     case "refresh": {
       const name = sourceName(parsed, where)
-      const s = await withPullProgress(ctx, name, (e) => e.refreshSource(name))
+      const s = await withWarnings(ctx, name, () => withPullProgress(ctx, name, (e) => e.refreshSource(name)))
       if (out.json) out.record(s)
       else printSource(out, s)
       return 0
