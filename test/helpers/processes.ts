@@ -4,7 +4,7 @@
  * by their command line in `/proc`, whatever namespace or session they are
  * in, and waiting for a condition with a generous bound.
  */
-import { readdirSync, readFileSync } from "node:fs"
+import { readdirSync, readFileSync, readlinkSync } from "node:fs"
 
 /** Host pids of live (not zombie) processes whose argv is exactly `argv`. */
 export function processesRunning(...argv: ReadonlyArray<string>): Array<number> {
@@ -47,4 +47,25 @@ export function killSleeping(...seconds: ReadonlyArray<number>): void {
       }
     }
   }
+}
+
+/**
+ * Host pids of live processes whose working directory is `dir`: a job's
+ * processes, found without the pids it saw itself (in a PID namespace of
+ * its own, `$$` is not a host pid).
+ */
+export function processesIn(dir: string): Array<number> {
+  const found: Array<number> = []
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      if (readlinkSync(`/proc/${entry}/cwd`) !== dir) continue
+      const stat = readFileSync(`/proc/${entry}/stat`, "latin1")
+      const state = stat.charAt(stat.lastIndexOf(")") + 2)
+      if (state !== "Z" && state !== "X") found.push(Number(entry))
+    } catch {
+      // Gone meanwhile, or not ours to inspect.
+    }
+  }
+  return found
 }

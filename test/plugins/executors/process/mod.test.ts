@@ -1,11 +1,12 @@
 import t from "tap"
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs"
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, Exit, Fiber } from "effect"
 import type { Job } from "../../../../core/domain/job.ts"
 import type { ExecRequest } from "../../../../core/plugin.ts"
 import { makeProcessExecutor, processExecutor } from "../../../../plugins/executors/process/mod.ts"
+import { processesIn } from "../../../helpers/processes.ts"
 
 const settings = { network: false, inheritEnv: false, rootfsWritable: false }
 
@@ -43,18 +44,6 @@ function request(dir: string, argv: Array<string>, extra: Partial<ExecRequest> =
   }
   return { req, out }
 }
-
-// The job may run in a PID namespace, where the pids it sees are not the
-// host's: its processes are found by their working directory instead.
-const processesIn = (dir: string) =>
-  readdirSync("/proc").filter((e) => /^\d+$/.test(e)).filter((pid) => {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "latin1")
-      return readlinkSync(`/proc/${pid}/cwd`) === dir && stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z"
-    } catch {
-      return false
-    }
-  })
 
 t.test("execute() streams stdout and stderr lines and returns the exit code", async (t) => {
   const dir = fixture(t, { "run.sh": "#!/bin/sh\necho hello\necho oops >&2\nprintf 'a\\r\\nno-newline'\nexit 3\n" })
