@@ -116,7 +116,7 @@ for (const [containment, n] of [["auto", 5155], ["process-group", 5156]] as cons
 t.test("preview() says which containment is in force", async (t) => {
   const job = { id: "x", local_id: "x", source: "default", name: "x", dir: "/jobs/x", steps: [], argspec: { args: [] }, env: {}, warnings: [] }
   const settings = { network: false, inheritEnv: false, rootfsWritable: false }
-  const auto = await Effect.runPromise(makeProcessExecutor().preview(job, settings))
+  const auto = await Effect.runPromise(makeProcessExecutor({ containment: "auto" }).preview(job, settings))
   t.equal(auto.details?.containment, (await detectContainment("auto")).kind)
   const group = await Effect.runPromise(makeProcessExecutor({ containment: "process-group" }).preview(job, settings))
   t.match(group.details, { containment: "process-group", containment_reason: "configured" })
