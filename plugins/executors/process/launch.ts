@@ -124,7 +124,7 @@ function namespaceLaunched(child: ChildProcess): Launched {
 }
 
 function groupLaunched(child: ChildProcess, spec: LaunchSpec): Launched {
-  const { exited } = watch(child)
+  const { exited, isExited } = watch(child)
   const pid = child.pid as number
   const stat = readStat(pid)
   const leader = { pid, start: stat?.start ?? 0 }
@@ -134,7 +134,7 @@ function groupLaunched(child: ChildProcess, spec: LaunchSpec): Launched {
     // Without the record only a restart after a crash misses the step's
     // group; the run's marker still finds what carries it.
   }
-  const step = { leader, runId: spec.runId }
+  const step = { leader, runId: spec.runId, leaderExited: isExited }
   return {
     child,
     exited,

@@ -55,11 +55,15 @@ function killGroup(pgid: number): void {
  */
 export function stopNamespace(step: NamespaceStep, exited: Promise<unknown>, graceMs: number): Effect.Effect<void> {
   return Effect.uninterruptible(Effect.gen(function*() {
-    if (step.status.pidNamespace === undefined) {
+    if (step.isExited()) {
+      // bubblewrap is gone, so is its pid 1 (`--die-with-parent`): only
+      // stragglers being killed by the kernel remain, drained below. Its
+      // group id may already name someone else's group.
+    } else if (step.status.pidNamespace === undefined) {
       // bubblewrap has not reported the namespace yet; killing bubblewrap
       // kills its pid 1 (`--die-with-parent`), and with it the namespace.
       killGroup(step.bwrapPid)
-    } else if (!step.isExited()) {
+    } else {
       const termed = new Set<number>()
       const deadline = (yield* Clock.currentTimeMillis) + graceMs
       while (!step.isExited() && (yield* Clock.currentTimeMillis) < deadline) {

@@ -20,6 +20,8 @@ import { type Leader, liveProcesses, markedProcesses, sessionMembers, signalAll 
 export interface GroupStep {
   readonly leader: Leader
   readonly runId: string
+  /** The leader has exited (and been reaped): its pid may name another process. */
+  readonly leaderExited: () => boolean
 }
 
 /**
@@ -40,6 +42,17 @@ export function groupMembers(step: GroupStep): Array<number> {
 }
 
 const POLL_MS = 50
+
+// The whole group by its id, while the leader keeps that id ours; this also
+// reaches the group where there is no `/proc` to list its members.
+function signalGroup(step: GroupStep, signal: NodeJS.Signals): void {
+  if (step.leaderExited()) return
+  try {
+    process.kill(-step.leader.pid, signal)
+  } catch {
+    // ESRCH: nothing left to signal.
+  }
+}
 
 /**
  * SIGKILL until nothing of the step is left. Bounded, so a process stuck in
@@ -70,7 +83,10 @@ export const killAll = (members: () => ReadonlyArray<number>): Effect.Effect<voi
  */
 export function stopGroup(step: GroupStep, leaderExited: Promise<unknown>, graceMs: number): Effect.Effect<void> {
   return Effect.uninterruptible(Effect.gen(function*() {
-    const termed = new Set<number>()
+    // One SIGTERM each: a trap must not run twice.
+    const inGroup = step.leaderExited() ? [] : liveProcesses().filter((p) => p.pgrp === step.leader.pid)
+    const termed = new Set<number>(inGroup.map((p) => p.pid))
+    signalGroup(step, "SIGTERM")
     const term = () => {
       const members = groupMembers(step)
       signalAll(members.filter((p) => !termed.has(p)), "SIGTERM")
@@ -79,6 +95,7 @@ export function stopGroup(step: GroupStep, leaderExited: Promise<unknown>, grace
     }
     const deadline = (yield* Clock.currentTimeMillis) + graceMs
     while (term() > 0 && (yield* Clock.currentTimeMillis) < deadline) yield* Effect.sleep(POLL_MS)
+    signalGroup(step, "SIGKILL")
     yield* killAll(() => groupMembers(step))
     yield* Effect.promise(() => leaderExited)
   }))
