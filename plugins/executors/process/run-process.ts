@@ -101,8 +101,10 @@ const start = (spec: ProcessSpec) =>
   })
 
 interface Reading {
-  /** When the last chunk arrived. */
+  /** When the last chunk arrived or was last handed on. */
   last: number
+  /** Chunks being handed on: a slow journal is not a quiet pipe. */
+  busy: number
   firstStderr?: string
 }
 
@@ -119,9 +121,11 @@ const pump = (readable: Readable, name: "stdout" | "stderr", spec: ProcessSpec, 
     while (true) {
       const next = yield* Effect.promise(() => it.next().catch(() => ({ done: true as const, value: undefined })))
       if (next.done) break
-      reading.last = Date.now()
-      yield* emit(split.push(next.value))
-      reading.last = Date.now()
+      reading.busy++
+      yield* emit(split.push(next.value)).pipe(Effect.ensuring(Effect.sync(() => {
+        reading.busy--
+        reading.last = Date.now()
+      })))
     }
     yield* emit(split.end())
   })
@@ -133,7 +137,7 @@ const drainOutput = (readers: Fiber.Fiber<void>, reading: Reading) =>
   Effect.gen(function*() {
     reading.last = Math.max(reading.last, yield* Clock.currentTimeMillis)
     while ((yield* Fiber.poll(readers))._tag === "None") {
-      if ((yield* Clock.currentTimeMillis) - reading.last > QUIET_MS) return
+      if (reading.busy === 0 && (yield* Clock.currentTimeMillis) - reading.last > QUIET_MS) return
       yield* Effect.sleep(25)
     }
   })
@@ -154,7 +158,7 @@ export function runProcess(spec: ProcessSpec): Effect.Effect<ExecResult, Executo
       const step = yield* start(spec)
       const stdout = step.child.stdout as Readable
       const stderr = step.child.stderr as Readable
-      const reading: Reading = { last: 0 }
+      const reading: Reading = { last: 0, busy: 0 }
       // A daemon, joined or interrupted below on every path: a plain child
       // fiber would be interrupted together with this one, losing what the
       // job prints while it is being stopped (a SIGTERM trap's last words).
