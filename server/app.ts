@@ -23,6 +23,8 @@ import { plansRoutes } from "./routes/plans.ts"
 import { runsRoutes } from "./routes/runs.ts"
 import { sourcesRoutes } from "./routes/sources.ts"
 import { makeStreamHub } from "./sse.ts"
+import { uiRoutes } from "./ui/mod.ts"
+import { makeSessionStore, sessionCookie } from "./ui/session.ts"
 import { packageVersion } from "./version.ts"
 
 /**
@@ -60,6 +62,11 @@ export interface AppOptions {
   readonly draining?: AbortSignal
   /** Where unexpected errors are logged, with their stack. Default `console.error`. */
   readonly log?: (message: string) => void
+  /**
+   * Whether to serve the web console at `/ui` (and redirect `/` there).
+   * Default true. Its sign-in sessions live in this app's memory.
+   */
+  readonly ui?: boolean
 }
 
 /**
@@ -94,19 +101,22 @@ export function createApp(engine: EngineHandle, options: AppOptions = {}): Hono<
     loopback: options.loopback ?? false,
     version: packageVersion(),
     signal: options.signal,
-    draining: options.draining
+    draining: options.draining,
+    log: options.log ?? ((m) => console.error(m))
   }
   const streams = makeStreamHub(engine, { heartbeatMs: settings.heartbeatMs, signal: options.signal })
   const metrics = makeMetrics({ version: settings.version, profile: engine.settings.profile, openStreams: streams.size })
   watchEvents(engine, metrics, options.signal)
-  logEvents(engine, options.log ?? ((m) => console.error(m)), options.signal)
-  const deps: Deps = { engine, tokens: makeTokenTable(grants), settings, metrics, streams }
+  logEvents(engine, settings.log, options.signal)
+  const ui = options.ui ?? true
+  const deps: Deps = { engine, tokens: makeTokenTable(grants), settings, metrics, streams, sessions: makeSessionStore() }
 
   // Not strict: `/runs/` is `/runs`, as clients typing URLs expect.
   const app = new Hono<AppEnv>({ strict: false })
   app.use(recordMetrics(metrics))
   app.use(async function defaults(c, next) {
     c.set("scopes", new Set())
+    c.set("session", undefined)
     c.set("unmatched", false)
     await next()
     c.header("x-content-type-options", "nosniff")
@@ -114,12 +124,16 @@ export function createApp(engine: EngineHandle, options: AppOptions = {}): Hono<
   // Before auth: a rebinding page must learn nothing, not even which tokens fail.
   if (settings.loopback || allowedHosts.length > 0) app.use(hostCheck(allowedHosts))
   app.use(bodyLimit(settings.bodyLimit))
+  // The console's cookie also authenticates API calls (with a CSRF header for unsafe ones).
+  if (ui) app.use(sessionCookie(deps.sessions))
+  if (ui) app.get("/", (c) => c.redirect("/ui/", 302))
   app.route("/", metaRoutes(deps))
   app.route("/jobs", jobsRoutes(deps))
   app.route("/plans", plansRoutes(deps))
   app.route("/runs", runsRoutes(deps))
   app.route("/sources", sourcesRoutes(deps))
   app.route("/events", eventsRoutes(deps))
+  if (ui) app.route("/ui", uiRoutes(deps))
   app.onError(onProblem(options.log))
   app.notFound(onNotFound(app))
   return app

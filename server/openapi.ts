@@ -59,7 +59,8 @@ function stripIds(value: unknown): unknown {
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` })
 const json = (name: string, description: string) => ({ description, content: { "application/json": { schema: ref(name) } } })
 const problem = { description: "A problem (RFC 9457)", content: { "application/problem+json": { schema: ref("Problem") } } }
-const bearer = (scope: string) => ({ security: [{ bearer: [scope] }], "x-required-scope": scope })
+// The console's session cookie is accepted wherever a bearer token is, with the same scopes.
+const bearer = (scope: string) => ({ security: [{ bearer: [scope] }, { session: [scope] }], "x-required-scope": scope })
 const pathParam = (name: string, description: string) => ({ name, in: "path", required: true, description, schema: { type: "string" } })
 const streamed = {
   description: "Events: SSE frames (`id:` event id, `event:` type, `data:` the event as JSON), or NDJSON with `?format=ndjson`",
@@ -184,6 +185,12 @@ export function openApiDocument(version: string): Json {
           type: "http",
           scheme: "bearer",
           description: `Bearer tokens with scopes: ${scopes.join(", ")}`
+        },
+        session: {
+          type: "apiKey",
+          in: "cookie",
+          name: "flwd_session",
+          description: "The console's session (POST /ui/login), holding its token's scopes; unsafe methods also need the x-csrf-token header"
         }
       }
     }

@@ -48,6 +48,7 @@ export const problemCodes = {
   "auth.required": { status: 401, title: "Authentication required" },
   "auth.invalid": { status: 401, title: "Invalid token" },
   "auth.scope.missing": { status: 403, title: "Token lacks a required scope" },
+  "auth.csrf.invalid": { status: 403, title: "Missing or wrong CSRF token" },
   "request.malformed": { status: 400, title: "Malformed request" },
   "route.not.found": { status: 404, title: "No such route" },
   "method.not.allowed": { status: 405, title: "Method not allowed" },

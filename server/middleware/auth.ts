@@ -4,7 +4,13 @@
  * `auth.required`, an unknown one `auth.invalid` (both 401 with a
  * `WWW-Authenticate` challenge), a token without the scope the route needs
  * `auth.scope.missing` (403, naming the scope).
+ *
+ * The console's session cookie is accepted as well: the bearer header wins
+ * when present; otherwise a live session stands in for the token, and an
+ * unsafe method must then carry the session's CSRF token in `x-csrf-token`
+ * (`auth.csrf.invalid`, 403), since a browser sends the cookie by itself.
  */
+import { timingSafeEqual } from "node:crypto"
 import type { MiddlewareHandler } from "hono"
 import type { Scope, TokenTable } from "../auth/tokens.ts"
 import type { AppEnv } from "../context.ts"
@@ -41,8 +47,19 @@ export function bearer(header: string | undefined): string {
  */
 export function requireScope(tokens: TokenTable, scope: Scope): MiddlewareHandler<AppEnv> {
   return async function requireScope(c, next) {
-    const token = bearer(c.req.header("authorization"))
-    const granted = tokens.verify(token)
+    const header = c.req.header("authorization")
+    const session = header === undefined ? c.get("session") : undefined
+    let granted: ReadonlySet<Scope> | null
+    if (session !== undefined) {
+      if (isUnsafe(c.req.method) && !sameSecret(c.req.header("x-csrf-token"), session.csrf)) {
+        throw new HttpError("auth.csrf.invalid", "A request authenticated by the session cookie needs the session's x-csrf-token header", {
+          errors: [{ path: "x-csrf-token", message: "missing or not this session's token" }]
+        })
+      }
+      granted = session.scopes
+    } else {
+      granted = tokens.verify(bearer(header))
+    }
     if (granted === null) {
       throw new HttpError("auth.invalid", "The bearer token is not valid", { headers: { "www-authenticate": CHALLENGE } })
     }
@@ -55,4 +72,23 @@ export function requireScope(tokens: TokenTable, scope: Scope): MiddlewareHandle
     c.set("scopes", granted)
     await next()
   }
+}
+
+/** Methods that change state: a cookie-authenticated one needs the CSRF token. */
+export function isUnsafe(method: string): boolean {
+  return method !== "GET" && method !== "HEAD" && method !== "OPTIONS"
+}
+
+/**
+ * Compares a presented secret with the expected one in constant time (for
+ * equal lengths; a length mismatch says nothing about the content).
+ *
+ * @since 0.1.0
+ * @category middleware
+ */
+export function sameSecret(presented: string | undefined, expected: string): boolean {
+  if (presented === undefined) return false
+  const a = Buffer.from(presented, "utf8")
+  const b = Buffer.from(expected, "utf8")
+  return a.length === b.length && timingSafeEqual(a, b)
 }

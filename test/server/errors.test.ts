@@ -58,7 +58,8 @@ t.test("unknown fields and wrong types are 400 with errors[] naming each path", 
 })
 
 t.test("path traversal in {id} and {name} finds nothing and touches nothing", async (t) => {
-  const { app } = await appFor(t)
+  // Without the console, whose `/` redirect is where `/jobs/..` leads.
+  const { app } = await appFor(t, { ui: false })
   for (const path of ["/jobs/..%2F..%2Fetc%2Fpasswd", "/jobs/echo%2F..%2F..", "/jobs/a%5C..%5Cb", "/jobs/echo%00"]) {
     const res = await app.request(path, { headers: auth() })
     t.equal(res.status, 404, path)
