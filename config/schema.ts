@@ -70,6 +70,8 @@ export const FlwdConfig = Schema.Struct({
   bind: Schema.optional(Bind),
   /** Host names `:serve` answers besides loopback ones (a proxy's); checked by the server. */
   allowed_hosts: Schema.optional(Schema.Array(Schema.String)),
+  /** Whether `:serve` serves the web console at `/ui` (default true); `--no-ui` overrides it. */
+  ui: Schema.optional(Schema.Boolean),
   /** Default security profile. */
   profile: Schema.optional(Schema.String.pipe(Schema.minLength(1))),
   /** Policy file. */

@@ -32,6 +32,8 @@ export interface ServeInput {
   readonly allowedHosts?: ReadonlyArray<string>
   /** Time between sweeps of unreferenced add-ons and blobs (`6h`); `0` disables; default 6 h. */
   readonly gcInterval?: string
+  /** Serve the web console at `/ui`; default: the config file's `ui`, else true. `--no-ui` is false. */
+  readonly ui?: boolean
   readonly engine: () => Promise<EngineHandle>
 }
 
@@ -118,7 +120,8 @@ export async function runServe(input: ServeInput, io: ServeIO): Promise<number> 
         ...(bodyLimit !== undefined ? { bodyLimit } : {}),
         ...(readTimeoutMs !== undefined ? { readTimeoutMs } : {}),
         ...(tokens.length > 0 ? { tokens } : {}),
-        ...(allowedHosts !== undefined ? { allowedHosts } : {})
+        ...(allowedHosts !== undefined ? { allowedHosts } : {}),
+        ui: input.ui ?? file?.ui ?? true
       },
       log: io.stderr
     })
@@ -183,6 +186,7 @@ const flags = {
   "allowed-host": { type: "string", multiple: true },
   "read-timeout": { type: "string" },
   "gc-interval": { type: "string" },
+  "no-ui": { type: "boolean" },
   root: { type: "string" },
   "data-dir": { type: "string" },
   profile: { type: "string" },
@@ -216,6 +220,7 @@ export async function main(argv: ReadonlyArray<string>): Promise<number> {
       allowedHosts: values["allowed-host"],
       readTimeout: values["read-timeout"],
       gcInterval: values["gc-interval"],
+      ...(values["no-ui"] === true ? { ui: false } : {}),
       engine: () => import("../create-engine.ts").then((m) => m.createEngine(options))
     }, io)
   } catch (e) {

@@ -1,7 +1,7 @@
 /**
  * @module
  * `flwd :serve [--bind HOST:PORT] [--dev] [--grace 10s] [--body-limit BYTES]
- * [--read-timeout 30s] [--allowed-host NAME]…`:
+ * [--read-timeout 30s] [--allowed-host NAME]… [--no-ui]`:
  * serves the HTTP API over this invocation's engine (`--root`,
  * `--data-dir`, `--profile`, `--policy` are the global flags). The work is
  * `runServe` in `server/main.ts`; this module only reads the flags.
@@ -22,7 +22,8 @@ export const serveFlags: ReadonlyArray<FlagSpec> = [
   { name: "body-limit", kind: "value", valueName: "bytes", description: "largest request body (default 1048576)" },
   { name: "read-timeout", kind: "value", valueName: "duration", description: "how long a client may take to send a request before a 408 (default 30s)" },
   { name: "allowed-host", kind: "list", valueName: "name", description: "also answer requests for this Host (a proxy's name; *.name for subdomains); repeatable" },
-  { name: "gc-interval", kind: "value", valueName: "duration", description: "sweep unreferenced add-ons and blobs this often (default 6h; 0 disables)" }
+  { name: "gc-interval", kind: "value", valueName: "duration", description: "sweep unreferenced add-ons and blobs this often (default 6h; 0 disables)" },
+  { name: "no-ui", kind: "boolean", description: "do not serve the web console at /ui" }
 ]
 
 /** @since 0.1.0 @category commands */
@@ -38,6 +39,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     allowedHosts: parsed.flags["allowed-host"] as ReadonlyArray<string> | undefined,
     readTimeout: stringFlag(parsed, "read-timeout"),
     gcInterval: stringFlag(parsed, "gc-interval"),
+    ...(parsed.flags["no-ui"] === true ? { ui: false } : {}),
     engine: ctx.engine
   }, {
     stdout: (line) => ctx.out.line(line),
