@@ -105,3 +105,11 @@ t.test("the JavaScript each page loads stays within 50 KB", async (t) => {
     t.ok(total <= 50 * 1024, `${path}: ${total} bytes of JavaScript`)
   }
 })
+
+t.test("the inline-markup scan finds what the CSP would block, and not attribute text that merely looks like it", async (t) => {
+  t.same(inlineViolations('<p title="style=x onclick=y">ok</p><script type="module" src="/ui/assets/a.js"></script>'), [])
+  t.equal(inlineViolations("<script>alert(1)</script>").length, 1)
+  t.equal(inlineViolations('<div style="color:red">x</div>').length, 1)
+  t.equal(inlineViolations('<button onclick="go()">x</button>').length, 1)
+  t.equal(inlineViolations("<style>p{}</style>").length, 1)
+})

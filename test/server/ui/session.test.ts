@@ -1,4 +1,5 @@
 import t from "tap"
+import { makeSessionStore } from "../../../server/ui/session.ts"
 import { appFor, auth } from "../_helpers.ts"
 import { inProcess, postLogin, signIn } from "./_ui.ts"
 
@@ -129,4 +130,19 @@ t.test("form actions without the session's _csrf are refused; sign-out with it e
   t.match(out.headers.get("set-cookie") ?? "", /^flwd_session=; Max-Age=0/)
   t.equal((await app.request("/ui/", { headers: { cookie } })).status, 303, "the old cookie opens nothing")
   t.equal((await app.request("/jobs", { headers: { cookie } })).status, 401)
+})
+
+t.test("makeSessionStore() evicts the oldest session past its bound and forgets sessions after 12 hours", async (t) => {
+  let now = 0
+  const store = makeSessionStore({ max: 3, now: () => now })
+  const [a, b, c, d] = [0, 1, 2, 3].map(() => store.create(new Set(["jobs:read"])))
+  t.equal(store.size(), 3)
+  t.equal(store.get(a.id), undefined, "the oldest went first")
+  for (const s of [b, c, d]) t.equal(store.get(s.id), s)
+  t.not(b.csrf, b.id)
+  t.match(b.csrf, /^[A-Za-z0-9_-]{43}$/)
+  now = 12 * 60 * 60 * 1000 - 1
+  t.equal(store.get(b.id), b, "alive until 12 h")
+  now += 1
+  t.equal(store.get(b.id), undefined, "gone at 12 h, whatever the activity")
 })
