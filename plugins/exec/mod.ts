@@ -11,6 +11,7 @@ export { prepareError } from "./prepare-error.ts"
 export { hasEnv, isLive, listPids, type ProcStat, readStat, signalAll } from "./proc.ts"
 export { namespaceMembers } from "./pid-namespace.ts"
 export { type BwrapStatus, readBwrapStatus } from "./bwrap-status.ts"
+export { findProgram } from "./find-program.ts"
 export {
   type Leader,
   liveProcesses,

@@ -9,8 +9,7 @@
  * namespace down with the engine if the engine dies.
  */
 import { execFile } from "node:child_process"
-import { accessSync, constants } from "node:fs"
-import { delimiter, isAbsolute, join } from "node:path"
+import { findProgram } from "../../exec/mod.ts"
 
 /**
  * The containment in force, and why when it is the fallback.
@@ -48,22 +47,6 @@ export const NAMESPACE_ARGS: ReadonlyArray<string> = [
   "--die-with-parent"
 ]
 
-const SEARCH = ["/usr/local/bin", "/usr/bin", "/bin", "/usr/sbin", "/sbin"]
-
-function findBwrap(name: string): string | undefined {
-  const executable = (p: string) => {
-    try {
-      accessSync(p, constants.X_OK)
-      return true
-    } catch {
-      return false
-    }
-  }
-  if (name.includes("/")) return executable(name) ? name : undefined
-  const dirs = [...(process.env.PATH ?? "").split(delimiter).filter((d) => isAbsolute(d)), ...SEARCH]
-  return dirs.map((d) => join(d, name)).find(executable)
-}
-
 function probe(bwrap: string): Promise<string | null> {
   return new Promise((resolve) => {
     const args = [...NAMESPACE_ARGS, "--", "/bin/sh", "-c", "exit 0"]
@@ -83,7 +66,7 @@ function probe(bwrap: string): Promise<string | null> {
 export async function detectContainment(mode: ContainmentMode, bwrapName = "bwrap"): Promise<Containment> {
   if (process.platform !== "linux") return { kind: "process-group", reason: "PID namespaces need Linux" }
   if (mode === "process-group") return { kind: "process-group", reason: "configured" }
-  const bwrap = findBwrap(bwrapName)
+  const bwrap = findProgram(bwrapName)
   if (bwrap === undefined) return { kind: "process-group", reason: `bubblewrap not found (${bwrapName})` }
   const failure = await probe(bwrap)
   if (failure !== null) return { kind: "process-group", reason: `bubblewrap cannot create a PID namespace: ${failure.split("\n")[0]}` }

@@ -7,6 +7,18 @@ import { readFileSync } from "node:fs"
 import { readFile, rmdir } from "node:fs/promises"
 import { join } from "node:path"
 
+/**
+ * This process's `/proc/self/cgroup` and `/proc/self/mountinfo`, which say
+ * where its cgroups are and where each hierarchy is mounted; null off Linux.
+ */
+export function readOwnCgroups(): { readonly self: string; readonly mounts: string } | null {
+  try {
+    return { self: readFileSync("/proc/self/cgroup", "utf8"), mounts: readFileSync("/proc/self/mountinfo", "utf8") }
+  } catch {
+    return null
+  }
+}
+
 /** The whitespace-separated words of a file; none when it cannot be read. */
 export function words(file: string): Array<string> {
   try {

@@ -10,10 +10,10 @@
  * v1 has no "no internal processes" rule, so flwd's own cgroup serves as
  * the parent wherever it may create children.
  */
-import { existsSync, readFileSync } from "node:fs"
+import { existsSync } from "node:fs"
 import { mkdir, readFile, rmdir, writeFile } from "node:fs/promises"
 import { join } from "node:path"
-import { counter, killAll, killAndRemove, members } from "./_cgroup-fs.ts"
+import { counter, killAll, killAndRemove, members, readOwnCgroups } from "./_cgroup-fs.ts"
 import { cpuQuota, type Limits } from "./limits.ts"
 
 /** Controllers a step needs, and the file proving each one works. */
@@ -25,14 +25,9 @@ export type V1Parents = Readonly<Record<string, string>>
 
 /** This process's directory in every mounted v1 hierarchy, by controller name. */
 function ownV1Dirs(): Record<string, string> {
-  let self: string
-  let mounts: string
-  try {
-    self = readFileSync("/proc/self/cgroup", "utf8")
-    mounts = readFileSync("/proc/self/mountinfo", "utf8")
-  } catch {
-    return {}
-  }
+  const proc = readOwnCgroups()
+  if (proc === null) return {}
+  const { self, mounts } = proc
   const paths = new Map<string, string>()
   for (const line of self.split("\n")) {
     const [id, controllers, path] = line.split(/:(.*?):/)

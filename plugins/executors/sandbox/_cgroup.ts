@@ -7,24 +7,19 @@
  * cgroup namespace, an explicitly delegated directory (option
  * `cgroupParent`), or — most hosts — unusable, and rlimits apply instead.
  */
-import { existsSync, readFileSync } from "node:fs"
+import { existsSync } from "node:fs"
 import { mkdir, rmdir, writeFile } from "node:fs/promises"
 import { join } from "node:path"
-import { killAndRemove, words } from "./_cgroup-fs.ts"
+import { killAndRemove, readOwnCgroups, words } from "./_cgroup-fs.ts"
 import { type Limits, cgroupValues } from "./limits.ts"
 
 const wanted = ["memory", "pids", "cpu"]
 
 /** The cgroup v2 directory of this process, when cgroup2 is mounted. */
 function ownCgroup(): string | null {
-  let self: string
-  let mounts: string
-  try {
-    self = readFileSync("/proc/self/cgroup", "utf8")
-    mounts = readFileSync("/proc/self/mountinfo", "utf8")
-  } catch {
-    return null
-  }
+  const proc = readOwnCgroups()
+  if (proc === null) return null
+  const { self, mounts } = proc
   const line = self.split("\n").find((l) => l.startsWith("0::"))
   if (line === undefined) return null
   // mountinfo: id parent major:minor root mount-point options … - fstype source …

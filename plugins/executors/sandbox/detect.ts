@@ -9,8 +9,7 @@
  * words, never replaced by a run on the host.
  */
 import { execFile } from "node:child_process"
-import { accessSync, constants } from "node:fs"
-import { delimiter, isAbsolute, join } from "node:path"
+import { findProgram } from "../../exec/mod.ts"
 import { type CgroupHost, findCgroupHost } from "./cgroups.ts"
 
 /**
@@ -53,23 +52,6 @@ export interface DetectOptions {
   readonly cgroupParent?: string
   /** uid/gid probed inside the user namespace. Default 65534. */
   readonly uid?: number
-}
-
-const SEARCH = ["/usr/local/bin", "/usr/bin", "/bin", "/usr/sbin", "/sbin"]
-
-/** Finds an executable by path or on PATH (then the usual directories). */
-export function findProgram(name: string): string | undefined {
-  const executable = (p: string) => {
-    try {
-      accessSync(p, constants.X_OK)
-      return true
-    } catch {
-      return false
-    }
-  }
-  if (isAbsolute(name) || name.includes("/")) return executable(name) ? name : undefined
-  const dirs = [...(process.env.PATH ?? "").split(delimiter).filter((d) => isAbsolute(d)), ...SEARCH]
-  return dirs.map((d) => join(d, name)).find(executable)
 }
 
 function run(file: string, args: ReadonlyArray<string>): Promise<{ ok: boolean; out: string }> {

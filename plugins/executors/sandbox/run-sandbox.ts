@@ -16,7 +16,7 @@ import type { Readable, Writable } from "node:stream"
 import { Clock, Effect, Exit, Fiber } from "effect"
 import { ExecutorError } from "../../../core/mod.ts"
 import type { ExecResult } from "../../../core/mod.ts"
-import { makeLineSplitter, namespaceMembers, signalAll } from "../../exec/mod.ts"
+import { type BwrapStatus, makeLineSplitter, namespaceMembers, readBwrapStatus, signalAll } from "../../exec/mod.ts"
 
 /**
  * What to spawn. `command`/`args` are bubblewrap or a wrapper that execs it
@@ -41,10 +41,7 @@ export interface SandboxProcess {
 export const STATUS_FD = 3
 export const ARGS_FD = 4
 
-interface Status {
-  childPid?: number
-  pidNamespace?: number
-}
+type Status = BwrapStatus
 
 const POLL_MS = 25
 
@@ -81,28 +78,6 @@ const start = (spec: SandboxProcess) =>
       resume(Effect.succeed(child))
     })
   })
-
-// bubblewrap writes one JSON document per line: child-pid and namespaces, then exit-code.
-function readStatus(readable: Readable, status: Status): void {
-  let pending = ""
-  readable.setEncoding("utf8")
-  readable.on("data", (text: string) => {
-    pending += text
-    let nl = pending.indexOf("\n")
-    while (nl !== -1) {
-      try {
-        const doc = JSON.parse(pending.slice(0, nl)) as Record<string, unknown>
-        if (typeof doc["child-pid"] === "number") status.childPid = doc["child-pid"]
-        if (typeof doc["pid-namespace"] === "number") status.pidNamespace = doc["pid-namespace"]
-      } catch {
-        // Not a status document; ignore it.
-      }
-      pending = pending.slice(nl + 1)
-      nl = pending.indexOf("\n")
-    }
-  })
-  readable.on("error", () => undefined)
-}
 
 const pump = (readable: Readable, name: "stdout" | "stderr", spec: SandboxProcess, first: { line?: string }) =>
   Effect.gen(function*() {
@@ -187,7 +162,7 @@ export function runSandbox(spec: SandboxProcess): Effect.Effect<ExecResult, Exec
         else child.once("exit", finish)
       })
       const status: Status = {}
-      readStatus(child.stdio[STATUS_FD] as Readable, status)
+      readBwrapStatus(child.stdio[STATUS_FD] as Readable, status)
       const stdout = child.stdout as Readable
       const stderr = child.stderr as Readable
       const first: { line?: string } = {}
