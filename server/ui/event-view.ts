@@ -39,9 +39,12 @@ export function eventSummary(event: RunEvent): string {
       return `${text(d.name)} (${text(d.operation)}): ${text(d.code)} — ${text(d.detail)}`
     case "run.failed":
       return d.code !== undefined ? `${text(d.code)} — ${text(d.detail)}` : text(d.error ?? d.job_id)
+    case "run.canceled":
+      return text(d.reason)
     default:
       if (event.type.startsWith("source.")) return [text(d.name), text(d.type)].filter((s) => s !== "").join(" ")
       if (d.job_id !== undefined) return text(d.job_id)
+      if (d.exit_code !== undefined && d.exit_code !== null) return `exit code ${text(d.exit_code)}`
       if (d.step !== undefined) return text(d.step)
       return ""
   }

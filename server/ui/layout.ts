@@ -4,6 +4,7 @@
  * "<Page> · flwd", the stylesheet, the CSRF meta the live parts read), a
  * skip link, the header with the navigation (only links the session's
  * scopes open), the signed-in scopes and the sign-out form, and `<main>`.
+ * The empty icon spares browsers a `/favicon.ico` request that would 404.
  */
 import type { Scope } from "../auth/tokens.ts"
 import type { Session } from "../context.ts"
@@ -62,6 +63,7 @@ export function layout(o: LayoutOptions): Html {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${o.title} · flwd</title>
 ${o.session !== undefined ? html`<meta name="csrf-token" content="${o.session.csrf}">` : ""}
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${assetUrl("console.css")}">
 ${(o.scripts ?? []).map((s) => html`<script type="module" src="${assetUrl(s)}"></script>`)}
 </head>

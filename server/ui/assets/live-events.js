@@ -23,8 +23,10 @@ function summary(e) {
   if (e.type === "policy.decision") return `${text(d.decision)} ${text(d.subject)}: ${text(d.code)} — ${text(d.reason)}`
   if (e.type === "source.failed") return `${text(d.name)} (${text(d.operation)}): ${text(d.code)} — ${text(d.detail)}`
   if (e.type === "run.failed") return d.code !== undefined ? `${text(d.code)} — ${text(d.detail)}` : text(d.error ?? d.job_id)
+  if (e.type === "run.canceled") return text(d.reason)
   if (e.type.startsWith("source.")) return [text(d.name), text(d.type)].filter((s) => s !== "").join(" ")
   if (d.job_id !== undefined) return text(d.job_id)
+  if (d.exit_code !== undefined && d.exit_code !== null) return `exit code ${text(d.exit_code)}`
   if (d.step !== undefined) return text(d.step)
   return ""
 }
