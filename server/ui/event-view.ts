@@ -1,25 +1,50 @@
 /**
  * @module
  * How journal events read in the console: the type filters of the events
- * page and a one-line summary per event. `assets/live-events.js` mirrors
+ * page (a group such as `source.*`, or one type exactly) and a one-line
+ * summary per event. `assets/live-events.js` mirrors
  * both for the rows it adds live; change them together.
  */
-import type { RunEvent } from "../../core/mod.ts"
+import { EventType, type RunEvent } from "../../core/mod.ts"
 import { statusBadge } from "./components/status-badge.ts"
 import { timeAgo } from "./components/time.ts"
 import { html, type Html } from "./html.ts"
 
+/** A filter of the events page: its `?type=` value, its label, and which event types it keeps. */
+export interface EventFilter {
+  readonly value: string
+  readonly label: string
+  readonly keep: (type: string) => boolean
+}
+
 /**
- * The events page's filters (`?type=`), in the order of its select. "All"
- * leaves out `log` lines, which belong to their run's page.
+ * The groups of the events page's select, in order. "All" leaves out `log`
+ * lines, which belong to their run's page.
  */
-export const eventFilters: ReadonlyArray<{ readonly value: string; readonly label: string; readonly keep: (type: string) => boolean }> = [
+export const eventGroups: ReadonlyArray<EventFilter> = [
   { value: "", label: "All (without log lines)", keep: (t) => t !== "log" },
   { value: "policy.decision", label: "Policy decisions", keep: (t) => t === "policy.decision" },
-  { value: "source", label: "Source changes (source.*)", keep: (t) => t.startsWith("source.") },
-  { value: "run", label: "Runs (run.*)", keep: (t) => t.startsWith("run.") },
-  { value: "failures", label: "Failures", keep: (t) => t === "run.failed" || t === "source.failed" }
+  { value: "source.*", label: "Source changes (source.*)", keep: (t) => t.startsWith("source.") },
+  { value: "run.*", label: "Runs (run.*)", keep: (t) => t.startsWith("run.") },
+  { value: "failures", label: "Failures (run.failed, source.failed)", keep: (t) => t === "run.failed" || t === "source.failed" }
 ]
+
+/** Single event types the select offers after the groups. */
+export const singleTypes: ReadonlyArray<string> = EventType.literals.filter((t) => t !== "policy.decision")
+
+/**
+ * The filter a `?type=` names: a group, or one event type exactly
+ * (`source.added`); anything else is "All".
+ *
+ * @since 0.1.0
+ * @category pages
+ */
+export function eventFilter(value: string | undefined): EventFilter {
+  const group = eventGroups.find((f) => f.value === (value ?? ""))
+  if (group !== undefined) return group
+  if (value !== undefined && singleTypes.includes(value)) return { value, label: value, keep: (t) => t === value }
+  return eventGroups[0]
+}
 
 const text = (v: unknown): string => (typeof v === "string" ? v : v === undefined || v === null ? "" : JSON.stringify(v))
 

@@ -5,13 +5,16 @@
  * Mirrors `server/ui/event-view.ts` (filters, summary); change them together.
  */
 
-/** @type {Record<string, (type: string) => boolean>} */
-const filters = {
-  "": (t) => t !== "log",
-  "policy.decision": (t) => t === "policy.decision",
-  source: (t) => t.startsWith("source."),
-  run: (t) => t.startsWith("run."),
-  failures: (t) => t === "run.failed" || t === "source.failed"
+/**
+ * Which event types the page's `?type=` keeps: a group, or one type exactly.
+ * @param {string} filter
+ * @returns {(type: string) => boolean}
+ */
+function keeper(filter) {
+  if (filter === "") return (t) => t !== "log"
+  if (filter === "failures") return (t) => t === "run.failed" || t === "source.failed"
+  if (filter.endsWith(".*")) return (t) => t.startsWith(filter.slice(0, -1))
+  return (t) => t === filter
 }
 
 /** @param {unknown} v */
@@ -74,7 +77,7 @@ function start() {
   const rows = document.getElementById("event-rows")
   const status = document.getElementById("live-status")
   if (!(table instanceof HTMLTableElement) || rows === null || typeof EventSource !== "function") return
-  const keep = filters[table.dataset.filter ?? ""] ?? filters[""]
+  const keep = keeper(table.dataset.filter ?? "")
   const source = new EventSource(table.dataset.live ?? "/events")
   /** @param {MessageEvent} m */
   const onEvent = (m) => {
@@ -84,7 +87,7 @@ function start() {
     document.querySelector(".empty")?.remove()
   }
   // The server names each SSE frame after the event type.
-  for (const t of ["run.queued", "run.started", "step.started", "step.finished", "run.finished", "run.failed", "run.canceled",
+  for (const t of ["log", "run.queued", "run.started", "step.started", "step.finished", "run.finished", "run.failed", "run.canceled",
     "policy.decision", "source.added", "source.updated", "source.pulled", "source.removed", "source.failed"]) {
     source.addEventListener(t, onEvent)
   }

@@ -1,7 +1,8 @@
 /**
  * @module
- * `/ui/events`: the journal, newest first, filtered by type (`?type=`, a
- * select that works without JavaScript), 50 a page with an "Older" link
+ * `/ui/events`: the journal, newest first, filtered by type (`?type=` a
+ * group such as `source.*` or one type such as `source.added`; a select
+ * that works without JavaScript), 50 a page with an "Older" link
  * (`?before=<id>`). With JavaScript, `assets/live-events.js` follows
  * `GET /events` (SSE, the session cookie) and prepends new rows that match
  * the filter. Needs events:read.
@@ -9,10 +10,13 @@
 import { Hono } from "hono"
 import type { AppEnv, Deps } from "../../context.ts"
 import { pagination, withQuery } from "../components/pagination.ts"
-import { eventFilters, eventRow } from "../event-view.ts"
+import { eventFilter, eventGroups, eventRow, singleTypes } from "../event-view.ts"
 import { html } from "../html.ts"
 import { recentEvents } from "../journal.ts"
 import { render, requirePageScope } from "../page.ts"
+
+const option = (value: string, label: string, selected: string) =>
+  html`<option value="${value}"${value === selected ? html` selected` : ""}>${label}</option>`
 
 /**
  * The events sub-app, mounted at `/ui/events`.
@@ -23,8 +27,7 @@ import { render, requirePageScope } from "../page.ts"
 export function eventsPages(deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
   app.get("/", requirePageScope("events:read"), async (c) => {
-    const type = c.req.query("type") ?? ""
-    const filter = eventFilters.find((f) => f.value === type) ?? eventFilters[0]
+    const filter = eventFilter(c.req.query("type"))
     const beforeText = c.req.query("before")
     const before = beforeText !== undefined && /^[1-9]\d{0,15}$/.test(beforeText) ? Number(beforeText) : undefined
     const page = await recentEvents(deps.engine, { keep: (e) => filter.keep(e.type), before })
@@ -33,7 +36,10 @@ export function eventsPages(deps: Deps): Hono<AppEnv> {
     const body = html`<h1>Events</h1>
 <form class="filters" method="get" action="/ui/events">
 <label for="type">Type</label>
-<select id="type" name="type">${eventFilters.map((f) => html`<option value="${f.value}"${f.value === filter.value ? html` selected` : ""}>${f.label}</option>`)}</select>
+<select id="type" name="type">
+${eventGroups.map((f) => option(f.value, f.label, filter.value))}
+<optgroup label="One type">${singleTypes.map((t) => option(t, t, filter.value))}</optgroup>
+</select>
 <button type="submit">Filter</button>
 </form>
 <p id="live-status" class="muted" aria-live="polite">${before === undefined ? "New events appear at the top when JavaScript is on." : "An older page: new events are not added here."}</p>

@@ -105,13 +105,21 @@ t.test("the events page lists the journal newest first, filtered by type, in pag
   t.match(all.page, /<label for="type">Type<\/label>/)
   t.match(all.page, /data-live="\/events"/)
 
-  const expect = { "policy.decision": (x: string) => x === "policy.decision", source: (x: string) => x.startsWith("source."), run: (x: string) => x.startsWith("run."), failures: (x: string) => x === "run.failed" || x === "source.failed" }
+  const expect = {
+    "policy.decision": (x: string) => x === "policy.decision",
+    "source.*": (x: string) => x.startsWith("source."),
+    "run.*": (x: string) => x.startsWith("run."),
+    failures: (x: string) => x === "run.failed" || x === "source.failed",
+    "run.failed": (x: string) => x === "run.failed",
+    "step.started": (x: string) => x === "step.started"
+  }
   for (const [type, keep] of Object.entries(expect)) {
-    const { page, items } = await rows(`?type=${type}`)
+    const { page, items } = await rows(`?type=${encodeURIComponent(type)}`)
     t.ok(items.length > 0, `${type}: some events`)
     t.ok(items.every((e) => keep(e.type)), `${type}: only those`)
     t.equal(items.length, all.items.filter((e) => keep(e.type)).length, `${type}: all of them`)
-    t.match(page, new RegExp(`<option value="${type.replace(".", "\\.")}" selected>`), `${type}: the select shows the filter`)
+    t.match(page, new RegExp(`<option value="${type.replace(/[.*]/g, "\\$&")}" selected>`), `${type}: the select shows the filter`)
+    t.match(page, new RegExp(`data-filter="${type.replace(/[.*]/g, "\\$&")}"`), `${type}: the live rows keep to it`)
   }
   t.same((await rows("?type=nonsense")).items, all.items, "an unknown filter is all")
 
