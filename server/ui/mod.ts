@@ -15,7 +15,7 @@ import { Hono } from "hono"
 import type { ContentfulStatusCode } from "hono/utils/http-status"
 import { isProblem } from "../../core/mod.ts"
 import type { AppEnv, Deps } from "../context.ts"
-import { toProblem } from "../problem.ts"
+import { HttpError, toProblem } from "../problem.ts"
 import { assetRoutes, loadAssets } from "./assets.ts"
 import { problemBox } from "./components/problem-box.ts"
 import { securityHeaders } from "./headers.ts"
@@ -66,6 +66,8 @@ export function uiRoutes(deps: Deps): Hono<AppEnv> {
   app.route("/jobs", jobsPages(deps))
   app.route("/runs", runsPages(deps))
   app.route("/events", eventsPages(deps))
+  // Last: a mistyped console URL gets a page with the navigation, not JSON.
+  app.get("*", (c) => problemPage(new HttpError("route.not.found", `There is no console page at ${c.req.path}`), c, deps.settings.log))
   // Set before the app is mounted: `route()` takes the handler then.
   app.onError((error, c) => problemPage(error, c, deps.settings.log))
   return app

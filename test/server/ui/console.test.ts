@@ -36,6 +36,9 @@ t.test("every /ui response carries the security headers, and no page has inline 
     securityHeaders(t, response, path)
     if (path === "/ui/login") t.same(inlineViolations(await response.text()), [], "login: nothing the CSP blocks")
   }
+  const unknown = await request("/ui/nothing-here", { headers: { cookie } })
+  t.equal(unknown.status, 404)
+  t.match(await unknown.text(), /<h1>No such route<\/h1>[^]*route\.not\.found/, "an unknown console URL is a page")
   const missing = await request("/ui/runs/run_nope", { headers: { cookie } })
   t.equal(missing.status, 404, "an engine error is a page with the API's status")
   securityHeaders(t, missing, "problem page")
