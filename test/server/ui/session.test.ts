@@ -146,3 +146,13 @@ t.test("makeSessionStore() evicts the oldest session past its bound and forgets 
   now += 1
   t.equal(store.get(b.id), undefined, "gone at 12 h, whatever the activity")
 })
+
+t.test("the OpenAPI document names the session cookie beside the bearer scheme, with the same scopes", async (t) => {
+  const { app } = await appFor(t)
+  const doc = await (await app.request("/openapi.json")).json() as {
+    paths: Record<string, Record<string, { security?: ReadonlyArray<Record<string, ReadonlyArray<string>>> }>>
+    components: { securitySchemes: Record<string, Record<string, string>> }
+  }
+  t.match(doc.components.securitySchemes.session, { type: "apiKey", in: "cookie", name: "flwd_session" })
+  t.same(doc.paths["/runs"].post.security, [{ bearer: ["runs:write"] }, { session: ["runs:write"] }])
+})
