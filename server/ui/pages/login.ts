@@ -22,8 +22,8 @@ ${failed ? problemBox({ code: "auth.invalid", title: "Invalid token", status: 40
 <form class="login" method="post" action="/ui/login">
 <input type="hidden" name="next" value="${next}">
 <label for="token">Token</label>
-<input id="token" name="token" type="password" autocomplete="current-password" required autofocus>
-<p class="hint">The same bearer token and scopes as the HTTP API. Sessions last 12 hours and end when the server restarts.</p>
+<input id="token" name="token" type="password" autocomplete="current-password" required autofocus aria-describedby="token-hint">
+<p class="hint" id="token-hint">The same bearer token and scopes as the HTTP API. Sessions last 12 hours and end when the server restarts.</p>
 <button type="submit">Sign in</button>
 </form>`
   return c.html(layout({ title: "Sign in", path: c.req.path, session: undefined, body }), failed ? 401 : 200)
