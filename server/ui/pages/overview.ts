@@ -17,6 +17,10 @@ import { html, type Html } from "../html.ts"
 import { recentEvents } from "../journal.ts"
 import { hasScope, render, requirePageScope } from "../page.ts"
 
+// "Recent" is the newest 5,000 journal entries: the overview stays quick however
+// many log lines the journal holds; the events page reaches further back.
+const RECENT = 5_000
+
 const runLink = (id: string): Html => html`<a class="mono" href="/ui/runs/${encodeURIComponent(id)}">${id}</a>`
 
 function sourcesSection(sources: ReadonlyArray<SourceRecord>): Html {
@@ -59,8 +63,8 @@ ${runsTable(failed.items.slice(0, 5), "No run has failed.")}
 
 async function journalSections(deps: Deps): Promise<Html> {
   const [failures, decisions] = await Promise.all([
-    recentEvents(deps.engine, { keep: (e) => e.type === "source.failed" || e.type === "run.failed", limit: 10 }),
-    recentEvents(deps.engine, { keep: (e) => e.type === "policy.decision", limit: 10 })
+    recentEvents(deps.engine, { keep: (e) => e.type === "source.failed" || e.type === "run.failed", limit: 10, maxScan: RECENT }),
+    recentEvents(deps.engine, { keep: (e) => e.type === "policy.decision", limit: 10, maxScan: RECENT })
   ])
   const table = (rows: Html, caption: string) => html`<table class="list events">
 <caption class="visually-hidden">${caption}</caption>
