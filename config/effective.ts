@@ -49,6 +49,7 @@ export function effectiveConfig(input: EffectiveConfigInput): Record<string, unk
     policy: input.policyFile,
     bind: input.bind,
     allowed_hosts: [...(c?.allowed_hosts ?? [])],
+    ui: c?.ui ?? true,
     allowed_local_roots: [...input.allowedLocalRoots],
     plugin_timeout_ms: input.pluginTimeoutMs,
     plugins: [...input.plugins],

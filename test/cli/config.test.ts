@@ -40,6 +40,7 @@ t.test(":config show prints the effective configuration with secrets masked", as
   writeFileSync(join(s.cwd, "deploy.yaml"), [
     "profile: permissive",
     "bind: 127.0.0.1:9999",
+    "ui: false",
     "tokens: [{ token: top-secret-token, scopes: ['*'] }]",
     "sources:",
     "  - { type: git, name: priv, url: 'https://robot:hunter22@git.example.com/x.git' }",
@@ -52,7 +53,7 @@ t.test(":config show prints the effective configuration with secrets masked", as
   t.match(shown.stdout, /token: "\*\*\*"/)
   const json = await s.flwd([":config", "show", "--json", "--profile", "secure"], { env: { FLWD_CONFIG: "deploy.yaml" } })
   const doc = JSON.parse(json.stdout)
-  t.match(doc, { file: join(s.cwd, "deploy.yaml"), profile: "secure", bind: "127.0.0.1:9999", data_dir: s.dataDir, sources: [{ url: "https://***@git.example.com/x.git" }] })
+  t.match(doc, { file: join(s.cwd, "deploy.yaml"), profile: "secure", bind: "127.0.0.1:9999", ui: false, data_dir: s.dataDir, sources: [{ url: "https://***@git.example.com/x.git" }] })
   t.notMatch(json.stdout, /top-secret-token|hunter22/)
 })
 
