@@ -4,6 +4,7 @@
  * summaries for people, JSON for programs, and one renderer for errors.
  * Commands receive it injected, so they never touch `process` themselves.
  */
+import { isProblem, problemFix } from "../core/mod.ts"
 
 /** A writable text stream (a `process.stdout`, or a buffer in tests). */
 export interface Sink {
@@ -167,6 +168,8 @@ export function printProblem(out: Output, u: unknown): number {
   } else {
     out.note(`flwd: ${problem.code}: ${problem.detail}`)
     for (const e of problem.errors ?? []) out.note(`  ${e.path}: ${e.message}`)
+    const fix = isProblem(problem) ? problemFix(problem) : undefined
+    if (fix !== undefined) out.note(`  fix: ${fix}`)
   }
   return exitCodeFor(problem)
 }

@@ -5,7 +5,7 @@
  * edge (auth, body limits, routing) are `HttpError`s with codes from the same
  * closed table, so clients see one vocabulary.
  */
-import { isProblem, problemCodes, type FieldError, type ProblemCode } from "../core/mod.ts"
+import { isProblem, problemCodes, problemFix, type FieldError, type ProblemCode } from "../core/mod.ts"
 
 /** The media type of every error body. */
 export const PROBLEM_TYPE = "application/problem+json"
@@ -55,6 +55,8 @@ export interface ProblemDocument {
   readonly code: ProblemCode
   readonly instance: string
   readonly errors?: ReadonlyArray<FieldError>
+  /** A short "how to fix it", for the codes that have one (a source add's refusals). */
+  readonly fix?: string
 }
 
 /**
@@ -69,6 +71,7 @@ export function toProblem(error: unknown, instance: string): ProblemDocument {
   const code: ProblemCode = isProblem(error) ? error.code : "internal"
   const detail = isProblem(error) ? error.detail : "The server failed to handle the request"
   const errors = isProblem(error) && error.errors !== undefined && error.errors.length > 0 ? error.errors : undefined
+  const fix = problemFix({ code, detail })
   return {
     // A URN names the problem type without promising a page to dereference.
     type: `urn:flwd:problem:${code}`,
@@ -77,7 +80,8 @@ export function toProblem(error: unknown, instance: string): ProblemDocument {
     detail,
     code,
     instance,
-    ...(errors !== undefined ? { errors: errors.map((e) => ({ path: e.path, message: e.message })) } : {})
+    ...(errors !== undefined ? { errors: errors.map((e) => ({ path: e.path, message: e.message })) } : {}),
+    ...(fix !== undefined ? { fix } : {})
   }
 }
 

@@ -148,5 +148,6 @@ export const ProblemSchema = Schema.Struct({
   detail: Schema.String,
   code: Schema.Literal(...(Object.keys(problemCodes) as [ProblemCode, ...Array<ProblemCode>])),
   instance: Schema.String,
-  errors: Schema.optional(Schema.Array(Schema.Struct({ path: Schema.String, message: Schema.String })))
+  errors: Schema.optional(Schema.Array(Schema.Struct({ path: Schema.String, message: Schema.String }))),
+  fix: Schema.optional(Schema.String.annotations({ description: "How to fix it, for the codes that have a known remedy" }))
 }).annotations({ identifier: "Problem", description: "RFC 9457 problem details with flwd's stable code" })

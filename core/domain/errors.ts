@@ -21,17 +21,43 @@ export const problemCodes = {
   "run.exit.nonzero": { status: 500, title: "Run exited with a non-zero code" },
   "run.timeout": { status: 504, title: "Run timed out" },
   "source.not.found": { status: 404, title: "Source not found" },
-  "source.not.allowed": { status: 403, title: "Source not allowed" },
-  "source.invalid": { status: 422, title: "Invalid source" },
-  "source.type.unknown": { status: 422, title: "Unknown source type" },
-  "source.name.reserved": { status: 422, title: "Reserved source name" },
-  "source.trust.required": { status: 422, title: "Source must be trusted explicitly" },
+  "source.not.allowed": {
+    status: 403,
+    title: "Source not allowed",
+    fix: "Point the source at a directory inside an allowed local root (the policy's allowed_local_roots), or add that directory to the list"
+  },
+  "source.invalid": { status: 422, title: "Invalid source", fix: "Correct the fields listed under errors and add the source again" },
+  "source.type.unknown": { status: 422, title: "Unknown source type", fix: "Use a registered source type (oci, git or local, or one a loaded plugin adds)" },
+  "source.name.reserved": { status: 422, title: "Reserved source name", fix: "Choose another name: default names the root job tree" },
+  "source.trust.required": {
+    status: 422,
+    title: "Source must be trusted explicitly",
+    fix: "Tick “I trust this image” in the console, or add the source with \"trusted\": true (flwd :sources add --trusted), once you trust the code the image runs"
+  },
   "source.plugin.failed": { status: 502, title: "Source plugin failed" },
   "source.failed": { status: 502, title: "Source failed" },
-  "E_OCI": { status: 502, title: "OCI registry or image failure" },
-  "E_ADDON_MANIFEST": { status: 422, title: "Invalid add-on manifest" },
-  "image.registry.not.allowed": { status: 403, title: "Registry not allowed" },
-  "image.signature.required": { status: 422, title: "Image signature required" },
+  "E_OCI": {
+    status: 502,
+    title: "OCI registry or image failure",
+    // Only a refused login has one fix; other registry failures (missing tag, network) name their own cause.
+    fix: "Log in to the registry as the user the server runs as (docker login writes ~/.docker/config.json; DOCKER_CONFIG names another directory), or use a public image",
+    fixWhen: /\bHTTP 40[13]\b|\b(?:unauthorized|denied)\)/
+  },
+  "E_ADDON_MANIFEST": {
+    status: 422,
+    title: "Invalid add-on manifest",
+    fix: "Fix /flwd-addon/manifest.yaml in the image (the fields listed under errors), then push it again and refresh the source"
+  },
+  "image.registry.not.allowed": {
+    status: 403,
+    title: "Registry not allowed",
+    fix: "List the registry in allowed_registries of the policy file in force (--policy, FLWD_POLICY_FILE or flwd.yaml's policy; without a policy file no registry is listed), or use an image from a listed registry"
+  },
+  "image.signature.required": {
+    status: 422,
+    title: "Image signature required",
+    fix: "Sign the image with flwd :addon sign and add its public key to the policy's trust.keys, or set verify_signatures to permissive in the policy"
+  },
   "discovery.collision": { status: 409, title: "Two jobs resolve to one id" },
   "discovery.invalid": { status: 422, title: "Invalid job definition" },
   "profile.unknown": { status: 422, title: "Unknown security profile" },
@@ -60,6 +86,20 @@ export const problemCodes = {
   "server.shutting.down": { status: 503, title: "Server is shutting down" },
   "internal": { status: 500, title: "Internal error" }
 } as const
+
+/**
+ * The short "how to fix it" of a problem, when its code has one (and, for
+ * codes with many causes such as `E_OCI`, when the detail shows the cause
+ * the hint is about).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export function problemFix(problem: { readonly code: ProblemCode; readonly detail: string }): string | undefined {
+  const entry = problemCodes[problem.code]
+  if (!("fix" in entry)) return undefined
+  return !("fixWhen" in entry) || entry.fixWhen.test(problem.detail) ? entry.fix : undefined
+}
 
 /**
  * A stable problem code.
