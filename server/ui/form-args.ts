@@ -144,13 +144,19 @@ function lines(raw: ReadonlyArray<string>): Array<string> {
 
 /**
  * What a posted form held for each non-secret field, to render the form
- * again after a preview or a refused submit. Secrets are left out.
+ * again after a preview or a refused submit. A field the post did not
+ * carry at all (a client other than the page) was not given, so it shows
+ * its default, as the engine applies it; an unchecked box is never sent
+ * and stays unchecked. Secrets are left out.
  *
  * @since 0.1.0
  * @category constructors
  */
 export function formValues(fields: ReadonlyArray<ArgField>, form: PostedForm): FormValues {
-  return new Map(fields.filter((f) => !f.secret).map((f) => [f.name, posted(form, f.name)]))
+  return new Map(fields.filter((f) => !f.secret).map((f) => [
+    f.name,
+    form[`arg.${f.name}`] === undefined && f.type !== "boolean" ? toFormStrings(f, f.default) : posted(form, f.name)
+  ]))
 }
 
 const numeric = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/

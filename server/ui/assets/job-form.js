@@ -20,7 +20,8 @@ function filterRows(box) {
       row.hidden = !words.every((w) => text.includes(w))
       if (!row.hidden) shown++
     }
-    if (count !== null) count.textContent = words.length === 0 ? `${rows.length} jobs.` : `${shown} of ${rows.length} jobs shown.`
+    const total = `${rows.length} ${rows.length === 1 ? "job" : "jobs"}`
+    if (count !== null) count.textContent = words.length === 0 ? `${total}.` : `${shown} of ${total} shown.`
   }
   box.addEventListener("input", update)
 }

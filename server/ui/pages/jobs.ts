@@ -17,6 +17,8 @@ import { jobPages, jobPath } from "./job.ts"
 /** What the search looks at, lower-cased: the same text `job-form.js` reads from `data-search`. */
 const searchText = (job: Job): string => [job.id, job.name, job.summary ?? ""].join(" ").toLowerCase()
 
+const count = (n: number): string => `${n} ${n === 1 ? "job" : "jobs"}`
+
 /** Every word of the query appears in the job's text. */
 function matches(job: Job, words: ReadonlyArray<string>): boolean {
   const text = searchText(job)
@@ -43,7 +45,7 @@ export function jobsPages(deps: Deps): Hono<AppEnv> {
 <button type="submit">Search</button>
 <p id="q-help" class="hint">Matches the id, name and summary.</p>
 </form>
-<p id="job-count" class="muted" aria-live="polite">${q === "" ? `${all.length} jobs.` : `${jobs.length} of ${all.length} jobs match “${q}”.`}</p>
+<p id="job-count" class="muted" aria-live="polite">${q === "" ? `${count(all.length)}.` : `${jobs.length} of ${count(all.length)} match “${q}”.`}</p>
 <table class="list">
 <caption class="visually-hidden">Jobs</caption>
 <thead><tr><th scope="col">Id</th><th scope="col">Name</th><th scope="col">Summary</th><th scope="col">Source</th><th scope="col">Arguments</th></tr></thead>

@@ -69,9 +69,11 @@ t.test("prefillValues() takes arg.<name> parameters, else defaults, and never a 
   t.notOk(values.has("nope"))
 })
 
-t.test("formValues() keeps what was posted, secrets left out", async (t) => {
-  const values = formValues(fields, { "arg.who": "ada", "arg.token": "s3cret", _csrf: "x" })
+t.test("formValues() keeps what was posted, defaults for fields not posted, secrets left out", async (t) => {
+  const values = formValues(fields, { "arg.who": "ada", "arg.count": "", "arg.token": "s3cret", _csrf: "x" })
   t.same(values.get("who"), ["ada"])
-  t.same(values.get("loud"), [])
+  t.same(values.get("count"), [""], "an emptied input stays empty")
+  t.same(values.get("loud"), [], "an unchecked box stays unchecked")
+  t.same(values.get("extra"), [JSON.stringify({ a: 1 }, null, 2)], "a field not posted at all shows its default")
   t.notOk(values.has("token"))
 })
