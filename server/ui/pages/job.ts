@@ -63,6 +63,8 @@ function about(loaded: Loaded): Html {
     ["Summary", job.summary],
     ["Description", job.description],
     ["Source", source],
+    // A declared profile is a floor: runs take it when it is stricter than the default.
+    ["Default profile", loaded.profiles.default],
     ["Declared profile", job.security_profile],
     ["Executor", job.executor],
     ["Steps", String(job.steps.length)]

@@ -51,6 +51,7 @@ t.test("the job page renders one control per argument type", async (t) => {
   const p = await page("/ui/jobs/form-kinds")
   t.match(p, /<h1>Job <span class="mono">form-kinds<\/span><\/h1>/)
   t.match(p, /Takes one argument of every kind/)
+  t.match(p, /<th scope="row">Default profile<\/th><td>secure<\/td>/)
   t.match(field(p, "who"), /<label for="arg-who"><span class="mono">who<\/span> <span class="required">\(required\)<\/span><\/label>/)
   t.match(field(p, "who"), /<input type="text" id="arg-who" name="arg\.who" value="" minlength="2" maxlength="20" pattern="\^\[a-z\]\+\$" required aria-describedby="arg-who-help">/)
   t.match(field(p, "who"), /<p id="arg-who-help" class="hint">Who the run is for\./)
