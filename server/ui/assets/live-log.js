@@ -66,6 +66,19 @@ function time(iso) {
   return t
 }
 
+/**
+ * "850 ms", "12.3 s", "4 min 2 s", as `duration` in components/time.ts.
+ * @param {string | null | undefined} from
+ * @param {string} to
+ */
+function duration(from, to) {
+  const ms = from === null || from === undefined ? NaN : Date.parse(to) - Date.parse(from)
+  if (Number.isNaN(ms) || ms < 0) return ""
+  if (ms < 1000) return `${ms} ms`
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`
+  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`
+}
+
 /** @type {Record<string, string>} */
 const endStatus = { "run.finished": "succeeded", "run.failed": "failed", "run.canceled": "canceled" }
 
@@ -109,6 +122,7 @@ function start() {
       row.querySelector(".step-started")?.replaceChildren(time(e.at))
     } else {
       badge(row.querySelector(".step-status"), text(e.data.status))
+      row.querySelector(".step-duration")?.replaceChildren(duration(row.querySelector(".step-started time")?.getAttribute("datetime"), e.at))
       if (typeof e.data.exit_code === "number") row.querySelector(".step-exit")?.replaceChildren(String(e.data.exit_code))
     }
   }
@@ -118,6 +132,8 @@ function start() {
     source.close()
     badge(document.getElementById("run-status"), endStatus[e.type])
     document.getElementById("run-finished")?.replaceChildren(time(e.at))
+    const started = document.querySelector("#run-started time")?.getAttribute("datetime")
+    document.getElementById("run-duration")?.replaceChildren(duration(started, e.at) || "—")
     const exit = e.data.exit_code
     if (typeof exit === "number") document.getElementById("run-exit")?.replaceChildren(String(exit))
     for (const cell of document.querySelectorAll("#run-steps .step-status")) {
@@ -135,7 +151,10 @@ function start() {
     append(e)
     if (e.type === "step.started" || e.type === "step.finished") step(e)
     if (endStatus[e.type] !== undefined) end(e)
-    else if (e.type === "run.started") badge(document.getElementById("run-status"), "running")
+    else if (e.type === "run.started") {
+      badge(document.getElementById("run-status"), "running")
+      document.getElementById("run-started")?.replaceChildren(time(e.at))
+    }
   }
   // The server names each SSE frame after the event type.
   for (const t of ["run.queued", "run.started", "step.started", "log", "step.finished", "policy.decision", "run.finished", "run.failed", "run.canceled"]) {

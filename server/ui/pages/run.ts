@@ -123,7 +123,7 @@ ${kvTable([
     ["Source", run.source],
     ["Profile", run.profile],
     ["Queued", timeAgo(run.created_at)],
-    ["Started", timeAgo(run.started_at)],
+    ["Started", html`<span id="run-started">${timeAgo(run.started_at)}</span>`],
     ["Finished", html`<span id="run-finished">${timeAgo(run.finished_at)}</span>`],
     ["Duration", html`<span id="run-duration">${duration(run.started_at, run.finished_at) ?? "—"}</span>`],
     ["Exit code", html`<span id="run-exit">${run.exit_code ?? "—"}</span>`],

@@ -240,3 +240,22 @@ t.test("cancel through the form stops a sleeping run; without runs:write there i
   t.match(after.text, /── run canceled: canceled on request/)
   t.notMatch(after.text, /cancel-form/, "no Cancel once it ended")
 })
+
+t.test("a long log is cut to its last 5,000 output lines, with a note and the NDJSON link", async (t) => {
+  const { app, engine } = await appFor(t)
+  const request = inProcess(app)
+  // 2,600 lines on each stream: 5,200 output lines.
+  const id = await start(request, "chatty", { lines: 2600 })
+  await call(engine, (e) => e.awaitIdle)
+  const { text } = await page(request, `/ui/runs/${id}`, (await signIn(request)).cookie)
+  const lines = [...text.matchAll(/<span class="log-line log-std(?:out|err)" data-id="\d+"><span class="log-stream">(?:out|err) <\/span>([^<]*)<\/span>/g)].map((m) => m[1])
+  t.equal(lines.length, 5000)
+  const journal = (await (await request(`/runs/${id}/events?format=ndjson`, { headers: auth() })).text())
+    .trim().split("\n").map((l) => JSON.parse(l) as { type: string; data: { line?: string } })
+  const output = journal.filter((e) => e.type === "log").map((e) => e.data.line)
+  t.equal(output.length, 5200)
+  t.same(lines, output.slice(-5000), "the newest lines are kept, in order")
+  t.match(text, /The first 200 output lines are left out; the last 5000 follow/)
+  t.match(text, new RegExp(`<a href="/runs/${id}/events\\?format=ndjson">NDJSON</a>`))
+  t.match(text, /── run finished, exit code 0/, "the markers stay")
+})
