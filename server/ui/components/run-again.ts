@@ -8,6 +8,7 @@
  * any value recorded as `***`, are left out for the user to type again.
  */
 import type { Run } from "../../../core/mod.ts"
+import { jobPath } from "../pages/job.ts"
 
 const SECRET_MARK = "***"
 
@@ -29,5 +30,5 @@ export function runAgainUrl(run: Pick<Run, "job_id" | "args" | "plan">): string 
     } else query.append(`arg.${name}`, asText(value))
   }
   const q = query.toString()
-  return `/ui/jobs/${encodeURIComponent(run.job_id)}${q === "" ? "" : `?${q}`}`
+  return `${jobPath(run.job_id)}${q === "" ? "" : `?${q}`}`
 }

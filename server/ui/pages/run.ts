@@ -22,6 +22,7 @@ import { statusBadge } from "../components/status-badge.ts"
 import { duration, timeAgo } from "../components/time.ts"
 import { html, type Html } from "../html.ts"
 import { actionGuard, csrfField, hasScope, render, requirePageScope } from "../page.ts"
+import { jobPath } from "./job.ts"
 
 /** Output lines the page renders at most; the NDJSON API has them all. */
 export const LOG_CAP = 5000
@@ -119,7 +120,7 @@ async function runPage(c: Context<AppEnv>, deps: Deps): Promise<Response> {
     : ""}${write ? html`<a href="${runAgainUrl(run)}">Run again</a>` : ""}</p>
 ${kvTable([
     ["Status", html`<span id="run-status">${statusBadge(run.status)}</span>`],
-    ["Job", html`<a href="/ui/jobs/${encodeURIComponent(run.job_id)}">${run.job_id}</a>`],
+    ["Job", html`<a href="${jobPath(run.job_id)}">${run.job_id}</a>`],
     ["Source", run.source],
     ["Profile", run.profile],
     ["Queued", timeAgo(run.created_at)],

@@ -19,6 +19,7 @@ import { statusBadge } from "../components/status-badge.ts"
 import { duration, timeAgo } from "../components/time.ts"
 import { html } from "../html.ts"
 import { render, requirePageScope } from "../page.ts"
+import { jobPath } from "./job.ts"
 import { runRoutes } from "./run.ts"
 
 const DEFAULT_LIMIT = 50
@@ -88,7 +89,7 @@ ${q.limit !== DEFAULT_LIMIT ? html`<input type="hidden" name="limit" value="${q.
 <table class="list runs">
 <caption class="visually-hidden">Runs, newest first</caption>
 <thead><tr><th scope="col">Run</th><th scope="col">Job</th><th scope="col">Status</th><th scope="col">Started</th><th scope="col">Duration</th><th scope="col">Profile</th></tr></thead>
-<tbody>${items.map((r) => html`<tr><td><a class="mono" href="/ui/runs/${encodeURIComponent(r.id)}">${r.id}</a></td><td><a href="/ui/jobs/${encodeURIComponent(r.job_id)}">${r.job_id}</a></td><td>${statusBadge(r.status)}</td><td>${timeAgo(r.started_at, now)}</td><td>${duration(r.started_at, r.finished_at) ?? ""}</td><td>${r.profile}</td></tr>`)}</tbody>
+<tbody>${items.map((r) => html`<tr><td><a class="mono" href="/ui/runs/${encodeURIComponent(r.id)}">${r.id}</a></td><td><a href="${jobPath(r.job_id)}">${r.job_id}</a></td><td>${statusBadge(r.status)}</td><td>${timeAgo(r.started_at, now)}</td><td>${duration(r.started_at, r.finished_at) ?? ""}</td><td>${r.profile}</td></tr>`)}</tbody>
 </table>
 ${items.length === 0 ? html`<p class="empty">No runs${filtered ? " match these filters" : " yet"}.</p>` : ""}
 ${pagination({

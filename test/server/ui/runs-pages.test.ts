@@ -15,8 +15,8 @@ import { inlineViolations, inProcess, overSocket, scriptSources, signIn, type Re
 /** A sleep no other test uses, so a leftover is found and killed by its argument. */
 const LONG_SLEEP = 593
 
-const start = async (request: Requester, job: string, args: Record<string, unknown> = {}): Promise<string> => {
-  const res = await request("/runs", { method: "POST", headers: jsonHeaders(), body: JSON.stringify({ job, args }) })
+const start = async (request: Requester, job: string, args: Record<string, unknown> = {}, profile?: string): Promise<string> => {
+  const res = await request("/runs", { method: "POST", headers: jsonHeaders(), body: JSON.stringify({ job, args, ...(profile !== undefined ? { profile } : {}) }) })
   if (res.status !== 202) throw new Error(`POST /runs: ${res.status} ${await res.text()}`)
   return ((await res.json()) as { id: string }).id
 }
@@ -97,7 +97,7 @@ t.test("the runs list filters by status and job and pages by cursor without dupl
 t.test("a finished run's page reads without scripts: lines by stream, markers, exit status, masked secret, Run again", async (t) => {
   const { app, engine } = await appFor(t)
   const request = inProcess(app)
-  const id = await start(request, "chatty", { lines: 2, code: 3, tags: ["a b", "c"], options: { depth: 1 }, token: "s3cret-value" })
+  const id = await start(request, "chatty", { lines: 2, code: 3, tags: ["a b", "c"], options: { depth: 1 }, token: "s3cret-value" }, "permissive")
   await call(engine, (e) => e.awaitIdle)
   const { cookie } = await signIn(request)
   const { status, text } = await page(request, `/ui/runs/${id}`, cookie)
@@ -112,6 +112,8 @@ t.test("a finished run's page reads without scripts: lines by stream, markers, e
   t.match(text, /<span class="log-line log-stdout" data-id="\d+"><span class="log-stream">out <\/span>out 1<\/span>/)
   t.match(text, /<span class="log-line log-stderr" data-id="\d+"><span class="log-stream">err <\/span>err 2<\/span>/)
   t.match(text, /── step main started/)
+  t.match(text, /── policy warn chatty: policy\.override — profile weakened from secure to permissive by request/, "the run's policy decision")
+  t.match(text, /<th scope="row">Profile<\/th><td>permissive<\/td>/)
   t.match(text, /── step main failed, exit code 3/)
   t.match(text, /── run failed: run\.exit\.nonzero — exited with code 3/)
   t.match(text, /<tr data-step="main"><th scope="row" class="mono">main<\/th><td class="step-status"><span class="badge badge-failed">failed<\/span>/)
@@ -131,6 +133,11 @@ t.test("a finished run's page reads without scripts: lines by stream, markers, e
   t.equal(url.searchParams.get("arg.lines"), "2")
   t.equal(url.searchParams.get("arg.code"), "3")
   t.equal(url.searchParams.has("arg.token"), false, "the secret is left out")
+  const job = await page(request, unescape(again!), cookie)
+  t.equal(job.status, 200)
+  t.match(job.text, /<textarea id="arg-tags" name="arg\.tags"[^>]*>a b\nc<\/textarea>/, "the job's form opens with the run's values")
+  t.match(job.text, /<input type="number" id="arg-code" name="arg\.code" value="3"/)
+  t.match(job.text, /<input type="password"[^>]* name="arg\.token"(?![^>]*value=)[^>]*>/, "and the secret to type again")
 
   const reader = await page(request, `/ui/runs/${id}`, (await signIn(request, "no-runs-write")).cookie)
   t.equal(reader.status, 200)
