@@ -5,8 +5,9 @@
  * off; a refused add with its problem and fix hint; the add form and its
  * action refused without sources:write; the source page (provenance,
  * trust, diagnostics, jobs); refresh and remove; `fix` in the API's
- * problem+json.
+ * problem+json, and for `E_OCI` only when the registry refused the login.
  */
+import { execFileSync } from "node:child_process"
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -177,4 +178,42 @@ t.test("a source page lists its diagnostics; refresh answers 303 back; remove as
   const gone = await page(request, session, "/ui/sources/team")
   t.equal(gone.status, 404)
   t.match(gone.text, /source\.not\.found/)
+})
+
+/** An htpasswd line (docker-registry only takes bcrypt); perl reaches libxcrypt's bcrypt when htpasswd is missing. */
+function htpasswdLine(user: string, password: string): string {
+  try {
+    return execFileSync("htpasswd", ["-nbB", user, password], { stdio: ["ignore", "pipe", "ignore"] }).toString().trim()
+  } catch {
+    return `${user}:${execFileSync("perl", ["-e", "print crypt($ARGV[0], $ARGV[1])", password, "$2b$05$abcdefghijklmnopqrstuu"]).toString()}`
+  }
+}
+
+t.test("a registry refusing the login gets the log-in fix; other registry failures get none", async (t) => {
+  // No Docker credentials of this machine may answer the registry's challenge.
+  const dockerConfig = mkdtempSync(join(tmpdir(), "flwd-ui-docker-"))
+  const before = process.env.DOCKER_CONFIG
+  process.env.DOCKER_CONFIG = dockerConfig
+  t.teardown(() => {
+    if (before === undefined) delete process.env.DOCKER_CONFIG
+    else process.env.DOCKER_CONFIG = before
+    rmSync(dockerConfig, { recursive: true, force: true })
+  })
+  const locked = await startRegistry(t, { htpasswd: [htpasswdLine("alice", "s3cret")] })
+  const open = await startRegistry(t)
+  const { url } = await serverFor(t, {}, { policy: { profile: "secure", verify_signatures: "disabled", allowed_registries: [locked.host, open.host] } })
+  const request = overSocket(url)
+  const session = await signIn(request)
+
+  const refused = await postForm(request, session, "/ui/sources", { type: "oci", name: "locked", ref: `${locked.host}/team/addon:1.0.0`, trusted: "true" })
+  t.equal(refused.status, 502)
+  const text = await refused.text()
+  t.match(text, /Code <code>E_OCI<\/code>, HTTP 502/)
+  t.match(text, /How to fix it:<\/strong> Log in to the registry/)
+
+  const missing = await request("/sources", { method: "POST", headers: jsonHeaders(), body: JSON.stringify({ type: "oci", name: "missing", ref: `${open.host}/team/none:1.0.0`, trusted: true }) })
+  t.equal(missing.status, 502)
+  const problem = await missing.json() as { code: string; fix?: string }
+  t.equal(problem.code, "E_OCI")
+  t.equal(problem.fix, undefined, "a missing image is not a login problem")
 })
