@@ -6,14 +6,18 @@
  */
 import t from "tap"
 import { checkPage, launchBrowser, openPage, signIn } from "../../helpers/browser.ts"
-import { until } from "../../helpers/processes.ts"
+import { killSleeping } from "../../helpers/processes.ts"
 import { jsonHeaders, serverFor } from "../_helpers.ts"
 
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 const browser = await launchBrowser(t)
 
+/** A sleep no other test uses, so a leftover is found and killed by its argument. */
+const OVERVIEW_SLEEP = 589
+
 t.test("signing in: a bad token is refused without being echoed; a good one opens the overview", async (t) => {
+  t.teardown(() => killSleeping(OVERVIEW_SLEEP))
   const { url } = await serverFor(t, { loopback: true })
   const p = await openPage(t, browser, url)
   const first = await p.page.goto("/ui/runs")
@@ -39,8 +43,12 @@ t.test("signing in: a bad token is refused without being echoed; a good one open
   const cookie = (await p.context.cookies()).find((c) => c.name === "flwd_session")
   t.match(cookie, { httpOnly: true, sameSite: "Strict", path: "/", secure: false }, "an HttpOnly, SameSite=Strict session cookie (no Secure on loopback)")
 
+  // Something to show: a run going on, started under a weaker profile (a warn decision).
+  const started = await fetch(`${url}/runs`, { method: "POST", headers: jsonHeaders(), body: JSON.stringify({ job: "sleepy", args: { seconds: OVERVIEW_SLEEP }, profile: "permissive" }) })
+  const { id } = await started.json() as { id: string }
   await p.page.goto("/ui/")
   await p.page.getByRole("heading", { level: 1 }).waitFor()
+  await p.page.getByRole("link", { name: id }).first().waitFor()
   t.equal(await p.page.getByRole("heading", { level: 1 }).count(), 1, "one h1")
   for (const name of ["Overview", "Sources", "Jobs", "Runs", "Events"]) {
     t.equal(await p.page.getByRole("navigation").getByRole("link", { name, exact: true }).count(), 1, `the nav links to ${name}`)
