@@ -9,6 +9,7 @@ import { writeFileSync } from "node:fs"
 import { join } from "node:path"
 import t from "tap"
 import { checkPage, launchBrowser, openPage, signIn } from "../../helpers/browser.ts"
+import { tempDir } from "../../helpers/engine.ts"
 import { killSleeping, until } from "../../helpers/processes.ts"
 import { serverFor } from "../_helpers.ts"
 
@@ -35,7 +36,8 @@ t.test("a job's generated form runs it, and its log lines arrive live on the run
 
   await jobLink("gated").click()
   await p.page.waitForURL((u) => u.pathname === "/ui/jobs/gated")
-  const gate = join(t.testdir(), "gate")
+  // A short path of its own: it shows in the form, the run page and their screenshots.
+  const gate = join(tempDir(t, "flwd-gate-"), "gate")
   const field = (name: string) => p.page.getByLabel(new RegExp(`^${name}\\b`))
   t.equal(await field("gate").getAttribute("required"), "", "a required argument is a required field")
   t.equal(await field("before").getAttribute("type"), "number", "an integer argument is a number field")
@@ -62,6 +64,8 @@ t.test("a job's generated form runs it, and its log lines arrive live on the run
   await log.getByText("after 2").waitFor({ timeout: 60_000 })
   await p.page.locator("#run-status").getByText("succeeded").waitFor({ timeout: 60_000 })
   t.equal(navigations, 0, "the lines and the final status arrived live, without a reload")
+  // The screenshot shows the steps and the log.
+  await p.page.getByRole("heading", { name: "Steps" }).evaluate((h) => h.scrollIntoView({ block: "start" }))
   await checkPage(t, p, "run")
 
   await p.page.goto("/ui/runs")
