@@ -11,6 +11,8 @@ import { jsonHeaders, serverFor } from "../_helpers.ts"
 
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
+// A browser, a server (and a registry) on a loaded 2-core machine: more room than tap's default 120 s.
+t.setTimeout(300_000)
 const browser = await launchBrowser(t)
 
 /** A sleep no other test uses, so a leftover is found and killed by its argument. */

@@ -13,6 +13,8 @@ import { tempDir } from "../../helpers/engine.ts"
 import { killSleeping, until } from "../../helpers/processes.ts"
 import { serverFor } from "../_helpers.ts"
 
+// A browser, a server (and a registry) on a loaded 2-core machine: more room than tap's default 120 s.
+t.setTimeout(300_000)
 const browser = await launchBrowser(t)
 
 /** A sleep no other test uses, so a leftover is found and killed by its argument. */

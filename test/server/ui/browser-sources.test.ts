@@ -14,6 +14,8 @@ import { until } from "../../helpers/processes.ts"
 import { addonImage, testPolicy } from "../../plugins/sources/oci/_addon.ts"
 import { serverFor } from "../_helpers.ts"
 
+// A browser, a server (and a registry) on a loaded 2-core machine: more room than tap's default 120 s.
+t.setTimeout(300_000)
 const browser = await launchBrowser(t)
 
 /** A registry holding the add-on (three layers: busybox, 4 MiB of noise, the job tree) and the console over a policy listing it. */
