@@ -11,10 +11,12 @@ import type { EngineHandle } from "../create-engine.ts"
 import { DEV_TOKEN, makeTokenTable, parseTokens, type TokenGrant } from "./auth/tokens.ts"
 import type { AppEnv, AppSettings, Deps } from "./context.ts"
 import { logEvents } from "./log-events.ts"
+import { type Logger, makeLogger } from "./logger.ts"
 import { makeMetrics, watchEvents } from "./metrics.ts"
 import { bodyLimit, DEFAULT_BODY_LIMIT, DEFAULT_READ_TIMEOUT_MS } from "./middleware/body-limit.ts"
 import { hostCheck, parseAllowedHosts } from "./middleware/host-check.ts"
 import { recordMetrics } from "./middleware/metrics.ts"
+import { requestLog } from "./middleware/request-log.ts"
 import { onNotFound, onProblem } from "./middleware/problem-errors.ts"
 import { eventsRoutes } from "./routes/events.ts"
 import { jobsRoutes } from "./routes/jobs.ts"
@@ -63,6 +65,11 @@ export interface AppOptions {
   /** Where unexpected errors are logged, with their stack. Default `console.error`. */
   readonly log?: (message: string) => void
   /**
+   * The structured logger of requests, admission decisions and failures
+   * (`server/logger.ts`). Default: text lines through `log`.
+   */
+  readonly logger?: Logger
+  /**
    * Whether to serve the web console at `/ui` (and redirect `/` there).
    * Default true. Its sign-in sessions live in this app's memory.
    */
@@ -94,6 +101,7 @@ export function createApp(engine: EngineHandle, options: AppOptions = {}): Hono<
 
   const allowedHosts = parseAllowedHosts(options.allowedHosts ?? [], "allowedHosts")
 
+  const logger = options.logger ?? makeLogger("text", options.log ?? ((m) => console.error(m)))
   const settings: AppSettings = {
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     readTimeoutMs: options.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS,
@@ -102,17 +110,18 @@ export function createApp(engine: EngineHandle, options: AppOptions = {}): Hono<
     version: packageVersion(),
     signal: options.signal,
     draining: options.draining,
-    log: options.log ?? ((m) => console.error(m))
+    log: (m) => logger.log("error", m)
   }
   const streams = makeStreamHub(engine, { heartbeatMs: settings.heartbeatMs, signal: options.signal })
   const metrics = makeMetrics({ version: settings.version, profile: engine.settings.profile, openStreams: streams.size })
   watchEvents(engine, metrics, options.signal)
-  logEvents(engine, settings.log, options.signal)
+  logEvents(engine, logger, options.signal)
   const ui = options.ui ?? true
   const deps: Deps = { engine, tokens: makeTokenTable(grants), settings, metrics, streams, sessions: makeSessionStore() }
 
   // Not strict: `/runs/` is `/runs`, as clients typing URLs expect.
   const app = new Hono<AppEnv>({ strict: false })
+  app.use(requestLog(logger))
   app.use(recordMetrics(metrics))
   app.use(async function defaults(c, next) {
     c.set("scopes", new Set())
@@ -134,7 +143,7 @@ export function createApp(engine: EngineHandle, options: AppOptions = {}): Hono<
   app.route("/sources", sourcesRoutes(deps))
   app.route("/events", eventsRoutes(deps))
   if (ui) app.route("/ui", uiRoutes(deps))
-  app.onError(onProblem(options.log))
+  app.onError(onProblem(settings.log))
   app.notFound(onNotFound(app))
   return app
 }

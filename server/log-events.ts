@@ -2,12 +2,13 @@
  * @module
  * The server's log of what an operator must see without watching
  * `GET /events`: one line for each failed source operation and each policy
- * decision that denied or warned, whoever caused it (an HTTP client, or a
- * local `flwd` sharing the data directory, whose events reach the journal
- * too). Allow decisions stay in the journal only: they are the normal case.
+ * decision, whoever caused it (an HTTP client, or a local `flwd` sharing the
+ * data directory, whose events reach the journal too). Allow decisions are
+ * `info`, so the text log (warnings and failures only) leaves them out.
  */
 import type { RunEvent } from "../core/mod.ts"
 import type { EngineHandle } from "../create-engine.ts"
+import type { LogFields, LogLevel, Logger } from "./logger.ts"
 import { watchEvents } from "./metrics.ts"
 
 const text = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined)
@@ -29,7 +30,7 @@ export function logLine(event: RunEvent): string | null {
     const type = text(d.type) !== undefined ? ` (${text(d.type)})` : ""
     return `flwd: source.failed: ${text(d.name) ?? "?"}${type} ${text(d.operation) ?? "?"}: ${text(d.code) ?? "?"}: ${text(d.detail) ?? ""}`
   }
-  if (event.type === "policy.decision" && (d.decision === "deny" || d.decision === "warn")) {
+  if (event.type === "policy.decision" && (d.decision === "deny" || d.decision === "warn" || d.decision === "allow")) {
     const about = [text(d.profile) && `profile ${text(d.profile)}`, text(d.source) && `source ${text(d.source)}`, event.run_id !== null && `run ${event.run_id}`]
       .filter((x) => typeof x === "string")
       .join(", ")
@@ -38,18 +39,30 @@ export function logLine(event: RunEvent): string | null {
   return null
 }
 
+/** How much an event matters: failures are errors, refusals and warnings warnings. */
+const levelOf = (event: RunEvent): LogLevel =>
+  event.type === "source.failed" ? "error" : event.data.decision === "allow" ? "info" : "warn"
+
+/** The structured fields of an event's line. */
+const fieldsOf = (event: RunEvent): LogFields => ({
+  run_id: event.run_id ?? undefined,
+  source: text(event.data.source) ?? (event.type === "source.failed" ? text(event.data.name) : undefined),
+  code: text(event.data.code),
+  event: event.type
+})
+
 /**
- * Writes `logLine` of each engine event from now on to `log` until
+ * Logs `logLine` of each engine event from now on through `logger` until
  * `signal` aborts.
  *
  * @since 0.1.0
  * @category constructors
  */
-export function logEvents(engine: EngineHandle, log: (message: string) => void, signal: AbortSignal | undefined): void {
+export function logEvents(engine: EngineHandle, logger: Logger, signal: AbortSignal | undefined): void {
   watchEvents(engine, {
     observeEvent: (event) => {
       const line = logLine(event)
-      if (line !== null) log(line)
+      if (line !== null) logger.log(levelOf(event), line, fieldsOf(event))
     }
   }, signal)
 }

@@ -14,6 +14,7 @@ import { isProblem, parseDuration, ValidationError } from "../core/mod.ts"
 import type { EngineHandle, EngineOptions } from "../create-engine.ts"
 import type { TokenGrant } from "./auth/tokens.ts"
 import { startGcSweep } from "./gc-sweep.ts"
+import { makeLogger, parseLogFormat } from "./logger.ts"
 import { parseAllowedHosts } from "./middleware/host-check.ts"
 import { checkDevBind, DEFAULT_BIND, DEFAULT_GRACE_MS, parseBind, startServer } from "./serve.ts"
 
@@ -34,6 +35,8 @@ export interface ServeInput {
   readonly gcInterval?: string
   /** Serve the web console at `/ui`; default: the config file's `ui`, else true. `--no-ui` is false. */
   readonly ui?: boolean
+  /** The log's format on stderr: `text` (warnings and failures) or `json` (every request too); default `text`. */
+  readonly log?: string
   readonly engine: () => Promise<EngineHandle>
 }
 
@@ -98,6 +101,7 @@ export async function runServe(input: ServeInput, io: ServeIO): Promise<number> 
   const bodyLimit = bytes(input.bodyLimit)
   const readTimeoutMs = readTimeout(input.readTimeout)
   const sweepEvery = gcInterval(input.gcInterval)
+  const logger = makeLogger(parseLogFormat(input.log), io.stderr)
   const hostFlags = input.allowedHosts !== undefined && input.allowedHosts.length > 0 ? input.allowedHosts : undefined
   if (hostFlags !== undefined) parseAllowedHosts(hostFlags, "--allowed-host")
   const engine = await input.engine()
@@ -121,7 +125,8 @@ export async function runServe(input: ServeInput, io: ServeIO): Promise<number> 
         ...(readTimeoutMs !== undefined ? { readTimeoutMs } : {}),
         ...(tokens.length > 0 ? { tokens } : {}),
         ...(allowedHosts !== undefined ? { allowedHosts } : {}),
-        ui: input.ui ?? file?.ui ?? true
+        ui: input.ui ?? file?.ui ?? true,
+        logger
       },
       log: io.stderr
     })
@@ -187,6 +192,7 @@ const flags = {
   "read-timeout": { type: "string" },
   "gc-interval": { type: "string" },
   "no-ui": { type: "boolean" },
+  log: { type: "string" },
   root: { type: "string" },
   "data-dir": { type: "string" },
   profile: { type: "string" },
@@ -221,6 +227,7 @@ export async function main(argv: ReadonlyArray<string>): Promise<number> {
       readTimeout: values["read-timeout"],
       gcInterval: values["gc-interval"],
       ...(values["no-ui"] === true ? { ui: false } : {}),
+      log: values.log,
       engine: () => import("../create-engine.ts").then((m) => m.createEngine(options))
     }, io)
   } catch (e) {

@@ -1,7 +1,7 @@
 /**
  * @module
  * `flwd :serve [--bind HOST:PORT] [--dev] [--grace 10s] [--body-limit BYTES]
- * [--read-timeout 30s] [--allowed-host NAME]… [--no-ui]`:
+ * [--read-timeout 30s] [--allowed-host NAME]… [--no-ui] [--log text|json]`:
  * serves the HTTP API over this invocation's engine (`--root`,
  * `--data-dir`, `--profile`, `--policy` are the global flags). The work is
  * `runServe` in `server/main.ts`; this module only reads the flags.
@@ -23,7 +23,8 @@ export const serveFlags: ReadonlyArray<FlagSpec> = [
   { name: "read-timeout", kind: "value", valueName: "duration", description: "how long a client may take to send a request before a 408 (default 30s)" },
   { name: "allowed-host", kind: "list", valueName: "name", description: "also answer requests for this Host (a proxy's name; *.name for subdomains); repeatable" },
   { name: "gc-interval", kind: "value", valueName: "duration", description: "sweep unreferenced add-ons and blobs this often (default 6h; 0 disables)" },
-  { name: "no-ui", kind: "boolean", description: "do not serve the web console at /ui" }
+  { name: "no-ui", kind: "boolean", description: "do not serve the web console at /ui" },
+  { name: "log", kind: "value", valueName: "format", description: "log format on stderr: text (warnings and failures; default) or json (one object a line, every request too)" }
 ]
 
 /** @since 0.1.0 @category commands */
@@ -40,6 +41,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     readTimeout: stringFlag(parsed, "read-timeout"),
     gcInterval: stringFlag(parsed, "gc-interval"),
     ...(parsed.flags["no-ui"] === true ? { ui: false } : {}),
+    log: stringFlag(parsed, "log"),
     engine: ctx.engine
   }, {
     stdout: (line) => ctx.out.line(line),
