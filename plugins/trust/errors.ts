@@ -42,6 +42,28 @@ const titles: Readonly<Record<VerifyErrorReason, string>> = {
   policy: "invalid trust policy"
 }
 
+/** Each reason as a sentence for people: the one place the bare tokens become words. */
+const sentences: Readonly<Record<VerifyErrorReason, string>> = {
+  "no-signature": "no signature was found (looked for a cosign signature tag sha256-<hex>.sig and OCI referrers of the image's digest)",
+  untrusted: "signatures were found, but none from a key or identity the policy's trust section lists",
+  "digest-mismatch": "a trusted signer signed another digest than the image's",
+  "invalid-proof": "a certificate chain, transparency-log entry or timestamp of the signature does not verify",
+  malformed: "a signature manifest, payload or bundle could not be read",
+  unavailable: "the signatures could not be checked: the registry or the trust root was not reachable",
+  policy: "the policy's trust section is invalid"
+}
+
+/**
+ * What a reason means, as a sentence (`no-signature` → "no signature was
+ * found (looked for …)"), for problem documents and the CLI.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export function describeReason(reason: VerifyErrorReason): string {
+  return sentences[reason]
+}
+
 /**
  * A failed verification (or unusable trust material), with the discovery
  * report so "no signature found" is never a mystery.

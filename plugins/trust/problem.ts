@@ -5,7 +5,7 @@
  * `policy.invalid` (422) with the failing fields.
  */
 import { SourceError } from "../../core/mod.ts"
-import type { VerifyError } from "./errors.ts"
+import { describeReason, type VerifyError } from "./errors.ts"
 
 /**
  * Turns a `VerifyError` into the problem the source reports, keeping the
@@ -19,7 +19,7 @@ export function toProblem(e: VerifyError): SourceError {
   return new SourceError({
     code: "image.signature.required",
     detail: `${e.ref ?? "image"}: ${e.summary}`,
-    errors: [{ path: "ref", message: e.reason }],
+    errors: [{ path: "ref", message: describeReason(e.reason) }],
     cause: e
   })
 }

@@ -49,7 +49,7 @@ t.test("an unsigned image: required fails naming the paths tried, permissive war
     code: "image.signature.required",
     status: 422,
     detail: `Source addon: ${registry.host}/example/addon@${digest}: no signature found: tried cosign tag ${tag}.sig (not found), referrers API (unsupported), referrers tag ${tag} (not found)`,
-    errors: [{ path: "ref", message: "no-signature" }]
+    errors: [{ path: "ref", message: /^no signature was found \(looked for a cosign signature tag/ }]
   })
   t.match((await decisions(required.engine)).at(-1), {
     decision: "deny", code: "image.signature.required", profile: "secure",
@@ -131,14 +131,14 @@ t.test("a signature by an untrusted key and a trusted signature of another diges
   const untrusted = await pushAddon(registry.url, "example/untrusted", "1.0.0")
   await cosignSign(registry.url, "example/untrusted", untrusted, stranger.privateKey)
   const e1 = await rejection(call(engine, (x) => x.addSource(addonSpec(registry.host, { name: "untrusted", ref: `${registry.host}/example/untrusted:1.0.0` }))))
-  t.match(e1, { code: "image.signature.required", detail: /no signature from a trusted key or identity/, errors: [{ message: "untrusted" }] })
+  t.match(e1, { code: "image.signature.required", detail: /no signature from a trusted key or identity/, errors: [{ message: /^signatures were found, but none from a key or identity/ }] })
 
   const image = await pushAddon(registry.url, "example/moved", "1.0.0")
   const other = await pushAddon(registry.url, "example/moved", "0.9.0", { greeting: "Old" })
   const payload = simpleSigningPayload("example/moved", other)
   await pushSignatures(registry.url, "example/moved", image, [{ payload, signature: signBytes(payload, release.privateKey) }])
   const e2 = await rejection(call(engine, (x) => x.addSource(addonSpec(registry.host, { name: "moved", ref: `${registry.host}/example/moved:1.0.0` }))))
-  t.match(e2, { code: "image.signature.required", detail: /the signed digest is not the image's/, errors: [{ message: "digest-mismatch" }] })
+  t.match(e2, { code: "image.signature.required", detail: /the signed digest is not the image's/, errors: [{ message: "a trusted signer signed another digest than the image's" }] })
 
   const denied = (await decisions(engine)).filter((d) => d.decision === "deny")
   t.match(denied, [
