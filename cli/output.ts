@@ -168,8 +168,18 @@ export function printProblem(out: Output, u: unknown): number {
   } else {
     out.note(`flwd: ${problem.code}: ${problem.detail}`)
     for (const e of problem.errors ?? []) out.note(`  ${e.path}: ${e.message}`)
-    const fix = isProblem(problem) ? problemFix(problem) : undefined
+    const fix = isProblem(problem) ? problemFix(problem, "cli") : undefined
     if (fix !== undefined) out.note(`  fix: ${fix}`)
   }
   return exitCodeFor(problem)
+}
+
+/**
+ * Prints the warnings a command's result carries on stderr, one
+ * `warning: <subject>: <text>` line each: a change or a run that succeeds
+ * with a warning must say so, also under `--json` and when stdout is piped
+ * (stdout stays the result alone). Every command prints them through here.
+ */
+export function printWarnings(out: Output, subject: string, warnings: ReadonlyArray<string>): void {
+  for (const w of warnings) out.note(`${out.style.yellow("warning")}: ${subject}: ${w}`)
 }

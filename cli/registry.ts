@@ -101,6 +101,19 @@ export const commands: ReadonlyArray<CommandSpec> = [
     ]
   },
   {
+    name: ":events",
+    summary: "Print the engine's events (sources, policy decisions, runs); follow them as they come",
+    usage: "flwd :events [--follow] [--run ID] [--type T] [--after ID] [--json]",
+    flags: [
+      { name: "follow", kind: "boolean", description: "keep printing new events until Ctrl-C (with --run: until the run ends)" },
+      { name: "run", kind: "value", valueName: "id", description: "only this run's events" },
+      { name: "type", kind: "list", valueName: "type", description: "only events of this type (run.finished, policy.decision, source.added, …); repeatable" },
+      { name: "after", kind: "value", valueName: "id", description: "start after this event id (default: the start of the journal; with --follow, what happens next)" }
+    ],
+    examples: ["flwd :events --type policy.decision", "flwd :events --follow --run <id>", "flwd :events --follow --json"],
+    load: () => import("./commands/events.ts")
+  },
+  {
     name: ":sources",
     summary: "Add, list, show, refresh and remove job sources",
     usage: "flwd :sources [list|show|add|refresh|remove] …",

@@ -62,3 +62,47 @@ export function describeEvent(event: RunEvent): string {
   const text = summarize(event)
   return `${event.id}  ${time}  ${event.type}${text !== "" ? `  ${text}` : ""}`
 }
+
+/**
+ * A policy decision as one phrase, `warn image.signature.unverified
+ * registry/repo@sha256:…: <reason>`: `:events` and the warnings other
+ * commands print on stderr say it the same way.
+ */
+export function describeDecision(d: Readonly<Record<string, unknown>>): string {
+  return `${str(d.decision) ?? "?"} ${str(d.code) ?? "?"} ${str(d.subject) ?? "?"}: ${str(d.reason) ?? ""}`
+}
+
+/** What an engine-wide event is about: its run, else the source it names. */
+function subjectOf(event: RunEvent): string | undefined {
+  return event.run_id ?? str(event.data.source) ?? (event.type.startsWith("source.") ? str(event.data.name) : undefined)
+}
+
+/** The salient fields of an engine-wide event (`:events`); decisions read as `describeDecision`. */
+function salient(event: RunEvent): string {
+  const d = event.data
+  switch (event.type) {
+    case "policy.decision":
+      return describeDecision(d)
+    case "run.queued":
+    case "run.started":
+      return [str(d.job_id), str(d.profile)].filter((x) => x !== undefined).join(" ")
+    case "source.added":
+    case "source.updated":
+      return [str(d.type), str(d.job_count) !== undefined ? `${str(d.job_count)} jobs` : undefined].filter((x) => x !== undefined).join(", ")
+    case "source.pulled":
+      return [str(d.phase), str(d.layer) ?? str(d.digest), str(d.bytes) !== undefined ? `${str(d.bytes)} bytes` : undefined]
+        .filter((x) => x !== undefined).join(" ")
+    case "source.failed":
+      return [str(d.operation), str(d.code), str(d.detail)].filter((x) => x !== undefined).join(": ")
+    case "source.removed":
+      return ""
+    default:
+      return summarize(event)
+  }
+}
+
+/** `18:04:05  policy.decision  run-01J…  warn image.signature.unverified …: …` — one line of `flwd :events`. */
+export function describeEngineEvent(event: RunEvent): string {
+  const time = event.at.length >= 19 ? event.at.slice(11, 19) : event.at
+  return [time, event.type, subjectOf(event) ?? "-", salient(event)].filter((x) => x !== "").join("  ")
+}

@@ -9,7 +9,7 @@
  */
 import { existsSync } from "node:fs"
 import process from "node:process"
-import { Effect } from "../../core/mod.ts"
+import { Effect, EventType } from "../../core/mod.ts"
 import type { FlagSpec } from "../argv.ts"
 import type { CommandContext, Globals } from "../context.ts"
 import { jobFlagSpecs } from "../job-flags.ts"
@@ -106,7 +106,9 @@ async function candidates(ctx: CommandContext, words: ReadonlyArray<string>): Pr
       case "pull-policy":
         return pullPolicies
       case "type":
-        return spec?.name === ":sources" ? ["local", "git", "oci"] : []
+        return spec?.name === ":sources" ? ["local", "git", "oci"] : spec?.name === ":events" ? [...EventType.literals] : []
+      case "run":
+        return spec?.name === ":events" ? (await ask((e) => e.runs({ limit: 50 }))).items.map((r) => r.id) : []
       case "job":
         return spec?.name === ":runs" ? jobIds() : []
       case "profile":

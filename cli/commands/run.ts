@@ -7,7 +7,7 @@
  */
 import { Effect, Stream, type Run, type RunEvent } from "../../core/mod.ts"
 import type { CommandContext, Interrupt } from "../context.ts"
-import { printProblem, type Output } from "../output.ts"
+import { printProblem, printWarnings, type Output } from "../output.ts"
 import { logLines } from "../render-events.ts"
 import { call } from "./_engine.ts"
 import { jobRequest } from "./_job.ts"
@@ -51,6 +51,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   if (request === null) return 0
   const started = await call(ctx, (e) => e.run(request))
   const multiStep = started.plan.steps.length > 1
+  printWarnings(out, started.job_id, started.plan.warnings)
   if (out.interactive && !out.json) out.note(out.style.dim(`flwd: run ${started.id} (${started.job_id})`))
 
   let interrupted: Interrupt | undefined

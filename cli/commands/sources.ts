@@ -10,8 +10,9 @@
 import type { SourceRecord, SourceSpec } from "../../core/mod.ts"
 import { expectPositionals, parseArgs, stringFlag, UsageError, type ParsedArgs } from "../argv.ts"
 import type { CommandContext } from "../context.ts"
-import type { Output } from "../output.ts"
+import { printWarnings, type Output } from "../output.ts"
 import { checkSubcommand, findCommand } from "../registry.ts"
+import { describeDecision } from "../render-events.ts"
 import { call } from "./_engine.ts"
 import { withPullProgress } from "./_pull-progress.ts"
 import { showValue } from "./plan.ts"
@@ -110,7 +111,7 @@ async function withWarnings<A>(ctx: CommandContext, name: string, op: () => Prom
     const events = before === null ? [] : await call(ctx, (e) => e.journal({ after: before })).catch(() => [])
     for (const { type, data } of events) {
       if (type === "policy.decision" && data.decision === "warn" && data.source === name) {
-        ctx.out.note(`${ctx.out.style.yellow("warn")}: ${name}: ${String(data.code)}: ${String(data.subject)}: ${String(data.reason)}`)
+        printWarnings(ctx.out, name, [describeDecision(data)])
       }
     }
   }
