@@ -8,6 +8,7 @@
 import { existsSync, mkdirSync } from "node:fs"
 import { dirname, join, resolve } from "node:path"
 import { Cause, Effect, Exit, Layer, ManagedRuntime } from "effect"
+import { tracingLayer } from "./plugins/telemetry/mod.ts"
 import { type ConfigFile, checkDeclaredSources, configPath, loadConfig, markDeclared, type ReconcileReport, reconcileSources } from "./config/mod.ts"
 import {
   Engine,
@@ -282,7 +283,9 @@ export async function createEngine(options: EngineOptions = {}): Promise<EngineH
     pluginTimeoutMs,
     ...(config !== null && imported !== undefined ? { declared: new Set(declared.map((d) => d.name)), unmarked, imported } : {})
   })
-  const runtime = ManagedRuntime.make(layer as Layer.Layer<Engine, never>)
+  // Spans are exported only when OTEL_EXPORTER_OTLP_* says where; only then is the SDK loaded.
+  const tracing = await tracingLayer(options.env ?? process.env)
+  const runtime = ManagedRuntime.make(Layer.provideMerge(layer as Layer.Layer<Engine, never>, tracing))
   const run = async <A, E>(effect: Effect.Effect<A, E, Engine>): Promise<A> => {
     const exit = await runtime.runPromiseExit(effect)
     if (Exit.isSuccess(exit)) return exit.value

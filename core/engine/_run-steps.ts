@@ -127,7 +127,7 @@ export function runSteps(ctx: StepsContext): Effect.Effect<StepsOutcome, StoreEr
           failure ??= { _tag: "failed", code: "run.exit.nonzero", detail, exit_code: exitCode }
         }
         return status
-      })
+      }).pipe(Effect.withSpan("run.step", { attributes: { "flwd.run_id": ctx.runId, "flwd.step": step.id } }))
 
     const runStep = (step: Step, index: number) =>
       Effect.gen(function*() {

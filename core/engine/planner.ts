@@ -110,7 +110,7 @@ export const layer: Layer.Layer<Planner, never, JobCatalog | SourceRegistry | Po
           }
           const decisions = profileDecisions(profile, policy.defaultProfile, request, job.id)
           return { plan: result, job, values, secretNames: compiled.secretNames, settings, executor, decisions } satisfies ResolvedPlan
-        })
+        }).pipe(Effect.withSpan("plan", { attributes: { "flwd.job": request.job } }))
 
       return { plan }
     })

@@ -212,7 +212,7 @@ const make = (options: RegistryOptions) =>
         // A request that does not decode never became a source operation: the caller gets the problem.
         const { spec, plugin } = yield* decodeSpec(input, plugins.source, plugins.sourceTypes)
         return yield* load(spec, plugin).pipe(Effect.tapError(failed("add", spec.name, plugin.type)))
-      })
+      }).pipe(Effect.withSpan("source.add"))
 
     const load = (spec: SourceSpec, plugin: SourcePlugin<any>) =>
       Effect.gen(function*() {

@@ -122,7 +122,8 @@ export function pullImage(client: RegistryClient, options: PullOptions): Effect.
 
     const fetchIntoCache = (layer: Descriptor, index: number) =>
       store.ensure(layer, (signal) => counted(client.readBlob(ref, layer, signal), (n) => (downloaded += n))).pipe(
-        Effect.tap(() => Effect.sync(() => progress({ type: "layer", index, digest: layer.digest, size: layer.size, state: "fetched" })))
+        Effect.tap(() => Effect.sync(() => progress({ type: "layer", index, digest: layer.digest, size: layer.size, state: "fetched" }))),
+        Effect.withSpan("source.pull.layer", { attributes: { "oci.layer.index": index, "oci.layer.digest": layer.digest, "oci.layer.size": layer.size } })
       )
 
     // Later layers go to the cache in the background while earlier ones unpack.
@@ -142,7 +143,7 @@ export function pullImage(client: RegistryClient, options: PullOptions): Effect.
             onLayer: (index, stats) => progress({ type: "layer", index, digest: layers[index].digest, size: layers[index].size, state: "unpacked", bytes: stats.uncompressedBytes })
           }), signal),
       (e) => e as OciError
-    ).pipe(Effect.ensuring(Fiber.interrupt(prefetch)))
+    ).pipe(Effect.ensuring(Fiber.interrupt(prefetch)), Effect.withSpan("source.unpack", { attributes: { "oci.layers": layers.length } }))
 
     return { ...image, rootfs: result.rootfs, reused: result.reused, downloadedBytes: downloaded }
 

@@ -5,8 +5,14 @@
  * the server's log meet on one value. A caller's id (a proxy's, say) is kept
  * when it is sane, so one id follows a request across hops; anything else is
  * replaced rather than echoed into the log.
+ *
+ * Each request is also a span (`GET /runs/:id`), active while the handler
+ * runs so the engine's spans become its children. Without a configured
+ * tracer provider (`plugins/telemetry`) the API's tracer is a no-op.
  */
+import { context, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api"
 import type { MiddlewareHandler } from "hono"
+import { routePath } from "hono/route"
 import type { AppEnv } from "../context.ts"
 import type { Logger } from "../logger.ts"
 
@@ -31,9 +37,19 @@ export function requestLog(logger: Logger): MiddlewareHandler<AppEnv> {
   return async function requestLog(c, next) {
     const id = requestId(c.req.header("x-request-id"))
     const start = performance.now()
+    const span = trace.getTracer("flwd").startSpan(`${c.req.method} ${c.req.path}`, {
+      kind: SpanKind.SERVER,
+      attributes: { "http.request.method": c.req.method, "url.path": c.req.path, "flwd.request_id": id }
+    })
     try {
-      await next()
+      await context.with(trace.setSpan(context.active(), span), next)
     } finally {
+      // Named by the route pattern, as metrics label it, so span names stay few.
+      const route = c.get("unmatched") === true ? c.req.path : routePath(c, -1)
+      span.updateName(`${c.req.method} ${route}`)
+      span.setAttributes({ "http.route": route, "http.response.status_code": c.res.status })
+      if (c.res.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR })
+      span.end()
       // Set after the handler, so no route's headers replace it; a response
       // with immutable headers (a proxied one) goes without.
       try {

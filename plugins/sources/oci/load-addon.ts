@@ -68,7 +68,7 @@ export function pullAddon(spec: OciSourceSpec, ctx: SourceContext, env: PullEnv,
     const shown = target.ref.normalized
     const platform: PlatformSpec | undefined = spec.platform !== undefined ? parsePlatform(spec.platform) : undefined
     const reporter = yield* makeReporter(ctx, spec.ref)
-    const image = yield* resolveImage(env.client, ref, { platform, store: env.store }).pipe(Effect.mapError((e) => toProblem(e, shown)))
+    const image = yield* resolveImage(env.client, ref, { platform, store: env.store }).pipe(Effect.mapError((e) => toProblem(e, shown)), Effect.withSpan("source.resolve"))
     // An index chooses by platform; a single image is what it is, and a wrong one cannot run.
     if (platform !== undefined && image.indexDigest === null && !samePlatform(image.platform, platform)) {
       return yield* new SourceError({
@@ -91,7 +91,8 @@ export function pullAddon(spec: OciSourceSpec, ctx: SourceContext, env: PullEnv,
       }
     })).pipe(
       Effect.mapError((e) => toProblem(e, shown)),
-      Effect.ensuring(reporter.flush)
+      Effect.ensuring(reporter.flush),
+      Effect.withSpan("source.pull", { attributes: { "oci.digest": image.resolvedDigest } })
     )
     const tree = yield* readAddon(pulled.rootfs, "/flwd-addon", { flwdVersion: env.flwdVersion, subject: shown })
     const imageConfig = imageConfigOf(pulled.config)

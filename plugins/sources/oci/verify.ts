@@ -206,7 +206,7 @@ export function makeSourceVerifier(options: {
       yield* ctx.decide(trustDecision(trust, subject, profile))
       if (options.persist !== false) yield* record(file, trust)
       return trust
-    })
+    }).pipe(Effect.withSpan("source.verify", { attributes: { "oci.digest": digest, "flwd.signature_mode": mode } }))
 
   const close = Effect.suspend(() => Effect.forEach([...bound.values()], (b) => b.verifier.close, { discard: true }))
 
