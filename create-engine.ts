@@ -125,6 +125,7 @@ export function resolveOptions(options: EngineOptions = {}): ResolvedOptions {
       profile: nonEmpty(env.FLWD_PROFILE) ?? options.profile ?? c?.profile ?? policy.profile ?? "secure",
       policy,
       policyDir: loadedPolicy.path !== null ? dirname(loadedPolicy.path) : cwd,
+      policyFile: loadedPolicy.path,
       allowedLocalRoots: (options.allowedLocalRoots ?? policy.allowed_local_roots ?? [cwd]).map((p) => resolve(cwd, p)),
       maxConcurrentRuns: options.maxConcurrentRuns ?? 4,
       defaultTimeoutMs: 60 * 60 * 1000,

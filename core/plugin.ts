@@ -43,6 +43,8 @@ export interface SourceContext {
    * Absent: the working directory.
    */
   readonly policyDir?: string
+  /** The policy file in force, for messages (null: none); absent when unknown. */
+  readonly policyFile?: string | null
   /** Directories local sources must stay inside (resolved, absolute). */
   readonly allowedLocalRoots: ReadonlyArray<string>
   /** Reports progress of long work (pulls); rendered by the CLI, streamed by the server. */

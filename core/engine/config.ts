@@ -16,6 +16,8 @@ export interface EngineSettings {
   readonly policy: Policy
   /** Directory of the policy file; relative paths in the policy resolve against it. Default: the working directory. */
   readonly policyDir?: string
+  /** The policy file in force (null: none, the built-in policy); absent when the entrypoint did not say. */
+  readonly policyFile?: string | null
   /** Directories local sources may point into (absolute). */
   readonly allowedLocalRoots: ReadonlyArray<string>
   /** Runs executing at once across the engine; more wait queued. Default 4. */

@@ -121,6 +121,7 @@ const make = (options: RegistryOptions) =>
       profile: policy.defaultProfile,
       policy: config.policy,
       ...(config.policyDir !== undefined ? { policyDir: config.policyDir } : {}),
+      ...(config.policyFile !== undefined ? { policyFile: config.policyFile } : {}),
       allowedLocalRoots: config.allowedLocalRoots,
       progress: (data) =>
         Effect.flatMap(Clock.currentTimeMillis, (t) => Effect.sync(() => void activity.set(name, t))).pipe(

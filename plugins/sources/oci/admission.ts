@@ -47,6 +47,13 @@ export function registryDecision(profile: ProfilePlugin, policy: Policy, registr
   return { ...decision, profile: decision.profile ?? profile.name }
 }
 
+/** Where to list a registry: the policy file in force, by name, or the news that there is none. */
+function policyFileHint(file: string | null | undefined): string {
+  if (file === undefined) return "list it in the policy's allowed_registries"
+  if (file === null) return "no policy file is in force: write one with allowed_registries and pass it with --policy or FLWD_POLICY_FILE"
+  return `list it in allowed_registries of the policy file in force, ${file}`
+}
+
 /**
  * Checks `trusted` and the registry; fails with `source.trust.required` or
  * `image.registry.not.allowed`. Returns the signature mode the profile puts
@@ -81,7 +88,7 @@ export function admit(
     if (registry.decision === "deny") {
       return yield* new SourceError({
         code: "image.registry.not.allowed",
-        detail: `Source ${ctx.name}: ${registry.reason} (profile ${registry.profile}); list it in the policy's allowed_registries`,
+        detail: `Source ${ctx.name}: ${registry.reason} (profile ${registry.profile}); ${policyFileHint(ctx.policyFile)}`,
         errors: [{ path: "ref", message: `registry ${ref.registry} is not allowed` }]
       })
     }
