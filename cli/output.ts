@@ -153,6 +153,7 @@ export function exitCodeFor(problem: ProblemLike): number {
  */
 export function printProblem(out: Output, u: unknown): number {
   const problem = toProblem(u)
+  const fix = isProblem(problem) ? problemFix(problem, "cli") : undefined
   if (out.json) {
     out.note(JSON.stringify({
       // The same document the HTTP API returns, less `instance` (no URL here).
@@ -163,12 +164,12 @@ export function printProblem(out: Output, u: unknown): number {
       code: problem.code,
       ...(problem.errors !== undefined && problem.errors.length > 0
         ? { errors: problem.errors.map((e) => ({ path: e.path, message: e.message })) }
-        : {})
+        : {}),
+      ...(fix !== undefined ? { fix } : {})
     }))
   } else {
     out.note(`flwd: ${problem.code}: ${problem.detail}`)
     for (const e of problem.errors ?? []) out.note(`  ${e.path}: ${e.message}`)
-    const fix = isProblem(problem) ? problemFix(problem, "cli") : undefined
     if (fix !== undefined) out.note(`  fix: ${fix}`)
   }
   return exitCodeFor(problem)
