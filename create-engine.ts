@@ -40,7 +40,7 @@ export interface EngineOptions {
   readonly dataDir?: string
   /** Root job tree whose jobs keep bare ids. Default `./jobs`. */
   readonly root?: string
-  /** Default profile. Precedence: `$FLWD_PROFILE` > this > the policy's `profile` > `secure`. */
+  /** Default profile. Precedence: this > `$FLWD_PROFILE` > `flwd.yaml` > the policy's `profile` > `secure`. */
   readonly profile?: string
   /** Policy file. Default: `$FLWD_POLICY_FILE`, else `./flwd.policy.yaml` when present. */
   readonly policyFile?: string
@@ -122,7 +122,7 @@ export function resolveOptions(options: EngineOptions = {}): ResolvedOptions {
     settings: {
       dataDir: resolve(cwd, options.dataDir ?? nonEmpty(env.FLWD_DATA_DIR) ?? fromFile(c?.data_dir) ?? ".flwd"),
       root: resolve(cwd, options.root ?? fromFile(c?.root) ?? "jobs"),
-      profile: nonEmpty(env.FLWD_PROFILE) ?? options.profile ?? c?.profile ?? policy.profile ?? "secure",
+      profile: options.profile ?? nonEmpty(env.FLWD_PROFILE) ?? c?.profile ?? policy.profile ?? "secure",
       policy,
       policyDir: loadedPolicy.path !== null ? dirname(loadedPolicy.path) : cwd,
       policyFile: loadedPolicy.path,

@@ -31,7 +31,7 @@ export interface Globals {
 /**
  * The options the in-process engine of an invocation starts with. The
  * environment's `FLWD_PROFILE` is replaced by the profile the globals already
- * resolved (`FLWD_PROFILE` > `--profile`), so the engine sees one answer.
+ * resolved (`--profile` > `FLWD_PROFILE`), so the engine sees one answer.
  */
 export function engineOptionsOf(g: Globals): EngineOptions {
   return {

@@ -15,7 +15,7 @@ import type { FlagSpec } from "./argv.ts"
 export const globalFlags: ReadonlyArray<FlagSpec> = [
   { name: "root", kind: "value", valueName: "dir", description: "job tree whose jobs keep bare ids (default ./jobs)" },
   { name: "data-dir", kind: "value", valueName: "dir", description: "data directory (default $FLWD_DATA_DIR, else ./.flwd)" },
-  { name: "profile", kind: "value", valueName: "name", description: "default security profile ($FLWD_PROFILE wins over it; else the policy's, else secure)" },
+  { name: "profile", kind: "value", valueName: "name", description: "default security profile (default $FLWD_PROFILE, else flwd.yaml's, else the policy's, else secure)" },
   { name: "policy", kind: "value", valueName: "file", description: "policy file (default $FLWD_POLICY_FILE, else ./flwd.policy.yaml)" },
   { name: "config", kind: "value", valueName: "file", description: "flwd.yaml to read (default $FLWD_CONFIG, else ./flwd.yaml when present)" },
   { name: "plugin", kind: "list", valueName: "path|pkg", description: "load a plugin module (a path or a package name); repeatable" },

@@ -114,9 +114,9 @@ async function main(argv: ReadonlyArray<string>, out: { current: Output }): Prom
   const globals: Globals = {
     root: nonEmpty(split.values.root),
     dataDir: nonEmpty(split.values.dataDir),
-    // A flag wins over the environment, which wins over the policy file.
-    // Precedence (DESIGN §6): a request > FLWD_PROFILE > --profile > the policy file > secure.
-    profile: nonEmpty(process.env.FLWD_PROFILE) ?? nonEmpty(split.values.profile),
+    // A flag wins over its environment variable, as for every other pair:
+    // a request > --profile > FLWD_PROFILE > flwd.yaml > the policy file > secure.
+    profile: nonEmpty(split.values.profile) ?? nonEmpty(process.env.FLWD_PROFILE),
     policy: nonEmpty(split.values.policy),
     config: nonEmpty(split.values.config),
     plugins: split.plugins.filter((p) => p !== ""),

@@ -17,13 +17,13 @@ t.test(":plan prints a readable summary", async (t) => {
   t.match(r.stdout, "Steps")
 })
 
-t.test("the default profile: FLWD_PROFILE > --profile > secure", async (t) => {
+t.test("the default profile: --profile > FLWD_PROFILE > secure", async (t) => {
   const box = sandbox(t)
   const profile = async (args: Array<string>, env: Record<string, string> = {}) =>
     JSON.parse((await box.flwd([":plan", "--json", ...args, "hello-world", "--name", "A"], { env })).stdout).profile
   t.equal(await profile([]), "secure")
   t.equal(await profile(["--profile", "permissive"]), "permissive")
-  t.equal(await profile(["--profile", "permissive"], { FLWD_PROFILE: "disabled" }), "disabled")
+  t.equal(await profile(["--profile", "permissive"], { FLWD_PROFILE: "disabled" }), "permissive")
 })
 
 t.test(":plan --json turns job flags into typed arguments", async (t) => {
