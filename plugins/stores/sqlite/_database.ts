@@ -6,8 +6,35 @@
  */
 import { mkdirSync } from "node:fs"
 import { dirname } from "node:path"
-import { DatabaseSync } from "node:sqlite"
+import process from "node:process"
 import type { SQLInputValue, StatementSync } from "node:sqlite"
+
+type Sqlite = typeof import("node:sqlite")
+
+let sqlite: Sqlite | undefined
+
+/**
+ * `node:sqlite`, loaded on the first open rather than imported. Node 24
+ * still calls it experimental and says so on stderr when it first loads:
+ * a static import would print that in every program that merely imports
+ * flwd, before any of its code could run. Loaded here, that one notice is
+ * dropped for the duration of the load; every other warning goes through.
+ */
+function loadSqlite(): Sqlite {
+  if (sqlite !== undefined) return sqlite
+  const emitWarning = process.emitWarning
+  process.emitWarning = function(this: unknown, warning: string | Error, ...rest: Array<unknown>) {
+    const type = typeof rest[0] === "string" ? rest[0] : (rest[0] as { type?: string } | undefined)?.type
+    if (type === "ExperimentalWarning" && String(warning).includes("SQLite")) return
+    return (emitWarning as (...a: Array<unknown>) => void).call(process, warning, ...rest)
+  } as typeof process.emitWarning
+  try {
+    sqlite = process.getBuiltinModule("node:sqlite")
+  } finally {
+    process.emitWarning = emitWarning
+  }
+  return sqlite
+}
 
 /** A value bound to a `?` placeholder. */
 export type Param = string | number | null
@@ -67,7 +94,7 @@ function wrap(statement: StatementSync): Statement {
  */
 export function openDatabase(path: string): Database {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true })
-  const db = new DatabaseSync(path)
+  const db = new (loadSqlite().DatabaseSync)(path)
   const cache = new Map<string, Statement>()
   try {
     for (const pragma of pragmas) db.exec(pragma)
