@@ -20,6 +20,8 @@ export const globalFlags: ReadonlyArray<FlagSpec> = [
   { name: "config", kind: "value", valueName: "file", description: "flwd.yaml to read (default $FLWD_CONFIG, else ./flwd.yaml when present)" },
   { name: "plugin", kind: "list", valueName: "path|pkg", description: "load a plugin module (a path or a package name); repeatable" },
   { name: "json", kind: "boolean", description: "machine-readable output: JSON, NDJSON for streams, problems as JSON on stderr" },
+  { name: "verbose", kind: "boolean", short: "v", description: "extra diagnostics on stderr: settings in use, timing" },
+  { name: "quiet", kind: "boolean", short: "q", description: "no progress or notes on stderr; results, warnings and errors still print" },
   { name: "help", kind: "boolean", short: "h", description: "show help" },
   { name: "version", kind: "boolean", description: "print the version" },
   { name: "remote", kind: "value", valueName: "url", hidden: true, description: "talk to the flwd server at url (default $FLWD_REMOTE) instead of running the engine in-process" },

@@ -18,6 +18,7 @@ import { printCommandHelp, printMainHelp } from "./help.ts"
 import { makeOutput, printProblem, type Output } from "./output.ts"
 import { findCommand, visibleCommands } from "./registry.ts"
 import { nearHint } from "./suggest.ts"
+import { describeEngine } from "./verbose.ts"
 import type { EngineHandle } from "../create-engine.ts"
 
 // Caches compiled bytecode between invocations (Node ≥ 22; absent on Deno):
@@ -51,6 +52,8 @@ interface Split {
   readonly json: boolean
   readonly help: boolean
   readonly version: boolean
+  /** `-v/--verbose` and `-q/--quiet`, the last one given. */
+  readonly level: "quiet" | "normal" | "verbose"
   readonly rest: ReadonlyArray<string>
 }
 
@@ -65,6 +68,7 @@ function splitGlobals(tokens: ReadonlyArray<string>): Split {
   let json = false
   let help = false
   let version = false
+  let level: Split["level"] = "normal"
   const words: Array<string> = []
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i]
@@ -85,12 +89,14 @@ function splitGlobals(tokens: ReadonlyArray<string>): Split {
     } else if (token === "--json") json = true
     else if (token === "--help" || token === "-h") help = true
     else if (token === "--version") version = true
+    else if (token === "--verbose" || token === "-v") level = "verbose"
+    else if (token === "--quiet" || token === "-q") level = "quiet"
     else {
       if (!token.startsWith("-")) words.push(token)
       rest.push(token)
     }
   }
-  return { values, plugins, json, help, version, rest }
+  return { values, plugins, json, help, version, level, rest }
 }
 
 function readVersion(): string {
@@ -110,7 +116,7 @@ async function main(argv: ReadonlyArray<string>, out: { current: Output }): Prom
   // Usage errors in the global flags themselves are already JSON under --json.
   out.current = makeOutput({ json: argv.includes("--json"), stdout: process.stdout, stderr: process.stderr, env: process.env })
   const split = splitGlobals(argv)
-  out.current = makeOutput({ json: split.json, stdout: process.stdout, stderr: process.stderr, env: process.env })
+  out.current = makeOutput({ json: split.json, stdout: process.stdout, stderr: process.stderr, env: process.env, level: split.level })
   const globals: Globals = {
     root: nonEmpty(split.values.root),
     dataDir: nonEmpty(split.values.dataDir),
@@ -150,7 +156,9 @@ async function main(argv: ReadonlyArray<string>, out: { current: Output }): Prom
   const engine = (overrides: Partial<Globals> = {}) =>
     handle ??= remote !== undefined ? remoteEngine(remote, globals, split.values) : import("../create-engine.ts").then((m) => {
       const g = { ...globals, ...overrides }
+      const started = performance.now()
       return m.createEngine(engineOptionsOf(g)).then((h) => {
+        o.verbose(describeEngine(h.settings, h.config?.path ?? null, performance.now() - started))
         // `:serve` reports these itself.
         if (!serving) for (const f of h.reconciled?.failed ?? []) o.note(`flwd: declared source ${f.name} is not loaded: ${f.code}: ${f.detail}`)
         return h
@@ -195,10 +203,12 @@ async function main(argv: ReadonlyArray<string>, out: { current: Output }): Prom
     engine,
     onInterrupt
   }
+  const began = performance.now()
   try {
     const command = await spec.load()
     return await command.run(ctx)
   } finally {
+    o.verbose(`flwd: ${ctx.command} took ${Math.round(performance.now() - began)} ms`)
     if (handle !== undefined) await handle.then((h) => h.dispose(), () => undefined)
   }
 }
@@ -218,6 +228,7 @@ async function remoteEngine(url: string, globals: Globals, flags: Readonly<Recor
     })
   }
   const { createRemoteHandle } = await import("../client/mod.ts")
+  out.current.verbose(`flwd: remote engine ${url}${globals.profile !== undefined ? `, profile ${globals.profile} asked` : ""}`)
   return createRemoteHandle({ url, token: globals.token, profile: globals.profile })
 }
 

@@ -30,8 +30,14 @@ export interface Output {
   readonly interactive: boolean
   /** Writes one line to stdout. */
   readonly line: (text?: string) => void
-  /** Writes one line to stderr. */
+  /** Writes one line to stderr: errors, warnings — what `--quiet` keeps. */
   readonly note: (text: string) => void
+  /** `--quiet`: progress and `info` lines are left out; results, warnings and errors are not. */
+  readonly quiet: boolean
+  /** A non-essential line on stderr (a hint, a count, a next step); not under `--quiet`. */
+  readonly info: (text: string) => void
+  /** A diagnostic line on stderr (timing, settings in use); only under `--verbose`. */
+  readonly verbose: (text: string) => void
   /** Writes text to stdout or stderr as is (job output, already split in lines). */
   readonly raw: (stream: "stdout" | "stderr", text: string) => void
   /** Pretty JSON document on stdout. */
@@ -68,6 +74,8 @@ export function makeOutput(options: {
   readonly stdout: Sink
   readonly stderr: Sink
   readonly env: Readonly<Record<string, string | undefined>>
+  /** `-q` / `-v`; default normal. */
+  readonly level?: "quiet" | "normal" | "verbose"
 }): Output {
   const { stdout, stderr } = options
   const color = useColor(stdout, options.env)
@@ -81,6 +89,9 @@ export function makeOutput(options: {
     interactive: stderr.isTTY === true,
     line,
     note: (text) => void stderr.write(`${text}\n`),
+    quiet: options.level === "quiet",
+    info: (text) => void (options.level === "quiet" ? undefined : stderr.write(`${text}\n`)),
+    verbose: (text) => void (options.level === "verbose" ? stderr.write(`${text}\n`) : undefined),
     raw: (stream, text) => void (stream === "stdout" ? stdout : stderr).write(text),
     document: (value) => line(JSON.stringify(value, null, 2)),
     record: (value) => line(JSON.stringify(value)),

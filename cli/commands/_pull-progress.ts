@@ -82,7 +82,7 @@ function terminalRenderer(out: Output) {
  */
 export function withPullProgress<A, E>(ctx: CommandContext, name: string, op: (engine: EngineApi) => Effect.Effect<A, E>): Promise<A> {
   const { out } = ctx
-  const render = out.json ? (e: RunEvent) => out.record(e) : out.interactive ? terminalRenderer(out) : null
+  const render = out.json ? (e: RunEvent) => out.record(e) : out.interactive && !out.quiet ? terminalRenderer(out) : null
   if (render === null) return call(ctx, op)
   return call(ctx, (engine) =>
     Effect.gen(function*() {

@@ -39,7 +39,7 @@ function bytes(n: number): string {
 
 /** Progress notes on a terminal only: blobs that take a while get a line per quarter. */
 function progress(out: Output): ((e: PushProgress) => void) | undefined {
-  if (!out.interactive || out.json) return undefined
+  if (!out.interactive || out.json || out.quiet) return undefined
   const shown = new Map<string, number>()
   return (e) => {
     const short = e.digest.slice(7, 19)
@@ -79,7 +79,7 @@ async function dispatch(ctx: CommandContext, sub: string, parsed: ParsedArgs): P
       if (out.json) out.document(r)
       else {
         out.line(`created add-on ${r.id} in ${r.dir}: ${r.files.join(", ")}`)
-        out.note(`next: flwd :addon validate ${dir}`)
+        out.info(`next: flwd :addon validate ${dir}`)
       }
       return 0
     }
@@ -113,9 +113,9 @@ async function dispatch(ctx: CommandContext, sub: string, parsed: ParsedArgs): P
         })
         return 0
       }
-      if ("addon" in r) out.note(`packed ${r.addon.id} ${r.addon.version}: add-on layer ${r.layer.digest} (${bytes(r.layer.size)})`)
-      if ("layout" in r && r.layout !== undefined) out.note(`wrote ${r.layout}:${r.ref.slice(r.ref.lastIndexOf(":") + 1)}`)
-      if (pushed !== undefined) out.note(`pushed ${pushed.ref}: ${pushed.blobs.uploaded} blob(s) uploaded, ${pushed.blobs.mounted} mounted, ${pushed.blobs.skipped} already there`)
+      if ("addon" in r) out.info(`packed ${r.addon.id} ${r.addon.version}: add-on layer ${r.layer.digest} (${bytes(r.layer.size)})`)
+      if ("layout" in r && r.layout !== undefined) out.info(`wrote ${r.layout}:${r.ref.slice(r.ref.lastIndexOf(":") + 1)}`)
+      if (pushed !== undefined) out.info(`pushed ${pushed.ref}: ${pushed.blobs.uploaded} blob(s) uploaded, ${pushed.blobs.mounted} mounted, ${pushed.blobs.skipped} already there`)
       out.line(r.digest)
       return 0
     }
@@ -124,7 +124,7 @@ async function dispatch(ctx: CommandContext, sub: string, parsed: ParsedArgs): P
       const r = await lib.signImage({ ref, key: required(parsed, "key", where), registry: registryOptions(parsed) })
       if (out.json) out.document({ digest: r.digest, ref: r.ref, signature_ref: r.signatureRef, signature_digest: r.signatureDigest, added: r.added })
       else {
-        out.note(r.added ? `signed ${r.ref}` : `${r.ref} was already signed with this key`)
+        out.info(r.added ? `signed ${r.ref}` : `${r.ref} was already signed with this key`)
         out.line(r.signatureRef)
       }
       return 0

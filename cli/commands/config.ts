@@ -35,8 +35,8 @@ async function validate(ctx: CommandContext, file: string | undefined): Promise<
     ctx.out.document({ file: path, valid: true, plugins: modules.map((m) => m.file), sources: declared.map((s) => s.name) })
   } else {
     ctx.out.line(`${path}: valid`)
-    if (modules.length > 0) ctx.out.note(`  plugins: ${modules.map((m) => m.specifier).join(", ")}`)
-    if (declared.length > 0) ctx.out.note(`  sources: ${declared.map((s) => s.name).join(", ")}`)
+    if (modules.length > 0) ctx.out.info(`  plugins: ${modules.map((m) => m.specifier).join(", ")}`)
+    if (declared.length > 0) ctx.out.info(`  sources: ${declared.map((s) => s.name).join(", ")}`)
   }
   return 0
 }

@@ -39,6 +39,6 @@ export async function run(ctx: CommandContext): Promise<number> {
   const verb = dryRun ? "would remove" : "removed"
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`
   out.line(`${verb} ${plural(result.rootfs.length, "rootfs")}, ${plural(result.blobs.length, "blob")} and ${plural(result.pins.length, "pin")}; ${formatBytes(result.freedBytes)} ${dryRun ? "to free" : "freed"}`)
-  for (const digest of result.rootfs) out.note(out.style.dim(`  rootfs ${digest}`))
+  for (const digest of result.rootfs) out.info(out.style.dim(`  rootfs ${digest}`))
   return 0
 }

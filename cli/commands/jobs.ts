@@ -23,7 +23,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     return 0
   }
   if (jobs.length === 0) {
-    out.note("no jobs found (the job tree is --root, default ./jobs)")
+    out.info("no jobs found (the job tree is --root, default ./jobs)")
   } else {
     out.table(["ID", "SUMMARY", "SOURCE"], jobs.map((j) => [j.id, j.summary ?? j.name, j.source]))
   }

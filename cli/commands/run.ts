@@ -23,7 +23,7 @@ function render(out: Output, event: RunEvent, multiStep: boolean): void {
     const { stream, lines } = logLines(event)
     for (const line of lines) out.raw(stream, `${line}\n`)
   } else if (event.type === "step.started" && multiStep && out.interactive) {
-    out.note(out.style.dim(`▸ ${String(event.data.step ?? event.data.step_id ?? "")}`))
+    out.info(out.style.dim(`▸ ${String(event.data.step ?? event.data.step_id ?? "")}`))
   }
 }
 
@@ -36,7 +36,7 @@ function finish(out: Output, run: Run): number {
   }
   // The job's own failure: its stderr has said why, its code says the rest.
   if (run.exit_code !== null && run.exit_code > 0) {
-    if (out.interactive && !out.json) out.note(out.style.dim(`flwd: run ${run.id} failed with exit code ${run.exit_code}`))
+    if (out.interactive && !out.json) out.info(out.style.dim(`flwd: run ${run.id} failed with exit code ${run.exit_code}`))
     return Math.min(run.exit_code, 255)
   }
   // Anything else (timeout, executor, sandbox) is flwd's to explain.
@@ -52,7 +52,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   const started = await call(ctx, (e) => e.run(request))
   const multiStep = started.plan.steps.length > 1
   printWarnings(out, started.job_id, started.plan.warnings)
-  if (out.interactive && !out.json) out.note(out.style.dim(`flwd: run ${started.id} (${started.job_id})`))
+  if (out.interactive && !out.json) out.info(out.style.dim(`flwd: run ${started.id} (${started.job_id})`))
 
   let interrupted: Interrupt | undefined
   const stop = ctx.onInterrupt((signal) => {

@@ -59,14 +59,14 @@ async function list(ctx: CommandContext, parsed: ParsedArgs): Promise<number> {
     return 0
   }
   if (page.items.length === 0) {
-    out.note("no runs")
+    out.info("no runs")
     return 0
   }
   out.table(
     ["ID", "JOB", "STATUS", "EXIT", "CREATED"],
     page.items.map((r) => [r.id, r.job_id, colorStatus(out, r.status), r.exit_code === null ? "-" : String(r.exit_code), when(r.created_at)])
   )
-  if (page.next_cursor !== null) out.note(`more: flwd :runs --cursor ${page.next_cursor}`)
+  if (page.next_cursor !== null) out.info(`more: flwd :runs --cursor ${page.next_cursor}`)
   return 0
 }
 

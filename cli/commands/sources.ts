@@ -162,8 +162,8 @@ export async function run(ctx: CommandContext): Promise<number> {
     default: {
       expectPositionals(parsed, 0, ":sources")
       const all = await call(ctx, (e) => e.sources())
-      if (out.json) out.document(all)
-      else if (all.length === 0) out.note("no sources")
+      if (out.json) out.document({ items: all })
+      else if (all.length === 0) out.info("no sources")
       else out.table(["NAME", "TYPE", "STATUS", "JOBS"], all.map((s) => [s.name, s.type, s.status, String(s.job_count)]))
       return 0
     }
