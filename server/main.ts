@@ -37,6 +37,8 @@ export interface ServeInput {
   readonly ui?: boolean
   /** The log's format on stderr: `text` (warnings and failures) or `json` (every request too); default `text`. */
   readonly log?: string
+  /** An OTLP/HTTP collector's base URL for traces; beats `OTEL_EXPORTER_OTLP_*`. Default: those variables, else no tracing. */
+  readonly otlpEndpoint?: string
   readonly engine: () => Promise<EngineHandle>
 }
 
@@ -75,6 +77,14 @@ function gcInterval(text: string | undefined): number {
   return ms
 }
 
+function otlpTracesUrl(text: string): string {
+  const url = URL.canParse(text) ? new URL(text) : null
+  if (url === null || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    throw new ValidationError({ code: "validation.failed", detail: "--otlp-endpoint must be an http(s) URL such as http://127.0.0.1:4318", errors: [{ path: "--otlp-endpoint", message: "must be an http(s) URL" }] })
+  }
+  return `${text.replace(/\/+$/, "")}/v1/traces`
+}
+
 /** Sweeps of unreferenced add-ons run this often unless told otherwise. */
 const DEFAULT_GC_INTERVAL_MS = 6 * 60 * 60 * 1000
 
@@ -102,6 +112,8 @@ export async function runServe(input: ServeInput, io: ServeIO): Promise<number> 
   const readTimeoutMs = readTimeout(input.readTimeout)
   const sweepEvery = gcInterval(input.gcInterval)
   const logger = makeLogger(parseLogFormat(input.log), io.stderr)
+  // The engine reads the OpenTelemetry variables when it starts (below), so the flag is passed as the one that wins.
+  if (input.otlpEndpoint !== undefined) process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT = otlpTracesUrl(input.otlpEndpoint)
   const hostFlags = input.allowedHosts !== undefined && input.allowedHosts.length > 0 ? input.allowedHosts : undefined
   if (hostFlags !== undefined) parseAllowedHosts(hostFlags, "--allowed-host")
   const engine = await input.engine()
@@ -193,6 +205,7 @@ const flags = {
   "gc-interval": { type: "string" },
   "no-ui": { type: "boolean" },
   log: { type: "string" },
+  "otlp-endpoint": { type: "string" },
   root: { type: "string" },
   "data-dir": { type: "string" },
   profile: { type: "string" },
@@ -228,6 +241,7 @@ export async function main(argv: ReadonlyArray<string>): Promise<number> {
       gcInterval: values["gc-interval"],
       ...(values["no-ui"] === true ? { ui: false } : {}),
       log: values.log,
+      otlpEndpoint: values["otlp-endpoint"],
       engine: () => import("../create-engine.ts").then((m) => m.createEngine(options))
     }, io)
   } catch (e) {

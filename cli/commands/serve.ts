@@ -1,7 +1,7 @@
 /**
  * @module
  * `flwd :serve [--bind HOST:PORT] [--dev] [--grace 10s] [--body-limit BYTES]
- * [--read-timeout 30s] [--allowed-host NAME]… [--no-ui] [--log text|json]`:
+ * [--read-timeout 30s] [--allowed-host NAME]… [--no-ui] [--log text|json] [--otlp-endpoint URL]`:
  * serves the HTTP API over this invocation's engine (`--root`,
  * `--data-dir`, `--profile`, `--policy` are the global flags). The work is
  * `runServe` in `server/main.ts`; this module only reads the flags.
@@ -24,7 +24,8 @@ export const serveFlags: ReadonlyArray<FlagSpec> = [
   { name: "allowed-host", kind: "list", valueName: "name", description: "also answer requests for this Host (a proxy's name; *.name for subdomains); repeatable" },
   { name: "gc-interval", kind: "value", valueName: "duration", description: "sweep unreferenced add-ons and blobs this often (default 6h; 0 disables)" },
   { name: "no-ui", kind: "boolean", description: "do not serve the web console at /ui" },
-  { name: "log", kind: "value", valueName: "format", description: "log format on stderr: text (warnings and failures; default) or json (one object a line, every request too)" }
+  { name: "log", kind: "value", valueName: "format", description: "log format on stderr: text (warnings and failures; default) or json (one object a line, every request too)" },
+  { name: "otlp-endpoint", kind: "value", valueName: "url", description: "send traces over OTLP/HTTP to this collector (beats OTEL_EXPORTER_OTLP_ENDPOINT; default: that variable, else off)" }
 ]
 
 /** @since 0.1.0 @category commands */
@@ -42,6 +43,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     gcInterval: stringFlag(parsed, "gc-interval"),
     ...(parsed.flags["no-ui"] === true ? { ui: false } : {}),
     log: stringFlag(parsed, "log"),
+    otlpEndpoint: stringFlag(parsed, "otlp-endpoint"),
     engine: ctx.engine
   }, {
     stdout: (line) => ctx.out.line(line),

@@ -132,3 +132,37 @@ t.test("without an endpoint, nothing is exported", async (t) => {
   t.equal(await server.exited, 0)
   t.equal(otlp.posts(), 0)
 })
+
+t.test("--otlp-endpoint beats OTEL_EXPORTER_OTLP_ENDPOINT; a bad one is a usage error", async (t) => {
+  const otlp = await receiver(t)
+  const other = await receiver(t)
+  const flagged = spawn(process.execPath, ["cli/main.ts", "--root", jobsRoot, "--data-dir", `${t.testdir()}/data`, ":serve", "--bind", "127.0.0.1:0", "--otlp-endpoint", `${otlp.url}/`], {
+    cwd: repoRoot,
+    env: { ...process.env, NODE_NO_WARNINGS: "1", FLWD_TOKENS: "all:*", OTEL_EXPORTER_OTLP_ENDPOINT: other.url },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  t.teardown(() => void flagged.kill("SIGKILL"))
+  let flaggedErr = ""
+  flagged.stderr!.on("data", (d) => (flaggedErr += d))
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = ""
+    flagged.on("exit", (code) => reject(new Error(`server exited (${code}) before listening: ${flaggedErr}`)))
+    flagged.stdout!.on("data", (d) => {
+      out += d
+      const m = /flwd listening on (http:\/\/\S+)/.exec(out)
+      if (m !== null) resolve(m[1])
+    })
+  })
+  await (await fetch(`${url}/jobs`, { headers })).arrayBuffer()
+  const exited = new Promise<number | null>((resolve) => flagged.on("exit", resolve))
+  flagged.kill("SIGTERM")
+  t.equal(await exited, 0)
+  t.ok(otlp.spans().some((s) => s.name === "GET /jobs"), "the flag's collector has the request span")
+  t.equal(other.spans().filter((s) => s.name === "GET /jobs").length, 0, "the variable's has not")
+
+  const bad = spawn(process.execPath, ["cli/main.ts", ":serve", "--otlp-endpoint", "ftp://x"], { cwd: repoRoot, env: { ...process.env, NODE_NO_WARNINGS: "1" }, stdio: ["ignore", "ignore", "pipe"] })
+  let err = ""
+  bad.stderr!.on("data", (d) => (err += d))
+  t.equal(await new Promise<number | null>((resolve) => bad.on("exit", resolve)), 2)
+  t.match(err, /--otlp-endpoint must be an http\(s\) URL/)
+})
