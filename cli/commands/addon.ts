@@ -15,7 +15,7 @@ import { checkSubcommand, findCommand } from "../registry.ts"
 const spec = findCommand(":addon")!
 
 /** Problems meaning the add-on itself is invalid. */
-const INVALID = new Set(["E_ADDON_MANIFEST", "discovery.invalid", "discovery.collision"])
+const INVALID = new Set(["E_ADDON_MANIFEST", "discovery.invalid", "discovery.collision", "addon.interpreter.missing"])
 
 function operand(parsed: ParsedArgs, where: string, what: string): string {
   const [value] = expectPositionals(parsed, 1, where)
@@ -75,7 +75,7 @@ async function dispatch(ctx: CommandContext, sub: string, parsed: ParsedArgs): P
   switch (sub) {
     case "init": {
       const dir = operand(parsed, where, "a directory")
-      const r = await lib.initAddon({ dir, id: stringFlag(parsed, "id"), name: stringFlag(parsed, "name"), force: parsed.flags.force === true })
+      const r = await lib.initAddon({ dir, id: stringFlag(parsed, "id"), name: stringFlag(parsed, "name"), force: parsed.flags.force === true, busybox: parsed.flags.busybox === true })
       if (out.json) out.document(r)
       else {
         out.line(`created add-on ${r.id} in ${r.dir}: ${r.files.join(", ")}`)
@@ -85,7 +85,8 @@ async function dispatch(ctx: CommandContext, sub: string, parsed: ParsedArgs): P
     }
     case "validate": {
       const target = operand(parsed, where, "a directory or image reference")
-      return printValidation(out, await lib.validateAddon({ target, platform: stringFlag(parsed, "platform"), registry: registryOptions(parsed) }))
+      const base = stringFlag(parsed, "base")
+      return printValidation(out, await lib.validateAddon({ target, platform: stringFlag(parsed, "platform"), registry: registryOptions(parsed), ...(base !== undefined ? { base } : {}) }))
     }
     case "pack":
     case "push": {

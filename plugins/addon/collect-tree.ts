@@ -55,6 +55,8 @@ function fileMode(st: Stats): number {
 
 interface Walk {
   readonly root: string
+  /** Prefix of names in the layer: `flwd-addon/`, or none for `rootfs/`. */
+  readonly prefix: string
   readonly allowed: ReadonlyArray<string>
   readonly realAllowed: ReadonlyArray<string>
   readonly entries: Array<LayerEntry>
@@ -90,7 +92,7 @@ async function checkLink(w: Walk, abs: string, shown: string): Promise<string | 
 
 async function visit(w: Walk, abs: string, st: Stats): Promise<void> {
   const rel = relative(w.root, abs).split(sep).join("/")
-  const name = `${ADDON_PREFIX}/${rel}`
+  const name = `${w.prefix}${rel}`
   if (st.isDirectory()) {
     w.entries.push({ name: `${name}/`, type: "directory", mode: 0o755, size: 0 })
     const children = (await readdir(abs, { withFileTypes: true })).sort(byBytes)
@@ -129,6 +131,7 @@ export async function collectAddonEntries(dir: string): Promise<ReadonlyArray<La
   const realRoot = await realpath(root)
   const w: Walk = {
     root,
+    prefix: `${ADDON_PREFIX}/`,
     allowed: [join(root, "manifest.yaml"), join(root, "jobs")],
     realAllowed: [join(realRoot, "manifest.yaml"), join(realRoot, "jobs")],
     entries: [{ name: `${ADDON_PREFIX}/`, type: "directory", mode: 0o755, size: 0 }],
@@ -144,5 +147,31 @@ export async function collectAddonEntries(dir: string): Promise<ReadonlyArray<La
     else w.errors.push({ path: "jobs", message: "must be a directory, not a link or file" })
   }
   if (w.errors.length > 0) throw refuse(dir, w.errors)
+  return w.entries
+}
+
+/**
+ * The entries of the add-on's `rootfs/` directory, to be a layer under the
+ * add-on layer at the image's root (`rootfs/bin/sh` is `/bin/sh`): what
+ * the jobs need to run when there is no base image. Links must stay inside
+ * `rootfs/`, as in `jobs/`. Empty when there is no `rootfs/`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export async function collectRootfsEntries(dir: string): Promise<ReadonlyArray<LayerEntry>> {
+  const root = join(resolve(dir), "rootfs")
+  const st = await lstat(root).catch(() => null)
+  if (st === null) return []
+  const w: Walk = { root, prefix: "", allowed: [root], realAllowed: [await realpath(root)], entries: [], errors: [] }
+  if (!st.isDirectory()) w.errors.push({ path: "rootfs", message: "must be a directory, not a link or file" })
+  else {
+    const children = (await readdir(root, { withFileTypes: true })).sort(byBytes)
+    for (const child of children) {
+      if (SKIPPED.has(child.name)) continue
+      await visit(w, join(root, child.name), await lstat(join(root, child.name)))
+    }
+  }
+  if (w.errors.length > 0) throw refuse(dir, w.errors.map((e) => ({ ...e, path: `rootfs/${e.path}` })))
   return w.entries
 }

@@ -46,6 +46,8 @@ export interface ConfigInput {
   readonly base?: Record<string, unknown>
   readonly platform: PlatformSpec
   readonly diffId: Digest
+  /** The `rootfs/` layer's diff id, when the add-on has one (under the add-on layer). */
+  readonly rootfsDiffId?: Digest
   readonly labels: Readonly<Record<string, string>>
   readonly created?: string
   /** The history entry's comment. */
@@ -59,7 +61,12 @@ export interface ConfigInput {
  * @category constructors
  */
 export function buildConfig(input: ConfigInput): Uint8Array {
-  const history = { ...(input.created !== undefined ? { created: input.created } : {}), created_by: "flwd :addon pack", comment: input.comment }
+  const when = input.created !== undefined ? { created: input.created } : {}
+  const own = input.rootfsDiffId !== undefined ? [input.rootfsDiffId, input.diffId] : [input.diffId]
+  const history = [
+    ...(input.rootfsDiffId !== undefined ? [{ ...when, created_by: "flwd :addon pack", comment: "rootfs/" }] : []),
+    { ...when, created_by: "flwd :addon pack", comment: input.comment }
+  ]
   if (input.base === undefined) {
     const p = input.platform
     return json({
@@ -68,8 +75,8 @@ export function buildConfig(input: ConfigInput): Uint8Array {
       os: p.os,
       ...(p.variant !== undefined ? { variant: p.variant } : {}),
       config: { Labels: input.labels },
-      rootfs: { type: "layers", diff_ids: [input.diffId] },
-      history: [history]
+      rootfs: { type: "layers", diff_ids: own },
+      history
     })
   }
   const base = input.base
@@ -81,8 +88,8 @@ export function buildConfig(input: ConfigInput): Uint8Array {
     ...(input.created !== undefined ? { created: input.created } : {}),
     ...rest,
     config: { ...inner, Labels: { ...labels, ...input.labels } },
-    rootfs: { type: "layers", diff_ids: [...rootfs.diff_ids, input.diffId] },
-    history: [...(Array.isArray(base.history) ? base.history : []), history]
+    rootfs: { type: "layers", diff_ids: [...rootfs.diff_ids, ...own] },
+    history: [...(Array.isArray(base.history) ? base.history : []), ...history]
   })
 }
 

@@ -2,10 +2,12 @@
  * @module
  * `initAddon`: scaffolds an add-on authoring directory — `manifest.yaml`
  * (DESIGN §5) and one example job, `jobs/hello-world/`, whose script is
- * plain POSIX sh so it runs on a busybox base image. What it writes
- * passes `validateAddon` as it is.
+ * plain POSIX sh so it runs on a busybox base image. With `busybox`, a
+ * static busybox of the host goes into `rootfs/bin/` (with `sh` linked to
+ * it): `pack` makes that a layer, so the image runs its job with no base
+ * image and no network. It is never copied unless asked for.
  */
-import { chmod, mkdir, readdir, writeFile } from "node:fs/promises"
+import { chmod, copyFile, mkdir, open, readdir, symlink, unlink, writeFile } from "node:fs/promises"
 import { basename, join, resolve } from "node:path"
 import { ValidationError } from "../../core/mod.ts"
 
@@ -24,6 +26,8 @@ export interface InitAddonOptions {
   readonly name?: string
   /** Write into a non-empty directory (scaffold files are overwritten, others kept). Default false. */
   readonly force?: boolean
+  /** Copy this static busybox (`true`: `/bin/busybox`, Debian's busybox-static) to `rootfs/bin/busybox`, `rootfs/bin/sh` linked to it. */
+  readonly busybox?: boolean | string
 }
 
 /**
@@ -95,6 +99,47 @@ function scaffold(id: string, name: string): ReadonlyArray<readonly [string, str
   ]
 }
 
+/** The host's busybox when `busybox: true`: where Debian's busybox-static puts it. */
+export const HOST_BUSYBOX = "/bin/busybox"
+
+/** Whether `file` is an ELF executable that needs no dynamic loader (no PT_INTERP header). */
+async function isStaticElf(file: string): Promise<boolean> {
+  const handle = await open(file, "r")
+  try {
+    const head = Buffer.alloc(64)
+    await handle.read(head, 0, 64, 0)
+    if (head.readUInt32BE(0) !== 0x7f454c46) return false
+    const is64 = head[4] === 2
+    const le = head[5] === 1
+    const u16 = (b: Buffer, o: number) => le ? b.readUInt16LE(o) : b.readUInt16BE(o)
+    const u32 = (b: Buffer, o: number) => le ? b.readUInt32LE(o) : b.readUInt32BE(o)
+    const phoff = is64 ? Number(le ? head.readBigUInt64LE(0x20) : head.readBigUInt64BE(0x20)) : u32(head, 0x1c)
+    const phentsize = u16(head, is64 ? 0x36 : 0x2a)
+    const phnum = u16(head, is64 ? 0x38 : 0x2c)
+    const table = Buffer.alloc(phentsize * phnum)
+    await handle.read(table, 0, table.length, phoff)
+    for (let i = 0; i < phnum; i++) if (u32(table, i * phentsize) === 3) return false
+    return true
+  } finally {
+    await handle.close()
+  }
+}
+
+async function copyBusybox(dir: string, from: string): Promise<ReadonlyArray<string>> {
+  const ok = await isStaticElf(from).catch(() => undefined)
+  if (ok !== true) {
+    const why = ok === undefined ? "cannot be read (install a static busybox, e.g. Debian's busybox-static)" : "is not a statically linked executable; it would not run without the host's libraries"
+    throw invalid("busybox", why, `${from} ${why}`)
+  }
+  await mkdir(join(dir, "rootfs", "bin"), { recursive: true })
+  await copyFile(from, join(dir, "rootfs", "bin", "busybox"))
+  await chmod(join(dir, "rootfs", "bin", "busybox"), 0o755)
+  await unlink(join(dir, "rootfs", "bin", "sh")).catch(() => undefined)
+  // Relative: a link inside rootfs/ that resolves in the image as on disk.
+  await symlink("busybox", join(dir, "rootfs", "bin", "sh"))
+  return ["rootfs/bin/busybox", "rootfs/bin/sh"]
+}
+
 /**
  * Scaffolds an add-on in `dir`. Fails with `validation.failed` for a
  * non-empty directory (unless `force`) or an invalid id or name.
@@ -132,5 +177,8 @@ export async function initAddon(options: InitAddonOptions): Promise<InitAddonRes
     // writeFile keeps the mode of a file it overwrites (and the umask applies): set it.
     await chmod(target, mode)
   }
-  return { dir, id, name, files: files.map(([path]) => path) }
+  const extra = options.busybox === undefined || options.busybox === false
+    ? []
+    : await copyBusybox(dir, options.busybox === true ? HOST_BUSYBOX : options.busybox)
+  return { dir, id, name, files: [...files.map(([path]) => path), ...extra] }
 }

@@ -18,7 +18,7 @@ import {
 import { asProblem, runAddonEffect } from "./_run.ts"
 import { type BaseImage, resolveBase } from "./base-image.ts"
 import { buildLayer } from "./build-layer.ts"
-import { collectAddonEntries } from "./collect-tree.ts"
+import { collectAddonEntries, collectRootfsEntries } from "./collect-tree.ts"
 import { addonLabels, buildConfig, buildManifest, rfc3339 } from "./image-config.ts"
 import { writeOciLayout } from "./oci-layout.ts"
 import { pushStaged, type PushProgress, type PushResult } from "./push-image.ts"
@@ -112,10 +112,13 @@ export async function packAddon(options: PackAddonOptions): Promise<PackResult> 
   if (!(await stat(options.dir).then((s) => s.isDirectory(), () => false))) {
     throw usage("dir", "is not a directory", `${options.dir} is not a directory`)
   }
-  const validation = await validateAddon({ target: options.dir, flwdVersion: options.flwdVersion })
+  const validation = await validateAddon({
+    target: options.dir, flwdVersion: options.flwdVersion, base: options.base, platform: options.platform, registry: options.registry
+  })
   if (!validation.valid) throw validation.problem!
   const tree = validation.manifest!
   const entries = await collectAddonEntries(options.dir)
+  const rootfs = await collectRootfsEntries(options.dir)
   const client = options.client ?? makeRegistryClient(options.registry)
   const work = await mkdtemp(join(options.workDir ?? tmpdir(), "flwd-addon-pack-"))
   try {
@@ -123,22 +126,32 @@ export async function packAddon(options: PackAddonOptions): Promise<PackResult> 
       ? undefined
       : await runAddonEffect(resolveBase(client, options.base, options.platform !== undefined ? parsePlatform(options.platform) : undefined), options.base)
     const platform = base?.platform ?? (options.platform !== undefined ? parsePlatform(options.platform) : hostPlatform())
-    const layer = await buildLayer(entries, join(work, "layer.tar.gz"), { mtime: new Date((epoch ?? 0) * 1000) })
+    const mtime = new Date((epoch ?? 0) * 1000)
+    // rootfs/ is its own layer under the add-on's: it changes rarely, so pushes skip it.
+    const rootLayer = rootfs.length > 0 ? await buildLayer(rootfs, join(work, "rootfs.tar.gz"), { mtime }) : undefined
+    const layer = await buildLayer(entries, join(work, "layer.tar.gz"), { mtime })
     const created = epoch !== undefined ? rfc3339(epoch) : undefined
     const labels = addonLabels(tree, created)
     const meta = tree.metadata
-    const configBytes = buildConfig({ base: base?.config, platform, diffId: layer.diffId, labels, created, comment: `flwd add-on ${meta.id} ${meta.version}` })
+    const configBytes = buildConfig({ base: base?.config, platform, diffId: layer.diffId, ...(rootLayer !== undefined ? { rootfsDiffId: rootLayer.diffId } : {}), labels, created, comment: `flwd add-on ${meta.id} ${meta.version}` })
     const config = { mediaType: MediaType.OciConfig, digest: digestOf(configBytes), size: configBytes.length }
     const layerDescriptor = { mediaType: MediaType.OciLayerGzip, digest: layer.digest, size: layer.size }
     const annotations = {
       ...labels,
       ...(base !== undefined ? { "org.opencontainers.image.base.name": base.name, "org.opencontainers.image.base.digest": base.digest } : {})
     }
-    const manifestBytes = buildManifest(config, [...(base?.layers ?? []).map((l) => l.descriptor), layerDescriptor], annotations)
+    const rootDescriptor = rootLayer !== undefined ? { mediaType: MediaType.OciLayerGzip, digest: rootLayer.digest, size: rootLayer.size } : undefined
+    const own = rootDescriptor !== undefined ? [rootDescriptor, layerDescriptor] : [layerDescriptor]
+    const manifestBytes = buildManifest(config, [...(base?.layers ?? []).map((l) => l.descriptor), ...own], annotations)
     let image: StagedImage = {
       manifest: { mediaType: MediaType.OciManifest, digest: digestOf(manifestBytes), size: manifestBytes.length },
       manifestBytes,
-      blobs: [{ descriptor: config, bytes: configBytes }, ...(base?.layers ?? []), { descriptor: layerDescriptor, path: layer.path }]
+      blobs: [
+        { descriptor: config, bytes: configBytes },
+        ...(base?.layers ?? []),
+        ...(rootDescriptor !== undefined ? [{ descriptor: rootDescriptor, path: rootLayer!.path }] : []),
+        { descriptor: layerDescriptor, path: layer.path }
+      ]
     }
     if (options.ociLayout !== undefined) {
       image = await writeOciLayout(options.ociLayout, image, ref.tag ?? "latest", client).catch((e) => Promise.reject(asProblem(e, options.base)))

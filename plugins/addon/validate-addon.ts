@@ -11,10 +11,12 @@ import { mkdtemp, rm, stat } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, Either } from "effect"
-import { type Diagnostic, SourceError, ValidationError } from "../../core/mod.ts"
+import { type Diagnostic, type JobDefinition, SourceError, ValidationError } from "../../core/mod.ts"
 import { makeBlobStore, makeRegistryClient, parseImageReferenceEither, parsePlatform, pullImage, type RegistryClient, type RegistryOptions } from "../oci/mod.ts"
 import { type AddonManifest, type AddonTree, readAddon, validateAddonTree } from "../sources/oci/mod.ts"
 import { flwdVersion, runAddonEffect } from "./_run.ts"
+import { interpreterProblem } from "./check-interpreters.ts"
+import { checkDirectoryImage } from "./image-check.ts"
 
 /**
  * Options of `validateAddon`.
@@ -32,6 +34,8 @@ export interface ValidateAddonOptions {
   /** Client for a reference. Default: a new one with `registry` options, closed afterwards. */
   readonly client?: RegistryClient
   readonly registry?: RegistryOptions
+  /** For a directory: the base image it will be packed on, whose files count for the interpreter check. */
+  readonly base?: string
 }
 
 /**
@@ -146,10 +150,16 @@ export async function validateAddon(options: ValidateAddonOptions): Promise<Addo
   const version = options.flwdVersion ?? flwdVersion()
   if (await isDirectory(options.target)) {
     const subject = options.target
-    return runAddonEffect(validateAddonTree(options.target, { flwdVersion: version, subject }).pipe(
+    let jobs: ReadonlyArray<JobDefinition> = []
+    const result = await runAddonEffect(validateAddonTree(options.target, { flwdVersion: version, subject }).pipe(
+      Effect.tap((tree) => Effect.sync(() => jobs = tree.jobs)),
       Effect.map((tree) => validationOf(tree, subject, "directory")),
       Effect.catchIf((e) => e.code === "E_ADDON_MANIFEST", (e) => Effect.succeed(invalidManifest(e, subject, "directory")))
     ))
+    if (!result.valid) return result
+    // Valid as a source, but would it run? Each interpreter must be in the image it packs into.
+    const missing = await checkDirectoryImage(options.target, jobs, options)
+    return missing.length === 0 ? result : { ...result, valid: false, problem: interpreterProblem(subject, missing) }
   }
   return runAddonEffect(Effect.suspend(() => validateImage(options, version)), options.target)
 }
