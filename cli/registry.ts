@@ -166,17 +166,19 @@ export const commands: ReadonlyArray<CommandSpec> = [
     load: addon,
     subcommands: [
       {
-        name: "init", summary: "Scaffold an add-on directory (manifest.yaml and an example job)", usage: "flwd :addon init <dir> [--id ID] [--name NAME] [--force] [--json]",
+        name: "init", summary: "Scaffold an add-on directory (manifest.yaml and an example job)", usage: "flwd :addon init <dir> [--id ID] [--name NAME] [--busybox] [--force] [--json]",
         flags: [
           { name: "id", kind: "value", valueName: "id", description: "metadata.id (default: from the directory name)" },
           { name: "name", kind: "value", valueName: "name", description: "metadata.name (default: the id in title case)" },
-          { name: "force", kind: "boolean", description: "write into a non-empty directory" }
+          { name: "force", kind: "boolean", description: "write into a non-empty directory" },
+          { name: "busybox", kind: "boolean", description: "copy this host's static /bin/busybox into rootfs/bin (sh linked to it): a runnable image with no base" }
         ],
         load: addon
       },
       {
-        name: "validate", summary: "Check an add-on directory or image as adding it as a source would", usage: "flwd :addon validate <dir|ref> [--platform os/arch] [--json]",
+        name: "validate", summary: "Check an add-on directory or image as adding it as a source would", usage: "flwd :addon validate <dir|ref> [--base IMAGE] [--platform os/arch] [--json]",
         flags: [
+          { name: "base", kind: "value", valueName: "image", description: "for a directory: the base image it will be packed on (its files count for the interpreter check)" },
           { name: "platform", kind: "value", valueName: "os/arch", description: "platform to pull for an image reference (default: this host's)" },
           insecureRegistryFlag
         ],
