@@ -51,9 +51,6 @@ const MAX_RUN_LIMIT = 500
 const orDie = <A, E extends EngineError>(effect: Effect.Effect<A, E | RemoteError>): Effect.Effect<A, E> =>
   Effect.catchIf(effect, (e): e is RemoteError => e._tag === "RemoteError", (e) => Effect.die(e)) as Effect.Effect<A, E>
 
-const unsupported = (what: string) =>
-  Effect.die(new RemoteError({ reason: "unsupported", detail: `${what} is not exposed by the HTTP API` }))
-
 const isTerminal = (event: RunEvent) => terminalEventTypes.includes(event.type)
 
 /** The journal's methods fail with `StoreError` only: the server's problem keeps its code and detail. */
@@ -163,7 +160,19 @@ export function makeRemoteEngine(http: Http, options: { readonly profile?: strin
           Stream.tap((event) => Effect.sync(() => void (isTerminal(event) && settling.add(id)))),
           Stream.catchTag("RemoteError", (e) => Stream.die(e))
         ))),
-    journal: () => unsupported("A page of the event journal"),
+    // The API pages no journal; the global stream read up to the newest event there is now is the same page.
+    journal: (query) =>
+      Effect.flatMap(orDie(latestEventId), (latest) => {
+        const after = query.after ?? 0
+        if (after >= latest) return Effect.succeed([] as ReadonlyArray<RunEvent>)
+        return followEvents(http, { path: "/events", after, isLast: (event) => event.id >= latest, settled: Effect.succeed(false) }).pipe(
+          Stream.filter((event) => query.run_id === undefined || event.run_id === query.run_id),
+          Stream.take(query.limit ?? 1000),
+          Stream.runCollect,
+          Effect.map((chunk): ReadonlyArray<RunEvent> => [...chunk]),
+          Effect.catchAll((e) => (e._tag === "RemoteError" ? Effect.die(e) : Effect.fail(asStoreError(e))))
+        )
+      }),
     events: (o) =>
       followEvents(http, { path: "/events", after: o.after ?? 0, isLast: () => false, settled: Effect.succeed(false) }).pipe(
         Stream.catchAll((e) => (e._tag === "RemoteError" ? Stream.die(e) : Stream.fail(asStoreError(e))))

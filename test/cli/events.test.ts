@@ -7,10 +7,11 @@
  * stderr, never into stdout.
  */
 import t from "tap"
+import { spawn } from "node:child_process"
 import { startRegistry } from "../helpers/registry.ts"
 import { pushAddon } from "../plugins/sources/oci/_addon.ts"
-import { collect, ndjson, sandbox, waitForOutput } from "./_flwd.ts"
-import { remoteSandbox } from "./_remote.ts"
+import { collect, mainTs, ndjson, sandbox, waitForOutput } from "./_flwd.ts"
+import { cleanEnv, remoteSandbox } from "./_remote.ts"
 
 // Several starts of the binary, a registry and a server on a loaded two-core machine.
 t.setTimeout(600_000)
@@ -105,4 +106,31 @@ t.test("under permissive, adding and running an unsigned image print the warning
   const json = await box.flwd(["--profile", "permissive", "addon/hello-world", "--name", "A", "--json"])
   t.match(json.stderr, /^warning: addon\/hello-world: image \S+ is not verified/m, "also under --json, where stdout stays NDJSON")
   for (const e of ndjson(json.stdout)) t.type(e.type, "string")
+})
+
+t.test("over --remote, a permissive server's warning about an unsigned image is printed on stderr too", async (t) => {
+  const registry = await startRegistry(t)
+  await pushAddon(registry.url, "example/addon", "1.0.0")
+  const box = sandbox(t)
+  const server = spawn(process.execPath, [mainTs, "--profile", "permissive", ":serve", "--dev", "--bind", "127.0.0.1:0", "--root", box.root, "--data-dir", box.dataDir], {
+    cwd: box.cwd,
+    env: cleanEnv(),
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  const exited = collect(server)
+  t.teardown(async () => {
+    server.kill("SIGTERM")
+    await exited
+  })
+  const url = /flwd listening on (http:\/\/\S+)/.exec(await waitForOutput(server, /flwd listening on http:\/\/\S+\n/))![1]
+  const ref = `${registry.host}/example/addon:1.0.0`
+  const child = spawn(process.execPath, [mainTs, "--remote", url, "--token", "dev-token", ":sources", "add", "--type", "oci", "--name", "addon", "--ref", ref, "--trusted"], {
+    cwd: box.cwd,
+    env: cleanEnv(),
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  const added = await collect(child)
+  t.equal(added.code, 0, added.stderr)
+  t.match(added.stderr, /^warning: addon: warn image\.signature\.unverified \S+@sha256:[0-9a-f]{64}: no signature found/m)
+  t.notMatch(added.stdout, /warn/)
 })
