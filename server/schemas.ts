@@ -103,6 +103,7 @@ export const JobSummary = Schema.Struct({
   name: Schema.String,
   summary: Schema.optional(Schema.String),
   description: Schema.optional(Schema.String),
+  local_id: Schema.String,
   source: JobSource,
   args_schema: Schema.Record({ key: Schema.String, value: Schema.Unknown })
 }).annotations({ identifier: "JobSummary" })

@@ -29,7 +29,8 @@ export async function run(ctx: CommandContext): Promise<number> {
   const result = await Effect.runPromise(Effect.flatMap(collectReferences(dataDir, records), (refs) => gcAddons(dataDir, refs, { dryRun })))
   const { out } = ctx
   if (out.json) {
-    out.document({ ...result, dry_run: dryRun })
+    const { freedBytes, ...rest } = result
+    out.document({ ...rest, freed_bytes: freedBytes, dry_run: dryRun })
     return 0
   }
   if (result.skipped !== null) {

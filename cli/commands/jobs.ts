@@ -1,10 +1,12 @@
 /**
  * @module
  * `flwd :jobs`: the catalogue as a table (ID, SUMMARY, SOURCE), as JSON, or
- * as bare ids for shell completion (`--ids`).
+ * as bare ids for shell completion (`--ids`). The JSON is the server's own
+ * view of `GET /jobs`, so a script reads one shape either way.
  */
 import { expectPositionals, parseArgs } from "../argv.ts"
 import type { CommandContext } from "../context.ts"
+import { jobSummary } from "../../server/routes/_views.ts"
 import { findCommand } from "../registry.ts"
 import { call } from "./_engine.ts"
 
@@ -19,7 +21,8 @@ export async function run(ctx: CommandContext): Promise<number> {
     return 0
   }
   if (out.json) {
-    out.document(jobs)
+    const sources = new Map((await call(ctx, (e) => e.sources())).map((s) => [s.name, s]))
+    out.document({ items: jobs.map((job) => jobSummary(job, sources.get(job.source))) })
     return 0
   }
   if (jobs.length === 0) {

@@ -34,6 +34,7 @@ export function jobSummary(job: Job, record: SourceRecord | undefined, schema = 
     name: job.name,
     ...(job.summary !== undefined ? { summary: job.summary } : {}),
     ...(job.description !== undefined ? { description: job.description } : {}),
+    local_id: job.local_id,
     source: sourceBlock(job.source, record),
     args_schema: schema
   }
@@ -43,7 +44,6 @@ export function jobSummary(job: Job, record: SourceRecord | undefined, schema = 
 export function jobDetail(job: Job, record: SourceRecord | undefined, schema: Readonly<Record<string, unknown>>) {
   return {
     ...jobSummary(job, record, schema),
-    local_id: job.local_id,
     argspec: job.argspec,
     steps: job.steps,
     ...(job.timeout_ms !== undefined ? { timeout_ms: job.timeout_ms } : {}),

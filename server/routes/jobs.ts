@@ -24,7 +24,9 @@ export function jobsRoutes(deps: Deps): Hono<AppEnv> {
   app.get("/", auth, async (c) => {
     const [jobs, sources] = await Promise.all([call(engine, (e) => e.jobs()), call(engine, (e) => e.sources())])
     const byName = new Map(sources.map((s) => [s.name, s]))
-    return c.json({ items: jobs.map((job) => jobSummary(job, byName.get(job.source))) })
+    // Sorted by id, as `flwd :jobs` lists them.
+    const sorted = [...jobs].sort((a, b) => a.id.localeCompare(b.id))
+    return c.json({ items: sorted.map((job) => jobSummary(job, byName.get(job.source))) })
   })
 
   app.get("/:id{.+}", auth, async (c) => {

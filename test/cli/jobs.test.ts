@@ -22,18 +22,20 @@ t.test(":jobs prints an aligned table of ID, SUMMARY and SOURCE", async (t) => {
   t.notMatch(r.stdout, "\u001b[", "no colors when stdout is not a terminal")
 })
 
-t.test(":jobs --json prints the catalogue as JSON", async (t) => {
+t.test(":jobs --json prints the catalogue as GET /jobs does: {items}", async (t) => {
   const box = sandbox(t)
   const r = await box.flwd([":jobs", "--json"])
   t.equal(r.code, 0, r.stderr)
-  const jobs = JSON.parse(r.stdout) as Array<{ id: string; source: string; argspec: { args: Array<{ name: string }> } }>
+  const doc = JSON.parse(r.stdout) as { items: Array<{ id: string; local_id: string; source: { name: string }; args_schema: { properties: Record<string, unknown> } }> }
+  const jobs = doc.items
   t.ok(Array.isArray(jobs))
   for (const id of examples) t.ok(jobs.some((j) => j.id === id), id)
   const hello = jobs.find((j) => j.id === "hello-world")!
-  t.same(hello.argspec.args.map((a) => a.name).sort(), ["loud", "name", "tags", "token"])
+  t.match(hello, { local_id: "hello-world", source: { name: "default" } })
+  t.same(Object.keys(hello.args_schema.properties).sort(), ["loud", "name", "tags", "token"])
   // Global flags work before the command too.
   const before = await box.flwd(["--json", ":jobs"])
-  t.same(JSON.parse(before.stdout), jobs)
+  t.same(JSON.parse(before.stdout), doc)
 })
 
 t.test(":jobs --ids prints one id per line", async (t) => {

@@ -21,9 +21,9 @@ t.test(":jobs and :plan print what the in-process engine prints", async (t) => {
   await same(t, ["hello-world", "--help"])
   // GET /jobs lists summaries: the fields it carries are the in-process ones.
   const pick = (j: Record<string, unknown>) => ({ id: j.id, name: j.name, summary: j.summary, description: j.description, source: j.source, local_id: j.local_id })
-  const r = JSON.parse((await remote(":jobs", "--json")).stdout) as Array<Record<string, unknown>>
-  const l = JSON.parse((await local(":jobs", "--json")).stdout) as Array<Record<string, unknown>>
-  t.same(r.map(pick), l.map(pick))
+  const r = JSON.parse((await remote(":jobs", "--json")).stdout) as { items: Array<Record<string, unknown>> }
+  const l = JSON.parse((await local(":jobs", "--json")).stdout) as { items: Array<Record<string, unknown>> }
+  t.same(r.items.map(pick), l.items.map(pick))
 })
 
 t.test("a job runs on the server: output streamed, exit code returned", async (t) => {

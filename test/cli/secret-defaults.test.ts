@@ -24,8 +24,8 @@ t.test("flwd never prints a secret default, and the job still gets it", async (t
     return r.stdout
   }
 
-  const jobs = JSON.parse(await flwd(":jobs", "--json")) as Array<{ id: string; argspec: { args: Array<Record<string, unknown>> } }>
-  t.match(jobs.find((j) => j.id === "vault")?.argspec.args[0], { name: "token", default: "***" })
+  const jobs = (JSON.parse(await flwd(":jobs", "--json")) as { items: Array<{ id: string; args_schema: { properties: Record<string, Record<string, unknown>> } }> }).items
+  t.notOk("default" in jobs.find((j) => j.id === "vault")!.args_schema.properties.token, "a secret's default stays out of the listing")
   const plan = JSON.parse(await flwd(":plan", "vault", "--json")) as { args: Record<string, unknown> }
   t.equal(plan.args.token, "***")
   t.match(await flwd(":plan", "vault"), /token\s+= \*\*\*/)

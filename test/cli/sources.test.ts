@@ -24,8 +24,8 @@ t.test(":sources add, list, show and remove a local source", async (t) => {
   t.equal(list.code, 0, list.stderr)
   t.match(list.stdout, /^NAME\s+TYPE\s+STATUS\s+JOBS\n/)
   t.match(list.stdout, /\nteam\s+local\s+ready\s+1\n/)
-  const listJson = JSON.parse((await box.flwd([":sources", "list", "--json"])).stdout) as Array<{ name: string }>
-  t.ok(listJson.some((s) => s.name === "team"))
+  const listJson = JSON.parse((await box.flwd([":sources", "list", "--json"])).stdout) as { items: Array<{ name: string }> }
+  t.ok(listJson.items.some((s) => s.name === "team"))
 
   const show = await box.flwd([":sources", "show", "team"])
   t.equal(show.code, 0, show.stderr)

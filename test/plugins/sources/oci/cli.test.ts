@@ -87,7 +87,7 @@ t.test("flwd :gc removes what no source refers to", async (t) => {
   t.match(gc.stdout, /^removed 1 rootfs, 3 blobs and 1 pin; \d+(\.\d)? [kM]?B freed\n$/)
   t.same(readdirSync(join(box.dataDir, "addons")).filter((n) => n.startsWith("sha256:")), [kept])
   const again = await box.flwd([":gc", "--json"])
-  t.match(JSON.parse(again.stdout), { rootfs: [], blobs: [], pins: [], freedBytes: 0 })
+  t.match(JSON.parse(again.stdout), { rootfs: [], blobs: [], pins: [], freed_bytes: 0 })
   const plan2 = await box.flwd([":plan", "addon/hello-world", "--name", "Alice", "--json"])
   t.equal(plan2.code, 0, plan2.stderr)
   t.match(JSON.parse(plan2.stdout), { provenance: { digest: kept } }, "the referenced add-on still plans")
