@@ -8,9 +8,12 @@ import type { Output } from "./output.ts"
 import { globalFlags } from "./global-flags.ts"
 import { visibleCommands, type CommandSpec } from "./registry.ts"
 
-/** `  --name <value>   description` lines, aligned. */
-export function flagLines(flags: ReadonlyArray<FlagSpec>): ReadonlyArray<readonly [string, string]> {
-  return flags.filter((f) => f.hidden !== true).map((f) => {
+/**
+ * `  --name <value>   description` lines, aligned. `showHidden` lists the
+ * connection flags too: hidden from a job's flags, they are still flwd's.
+ */
+export function flagLines(flags: ReadonlyArray<FlagSpec>, showHidden = false): ReadonlyArray<readonly [string, string]> {
+  return flags.filter((f) => showHidden || f.hidden !== true).map((f) => {
     const short = f.short !== undefined ? `-${f.short}, ` : ""
     const value = f.kind === "boolean" ? "" : ` <${f.valueName ?? "value"}>`
     return [`${short}--${f.name}${value}`, f.description] as const
@@ -37,7 +40,7 @@ export function printMainHelp(out: Output, version: string): void {
   out.line("  flwd <job> [job flags]       run a job, streaming its output; exits with its exit code")
   out.line("  flwd <command> [flags]")
   section(out, "Commands", visibleCommands().map((c) => [c.name, c.summary] as const))
-  section(out, "Flags", flagLines(globalFlags))
+  section(out, "Flags", flagLines(globalFlags, true))
   out.line()
   out.line("Run `flwd <command> --help` for a command's flags, `flwd <job> --help` for a job's arguments.")
   out.line("Job flags that clash with a global flag can be given after `--`.")

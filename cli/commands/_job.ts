@@ -8,7 +8,8 @@ import { UsageError } from "../argv.ts"
 import type { CommandContext } from "../context.ts"
 import { parseJobFlags, printJobHelp } from "../job-flags.ts"
 import { isProblemLike } from "../output.ts"
-import { didYouMean } from "../suggest.ts"
+import { visibleCommands } from "../registry.ts"
+import { commandHint, didYouMean } from "../suggest.ts"
 import { call } from "./_engine.ts"
 
 /** The request to plan or run, or `null` when help was printed instead. */
@@ -33,7 +34,8 @@ async function findJob(ctx: CommandContext, id: string): Promise<Job> {
     return (await call(ctx, (e) => e.job(id))).job
   } catch (e) {
     if (!isProblemLike(e) || e.code !== "job.not.found" || e.detail.includes("did you mean")) throw e
-    const ids = (await call(ctx, (engine) => engine.jobs())).map((j) => j.id)
-    throw { code: e.code, status: e.status, title: e.title, errors: e.errors, detail: `${e.detail}${didYouMean(id, ids)}` }
+    const hint = commandHint(id, visibleCommands().map((c) => c.name)) ||
+      didYouMean(id, (await call(ctx, (engine) => engine.jobs())).map((j) => j.id))
+    throw { code: e.code, status: e.status, title: e.title, errors: e.errors, detail: `${e.detail}${hint}` }
   }
 }

@@ -6,6 +6,9 @@ import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { repo, sandbox } from "./_flwd.ts"
 
+// Dozens of starts of the binary: minutes on a loaded two-core machine.
+t.setTimeout(600_000)
+
 const commands: ReadonlyArray<ReadonlyArray<string>> = [
   [":jobs"],
   [":plan"],
@@ -84,4 +87,20 @@ t.test("flwd with no command prints help", async (t) => {
   const r = await box.flwd([])
   t.equal(r.code, 0)
   t.match(r.stdout, "Commands:")
+})
+
+t.test("flwd --help lists --remote and --token", async (t) => {
+  const box = sandbox(t)
+  const r = await box.flwd(["--help"])
+  t.match(r.stdout, /--remote <url>\s+talk to the flwd server/)
+  t.match(r.stdout, /--token <token>\s+bearer token/)
+})
+
+t.test("a command name typed without its colon suggests the command", async (t) => {
+  const box = sandbox(t)
+  const r = await box.flwd(["jobs"])
+  t.equal(r.code, 2)
+  t.match(r.stderr, /job\.not\.found: .*did you mean ":jobs"\?/)
+  const runs = await box.flwd(["runs"])
+  t.match(runs.stderr, /did you mean ":runs"\?/)
 })
