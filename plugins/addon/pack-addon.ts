@@ -49,6 +49,8 @@ export interface PackAddonOptions extends UploadOptions {
   readonly sourceDateEpoch?: number
   /** Checked against `requires.flwd`. Default: this flwd's version. */
   readonly flwdVersion?: string
+  /** Refuse jobs whose interpreter the image lacks (`addon.interpreter.missing`). Default true. */
+  readonly checkInterpreters?: boolean
   /** Default: a new client with `registry` options, closed afterwards. */
   readonly client?: RegistryClient
   readonly registry?: RegistryOptions
@@ -113,7 +115,8 @@ export async function packAddon(options: PackAddonOptions): Promise<PackResult> 
     throw usage("dir", "is not a directory", `${options.dir} is not a directory`)
   }
   const validation = await validateAddon({
-    target: options.dir, flwdVersion: options.flwdVersion, base: options.base, platform: options.platform, registry: options.registry
+    target: options.dir, flwdVersion: options.flwdVersion, base: options.base, platform: options.platform, registry: options.registry,
+    ...(options.checkInterpreters !== undefined ? { checkInterpreters: options.checkInterpreters } : {})
   })
   if (!validation.valid) throw validation.problem!
   const tree = validation.manifest!

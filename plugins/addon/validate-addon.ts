@@ -36,6 +36,8 @@ export interface ValidateAddonOptions {
   readonly registry?: RegistryOptions
   /** For a directory: the base image it will be packed on, whose files count for the interpreter check. */
   readonly base?: string
+  /** Check each job's interpreter against the image's files (a directory only). Default true; false for an image meant as data, or as a base for another. */
+  readonly checkInterpreters?: boolean
 }
 
 /**
@@ -156,7 +158,7 @@ export async function validateAddon(options: ValidateAddonOptions): Promise<Addo
       Effect.map((tree) => validationOf(tree, subject, "directory")),
       Effect.catchIf((e) => e.code === "E_ADDON_MANIFEST", (e) => Effect.succeed(invalidManifest(e, subject, "directory")))
     ))
-    if (!result.valid) return result
+    if (!result.valid || options.checkInterpreters === false) return result
     // Valid as a source, but would it run? Each interpreter must be in the image it packs into.
     const missing = await checkDirectoryImage(options.target, jobs, options)
     return missing.length === 0 ? result : { ...result, valid: false, problem: interpreterProblem(subject, missing) }

@@ -12,21 +12,21 @@ const TAG = "127.0.0.1:5000/example/hello-tools:0.1.0"
 
 t.test("packAddon() is reproducible: same inputs, same digest; a changed file, another", async (t) => {
   const dir = await scaffold(t)
-  const first = await packAddon({ dir, tag: TAG })
+  const first = await packAddon({ checkInterpreters: false, dir, tag: TAG })
   // Times and permission bits the image must not carry.
   utimesSync(join(dir, "jobs/hello-world/run.sh"), new Date(2_000_000_000_000), new Date(2_000_000_000_000))
   chmodSync(join(dir, "jobs/hello-world/run.sh"), 0o700)
   chmodSync(join(dir, "jobs/hello-world/config.yaml"), 0o600)
-  const second = await packAddon({ dir, tag: TAG })
+  const second = await packAddon({ checkInterpreters: false, dir, tag: TAG })
   t.equal(second.digest, first.digest, "mtimes and group/other bits do not change the digest")
   t.equal(second.layer.digest, first.layer.digest)
 
   const copy = join(tempDir(t), "elsewhere")
   await run("cp", ["-r", dir, copy])
-  t.equal((await packAddon({ dir: copy, tag: TAG })).digest, first.digest, "the same tree elsewhere gives the same digest")
+  t.equal((await packAddon({ checkInterpreters: false, dir: copy, tag: TAG })).digest, first.digest, "the same tree elsewhere gives the same digest")
 
   write(dir, { "jobs/hello-world/run.sh": "#!/bin/sh\necho changed\n" })
-  const third = await packAddon({ dir, tag: TAG })
+  const third = await packAddon({ checkInterpreters: false, dir, tag: TAG })
   t.not(third.digest, first.digest)
   t.not(third.layer.diffId, first.layer.diffId)
 })
@@ -37,7 +37,7 @@ t.test("packAddon() writes a normalised tar: sorted, uid/gid 0, no names, mtime 
   mkdirSync(join(dir, "jobs/.git"))
   write(dir, { "jobs/.git/HEAD": "ref\n", "notes.txt": "not packed" })
   const layout = join(tempDir(t), "layout")
-  const packed = await packAddon({ dir, tag: TAG, ociLayout: layout })
+  const packed = await packAddon({ checkInterpreters: false, dir, tag: TAG, ociLayout: layout })
   const gz = layoutBlob(layout, packed.layer.digest)
   t.same([...gz.subarray(0, 10)], [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255], "gzip header: MTIME 0, OS unknown")
   const entries = await tarEntries(gz)
@@ -67,7 +67,7 @@ t.test("packAddon() keeps long and non-ASCII names and long link targets (pax he
   write(dir, { [deep]: "deep", "jobs/hello-world/grüße.txt": "umlaut" })
   symlinkSync(`${"d".repeat(60)}/${"e".repeat(60)}/${"f".repeat(120)}.txt`, join(dir, "jobs/hello-world/long-link"))
   const layout = join(tempDir(t), "layout")
-  const packed = await packAddon({ dir, tag: TAG, ociLayout: layout })
+  const packed = await packAddon({ checkInterpreters: false, dir, tag: TAG, ociLayout: layout })
   const entries = await tarEntries(layoutBlob(layout, packed.layer.digest))
   t.equal(entries.find((e) => e.name === `flwd-addon/${deep}`)?.content, "deep")
   t.equal(entries.find((e) => e.name === "flwd-addon/jobs/hello-world/grüße.txt")?.content, "umlaut")
@@ -81,7 +81,7 @@ t.test("packAddon() keeps long and non-ASCII names and long link targets (pax he
 t.test("packAddon() builds the config and manifest: diff_ids, history, labels, annotations, no created", async (t) => {
   const dir = await scaffold(t)
   const layout = join(tempDir(t), "layout")
-  const packed = await packAddon({ dir, tag: TAG, ociLayout: layout, platform: "linux/arm64" })
+  const packed = await packAddon({ checkInterpreters: false, dir, tag: TAG, ociLayout: layout, platform: "linux/arm64" })
   const { manifest, config, index } = readLayout(layout, "0.1.0")
   t.equal(index.manifests[0].digest, packed.digest)
   t.equal(manifest.mediaType, "application/vnd.oci.image.manifest.v1+json")
@@ -98,11 +98,11 @@ t.test("packAddon() builds the config and manifest: diff_ids, history, labels, a
 t.test("packAddon() takes SOURCE_DATE_EPOCH for mtimes and created", async (t) => {
   const dir = await scaffold(t)
   const layout = join(tempDir(t), "layout")
-  const plain = await packAddon({ dir, tag: TAG })
+  const plain = await packAddon({ checkInterpreters: false, dir, tag: TAG })
   process.env.SOURCE_DATE_EPOCH = "1700000000"
   t.teardown(() => void delete process.env.SOURCE_DATE_EPOCH)
-  const dated = await packAddon({ dir, tag: TAG, ociLayout: layout })
-  const again = await packAddon({ dir, tag: TAG })
+  const dated = await packAddon({ checkInterpreters: false, dir, tag: TAG, ociLayout: layout })
+  const again = await packAddon({ checkInterpreters: false, dir, tag: TAG })
   t.not(dated.digest, plain.digest)
   t.equal(again.digest, dated.digest)
   const { config, manifest } = readLayout(layout, "0.1.0")
@@ -110,15 +110,15 @@ t.test("packAddon() takes SOURCE_DATE_EPOCH for mtimes and created", async (t) =
   t.equal(manifest.annotations!["org.opencontainers.image.created"], "2023-11-14T22:13:20Z")
   t.ok((await tarEntries(layoutBlob(layout, dated.layer.digest))).every((e) => e.mtime === 1_700_000_000_000))
   process.env.SOURCE_DATE_EPOCH = "yesterday"
-  t.match(await rejection(packAddon({ dir, tag: TAG })), { code: "validation.failed", errors: [{ path: "SOURCE_DATE_EPOCH" }] })
+  t.match(await rejection(packAddon({ checkInterpreters: false, dir, tag: TAG })), { code: "validation.failed", errors: [{ path: "SOURCE_DATE_EPOCH" }] })
 })
 
 t.test("packAddon() output unpacks with umoci to the expected files", async (t) => {
   const dir = await scaffold(t)
   const work = tempDir(t)
   const layout = join(work, "layout")
-  await packAddon({ dir, tag: TAG, ociLayout: layout })
-  await packAddon({ dir, tag: "127.0.0.1:5000/example/hello-tools:other", ociLayout: layout })
+  await packAddon({ checkInterpreters: false, dir, tag: TAG, ociLayout: layout })
+  await packAddon({ checkInterpreters: false, dir, tag: "127.0.0.1:5000/example/hello-tools:other", ociLayout: layout })
   t.equal(readLayout(layout, "other").index.manifests.length, 2, "a second image joins the layout")
   await run("umoci", ["unpack", "--rootless", "--image", `${layout}:0.1.0`, join(work, "bundle")])
   const rootfs = join(work, "bundle", "rootfs")
@@ -135,7 +135,7 @@ t.test("packAddon() stores symlinks inside the add-on as links, never following 
   symlinkSync("missing.txt", join(dir, "jobs/hello-world/dangling"))
   const work = tempDir(t)
   const layout = join(work, "layout")
-  const packed = await packAddon({ dir, tag: TAG, ociLayout: layout })
+  const packed = await packAddon({ checkInterpreters: false, dir, tag: TAG, ociLayout: layout })
   const links = (await tarEntries(layoutBlob(layout, packed.layer.digest))).filter((e) => e.type === "symlink")
   t.same(links.map((e) => [e.name, e.linkname, e.mode]), [
     ["flwd-addon/jobs/hello-world/common.sh", "../lib/common.sh", 0o777],
@@ -161,7 +161,7 @@ t.test("packAddon() refuses symlinks leading out of the add-on, and special file
   symlinkSync("../up/../..", join(dir, "jobs/hello-world/sneaky"))
   await run("mkfifo", [join(dir, "jobs/hello-world/pipe")])
   const layout = join(tempDir(t), "layout")
-  const e = await rejection(packAddon({ dir, tag: TAG, ociLayout: layout }))
+  const e = await rejection(packAddon({ checkInterpreters: false, dir, tag: TAG, ociLayout: layout }))
   t.equal(e.code, "discovery.invalid")
   t.same(e.errors.map((x: { path: string }) => x.path), [
     "jobs/hello-world/absolute",
@@ -179,8 +179,8 @@ t.test("packAddon() refuses symlinks leading out of the add-on, and special file
 t.test("packAddon() refuses an invalid add-on with the validation problem, and a digest tag", async (t) => {
   const dir = await scaffold(t)
   write(dir, { "manifest.yaml": "kind: AddOn\n" })
-  t.match(await rejection(packAddon({ dir, tag: TAG })), { code: "E_ADDON_MANIFEST", errors: [{ path: "apiVersion" }] })
-  t.match(await rejection(packAddon({ dir: join(dir, "nope"), tag: TAG })), { code: "validation.failed", errors: [{ path: "dir" }] })
-  t.match(await rejection(packAddon({ dir, tag: `127.0.0.1:5000/x@sha256:${"a".repeat(64)}` })), { code: "validation.failed", errors: [{ path: "tag" }] })
-  t.match(await rejection(packAddon({ dir, tag: "Bad/Name" })), { code: "validation.failed", errors: [{ path: "tag" }] })
+  t.match(await rejection(packAddon({ checkInterpreters: false, dir, tag: TAG })), { code: "E_ADDON_MANIFEST", errors: [{ path: "apiVersion" }] })
+  t.match(await rejection(packAddon({ checkInterpreters: false, dir: join(dir, "nope"), tag: TAG })), { code: "validation.failed", errors: [{ path: "dir" }] })
+  t.match(await rejection(packAddon({ checkInterpreters: false, dir, tag: `127.0.0.1:5000/x@sha256:${"a".repeat(64)}` })), { code: "validation.failed", errors: [{ path: "tag" }] })
+  t.match(await rejection(packAddon({ checkInterpreters: false, dir, tag: "Bad/Name" })), { code: "validation.failed", errors: [{ path: "tag" }] })
 })

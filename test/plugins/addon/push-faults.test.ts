@@ -35,7 +35,7 @@ const registryError = (res: ServerResponse, status: number, code: string, messag
 t.test("a registry that wants credentials: E_OCI UNAUTHORIZED, nothing pushed", async (t) => {
   const registry = await startRegistry(t, { htpasswd: [htpasswdLine("alice", "s3cret")] })
   const dir = await scaffold(t)
-  const e = await rejection(packAddon({ dir, tag: `${registry.host}/example/addon:1`, push: true, registry: fastRetry }))
+  const e = await rejection(packAddon({ checkInterpreters: false, dir, tag: `${registry.host}/example/addon:1`, push: true, registry: fastRetry }))
   t.match(e, { code: "E_OCI", detail: /HTTP 401.*UNAUTHORIZED/ })
   t.notOk((await registry.requests()).some((r) => r.status >= 200 && r.status < 300 && r.method !== "GET"), "no request succeeded")
 })
@@ -43,7 +43,7 @@ t.test("a registry that wants credentials: E_OCI UNAUTHORIZED, nothing pushed", 
 t.test("credentials for it: the push goes through", async (t) => {
   const registry = await startRegistry(t, { htpasswd: [htpasswdLine("alice", "s3cret")] })
   const dir = await scaffold(t)
-  const packed = await packAddon({
+  const packed = await packAddon({ checkInterpreters: false,
     dir, tag: `${registry.host}/example/addon:1`, push: true,
     registry: { ...fastRetry, credentials: { [registry.host]: { username: "alice", password: "s3cret" } } }
   })
@@ -55,7 +55,7 @@ t.test("5xx on every monolithic upload: retried, then a clear E_OCI", async (t) 
     route("POST", "/v2/x/blobs/uploads/", accepted),
     route("PUT", /^\/v2\/x\/blobs\/uploads\//, (_req, res) => registryError(res, 500, "UNKNOWN", "storage backend down")))
   const dir = await scaffold(t)
-  const e = await rejection(packAddon({ dir, tag: `${fake.host}/x:1`, push: true, registry: fastRetry, concurrency: 1 }))
+  const e = await rejection(packAddon({ checkInterpreters: false, dir, tag: `${fake.host}/x:1`, push: true, registry: fastRetry, concurrency: 1 }))
   t.match(e, { code: "E_OCI", detail: /storage backend down \(HTTP 500, UNKNOWN, server\)/ })
   const puts = fake.requests.filter((r) => r.method === "PUT")
   t.equal(puts.length, 3, "the first try and two retries")
@@ -76,7 +76,7 @@ t.test("a 5xx that passes: the upload is retried and succeeds", async (t) => {
       res.end()
     }))
   const dir = await scaffold(t)
-  const packed = await packAddon({ dir, tag: `${fake.host}/x:1`, push: true, registry: fastRetry, concurrency: 1 })
+  const packed = await packAddon({ checkInterpreters: false, dir, tag: `${fake.host}/x:1`, push: true, registry: fastRetry, concurrency: 1 })
   t.match(packed.pushed, { blobs: { uploaded: 2 } })
   t.equal(fake.requests.filter((r) => r.method === "PUT" && r.path.includes("/blobs/")).length, 3)
 })
@@ -94,7 +94,7 @@ t.test("5xx mid-way through a chunked upload: fresh sessions, then a clear E_OCI
       res.end()
     }))
   const dir = await scaffold(t)
-  const e = await rejection(packAddon({ dir, tag: `${fake.host}/x:1`, push: true, registry: fastRetry, chunkSize: 256, concurrency: 1 }))
+  const e = await rejection(packAddon({ checkInterpreters: false, dir, tag: `${fake.host}/x:1`, push: true, registry: fastRetry, chunkSize: 256, concurrency: 1 }))
   t.match(e, { code: "E_OCI", detail: /bad gateway \(HTTP 502, UNKNOWN, server\)/ })
   const sessions = fake.requests.filter((r) => r.method === "POST" && !r.path.includes("mount"))
   t.ok(sessions.length >= 3, `the chunked upload started over (${sessions.length} sessions)`)
@@ -105,7 +105,7 @@ t.test("an upload session the registry lost (404 BLOB_UPLOAD_UNKNOWN): E_OCI, no
     route("POST", "/v2/x/blobs/uploads/", accepted),
     route("PUT", /^\/v2\/x\/blobs\/uploads\//, (_req, res) => registryError(res, 404, "BLOB_UPLOAD_UNKNOWN", "blob upload unknown to registry")))
   const dir = await scaffold(t)
-  const e = await rejection(packAddon({ dir, tag: `${fake.host}/x:1`, push: true, registry: fastRetry, concurrency: 1 }))
+  const e = await rejection(packAddon({ checkInterpreters: false, dir, tag: `${fake.host}/x:1`, push: true, registry: fastRetry, concurrency: 1 }))
   t.match(e, { code: "E_OCI", detail: /HTTP 404, BLOB_UPLOAD_UNKNOWN/ })
   t.equal(fake.requests.filter((r) => r.method === "PUT").length, 1)
 })
