@@ -22,5 +22,7 @@ export { loadPluginModule, loadPlugins, type PluginModuleRef } from "./plugins/l
 export { gitSource, makeGitSource, GitSourceSpec, type GitSourceOptions } from "./plugins/sources/git/mod.ts"
 export { loadPolicyFile } from "./plugins/policy/mod.ts"
 export { packAddon, pushImage, signImage } from "./plugins/addon/mod.ts"
+// The reference parser alone: the registry client it belongs to loads undici.
+export { formatReference, imageReference, parseImageReference, parseImageReferenceEither, type ImageReference } from "./plugins/oci/reference.ts"
 export { builtinProfiles, disabledProfile, permissiveProfile, secureProfile } from "./plugins/profiles/mod.ts"
 export { createApp, type AppOptions } from "./server/mod.ts"

@@ -55,7 +55,11 @@ const PORT = /^[0-9]+$/
 
 function validHost(host: string): string | null {
   if (host.startsWith("[")) {
-    if (!host.endsWith("]") || !isIPv6(host.slice(1, -1))) return `invalid IPv6 address ${host}`
+    // The distribution grammar allows hex digits and colons only: no
+    // embedded IPv4 (`::ffff:1.2.3.4`) and no zone (`%eth0`), which Node's
+    // isIPv6 would accept but other registries' clients refuse.
+    const ip = host.slice(1, -1)
+    if (!host.endsWith("]") || !/^[a-fA-F0-9:]+$/.test(ip) || !isIPv6(ip)) return `invalid IPv6 address ${host}`
     return null
   }
   if (isIPv4(host)) return null
@@ -135,7 +139,8 @@ function parse(input: string): Either.Either<ImageReference, string> {
   }
 
   if (rest.length === 0) return Either.left("repository name is empty")
-  if (rest.length > MAX_NAME) return Either.left(`repository name is longer than ${MAX_NAME} characters`)
+  // The whole name as written, registry included (the distribution rule).
+  if (rest.length > MAX_NAME) return Either.left(`name (registry and repository) is longer than ${MAX_NAME} characters`)
 
   const slash = rest.indexOf("/")
   let registry = "docker.io"
