@@ -1,15 +1,18 @@
 /**
  * @module
  * Where registry credentials come from: explicit options (the policy or
- * config file) first, then the Docker CLI's `config.json` — `credHelpers`
- * per registry, `auths` entries, and the default `credsStore` — as the Docker
- * CLI reads them (docker/cli `cli/config/configfile`, docker-credential-helpers
- * protocol: `docker-credential-<name> get` with the server URL on stdin).
+ * config file) first, then the auth files of podman and skopeo
+ * (containers-auth.json(5)) and the Docker CLI's `config.json` —
+ * `credHelpers` per registry, `auths` entries, and the default `credsStore`
+ * — as the Docker CLI reads them (docker/cli `cli/config/configfile`,
+ * docker-credential-helpers protocol: `docker-credential-<name> get` with the
+ * server URL on stdin). Both tools write the same format.
  */
 import { spawn } from "node:child_process"
 import { readFile } from "node:fs/promises"
 import { homedir } from "node:os"
 import { join } from "node:path"
+import { Either, Schema } from "effect"
 
 /**
  * A credential: user and password, an identity token (OAuth2 refresh token,
@@ -76,18 +79,32 @@ export function chainCredentials(...sources: ReadonlyArray<CredentialSource>): C
   }
 }
 
-interface AuthEntry {
-  readonly auth?: string
-  readonly username?: string
-  readonly password?: string
-  readonly identitytoken?: string
-  readonly registrytoken?: string
-}
+const AuthEntry = Schema.Struct({
+  auth: Schema.optional(Schema.String),
+  username: Schema.optional(Schema.String),
+  password: Schema.optional(Schema.String),
+  identitytoken: Schema.optional(Schema.String),
+  registrytoken: Schema.optional(Schema.String)
+})
+type AuthEntry = typeof AuthEntry.Type
 
-interface DockerConfig {
-  readonly auths?: Readonly<Record<string, AuthEntry>>
-  readonly credHelpers?: Readonly<Record<string, string>>
-  readonly credsStore?: string
+/** `config.json` and `auth.json` alike; other keys (`HttpHeaders`, `proxies`, …) are ignored. */
+const DockerConfig = Schema.Struct({
+  auths: Schema.optional(Schema.Record({ key: Schema.String, value: AuthEntry })),
+  credHelpers: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String })),
+  credsStore: Schema.optional(Schema.String)
+})
+type DockerConfig = typeof DockerConfig.Type
+const decodeConfig = Schema.decodeUnknownEither(DockerConfig)
+
+/** A file that is missing, too big, not JSON or not of this shape gives no credentials. */
+function parseConfig(bytes: Buffer): DockerConfig {
+  if (bytes.length > 1024 * 1024) return {}
+  try {
+    return Either.getOrElse(decodeConfig(JSON.parse(bytes.toString("utf8"))), () => ({}))
+  } catch {
+    return {}
+  }
 }
 
 function fromEntry(entry: AuthEntry): Credential | null {
@@ -116,8 +133,17 @@ function fromEntry(entry: AuthEntry): Credential | null {
  * @category models
  */
 export interface DockerConfigOptions {
-  /** The `config.json` to read. Default `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`. */
+  /**
+   * The one file to read. Default, the first file with a credential for
+   * the registry among: `$REGISTRY_AUTH_FILE` (else
+   * `$XDG_RUNTIME_DIR/containers/auth.json`), `~/.config/containers/auth.json`,
+   * then `$DOCKER_CONFIG/config.json` (else `~/.docker/config.json`).
+   */
   readonly path?: string
+  /** Environment for that lookup. Default `process.env`. */
+  readonly env?: Readonly<Record<string, string | undefined>>
+  /** Home directory for that lookup. Default the user's. */
+  readonly home?: string
   /** Where `docker-credential-*` helpers are looked up. Default the process `PATH`. */
   readonly helperPath?: string
   /** Time a credential helper may take. Default 10 000 ms. */
@@ -172,13 +198,10 @@ export function runCredentialHelper(helper: string, serverUrl: string, options: 
  * @category constructors
  */
 export function dockerConfigCredentials(options: DockerConfigOptions = {}): CredentialSource {
-  const file = options.path ?? join(process.env.DOCKER_CONFIG ?? join(homedir(), ".docker"), "config.json")
+  if (options.path === undefined) return chainCredentials(...authFiles(options).map((path) => dockerConfigCredentials({ ...options, path })))
+  const file = options.path
   let config: Promise<DockerConfig> | undefined
-  const load = (): Promise<DockerConfig> =>
-    (config ??= readFile(file).then(
-      (bytes) => (bytes.length > 1024 * 1024 ? {} : (JSON.parse(bytes.toString("utf8")) as DockerConfig) ?? {}),
-      () => ({})
-    ).catch(() => ({})))
+  const load = (): Promise<DockerConfig> => (config ??= readFile(file).then(parseConfig, () => ({})))
   return async (registry) => {
     const cfg = await load()
     const keys = keysFor(registry)
@@ -194,4 +217,25 @@ export function dockerConfigCredentials(options: DockerConfigOptions = {}): Cred
     if (typeof cfg.credsStore === "string" && cfg.credsStore !== "") return runCredentialHelper(cfg.credsStore, serverUrl, options)
     return null
   }
+}
+
+/**
+ * The auth files, in the order they are consulted. podman's
+ * `REGISTRY_AUTH_FILE` replaces its per-session file, as in podman; the
+ * user's podman file and Docker's stay as fallbacks, so a `docker login`
+ * still counts when podman knows nothing of that registry.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export function authFiles(options: Pick<DockerConfigOptions, "env" | "home"> = {}): ReadonlyArray<string> {
+  const env = options.env ?? process.env
+  const home = options.home ?? homedir()
+  const set = (v: string | undefined) => (v === undefined || v === "" ? undefined : v)
+  const session = set(env.REGISTRY_AUTH_FILE) ?? (set(env.XDG_RUNTIME_DIR) !== undefined ? join(env.XDG_RUNTIME_DIR!, "containers", "auth.json") : undefined)
+  return [
+    ...(session !== undefined ? [session] : []),
+    join(home, ".config", "containers", "auth.json"),
+    join(set(env.DOCKER_CONFIG) ?? join(home, ".docker"), "config.json")
+  ]
 }
