@@ -6,6 +6,8 @@
  * before an image is pushed, that each job's interpreter exists in it —
  * otherwise the run fails later with `execvp … No such file or directory`.
  */
+import { lstat, readdir, readlink } from "node:fs/promises"
+import { join } from "node:path"
 import { createGunzip } from "node:zlib"
 import { Readable } from "node:stream"
 import { extract } from "tar-stream"
@@ -144,4 +146,28 @@ export function onPath(files: ImageFiles, name: string, path: string): string | 
     if (lookup(files, full)?.type === "file") return full
   }
   return undefined
+}
+
+/**
+ * The files of an unpacked rootfs on disk (a pulled image), links kept as
+ * links: they are resolved against the image's root by `lookup`, never the host's.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export async function filesOfRootfs(root: string): Promise<ImageFiles> {
+  const files: ImageFiles = new Map()
+  const walk = async (dir: string, at: string): Promise<void> => {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const disk = join(dir, entry.name)
+      const path = `${at}/${entry.name}`
+      if (entry.isSymbolicLink()) files.set(path, { type: "symlink", linkname: await readlink(disk) })
+      else if (entry.isDirectory()) {
+        files.set(path, { type: "directory" })
+        await walk(disk, path)
+      } else if ((await lstat(disk)).isFile()) files.set(path, { type: "file" })
+    }
+  }
+  await walk(root, "")
+  return files
 }

@@ -15,7 +15,8 @@ import { type Diagnostic, type JobDefinition, SourceError, ValidationError } fro
 import { makeBlobStore, makeRegistryClient, parseImageReferenceEither, parsePlatform, pullImage, type RegistryClient, type RegistryOptions } from "../oci/mod.ts"
 import { type AddonManifest, type AddonTree, readAddon, validateAddonTree } from "../sources/oci/mod.ts"
 import { flwdVersion, runAddonEffect } from "./_run.ts"
-import { interpreterProblem } from "./check-interpreters.ts"
+import { DEFAULT_PATH, interpreterProblem, missingInterpreters } from "./check-interpreters.ts"
+import { filesOfRootfs } from "./image-files.ts"
 import { checkDirectoryImage } from "./image-check.ts"
 
 /**
@@ -123,7 +124,15 @@ function validateImage(options: ValidateAddonOptions, version: string): Effect.E
       Effect.gen(function*() {
         const pulled = yield* pullImage(client, { ref, store: makeBlobStore(dataDir), platform })
         return yield* readAddon(pulled.rootfs, "/flwd-addon", { flwdVersion: version, subject: ref.normalized }).pipe(
-          Effect.map((tree) => validationOf(tree, ref.normalized, "image", pulled.digest)),
+          Effect.flatMap((tree) => {
+            const result = validationOf(tree, ref.normalized, "image", pulled.digest)
+            if (!result.valid || options.checkInterpreters === false) return Effect.succeed(result)
+            // The image as it will run: its own files, its own PATH.
+            const path = pulled.config.config?.Env?.find((e) => e.startsWith("PATH="))?.slice(5) ?? DEFAULT_PATH
+            return Effect.promise(async () => missingInterpreters(tree.jobs, await filesOfRootfs(pulled.rootfs), path)).pipe(
+              Effect.map((missing) => missing.length === 0 ? result : { ...result, valid: false, problem: interpreterProblem(ref.normalized, missing) })
+            )
+          }),
           Effect.catchIf((e) => e.code === "E_ADDON_MANIFEST", (e) => Effect.succeed(invalidManifest(e, ref.normalized, "image", pulled.digest)))
         )
       }),

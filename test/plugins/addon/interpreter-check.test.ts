@@ -8,6 +8,8 @@
 import t from "tap"
 import { existsSync, lstatSync, readlinkSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
+import { packAddon } from "../../../plugins/addon/mod.ts"
+import { startRegistry } from "../../helpers/registry.ts"
 import { sandbox } from "../../cli/_flwd.ts"
 
 t.test("a scratch image without /bin/sh fails validate and pack with the job and the missing path", async (t) => {
@@ -49,4 +51,21 @@ t.test("init --busybox copies a static busybox with sh linked to it, and the sca
   t.equal(readlinkSync(join(dir, "rootfs/bin/sh")), "busybox")
   const v = await s.flwd([":addon", "validate", dir])
   t.equal(v.code, 0, v.stderr)
+})
+
+t.test("validate of a pushed image without /bin/sh fails the same way; with busybox in it, it passes", async (t) => {
+  const registry = await startRegistry(t)
+  const s = sandbox(t)
+  const bare = join(s.cwd, "bare")
+  t.equal((await s.flwd([":addon", "init", bare])).code, 0)
+  // An image pushed by an older flwd, or by other tools: never checked.
+  await packAddon({ dir: bare, tag: `${registry.host}/example/bare:1`, push: true, checkInterpreters: false })
+  const v = await s.flwd([":addon", "validate", `${registry.host}/example/bare:1`, "--json"])
+  t.equal(v.code, 2, v.stdout)
+  t.match(JSON.parse(v.stderr), { code: "addon.interpreter.missing", errors: [{ path: "jobs/hello-world/run.sh", message: /\/bin\/sh/ }] })
+  const good = join(s.cwd, "good")
+  t.equal((await s.flwd([":addon", "init", good, "--busybox"])).code, 0)
+  t.equal((await s.flwd([":addon", "pack", good, "--tag", `${registry.host}/example/good:1`, "--push"])).code, 0)
+  const ok = await s.flwd([":addon", "validate", `${registry.host}/example/good:1`])
+  t.equal(ok.code, 0, ok.stderr)
 })
