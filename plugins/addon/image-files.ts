@@ -50,9 +50,9 @@ export function applyEntry(files: ImageFiles, name: string, file: ImageFile): vo
   const dir = path.slice(0, slash)
   const base = path.slice(slash + 1)
   if (base.startsWith(".wh.")) {
-    const gone = base === ".wh..wh..opq" ? `${dir}/` : `${dir}/${base.slice(4)}`
-    for (const key of [...files.keys()]) if (key.startsWith(gone) || key === gone) files.delete(key)
-    if (base !== ".wh..wh..opq") files.delete(`${dir}/${base.slice(4)}`)
+    // An opaque marker empties its directory; `.wh.name` removes name and what is under it.
+    const gone = base === ".wh..wh..opq" ? dir : `${dir}/${base.slice(4)}`
+    for (const key of [...files.keys()]) if (key.startsWith(`${gone}/`) || (key === gone && base !== ".wh..wh..opq")) files.delete(key)
     return
   }
   files.set(path, file)
