@@ -106,9 +106,10 @@ async function dispatch(ctx: CommandContext, sub: string, parsed: ParsedArgs): P
       const pushed = "pushed" in r ? r.pushed : "blobs" in r ? r : undefined
       if (out.json) {
         out.document({
-          digest: r.digest, ref: r.ref, size: r.size, mediaType: r.mediaType,
+          // snake_case, as every --json document.
+          digest: r.digest, ref: r.ref, size: r.size, media_type: r.mediaType,
           ...("layout" in r && r.layout !== undefined ? { layout: r.layout } : {}),
-          ...("addon" in r ? { addon: r.addon, layer: r.layer } : {}),
+          ...("addon" in r ? { addon: r.addon, layer: { digest: r.layer.digest, diff_id: r.layer.diffId, size: r.layer.size } } : {}),
           pushed: pushed !== undefined,
           ...(pushed !== undefined ? { blobs: pushed.blobs } : {})
         })

@@ -34,7 +34,8 @@ t.test("flwd :addon: init, validate, pack --push, validate the image, keygen, si
   const digest = packed.stdout.trim()
   const json = await s.flwd([":addon", "pack", dir, "--tag", ref, "--push", "--json"])
   t.equal(json.code, 0, json.stderr)
-  t.match(JSON.parse(json.stdout), { digest, ref, size: Number, pushed: true, blobs: { uploaded: 0, skipped: 3 } })
+  t.match(JSON.parse(json.stdout), { digest, ref, size: Number, media_type: "application/vnd.oci.image.manifest.v1+json", pushed: true, blobs: { uploaded: 0, skipped: 3 } })
+  t.notMatch(json.stdout, /"[a-z]+[A-Z]\w*":/, "snake_case keys")
 
   const image = await s.flwd([":addon", "validate", ref, "--json"])
   t.equal(image.code, 0, image.stderr)
