@@ -22,7 +22,9 @@ export async function run(ctx: CommandContext): Promise<number> {
   }
   if (out.json) {
     const sources = new Map((await call(ctx, (e) => e.sources())).map((s) => [s.name, s]))
-    out.document({ items: jobs.map((job) => jobSummary(job, sources.get(job.source))) })
+    // A server's listing carries no argspec; its args_schema comes from each job's detail.
+    const full = ctx.globals.remote === undefined ? jobs : await Promise.all(jobs.map((j) => call(ctx, (e) => e.job(j.id)).then((v) => v.job)))
+    out.document({ items: full.map((job) => jobSummary(job, sources.get(job.source))) })
     return 0
   }
   if (jobs.length === 0) {
