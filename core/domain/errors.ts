@@ -94,7 +94,7 @@ export const problemCodes = {
   "request.host.not.allowed": { status: 421, title: "Host not served here", fix: "Use a host name the server serves, or add it to the server's allowed hosts (flwd :serve --allowed-host, flwd.yaml's allowed_hosts)" },
   "request.headers.too.large": { status: 431, title: "Request headers too large", fix: "Send fewer or smaller headers (cookies included)" },
   "server.shutting.down": { status: 503, title: "Server is shutting down", fix: "Retry once the server is back" },
-  "internal": { status: 500, title: "Internal error", fix: "This is a bug in flwd: report it with the detail and what led to it" }
+  "internal": { status: 500, title: "Internal error", fix: "This is a bug in flwd: report it, with the detail and the steps before it" }
 } as const
 
 /**

@@ -20,7 +20,7 @@ export interface EffectivePolicyInput {
   readonly file: string | null
   /** Where relative trust paths resolve. */
   readonly policyDir: string
-  /** The default profile in force (after `FLWD_PROFILE`, `--profile`, the config and the policy). */
+  /** The default profile in force (after `--profile`, `FLWD_PROFILE`, the config and the policy). */
   readonly profile: string
   /** Every loaded profile, built-in and plugin. */
   readonly profiles: ReadonlyArray<ProfilePlugin>

@@ -45,7 +45,7 @@ t.test(":complete offers commands, job ids, flags and values", async (t) => {
   const first = await complete("")
   for (const c of [":jobs", ":runs", "completion", "hello-world", "legacy/greet"]) t.ok(first.includes(c), c)
   t.same(await complete("hel"), ["hello-world"])
-  t.same((await complete("hello-world", "--")).filter((f) => !["--root", "--data-dir", "--profile", "--policy", "--json", "--help", "--version"].includes(f)).sort(), [
+  t.same((await complete("hello-world", "--")).filter((f) => !["--root", "--data-dir", "--profile", "--policy", "--json", "--verbose", "--quiet", "--help", "--version"].includes(f)).sort(), [
     "--loud",
     "--name",
     "--no-loud",

@@ -67,7 +67,7 @@ t.test("an unknown job flag is an error listing the valid flags", async (t) => {
   t.equal(r.stdout, "")
   t.match(r.stderr, /^flwd: validation\.failed: unknown flag --nmae for job hello-world \(did you mean --name\?\); valid flags: /)
   for (const flag of ["--name", "--loud", "--no-loud", "--tags", "--token"]) t.match(r.stderr, flag)
-  t.match(r.stderr, /\n  --nmae: unknown flag\n$/)
+  t.match(r.stderr, /\n  --nmae: unknown flag\n  fix: [^\n]+\n$/)
   const run = await box.flwd(["hello-world", "--bogus"])
   t.equal(run.code, 2)
   t.match(run.stderr, "unknown flag --bogus")

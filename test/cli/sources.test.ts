@@ -51,7 +51,7 @@ t.test(":sources add reports what is missing or invalid", async (t) => {
   const box = sandbox(t)
   const missing = await box.flwd([":sources", "add", "--name", "x"])
   t.equal(missing.code, 2)
-  t.match(missing.stderr, /^flwd: validation\.failed: :sources add needs --type\n {2}--type: is required\n$/)
+  t.match(missing.stderr, /^flwd: validation\.failed: :sources add needs --type\n {2}--type: is required\n {2}fix: [^\n]+\n$/)
   const unknown = await box.flwd([":sources", "add", "--type", "local", "--name", "x", "--pth", "."])
   t.equal(unknown.code, 2)
   t.match(unknown.stderr, /unknown flag --pth .*did you mean --path.*valid flags: --type, --name, --path/)

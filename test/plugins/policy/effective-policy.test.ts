@@ -51,7 +51,7 @@ t.test("effectivePolicy() shows each profile's outcome and the keys by name, nev
   ])
 })
 
-t.test("profile precedence: FLWD_PROFILE > the profile option (--profile) > flwd.yaml > the policy > secure", async (t) => {
+t.test("profile precedence: the profile option (--profile) > FLWD_PROFILE > flwd.yaml > the policy > secure", async (t) => {
   const dir = tempDir(t)
   const config = join(dir, "flwd.yaml")
   writeFileSync(config, "profile: permissive\n")
@@ -59,6 +59,7 @@ t.test("profile precedence: FLWD_PROFILE > the profile option (--profile) > flwd
   t.equal(resolveSettings({ ...base, config: false, env: {} }).profile, "disabled", "the policy's profile")
   t.equal(resolveSettings({ ...base, config, env: {} }).profile, "permissive", "the config file over the policy")
   t.equal(resolveSettings({ ...base, config, env: {}, profile: "secure" }).profile, "secure", "the option over the config file")
-  t.equal(resolveSettings({ ...base, config, env: { FLWD_PROFILE: "locked" }, profile: "secure" }).profile, "locked", "the environment over the option")
+  t.equal(resolveSettings({ ...base, config, env: { FLWD_PROFILE: "locked" }, profile: "secure" }).profile, "secure", "the option over the environment")
+  t.equal(resolveSettings({ ...base, config, env: { FLWD_PROFILE: "locked" } }).profile, "locked", "the environment over the config file")
   t.equal(resolveSettings({ dataDir: base.dataDir, root: dir, policy: {}, config: false, env: { FLWD_PROFILE: "" } }).profile, "secure", "secure by default")
 })
