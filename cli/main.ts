@@ -25,15 +25,6 @@ import type { EngineHandle } from "../create-engine.ts"
 // most of a cold start is compiling `effect`.
 ;(module as { enableCompileCache?: () => unknown }).enableCompileCache?.()
 
-// `node:sqlite` is stable enough for the store but still announces itself as
-// experimental on Node 24; that notice would land in every command's stderr.
-const emitWarning = process.emitWarning
-process.emitWarning = function(this: unknown, warning: string | Error, ...rest: Array<unknown>) {
-  const type = typeof rest[0] === "string" ? rest[0] : (rest[0] as { type?: string } | undefined)?.type
-  if (type === "ExperimentalWarning" && String(warning).includes("SQLite")) return
-  return (emitWarning as (...a: Array<unknown>) => void).call(process, warning, ...rest)
-} as typeof process.emitWarning
-
 const valueGlobals = new Map([["--root", "root"], ["--data-dir", "dataDir"], ["--profile", "profile"], ["--policy", "policy"]])
 const connectionGlobals = new Map([...connectionFlags, ...beforeJobFlags].map((name) => [`--${name}`, name]))
 

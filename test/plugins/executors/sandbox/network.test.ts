@@ -16,14 +16,16 @@ async function server(t: { teardown: (fn: () => void) => void }) {
   let ping!: () => void
   // The job may finish before this process handles the data it sent.
   const pinged = new Promise<void>((resolve) => (ping = resolve))
+  // Answers only once the job's line has arrived: a reply sent on connect
+  // could end the conversation before busybox nc has sent anything.
   const srv = createServer((socket) => {
     socket.setEncoding("utf8")
     socket.on("data", (d: string) => {
       received.push(d.trim())
       ping()
+      socket.end("pong\n")
     })
     socket.on("error", () => undefined)
-    socket.end("pong\n")
   })
   await new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", resolve))
   t.teardown(() => srv.close())
