@@ -7,7 +7,7 @@
  * `<!-- doc-test: server -->` / `<!-- doc-test: registry -->` start a dev
  * server or a real docker-registry on loopback first, and the addresses the
  * docs name (127.0.0.1:8080, 127.0.0.1:5000) are pointed at them. The
- * authoring and console guides are left to their own tests.
+ * authoring guide is left to its own test (test/docs/authoring-guide.test.ts).
  */
 import { spawn, spawnSync } from "node:child_process"
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
@@ -18,7 +18,7 @@ import { startMockSigstore } from "../plugins/trust/_sigstore-mock.ts"
 import { type Fence, shellFences, yamlAfter } from "./_fences.ts"
 import { repo, workspace } from "./_workspace.ts"
 
-const ownTests = new Set(["authoring.md", "ui.md"])
+const ownTests = new Set(["authoring.md"])
 t.setTimeout(600_000)
 // Docs are independent workspaces: two at a time keeps the file near two minutes.
 t.jobs = 2
