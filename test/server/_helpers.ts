@@ -67,11 +67,22 @@ export async function serverFor(t: T, options: AppOptions = {}, engineOptions: E
   return { engine, server, url: server.url }
 }
 
-/** `flwd`'s server as a child process (`node server/main.ts …`), once it prints its URL. */
-export function spawnServer(args: ReadonlyArray<string>, env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string; stderr: () => string; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, ["server/main.ts", "--bind", "127.0.0.1:0", ...args], {
-    cwd: repoRoot,
-    env: { ...process.env, NODE_NO_WARNINGS: "1", FLWD_TOKENS: "", ...env },
+/** A flwd server in a child process, once it prints its URL. */
+export interface SpawnedServer {
+  readonly child: ChildProcess
+  readonly url: string
+  readonly stderr: () => string
+  readonly exited: Promise<number | null>
+}
+
+/**
+ * Runs `node ARGV` (a server entry and its flags) in `cwd` and resolves once
+ * it prints `flwd listening on URL`; rejects if it exits first.
+ */
+export function spawnListening(argv: ReadonlyArray<string>, env: Record<string, string>, cwd = repoRoot): Promise<SpawnedServer> {
+  const child = spawn(process.execPath, [...argv], {
+    cwd,
+    env: { ...process.env, NODE_NO_WARNINGS: "1", ...env },
     stdio: ["ignore", "pipe", "pipe"]
   })
   let out = ""
@@ -86,6 +97,11 @@ export function spawnServer(args: ReadonlyArray<string>, env: Record<string, str
     })
     void exited.then((code) => reject(new Error(`server exited (${code}) before listening: ${err}`)))
   })
+}
+
+/** `flwd`'s server as a child process (`node server/main.ts …`), once it prints its URL. */
+export function spawnServer(args: ReadonlyArray<string>, env: Record<string, string> = {}): Promise<SpawnedServer> {
+  return spawnListening(["server/main.ts", "--bind", "127.0.0.1:0", ...args], { FLWD_TOKENS: "", ...env })
 }
 
 /** One parsed SSE frame. */

@@ -7,7 +7,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import t from "tap"
-import { jobsRoot, repoRoot } from "./_helpers.ts"
+import { jobsRoot, repoRoot, spawnListening } from "./_helpers.ts"
 
 interface Served {
   readonly child: ChildProcess
@@ -18,23 +18,7 @@ interface Served {
 
 /** `flwd :serve` from the CLI, once it prints its URL. */
 function serve(args: ReadonlyArray<string>, env: Record<string, string>): Promise<Served> {
-  const child = spawn(process.execPath, ["cli/main.ts", "--root", jobsRoot, ":serve", "--bind", "127.0.0.1:0", ...args], {
-    cwd: repoRoot,
-    env: { ...process.env, NODE_NO_WARNINGS: "1", FLWD_TOKENS: "all:*", ...env },
-    stdio: ["ignore", "pipe", "pipe"]
-  })
-  let out = ""
-  let err = ""
-  child.stderr!.on("data", (d) => (err += d))
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
-  return new Promise((resolve, reject) => {
-    child.stdout!.on("data", (d) => {
-      out += d
-      const m = /flwd listening on (http:\/\/\S+)/.exec(out)
-      if (m !== null) resolve({ child, url: m[1], stderr: () => err, exited })
-    })
-    void exited.then((code) => reject(new Error(`server exited (${code}) before listening: ${err}`)))
-  })
+  return spawnListening(["cli/main.ts", "--root", jobsRoot, ":serve", "--bind", "127.0.0.1:0", ...args], { FLWD_TOKENS: "all:*", ...env })
 }
 
 async function until<A>(what: string, get: () => A, ok: (a: A) => boolean, ms = 60_000): Promise<A> {

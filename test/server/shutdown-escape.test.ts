@@ -7,12 +7,12 @@
  * (`engine.restarted`). Nothing a run started is left on the host.
  */
 import t from "tap"
-import { type ChildProcess, spawn } from "node:child_process"
+import type { ChildProcess } from "node:child_process"
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { tempDir } from "../helpers/engine.ts"
 import { killSleeping, sleeping, until } from "../helpers/processes.ts"
-import { repoRoot } from "./_helpers.ts"
+import { repoRoot, spawnListening } from "./_helpers.ts"
 
 // The engine's default: SIGKILL follows SIGTERM after 5 s.
 const KILL_GRACE_MS = 5000
@@ -28,23 +28,7 @@ interface Served {
 
 /** `flwd :serve --dev` in `dir` (its jobs under `jobs/`, data under `data/`), once it listens. */
 function serve(dir: string, args: ReadonlyArray<string> = [], env: Record<string, string> = {}): Promise<Served> {
-  const child = spawn(process.execPath, [join(repoRoot, "cli/main.ts"), ":serve", "--dev", "--bind", "127.0.0.1:0", "--root", "jobs", "--data-dir", "data", ...args], {
-    cwd: dir,
-    env: { ...process.env, NODE_NO_WARNINGS: "1", FLWD_TOKENS: "", ...env },
-    stdio: ["ignore", "pipe", "pipe"]
-  })
-  let out = ""
-  let err = ""
-  child.stderr!.on("data", (d) => (err += d))
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
-  return new Promise((resolve, reject) => {
-    child.stdout!.on("data", (d) => {
-      out += d
-      const m = /flwd listening on (http:\/\/\S+)/.exec(out)
-      if (m !== null) resolve({ child, url: m[1], exited, stderr: () => err })
-    })
-    void exited.then((code) => reject(new Error(`server exited (${code}) before listening: ${err}`)))
-  })
+  return spawnListening([join(repoRoot, "cli/main.ts"), ":serve", "--dev", "--bind", "127.0.0.1:0", "--root", "jobs", "--data-dir", "data", ...args], { FLWD_TOKENS: "", ...env }, dir)
 }
 
 function jobs(t: Parameters<typeof tempDir>[0], script: string, timeout = "2m"): string {

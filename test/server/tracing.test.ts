@@ -14,7 +14,7 @@ import type { AddressInfo } from "node:net"
 import t, { type Test } from "tap"
 import { startRegistry } from "../helpers/registry.ts"
 import { pushAddon, testPolicy, writePolicyFile } from "../plugins/sources/oci/_addon.ts"
-import { jobsRoot, repoRoot } from "./_helpers.ts"
+import { jobsRoot, repoRoot, spawnListening, type SpawnedServer } from "./_helpers.ts"
 
 interface Span {
   readonly traceId: string
@@ -47,24 +47,8 @@ async function receiver(t: Test): Promise<{ url: string; spans: () => Array<Span
 }
 
 /** `flwd :serve` from the CLI, once it prints its URL. */
-function serve(args: ReadonlyArray<string>, env: Record<string, string>): Promise<{ child: ChildProcess; url: string; stderr: () => string; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, ["cli/main.ts", ...args, ":serve", "--bind", "127.0.0.1:0"], {
-    cwd: repoRoot,
-    env: { ...process.env, NODE_NO_WARNINGS: "1", FLWD_TOKENS: "all:*", ...env },
-    stdio: ["ignore", "pipe", "pipe"]
-  })
-  let out = ""
-  let err = ""
-  child.stderr!.on("data", (d) => (err += d))
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
-  return new Promise((resolve, reject) => {
-    child.stdout!.on("data", (d) => {
-      out += d
-      const m = /flwd listening on (http:\/\/\S+)/.exec(out)
-      if (m !== null) resolve({ child, url: m[1], stderr: () => err, exited })
-    })
-    void exited.then((code) => reject(new Error(`server exited (${code}) before listening: ${err}`)))
-  })
+function serve(args: ReadonlyArray<string>, env: Record<string, string>): Promise<SpawnedServer> {
+  return spawnListening(["cli/main.ts", ...args, ":serve", "--bind", "127.0.0.1:0"], { FLWD_TOKENS: "all:*", ...env })
 }
 
 const headers = { authorization: "Bearer all", "content-type": "application/json" }
