@@ -7,7 +7,11 @@
  */
 import { existsSync, mkdirSync } from "node:fs"
 import { dirname, join, resolve } from "node:path"
-import { Cause, Effect, Exit, Layer, ManagedRuntime } from "effect"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as ManagedRuntime from "effect/ManagedRuntime"
 import { tracingLayer } from "./plugins/telemetry/mod.ts"
 import { type ConfigFile, checkDeclaredSources, configPath, loadConfig, markDeclared, type ReconcileReport, reconcileSources } from "./config/mod.ts"
 import {

@@ -9,7 +9,10 @@
  * that is not the API's) is not one of the engine's failures: it dies with
  * a `RemoteError`, which the CLI prints as `flwd: remote: …` and exits 1.
  */
-import { Duration, Effect, Layer, Stream } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Stream from "effect/Stream"
 import {
   Engine,
   type EngineError,

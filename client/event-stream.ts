@@ -7,7 +7,9 @@
  * last event, is resumed after the last event seen (`?after=`), so nothing
  * is lost or repeated; a few attempts in a row without progress give up.
  */
-import { Duration, Effect, Stream } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
 import type { EngineError, RunEvent } from "../core/mod.ts"
 import type { Http } from "./http.ts"
 import { fromProblem, isProblemDocument } from "./problem-error.ts"

@@ -5,7 +5,8 @@
  * uses only web standards (`fetch`, `URL`, `ReadableStream`), so it runs on
  * Node and Deno alike, and a test can hand it any `fetch`.
  */
-import { Effect, type Scope } from "effect"
+import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
 import { type EngineError, ValidationError } from "../core/mod.ts"
 import { fromProblem, isProblemDocument } from "./problem-error.ts"
 import { describeFailure, RemoteError } from "./remote-error.ts"

@@ -5,7 +5,7 @@
  * or a reply is not the API's. The engine's own failures arrive as problem
  * documents and become core's tagged errors instead (`problem-error.ts`).
  */
-import { Data } from "effect"
+import * as Data from "effect/Data"
 
 /**
  * Why a request did not get an answer from the API.

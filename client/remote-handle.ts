@@ -4,7 +4,10 @@
  * handle), so a program that runs Effects against `Engine` — the CLI —
  * switches between the two by choosing a constructor.
  */
-import { Cause, Effect, Exit, ManagedRuntime } from "effect"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as ManagedRuntime from "effect/ManagedRuntime"
 import type { Engine, EngineSettings } from "../core/mod.ts"
 import type { EngineHandle } from "../create-engine.ts"
 import { layerRemote, type RemoteOptions } from "./engine-remote.ts"

@@ -7,7 +7,10 @@
  * server's disk (`dir`, `env`, a sandbox's `rootfs`), `GET /jobs` lists
  * summaries only, and the source is a `{ "name", … }` block.
  */
-import { Effect, Either, ParseResult, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
 import { ArgSpec, DEFAULT_SOURCE, type Job, type JobView, Plan, publicArgSpec, Run, RunEvent, SourceRecord, Step } from "../core/mod.ts"
 import { RemoteError } from "./remote-error.ts"
 

@@ -4,7 +4,7 @@
  * definition's shape at compile time, the spec Schema builder, and the
  * error and provenance constructors that keep credentials out of records.
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { problemCodes, SourceError, type FieldError, type ProblemCode } from "./domain/errors.ts"
 import { SourceName, type SourceSpec } from "./domain/source.ts"
 import type { ExecutorPlugin, ProfilePlugin, SourcePlugin } from "./plugin.ts"

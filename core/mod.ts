@@ -41,4 +41,7 @@ export { Store, type EventQuery, type IdempotencyRecord, type RunFilter, type Ru
 export { fieldErrors } from "./engine/_spec.ts"
 export { defineSourcePlugin, defineProfilePlugin, defineExecutorPlugin } from "./define.ts"
 export { maskCredentials, provenance, sourceError, sourceSpec, type SourceErrorOptions, type SourceProblemCode } from "./define.ts"
-export { Effect, Layer, Schema, Stream } from "effect"
+export * as Effect from "effect/Effect"
+export * as Layer from "effect/Layer"
+export * as Schema from "effect/Schema"
+export * as Stream from "effect/Stream"

@@ -3,7 +3,8 @@
  * The three plugin kinds. Built-in sources, profiles and executors implement
  * these interfaces exactly as a third-party plugin would.
  */
-import type { Effect, Schema } from "effect"
+import type * as Effect from "effect/Effect"
+import type * as Schema from "effect/Schema"
 import type { ExecutorError, SourceError } from "./domain/errors.ts"
 import type { Diagnostic, Job, JobDefinition, Step } from "./domain/job.ts"
 import type { ExecutorPreview } from "./domain/plan.ts"

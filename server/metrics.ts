@@ -7,7 +7,7 @@
  * security profile.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client"
-import { Fiber } from "effect"
+import * as Fiber from "effect/Fiber"
 import { Effect, Engine, type RunEvent, Stream } from "../core/mod.ts"
 import type { EngineHandle } from "../create-engine.ts"
 

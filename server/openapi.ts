@@ -4,7 +4,8 @@
  * from the Effect Schemas the server decodes and the engine returns
  * (`JSONSchema`), so the description cannot drift from the code.
  */
-import { JSONSchema, Schema } from "effect"
+import * as JSONSchema from "effect/JSONSchema"
+import * as Schema from "effect/Schema"
 import { Plan, Run, RunEvent, SourceRecord } from "../core/mod.ts"
 import { scopes } from "./auth/tokens.ts"
 import { Health, JobDetail, JobSummary, PlanBody, ProblemSchema, SourceBody } from "./schemas.ts"

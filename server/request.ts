@@ -5,7 +5,8 @@
  * parameters. Every failure is a problem with field-level `errors[]`.
  */
 import type { Context } from "hono"
-import { Either, Schema } from "effect"
+import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
 import { fieldErrors, ValidationError } from "../core/mod.ts"
 import type { AppEnv, AppSettings } from "./context.ts"
 import { checkDepth } from "./json-depth.ts"

@@ -4,7 +4,7 @@
  * are decoded with them, and `/openapi.json` is generated from them and
  * from the domain Schemas in `core/domain`.
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { ArgObject, ArgSpec, Diagnostic, type PlanRequest, type ProblemCode, problemCodes, RunStatus, Step } from "../core/mod.ts"
 import { HttpError } from "./problem.ts"
 

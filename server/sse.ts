@@ -9,7 +9,9 @@
  * per app sends the `: ping` heartbeat to every open SSE stream, rather
  * than a fiber per client.
  */
-import { Cause, Chunk, Stream } from "effect"
+import * as Cause from "effect/Cause"
+import * as Chunk from "effect/Chunk"
+import * as Stream from "effect/Stream"
 import type { Engine, RunEvent } from "../core/mod.ts"
 import type { EngineHandle } from "../create-engine.ts"
 import { toProblem } from "./problem.ts"

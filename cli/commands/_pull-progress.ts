@@ -6,7 +6,10 @@
  * bytes and rate; under `--json` each event is an NDJSON line on stdout;
  * otherwise nothing is printed (a pipe gets only the result).
  */
-import { Effect, Fiber, Schedule, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Schedule from "effect/Schedule"
+import * as Stream from "effect/Stream"
 import type { RunEvent } from "../../core/mod.ts"
 import type { CommandContext } from "../context.ts"
 import type { Output } from "../output.ts"

@@ -7,7 +7,11 @@
  * run's terminal event. Local and `--remote` alike: both read the same
  * `Engine` streams (`GET /events`, `GET /runs/{id}/events` remotely).
  */
-import { Chunk, Duration, Effect, Option, Stream } from "effect"
+import * as Chunk from "effect/Chunk"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
 import { type EngineError, EventType, type RunEvent, terminalEventTypes, terminalStatuses } from "../../core/mod.ts"
 import { expectPositionals, parseArgs, stringFlag, UsageError, type ParsedArgs } from "../argv.ts"
 import type { CommandContext } from "../context.ts"

@@ -3,7 +3,7 @@
  * The argument specification of a job (DESIGN §4): the declarative form read
  * from `config.yaml`. `core/engine/args.ts` compiles it to a Schema.
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 
 /** @since 0.1.0 @category models */
 export const ArgType = Schema.Literal("string", "integer", "number", "boolean", "array", "object")

@@ -4,9 +4,12 @@
  * the HTTP status that code maps to. The server turns these into RFC 9457
  * problem details; the CLI prints `code: detail` and exits non-zero.
  */
-import { Data } from "effect"
+import * as Data from "effect/Data"
 // Named so the declaration emitter can spell the error classes' base type in `.d.ts`.
-import type { Channel, Effect, Sink, Stream } from "effect"
+import type * as Channel from "effect/Channel"
+import type * as Effect from "effect/Effect"
+import type * as Sink from "effect/Sink"
+import type * as Stream from "effect/Stream"
 import type { NodeInspectSymbol } from "effect/Inspectable"
 
 /**

@@ -4,7 +4,7 @@
  * list of steps (a single `command`, numbered scripts, or a `steps:` DAG all
  * become steps), its argspec and its execution settings.
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { ArgSpec } from "./argspec.ts"
 
 /**

@@ -3,7 +3,7 @@
  * A plan: everything a run will do, decided before anything runs. Plans are
  * pure values; secret values never appear in them (`***`).
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { ArgSpec } from "./argspec.ts"
 import { Step } from "./job.ts"
 

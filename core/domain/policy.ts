@@ -2,7 +2,7 @@
  * @module
  * The policy bundle (DESIGN §6) and the decisions profiles make under it.
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 
 /** @since 0.1.0 @category models */
 export const SignatureMode = Schema.Literal("required", "permissive", "disabled")

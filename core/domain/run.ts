@@ -2,7 +2,7 @@
  * @module
  * Runs and the events they journal.
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { Plan } from "./plan.ts"
 
 /** @since 0.1.0 @category models */

@@ -2,7 +2,7 @@
  * @module
  * Sources: what a user asks to add (a spec), and what the engine records.
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { Diagnostic } from "./job.ts"
 
 /**

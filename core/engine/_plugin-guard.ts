@@ -6,7 +6,10 @@
  * before the engine trusts it. Both failures are `source.plugin.failed` for
  * that source alone; the engine and every other source keep working.
  */
-import { Clock, Duration, Effect, Schema } from "effect"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import { SourceError } from "../domain/errors.ts"
 import { Diagnostic, JobDefinition } from "../domain/job.ts"
 import type { LoadedSource } from "../plugin.ts"

@@ -5,7 +5,8 @@
  * the order they were queued, so a freed permit is handed to the oldest
  * waiter directly.
  */
-import { Deferred, Effect } from "effect"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
 
 /** A FIFO gate with a fixed number of permits. */
 export interface Gate {

@@ -4,7 +4,9 @@
  * `needs`, independent steps run in parallel, and a failed step skips its
  * dependants while independent branches carry on.
  */
-import { Deferred, Effect, Either } from "effect"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import type { StoreError } from "../domain/errors.ts"
 import type { Step } from "../domain/job.ts"
 import type { NewEvent } from "../domain/run.ts"

@@ -6,7 +6,9 @@
  * shutdown must not be recorded while its processes are still being killed,
  * so the Runner waits on its child fibers explicitly.
  */
-import { Effect, type Exit, Fiber } from "effect"
+import * as Effect from "effect/Effect"
+import type * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 
 /** How supervised work ended, and whether `stop` fired. */
 export interface Supervised<A, E> {

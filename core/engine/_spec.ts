@@ -2,7 +2,9 @@
  * @module
  * Decoding a source spec with its plugin's Schema into field-level errors.
  */
-import { Effect, ParseResult, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
 import { PluginError, SourceError, ValidationError, type FieldError } from "../domain/errors.ts"
 import { DEFAULT_SOURCE, SourceName, type SourceSpec } from "../domain/source.ts"
 import type { SourcePlugin } from "../plugin.ts"

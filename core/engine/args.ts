@@ -8,7 +8,10 @@
  * leaves the engine of an argspec or of resolved values is made in
  * `public-view.ts`.
  */
-import { Effect, Either, ParseResult, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
 import { ArgObject, type ArgDef, type ArgSpec, type ArgType } from "../domain/argspec.ts"
 import { ValidationError } from "../domain/errors.ts"
 import type { FieldError } from "../domain/errors.ts"

@@ -2,7 +2,7 @@
  * @module
  * The engine's settings, resolved by the entrypoints (CLI flags, env, files).
  */
-import { Context } from "effect"
+import * as Context from "effect/Context"
 import type { Policy } from "../domain/policy.ts"
 
 /** @since 0.1.0 @category models */

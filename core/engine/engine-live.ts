@@ -4,7 +4,9 @@
  * server, embedding programs) build it with `createEngine` (root `mod.ts`),
  * which supplies the built-in plugins and the Store.
  */
-import { Effect, Layer, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Stream from "effect/Stream"
 import { RunError, SourceError, type EngineError } from "../domain/errors.ts"
 import type { PlanRequest } from "../domain/plan.ts"
 import type { SourceSpec } from "../domain/source.ts"

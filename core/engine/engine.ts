@@ -4,8 +4,9 @@
  * method is a thin composition of the engine services; no entrypoint holds
  * logic of its own.
  */
-import { Context } from "effect"
-import type { Effect, Stream } from "effect"
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import type * as Stream from "effect/Stream"
 import type { EngineError, StoreError } from "../domain/errors.ts"
 import type { Diagnostic, Job } from "../domain/job.ts"
 import type { Plan, PlanRequest } from "../domain/plan.ts"

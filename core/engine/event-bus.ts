@@ -6,7 +6,13 @@
  * down, and resuming from an id (`Last-Event-ID`) is the same code path as
  * following live.
  */
-import { Chunk, Context, Effect, Layer, Option, Stream, SubscriptionRef } from "effect"
+import * as Chunk from "effect/Chunk"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
+import * as SubscriptionRef from "effect/SubscriptionRef"
 import type { StoreError } from "../domain/errors.ts"
 import { terminalEventTypes, type NewEvent, type RunEvent } from "../domain/run.ts"
 import { Store } from "./store.ts"

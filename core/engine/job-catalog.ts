@@ -5,7 +5,10 @@
  * the registry changes. The jobs it hands out are public (`publicJob`): a
  * secret's default shows as `***`; only `argSpec` gives the defined one.
  */
-import { Context, Effect, Layer, Ref } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Ref from "effect/Ref"
 import { JobError, type EngineError } from "../domain/errors.ts"
 import type { ArgSpec } from "../domain/argspec.ts"
 import type { Diagnostic, Job } from "../domain/job.ts"

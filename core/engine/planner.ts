@@ -3,7 +3,9 @@
  * The Planner: job + args + requested profile → a plan. Pure: it reads the
  * catalogue and the policy, validates, and decides; nothing runs.
  */
-import { Context, Effect, Layer } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { ExecutorError, type EngineError } from "../domain/errors.ts"
 import { parseDuration } from "../domain/duration.ts"
 import type { Plan, PlanRequest } from "../domain/plan.ts"

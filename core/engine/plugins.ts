@@ -2,7 +2,9 @@
  * @module
  * The plugins the engine was built with, looked up by kind name.
  */
-import { Context, Effect, Layer } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { PluginError } from "../domain/errors.ts"
 import type { ExecutorPlugin, LazyExecutorPlugin, LazySourcePlugin, PluginSet, ProfilePlugin, SourcePlugin } from "../plugin.ts"
 

@@ -5,7 +5,9 @@
  * override right (`policy:override` over HTTP). Every decision becomes a
  * `policy.decision` event.
  */
-import { Context, Effect, Layer } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { PolicyError } from "../domain/errors.ts"
 import type { Decision } from "../domain/policy.ts"
 import type { ProfilePlugin } from "../plugin.ts"

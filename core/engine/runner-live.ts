@@ -5,7 +5,15 @@
  * terminal event is journaled before the run record changes, which is what
  * lets followers of the EventBus stop exactly at the end.
  */
-import { Cause, Clock, Deferred, Duration, Effect, Exit, Layer, Stream, SubscriptionRef } from "effect"
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Stream from "effect/Stream"
+import * as SubscriptionRef from "effect/SubscriptionRef"
 import { RunError, type StoreError } from "../domain/errors.ts"
 import { type NewEvent, type Run, terminalStatuses } from "../domain/run.ts"
 import { bind } from "./_run-env.ts"

@@ -3,8 +3,8 @@
  * The Runner service: queues resolved plans, executes their steps through an
  * executor plugin and journals every event.
  */
-import { Context } from "effect"
-import type { Effect } from "effect"
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
 import type { RunError, StoreError } from "../domain/errors.ts"
 import type { Job } from "../domain/job.ts"
 import type { Plan } from "../domain/plan.ts"

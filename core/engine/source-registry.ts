@@ -4,7 +4,11 @@
  * records, and swaps a source's state only once its new version is fully
  * loaded, so a failing refresh keeps the old jobs serving.
  */
-import { Clock, Context, Effect, Layer, Ref } from "effect"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Ref from "effect/Ref"
 import { SourceError, type EngineError } from "../domain/errors.ts"
 import { DEFAULT_SOURCE, type SourceRecord, type SourceSpec } from "../domain/source.ts"
 import type { LoadedSource, SourceContext, SourcePlugin } from "../plugin.ts"

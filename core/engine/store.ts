@@ -3,8 +3,8 @@
  * The persistence seam. Core declares it; `plugins/stores/sqlite` implements
  * it. The event journal is the source of truth for run history and replay.
  */
-import { Context } from "effect"
-import type { Effect } from "effect"
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
 import type { StoreError } from "../domain/errors.ts"
 import type { NewEvent, Run, RunEvent, RunStatus } from "../domain/run.ts"
 import type { SourceRecord } from "../domain/source.ts"

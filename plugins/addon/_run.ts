@@ -5,7 +5,9 @@
  * OCI library errors turned into the engine's `E_OCI` problem.
  */
 import { readFileSync } from "node:fs"
-import { Cause, Effect, Exit } from "effect"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import { isOciError, toProblem } from "../oci/mod.ts"
 
 /** Runs `effect`; a failure rejects with the (first) error, OCI errors as `E_OCI`. */

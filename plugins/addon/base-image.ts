@@ -6,7 +6,7 @@
  * staged by reference — their blobs are reused as they are, fetched only
  * when a layout needs them or the destination registry lacks them.
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { type Descriptor, parseImageReference, type PlatformSpec, type RegistryClient, RegistryError, resolveImage } from "../oci/mod.ts"
 import { ociLayer } from "./image-config.ts"
 import type { StagedBlob } from "./staged-image.ts"

@@ -4,7 +4,7 @@
  * into — the base image's layers (listed from the registry), `rootfs/`,
  * the add-on layer — and each job's interpreter looked up in it.
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import type { FieldError, JobDefinition } from "../../core/mod.ts"
 import { makeRegistryClient, parsePlatform, type RegistryOptions } from "../oci/mod.ts"
 import { runAddonEffect } from "./_run.ts"

@@ -9,7 +9,7 @@
 import { mkdtemp, rm, stat } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { ValidationError } from "../../core/mod.ts"
 import {
   digestOf, type Digest, hostPlatform, makeRegistryClient, MediaType, parseImageReference, parsePlatform, type PlatformSpec, type RegistryClient,

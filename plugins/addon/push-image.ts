@@ -7,7 +7,7 @@
  * "Pushing manifests": the blobs must exist before the manifest that
  * names them).
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { type Digest, makeRegistryClient, parseImageReference, type RegistryClient, type RegistryOptions } from "../oci/mod.ts"
 import { asProblem, runAddonEffect } from "./_run.ts"
 import { readOciLayout } from "./oci-layout.ts"

@@ -11,7 +11,7 @@
  */
 import { createPublicKey, type KeyObject, sign, verify } from "node:crypto"
 import { readFile } from "node:fs/promises"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { ValidationError } from "../../core/mod.ts"
 import { type Descriptor, type Digest, digestOf, makeRegistryClient, type Manifest, MediaType, parseImageReference, type RegistryClient, RegistryError, type RegistryOptions, splitDigest } from "../oci/mod.ts"
 import { runAddonEffect } from "./_run.ts"

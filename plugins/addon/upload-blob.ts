@@ -10,7 +10,7 @@
  * starts over in a fresh session, a few times, before it fails.
  */
 import { open } from "node:fs/promises"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { isTemporary, type RegistryClient, RegistryError, type Repository } from "../oci/mod.ts"
 import { openBlob, type StagedBlob } from "./staged-image.ts"
 

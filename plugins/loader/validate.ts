@@ -9,7 +9,7 @@
  * - profile: `{ name, strictness, runtime }`
  * - executor: `{ kind, preview, execute }`
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import type { ExecutorPlugin, FieldError, ProfilePlugin, SourcePlugin } from "../../core/mod.ts"
 
 /**

@@ -6,7 +6,7 @@
  * here interruption aborts the work and then waits until it has settled —
  * and so removed what it half wrote — bounded by `settleMs`.
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 
 /**
  * Runs `run`, mapping a rejection with `onError`; on interruption aborts

@@ -5,7 +5,7 @@
  * Registry error codes (distribution spec "Error Codes") are kept verbatim in
  * `code`; retries are decided from them and from the HTTP status.
  */
-import { Data } from "effect"
+import * as Data from "effect/Data"
 
 /** @since 0.1.0 @category errors */
 export type RegistryErrorReason =

@@ -5,7 +5,7 @@
  */
 import { readdir } from "node:fs/promises"
 import { join } from "node:path"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import type { BlobStore } from "./blob-store.ts"
 import type { BlobStoreError } from "./errors.ts"
 import type { Digest } from "./model.ts"

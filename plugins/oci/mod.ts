@@ -7,7 +7,7 @@
  *
  * @example
  * ```ts
- * import { Effect } from "effect"
+ * import * as Effect from "effect/Effect"
  * import { makeBlobStore, makeRegistryClient, parseImageReference, pullImage } from "./plugins/oci/mod.ts"
  *
  * const client = makeRegistryClient()

@@ -6,7 +6,7 @@
  * spec `manifest.md`, `image-index.md`, `descriptor.md`, `config.md`), so one
  * Schema covers both; only the media types differ.
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 
 /** @since 0.1.0 @category media types */
 export const MediaType = {

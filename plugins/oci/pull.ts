@@ -9,7 +9,8 @@
  */
 import { stat } from "node:fs/promises"
 import { Readable } from "node:stream"
-import { Effect, Fiber } from "effect"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import type { BlobLease, BlobStore } from "./blob-store.ts"
 import { orAbort, settled } from "./_settled.ts"
 import { BlobStoreError, type OciError } from "./errors.ts"

@@ -19,7 +19,8 @@
  * ```
  */
 import { isIPv4, isIPv6 } from "node:net"
-import { Effect, Either } from "effect"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import { ValidationError } from "../../core/mod.ts"
 import type { Digest } from "./model.ts"
 

@@ -5,7 +5,10 @@
  * are kept in the blob cache, so a digest-pinned reference that was pulled
  * before resolves without the network.
  */
-import { Effect, Either, ParseResult, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
 import type { BlobStore } from "./blob-store.ts"
 import { type BlobStoreError, RegistryError, type UnpackError } from "./errors.ts"
 import { type Descriptor, type Digest, ImageConfig, type Manifest } from "./model.ts"

@@ -6,7 +6,8 @@
  * identity compiled, the trusted root read — so a bad key stops the start
  * instead of failing the first verification.
  */
-import { Effect, Either } from "effect"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import { ConfigError, type Policy } from "../../core/mod.ts"
 import { policyProblems } from "./validate-policy.ts"
 

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from "node:fs"
 import { resolve } from "node:path"
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { parse } from "yaml"
 import { ConfigError, fieldErrors, Policy } from "../../core/mod.ts"
 import { policyProblems } from "./validate-policy.ts"

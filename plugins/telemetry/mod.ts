@@ -6,7 +6,7 @@
  * `Effect.withSpan` points of the engine stay cheap no-ops), so no command
  * pays for tracing it does not use.
  */
-import { Layer } from "effect"
+import * as Layer from "effect/Layer"
 
 /** @since 0.1.0 @category models */
 export interface TracingConfig {

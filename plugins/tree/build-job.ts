@@ -5,7 +5,9 @@
  * normalises `command`, numbered scripts and `steps:` into steps. Pure: the
  * files a step names are returned for the caller to check on disk.
  */
-import { Either, ParseResult, Schema } from "effect"
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
 import { ArgDef, checkArgSpec, parseDuration } from "../../core/mod.ts"
 import type { ArgSpec, FieldError, JobDefinition, Step } from "../../core/mod.ts"
 import { fastArgSpec } from "./_fast-argspec.ts"

@@ -4,7 +4,7 @@
  * knows. Unknown keys are not a decode error: they are reported as warnings,
  * so a config written for a newer flwd still loads.
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { ArgDef, ArgSpec } from "../../core/mod.ts"
 
 /** A message that replaces those of a union's members. */

@@ -17,7 +17,7 @@
 import type { Dirent } from "node:fs"
 import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs"
 import { isAbsolute, join, relative, resolve, sep } from "node:path"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import type { Diagnostic, JobDefinition } from "../../core/mod.ts"
 import { buildJob } from "./build-job.ts"
 import { parseConfigYaml } from "./parse-config-yaml.ts"

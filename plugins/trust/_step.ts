@@ -3,7 +3,7 @@
  * What the verification steps share: the context of one image's
  * verification and the outcome of checking one signature.
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import type { Digest, RegistryClient, RegistryError, Repository } from "../oci/mod.ts"
 import type { SigstoreRoot } from "./_sigstore.ts"
 import type { TrustPolicy } from "./trust-material.ts"

@@ -5,7 +5,7 @@
  * `application/vnd.dev.cosign.simplesigning.v1+json` layer per signature
  * (cosign `specs/SIGNATURE_SPEC.md`, "Tag-based discovery").
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { digestTag, type Found, type VerifyContext } from "./_step.ts"
 import { TrustMediaType } from "./model.ts"
 import { verifySimpleSigningLayer } from "./verify-simple-signing.ts"

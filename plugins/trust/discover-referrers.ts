@@ -8,7 +8,8 @@
  * bounded: only the first `maxCandidates` bundle entries are considered,
  * however many the registry lists.
  */
-import { Effect, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import { Digest as DigestSchema } from "../oci/mod.ts"
 import { digestTag, type Found, MAX_SIGNATURE_BYTES, reject, settle, type VerifyContext } from "./_step.ts"
 import { CosignAnnotation, COSIGN_SIGN_PREDICATE, isBundleMediaType, TrustMediaType } from "./model.ts"

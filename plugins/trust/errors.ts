@@ -4,7 +4,7 @@
  * like `VerificationError`'s `code` in sigstore-js `verify/src/error.ts`:
  * each names what an operator has to fix (docs/security.md lists them).
  */
-import { Data } from "effect"
+import * as Data from "effect/Data"
 import type { FieldError } from "../../core/mod.ts"
 import type { DiscoveryReport } from "./model.ts"
 

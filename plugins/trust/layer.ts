@@ -3,7 +3,9 @@
  * The verifier as a service, for programs that compose layers: built once
  * from the policy, its connections closed when the scope ends.
  */
-import { Context, Effect, Layer } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import type { VerifyError } from "./errors.ts"
 import { type ImageVerifier, makeVerifier, type VerifierOptions } from "./verifier.ts"
 

@@ -10,7 +10,7 @@
  *
  * @example
  * ```ts
- * import { Effect } from "effect"
+ * import * as Effect from "effect/Effect"
  * import { makeVerifier, toProblem } from "./plugins/trust/mod.ts"
  *
  * const trust = await Effect.runPromise(Effect.gen(function*() {

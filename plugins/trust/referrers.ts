@@ -13,7 +13,7 @@
  */
 import type { Dispatcher } from "undici"
 import { lazyUndici } from "../oci/mod.ts"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { type Digest, RegistryError, registryBaseUrl, type Repository } from "../oci/mod.ts"
 import { TrustMediaType } from "./model.ts"
 

@@ -5,7 +5,7 @@
  * verifies ends the run; when none does, the most telling rejection wins
  * (a trusted signer of another digest says more than an unknown key).
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { digestTag, type Found, type Rejection, type VerifyContext } from "./_step.ts"
 import type { VerifyErrorReason } from "./errors.ts"
 import type { DiscoveryPath, DiscoveryReport, PathReport } from "./model.ts"

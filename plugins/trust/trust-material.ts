@@ -10,7 +10,7 @@
 import { createPublicKey, type KeyObject } from "node:crypto"
 import { readFile } from "node:fs/promises"
 import { isAbsolute, resolve } from "node:path"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import type { FieldError, Policy } from "../../core/mod.ts"
 import { rootFromJson, type SigstoreRoot } from "./_sigstore.ts"
 import { VerifyError } from "./errors.ts"

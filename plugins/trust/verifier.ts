@@ -6,7 +6,8 @@
  * turn until one holds (DESIGN §5 step 5). The mode decides what a failure
  * means: `required` fails, `permissive` reports it, `disabled` does nothing.
  */
-import { Effect, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import type { Policy, SignatureMode } from "../../core/mod.ts"
 import { Digest, makeRegistryClient, type RegistryClient, type RegistryOptions, type Repository } from "../oci/mod.ts"
 import { rootFromJson, type SigstoreRoot } from "./_sigstore.ts"

@@ -7,7 +7,7 @@
  * (transparency-log integrated time or RFC 3161 timestamp inside the
  * certificate's validity) and carry an identity `trust.keyless` names.
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { type Bundle, bundleHasWitnesses, bundleSigner, classify, errorText, type SigstoreRoot, verifyCertificateBundle, verifyKeyBundle } from "./_sigstore.ts"
 import { type Outcome, reject, type VerifyContext } from "./_step.ts"
 import { matchIdentity } from "./identity.ts"

@@ -7,7 +7,7 @@
  * predicate and a subject whose digest is the image's; a message signature
  * must sign the image manifest itself (`messageDigest` = the digest).
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { type Bundle, bundleContent, errorText, parseBundle } from "./_sigstore.ts"
 import { type Outcome, reject, settle, type VerifyContext } from "./_step.ts"
 import { COSIGN_SIGN_PREDICATE, TrustMediaType } from "./model.ts"

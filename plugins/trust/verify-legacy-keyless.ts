@@ -8,7 +8,7 @@
  * payload, and verified like any bundle; then the payload's claims.
  */
 import { createHash, X509Certificate } from "node:crypto"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { type Bundle, errorText, parseBundle } from "./_sigstore.ts"
 import { type Outcome, reject, type VerifyContext } from "./_step.ts"
 import { CosignAnnotation } from "./model.ts"

@@ -6,7 +6,7 @@
  * Fulcio certificate (keyless, legacy layout) is handed to the keyless step
  * when no key verifies it.
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import type { Descriptor } from "../oci/mod.ts"
 import { MAX_SIGNATURE_BYTES, type Outcome, reject, settle, type VerifyContext } from "./_step.ts"
 import { decodeBase64, verifyCosignSignature } from "./cosign-signature.ts"

@@ -6,7 +6,7 @@
  * source plugin's Schema and applies the policy (`source.not.allowed`).
  */
 import { Hono } from "hono"
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { SourceError, SourceName, ValidationError } from "../../core/mod.ts"
 import type { AppEnv, Deps } from "../context.ts"
 import { call } from "../engine-call.ts"

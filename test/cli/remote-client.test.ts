@@ -6,7 +6,11 @@
  */
 import t from "tap"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
-import { Cause, Chunk, Effect, Exit, Stream } from "effect"
+import * as Cause from "effect/Cause"
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Stream from "effect/Stream"
 import { Engine } from "../../core/mod.ts"
 import { layerRemote, RemoteError } from "../../client/mod.ts"
 

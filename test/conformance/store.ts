@@ -9,8 +9,10 @@
  *
  * `makeLayer` is called once per case and must give an empty store.
  */
-import { Effect, ManagedRuntime } from "effect"
-import type { Context, Layer } from "effect"
+import * as Effect from "effect/Effect"
+import * as ManagedRuntime from "effect/ManagedRuntime"
+import type * as Context from "effect/Context"
+import type * as Layer from "effect/Layer"
 import type { Test } from "tap"
 import type { Run } from "../../core/domain/run.ts"
 import type { SourceRecord } from "../../core/domain/source.ts"

@@ -10,7 +10,7 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { constants } from "node:os"
 import type { Readable } from "node:stream"
-import type { Effect } from "effect"
+import type * as Effect from "effect/Effect"
 import type { ExecResult } from "../../../core/mod.ts"
 import { type BwrapStatus, readBwrapStatus, readStat, removeRecord, writeRecord } from "../../exec/mod.ts"
 import { type Containment, NAMESPACE_ARGS } from "./containment.ts"

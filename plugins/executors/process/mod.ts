@@ -15,7 +15,7 @@
  */
 import { mkdir } from "node:fs/promises"
 import { dirname, isAbsolute, resolve } from "node:path"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { ExecutorError } from "../../../core/mod.ts"
 import type { ExecRequest, ExecutorPlugin, ExecResult, Job, RuntimeSettings } from "../../../core/mod.ts"
 import { runProcess } from "./run-process.ts"

@@ -8,7 +8,8 @@
  * stop is: SIGTERM to every member but pid 1, SIGKILL to pid 1 after the
  * grace period unless the main process has exited by then.
  */
-import { Clock, Effect } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
 import { type BwrapStatus, namespaceMembers, signalAll } from "../../exec/mod.ts"
 import { killAll } from "./process-group.ts"
 

@@ -8,7 +8,8 @@
  * and was orphaned). An escaped process that also replaced its environment
  * is not found: that is the limit of this fallback.
  */
-import { Clock, Effect } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
 import { type Leader, liveProcesses, markedProcesses, sessionMembers, signalAll } from "../../exec/mod.ts"
 
 /**

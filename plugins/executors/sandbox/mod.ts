@@ -19,7 +19,7 @@
 import { mkdir } from "node:fs/promises"
 import { randomBytes } from "node:crypto"
 import { resolve } from "node:path"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { ExecutorError } from "../../../core/mod.ts"
 import type { ExecRequest, ExecResult, ExecutorPlugin, ExecutorPreview, Job, RuntimeSettings } from "../../../core/mod.ts"
 import { prepareError, removeSecrets, writeSecrets } from "../../exec/mod.ts"

@@ -7,7 +7,10 @@
  * whose requests carry that caller's redirect rule and deadline.
  */
 import type { Dispatcher } from "undici"
-import { Context, Effect, Layer, Stream } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Stream from "effect/Stream"
 import { RegistryError } from "../errors.ts"
 import type { Descriptor, Digest } from "../model.ts"
 import { type ImageReference, manifestReference } from "../reference.ts"

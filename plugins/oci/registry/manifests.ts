@@ -5,7 +5,9 @@
  * digest asked for and validated with the model's Schemas (distribution spec
  * "Pulling manifests", "Pushing manifests").
  */
-import { Either, ParseResult, Schema } from "effect"
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
 import { digestOf, splitDigest } from "../digest.ts"
 import { RegistryError } from "../errors.ts"
 import { type Descriptor, type Digest, Digest as DigestSchema, Index, indexMediaTypes, Manifest, manifestAccept, manifestMediaTypes } from "../model.ts"

@@ -8,7 +8,7 @@
  */
 import { chmod, mkdir, mkdtemp, readdir, rename, rm, rmdir, stat } from "node:fs/promises"
 import { basename, dirname, join } from "node:path"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { isOciError, type OciError, UnpackError } from "../errors.ts"
 import { Budget, type UnpackLimits } from "./limits.ts"
 import { SafeRoot } from "./safe-root.ts"

@@ -14,7 +14,7 @@ import { createHash, randomBytes } from "node:crypto"
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
 import process from "node:process"
 import { join } from "node:path"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { maskCredentials } from "../../../core/mod.ts"
 import { git, type GitCall, type GitFailure } from "./git-cli.ts"
 

@@ -8,7 +8,9 @@
  */
 import { spawn } from "node:child_process"
 import process from "node:process"
-import { Data, Duration, Effect } from "effect"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
 import { maskCredentials } from "../../../core/mod.ts"
 
 /**

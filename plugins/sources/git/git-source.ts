@@ -11,7 +11,7 @@
  */
 import { existsSync, realpathSync, statSync } from "node:fs"
 import { join, sep } from "node:path"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import {
   defineSourcePlugin, type LoadedSource, maskCredentials, provenance, type SourceContext, type SourceError, sourceError
 } from "../../../core/mod.ts"

@@ -7,7 +7,8 @@
  */
 import { realpathSync, statSync } from "node:fs"
 import { resolve, sep } from "node:path"
-import { Effect, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import { SourceError, SourceName } from "../../../core/mod.ts"
 import type { FieldError, LoadedSource, SourceContext, SourcePlugin } from "../../../core/mod.ts"
 import { discoverJobTreeEffect } from "../../tree/mod.ts"

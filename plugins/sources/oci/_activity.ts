@@ -9,7 +9,7 @@
  */
 import { mkdir, readdir, rm, writeFile } from "node:fs/promises"
 import { join } from "node:path"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 
 const markersDir = (dataDir: string) => join(dataDir, "addons", "pulls")
 

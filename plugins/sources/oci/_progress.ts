@@ -7,7 +7,11 @@
  * events are held back until real work starts. Events are published in
  * order from synchronous callbacks through one promise chain.
  */
-import { Duration, Effect, Fiber, Runtime, Schedule } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Runtime from "effect/Runtime"
+import * as Schedule from "effect/Schedule"
 import type { SourceContext } from "../../../core/mod.ts"
 import type { Descriptor, PullProgress, RegistryClient } from "../../oci/mod.ts"
 

@@ -6,7 +6,7 @@
  * the rule and the clock out of the client, which is cached and shared by
  * every source of a policy.
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import type { SourceContext, SourceError } from "../../../core/mod.ts"
 import { type RegistryClient, watchRequests } from "../../oci/mod.ts"
 import { withPullDeadline, pullTimeoutMs } from "./pull-deadline.ts"

@@ -5,7 +5,9 @@
  * exposes. Decoded strictly — unknown keys are errors — so a typo in an
  * image never silently changes what is exposed.
  */
-import { Either, ParseResult, Schema } from "effect"
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
 import semver from "semver"
 import { parse } from "yaml"
 import { fieldErrors, type FieldError } from "../../../core/mod.ts"

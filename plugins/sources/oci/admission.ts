@@ -6,7 +6,7 @@
  * `verify.ts` applies once the reference is resolved to a digest (step 5).
  * Every decision is journaled.
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { type Decision, type Policy, type ProfilePlugin, type SignatureMode, SourceError, type SourceContext } from "../../../core/mod.ts"
 import type { ImageReference } from "../../oci/mod.ts"
 import { signatureModeOf } from "../../profiles/mod.ts"

@@ -6,7 +6,7 @@
  * the same redirect rule and deadline as a pull (`_session.ts`). `flwd
  * :policy check` prints what it returns.
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { type Decision, type Policy, type ProfilePlugin, type SourceContext, SourceError } from "../../../core/mod.ts"
 import { makeRegistryClient, parseImageReference, type RegistryClient, type RegistryOptions, toProblem } from "../../oci/mod.ts"
 import { pullSession } from "./_session.ts"

@@ -8,7 +8,7 @@
  */
 import { lstat, readdir, rm } from "node:fs/promises"
 import { join } from "node:path"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import type { SourceRecord } from "../../../core/mod.ts"
 import { type Digest, makeBlobStore, sweepPartial } from "../../oci/mod.ts"
 import { activePulls } from "./_activity.ts"

@@ -6,7 +6,7 @@
  * add-on manifest, discover its jobs, record provenance, and pin the
  * digest. Failures are `E_OCI` or `E_ADDON_MANIFEST` problems.
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { type JobDefinition, type JobImageConfig, type LoadedSource, type SourceContext, SourceError } from "../../../core/mod.ts"
 import {
   type BlobStore, formatPlatform, hostPlatform, type ImageConfig, type ImageReference, parsePlatform, type PlatformSpec, pullImage, type RegistryClient,

@@ -23,7 +23,7 @@
  * are shared between sources and freed by `gcAddons` (`flwd :gc`).
  */
 import { readFileSync } from "node:fs"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import type { LoadedSource, SourceContext, SourceError, SourcePlugin } from "../../../core/mod.ts"
 import {
   type BlobStore, type ImageReference, makeBlobStore, makeRegistryClient, parseImageReference, type RegistryClient, type RegistryOptions,

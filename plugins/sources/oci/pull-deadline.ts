@@ -7,7 +7,8 @@
  * blobs and unpack directories removed) and the load fails with `E_OCI`
  * naming the requests still waiting and for how long.
  */
-import { Duration, Effect } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
 import { parseDuration, type Policy, SourceError } from "../../../core/mod.ts"
 import type { RequestWatch } from "../../oci/mod.ts"
 

@@ -8,7 +8,8 @@
  */
 import { constants } from "node:fs"
 import { open } from "node:fs/promises"
-import { Effect, Either } from "effect"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import { type Diagnostic, type FieldError, type JobDefinition, SourceError } from "../../../core/mod.ts"
 import { resolveInRoot } from "../../oci/mod.ts"
 import { discoverJobTreeEffect } from "../../tree/mod.ts"

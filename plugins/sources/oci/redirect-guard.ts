@@ -16,7 +16,8 @@
  * one fails the whole add with `image.registry.not.allowed` naming the
  * target, whichever step (resolution, signatures, blobs) met it.
  */
-import { Effect, Exit } from "effect"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import { type Decision, type SourceContext, SourceError } from "../../../core/mod.ts"
 import type { RedirectHop, RedirectRule } from "../../oci/mod.ts"
 import { registryListed } from "../../profiles/mod.ts"

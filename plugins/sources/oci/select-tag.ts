@@ -5,7 +5,7 @@
  * are read as `1.2.3` (a common spelling); pre-releases only match a range
  * that names one, as npm does.
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import semver from "semver"
 import { SourceError } from "../../../core/mod.ts"
 import { type ImageReference, formatReference, type RegistryClient, toProblem } from "../../oci/mod.ts"

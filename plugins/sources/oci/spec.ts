@@ -5,7 +5,8 @@
  * checked while decoding, so a bad value is a field error on `ref`,
  * `platform` or `semver` before anything touches the network.
  */
-import { Either, Schema } from "effect"
+import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
 import semver from "semver"
 import { SourceName } from "../../../core/mod.ts"
 import { parseImageReferenceEither } from "../../oci/mod.ts"

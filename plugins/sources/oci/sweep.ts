@@ -16,7 +16,7 @@
  */
 import { readdir, rmdir } from "node:fs/promises"
 import { join } from "node:path"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { activePulls } from "./_activity.ts"
 
 /**

@@ -4,7 +4,8 @@
  * JSON. Keyset pagination stays correct while new runs arrive, unlike an
  * offset. Clients treat the string as opaque.
  */
-import { Either, Encoding } from "effect"
+import * as Either from "effect/Either"
+import * as Encoding from "effect/Encoding"
 
 /** Where the next page starts: strictly after this run in listing order. */
 export interface RunCursor {

@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * import { Effect } from "effect"
+ * import * as Effect from "effect/Effect"
  * import { Store } from "flwd"
  * import * as SqliteStore from "./mod.ts"
  *
@@ -14,7 +14,8 @@
  * Effect.runPromise(Effect.provide(program, SqliteStore.layer({ path: ".flwd/flwd.db" })))
  * ```
  */
-import { Effect, Layer } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { StoreError } from "../../../core/mod.ts"
 import { Store } from "../../../core/mod.ts"
 import { openDatabase } from "./_database.ts"

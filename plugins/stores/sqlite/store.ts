@@ -5,8 +5,8 @@
  * row), so methods are atomic within the process and, through SQLite's
  * locks, across processes sharing the file.
  */
-import { Effect } from "effect"
-import type { Context } from "effect"
+import * as Effect from "effect/Effect"
+import type * as Context from "effect/Context"
 import { StoreError } from "../../../core/mod.ts"
 import type { Run } from "../../../core/mod.ts"
 import type { SourceRecord } from "../../../core/mod.ts"

@@ -9,7 +9,7 @@
  */
 import type { Context } from "hono"
 import { Hono } from "hono"
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { SourceError, SourceName, type SourceRecord } from "../../../core/mod.ts"
 import type { AppEnv, Deps } from "../../context.ts"
 import { call } from "../../engine-call.ts"

@@ -1,5 +1,7 @@
 import t from "tap"
-import { Effect, Either, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
 import type { ArgSpec } from "../../../core/domain/argspec.ts"
 import { ValidationError } from "../../../core/domain/errors.ts"
 import { checkArgSpec, compileArgSpec } from "../../../core/engine/args.ts"

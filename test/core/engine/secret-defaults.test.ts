@@ -8,7 +8,7 @@
  */
 import t, { type Test } from "tap"
 import { join } from "node:path"
-import { Stream } from "effect"
+import * as Stream from "effect/Stream"
 import type { EngineHandle, RunEvent } from "../../../mod.ts"
 import { call, rejection, startEngine, tempDir } from "../../helpers/engine.ts"
 import { GIVEN_SECRET, SECRET_DEFAULT, sha256, writeVaultJob } from "../../helpers/vault-job.ts"

@@ -4,7 +4,8 @@
  * planned, and — over a busybox base — run in the sandbox.
  */
 import t from "tap"
-import { Chunk, Stream } from "effect"
+import * as Chunk from "effect/Chunk"
+import * as Stream from "effect/Stream"
 import { packAddon } from "../../../plugins/addon/mod.ts"
 import { call, exampleTree, startEngine } from "../../helpers/engine.ts"
 import { buildImage, pushImage } from "../../helpers/oci-image.ts"

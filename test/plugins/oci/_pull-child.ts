@@ -2,7 +2,7 @@
  * Pulls `<registry>/x:1` into a data directory and reports each unpacked
  * layer on stdout; crash.test.ts kills it with SIGKILL mid-pull.
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { makeBlobStore, makeRegistryClient, parseImageReference, pullImage } from "../../../plugins/oci/mod.ts"
 
 const [registry, dataDir] = process.argv.slice(2)

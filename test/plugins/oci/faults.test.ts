@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { randomBytes } from "node:crypto"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { makeBlobStore, makeRegistryClient, parseImageReference, pullImage, RegistryError, toProblem, UnpackError } from "../../../plugins/oci/mod.ts"
 import type { BlobStore, RegistryClient, RegistryOptions } from "../../../plugins/oci/mod.ts"
 import { type BuiltImage, buildImage, layerBlob, tarLayer } from "../../helpers/oci-image.ts"

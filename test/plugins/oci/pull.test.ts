@@ -2,7 +2,7 @@ import t, { type Test } from "tap"
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import {
   addonRootfsPath, hostPlatform, makeBlobStore, makeRegistryClient, parseImageReference, pullImage, RegistryError, toProblem
 } from "../../../plugins/oci/mod.ts"

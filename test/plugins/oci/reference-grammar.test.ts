@@ -6,7 +6,7 @@
  * is importable from the package root, as add-on authors and plugins do.
  */
 import t from "tap"
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import { parseImageReference, parseImageReferenceEither } from "../../../mod.ts"
 
 t.test("IPv6 literals: hex and colons in brackets, any case", async (t) => {

@@ -1,5 +1,7 @@
 import t from "tap"
-import { Effect, Either, Exit } from "effect"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
 import { ValidationError } from "../../../core/mod.ts"
 import { imageReference, parseImageReference, parseImageReferenceEither, withDigest } from "../../../plugins/oci/mod.ts"
 import type { Digest } from "../../../plugins/oci/mod.ts"

@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { promisify } from "node:util"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { hasZstd, makeBlobStore, makeRegistryClient, parseImageReference, pullImage } from "../../../plugins/oci/mod.ts"
 import type { RegistryClient } from "../../../plugins/oci/mod.ts"
 import { startRegistry } from "../../helpers/registry.ts"

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSyn
 import { dirname, join } from "node:path"
 import { Readable } from "node:stream"
 import * as zlib from "node:zlib"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { hasZstd, resolveInRoot, sweepUnpackTemps, UnpackError, unpackImage } from "../../../plugins/oci/mod.ts"
 import { sha256, tarLayer } from "../../helpers/oci-image.ts"
 import { assertContained, assertOnly, failure, type Layer, sandbox, unpack } from "./_unpack.ts"

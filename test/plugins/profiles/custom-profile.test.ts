@@ -5,7 +5,8 @@
  */
 import t from "tap"
 import { join } from "node:path"
-import { Effect, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
 import type { EngineHandle, RunEvent } from "../../../mod.ts"
 import { call, exampleTree, rejection, startEngine } from "../../helpers/engine.ts"
 import locked from "./fixtures/locked-profile.ts"

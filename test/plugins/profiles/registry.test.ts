@@ -1,5 +1,5 @@
 import t from "tap"
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import { parseImageReferenceEither } from "../../../plugins/oci/mod.ts"
 import { normaliseRegistry, registryEntryProblem, registryListed } from "../../../plugins/profiles/mod.ts"
 

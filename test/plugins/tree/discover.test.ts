@@ -2,7 +2,7 @@ import t from "tap"
 import { chmodSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { discoverJobTree, discoverJobTreeEffect } from "../../../plugins/tree/mod.ts"
 
 type Teardown = { teardown: (fn: () => void) => void }

@@ -1,5 +1,6 @@
 import t from "tap"
-import { Either, Schema } from "effect"
+import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
 import { ArgDef, ArgSpec } from "../../../core/mod.ts"
 import { fastArgKeys, fastArgSpec } from "../../../plugins/tree/_fast-argspec.ts"
 

@@ -7,7 +7,7 @@
 import t from "tap"
 import { writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import { toProblem, VerifyError } from "../../../plugins/trust/mod.ts"
 import { cosignSign, digestTag, pushSignatures, signBytes, simpleSigningPayload } from "../../helpers/cosign.ts"
 import { pushManifest, sha256 } from "../../helpers/oci-image.ts"

@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import t from "tap"
 import { compileArgSpec, type ArgSpec } from "../../../core/mod.ts"
 import { argFields, formArgs, formValues, prefillValues } from "../../../server/ui/form-args.ts"

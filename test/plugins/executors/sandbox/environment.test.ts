@@ -1,5 +1,5 @@
 import t from "tap"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { resolveUser, sandboxArgv, sandboxEnv } from "../../../../plugins/executors/sandbox/environment.ts"
 import { job, request } from "./_fixture.ts"
 

@@ -6,7 +6,7 @@ import t from "tap"
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { makeSandboxExecutor } from "../../../../plugins/executors/sandbox/mod.ts"
 import { addJob, busyboxRootfs, job, request } from "./_fixture.ts"
 

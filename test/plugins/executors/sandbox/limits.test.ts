@@ -5,7 +5,7 @@
 import t from "tap"
 import { execFileSync } from "node:child_process"
 import { join } from "node:path"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { cgroupValues, parseCeilings, parseCpu, parseMemory, rlimitOptions, ulimitScript } from "../../../../plugins/executors/sandbox/limits.ts"
 import { launcher } from "../../../../plugins/executors/sandbox/launcher.ts"
 import { makeSandboxExecutor } from "../../../../plugins/executors/sandbox/mod.ts"

@@ -5,7 +5,7 @@
 import t from "tap"
 import { createServer, type AddressInfo } from "node:net"
 import { join } from "node:path"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { makeSandboxExecutor } from "../../../../plugins/executors/sandbox/mod.ts"
 import { busyboxRootfs, request } from "./_fixture.ts"
 

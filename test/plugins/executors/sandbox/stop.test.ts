@@ -5,7 +5,9 @@
  */
 import t from "tap"
 import { join } from "node:path"
-import { Effect, Exit, Fiber } from "effect"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import { makeSandboxExecutor } from "../../../../plugins/executors/sandbox/mod.ts"
 import { busyboxRootfs, liveWith, request, type Teardown } from "./_fixture.ts"
 

@@ -5,7 +5,7 @@
 import t from "tap"
 import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { Stream } from "effect"
+import * as Stream from "effect/Stream"
 import type { EngineHandle, EngineOptions, RunEvent } from "../../../../mod.ts"
 import { call, rejection, startEngine, tempDir } from "../../../helpers/engine.ts"
 import { dumbHttp, gitDaemon, job, makeRepo } from "./_git.ts"

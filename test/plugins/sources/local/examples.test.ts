@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process"
 import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import type { JobDefinition } from "../../../../core/mod.ts"
 import { loadRootTree } from "../../../../plugins/sources/local/mod.ts"
 

@@ -1,7 +1,7 @@
 import t from "tap"
 import { existsSync } from "node:fs"
 import { join } from "node:path"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { collectReferences, gcAddons } from "../../../../plugins/sources/oci/mod.ts"
 import { rejection } from "../../../helpers/engine.ts"
 import { startRegistry } from "../../../helpers/registry.ts"

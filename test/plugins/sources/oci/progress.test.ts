@@ -1,5 +1,8 @@
 import t from "tap"
-import { Effect, Fiber, TestClock, TestContext } from "effect"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as TestClock from "effect/TestClock"
+import * as TestContext from "effect/TestContext"
 import type { SourceContext } from "../../../../core/mod.ts"
 import { keepAlive } from "../../../../plugins/sources/oci/_progress.ts"
 

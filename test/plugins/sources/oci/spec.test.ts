@@ -1,5 +1,7 @@
 import t from "tap"
-import { Either, ParseResult, Schema } from "effect"
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
 import { highestMatchingTag, ociSource, OciSourceSpec } from "../../../../plugins/sources/oci/mod.ts"
 
 const errorsOf = (input: unknown) => {
