@@ -14,9 +14,9 @@
  * ```
  */
 export * from "./core/mod.ts"
-export { createEngine, defaultEngineLayer, resolveSettings, type EngineHandle, type EngineOptions } from "./create-engine.ts"
-export { enginePlugins, importPlugins, resolveOptions, type EngineLayerExtras, type ResolvedOptions } from "./create-engine.ts"
-export { loadConfig, readConfigFile, effectiveConfig, FlwdConfig, type ConfigFile, type ReconcileReport } from "./config/mod.ts"
+export { createEngine, defaultEngineLayer, resolveSettings, type EngineHandle, type EngineOptions } from "./engine/mod.ts"
+export { enginePlugins, importPlugins, resolveOptions, type EngineLayerExtras, type ResolvedOptions } from "./engine/mod.ts"
+export { loadConfig, readConfigFile, effectiveConfig, FlwdConfig, type ConfigFile, type ReconcileReport } from "./engine/mod.ts"
 export { discoverJobTree, discoverJobTreeEffect, type DiscoveredTree, type DiscoverOptions } from "./plugins/tree/mod.ts"
 export { loadPluginModule, loadPlugins, type PluginModuleRef } from "./plugins/loader/mod.ts"
 export { gitSource, makeGitSource, GitSourceSpec, type GitSourceOptions } from "./plugins/sources/git/mod.ts"

@@ -6,7 +6,8 @@
  * engine is in-process, or a client of a server (`--remote`): the same
  * `EngineHandle` either way.
  */
-import type { EngineHandle, EngineOptions } from "../create-engine.ts"
+import type { EngineHandle } from "../engine/handle.ts"
+import type { EngineOptions } from "../engine/options.ts"
 import type { Output } from "./output.ts"
 
 /** Global options, resolved from flags and the environment. */

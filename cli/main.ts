@@ -19,7 +19,7 @@ import { makeOutput, printProblem, type Output } from "./output.ts"
 import { findCommand, visibleCommands } from "./registry.ts"
 import { nearHint } from "./suggest.ts"
 import { describeEngine } from "./verbose.ts"
-import type { EngineHandle } from "../create-engine.ts"
+import type { EngineHandle } from "../engine/handle.ts"
 
 // Caches compiled bytecode between invocations (Node ≥ 22; absent on Deno):
 // most of a cold start is compiling `effect`.
@@ -145,7 +145,7 @@ async function main(argv: ReadonlyArray<string>, out: { current: Output }): Prom
 
   let handle: Promise<EngineHandle> | undefined
   const engine = (overrides: Partial<Globals> = {}) =>
-    handle ??= remote !== undefined ? remoteEngine(remote, globals, split.values) : import("../create-engine.ts").then((m) => {
+    handle ??= remote !== undefined ? remoteEngine(remote, globals, split.values) : import("../engine/create-engine.ts").then((m) => {
       const g = { ...globals, ...overrides }
       const started = performance.now()
       return m.createEngine(engineOptionsOf(g)).then((h) => {

@@ -7,7 +7,7 @@
  */
 import { Hono } from "hono"
 import process from "node:process"
-import type { EngineHandle } from "../create-engine.ts"
+import type { EngineHandle } from "../engine/handle.ts"
 import { DEV_TOKEN, makeTokenTable, parseTokens, type TokenGrant } from "./auth/tokens.ts"
 import type { AppEnv, AppSettings, Deps } from "./context.ts"
 import { logEvents } from "./log-events.ts"

@@ -3,7 +3,7 @@
  * What the routes share: the Hono environment (per-request variables) and
  * the dependencies each resource's sub-app is built from.
  */
-import type { EngineHandle } from "../create-engine.ts"
+import type { EngineHandle } from "../engine/handle.ts"
 import type { Scope, TokenTable } from "./auth/tokens.ts"
 import type { Metrics } from "./metrics.ts"
 import type { StreamHub } from "./sse.ts"

@@ -5,7 +5,7 @@
  * (which the problem handler maps to its status).
  */
 import { Effect, Engine } from "../core/mod.ts"
-import type { EngineHandle } from "../create-engine.ts"
+import type { EngineHandle } from "../engine/handle.ts"
 
 /** The Engine service's methods. */
 export type EngineApi = typeof Engine.Service

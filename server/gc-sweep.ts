@@ -6,7 +6,7 @@
  * (the collector sees the pull's marker and skips).
  */
 import { Effect, Engine } from "../core/mod.ts"
-import type { EngineHandle } from "../create-engine.ts"
+import type { EngineHandle } from "../engine/handle.ts"
 
 /** @since 0.1.0 @category models */
 export interface SweepResult {

@@ -7,7 +7,7 @@
  * `info`, so the text log (warnings and failures only) leaves them out.
  */
 import type { RunEvent } from "../core/mod.ts"
-import type { EngineHandle } from "../create-engine.ts"
+import type { EngineHandle } from "../engine/handle.ts"
 import type { LogFields, LogLevel, Logger } from "./logger.ts"
 import { watchEvents } from "./metrics.ts"
 

@@ -11,7 +11,8 @@
 import process from "node:process"
 import { parseArgs } from "node:util"
 import { isProblem, parseDuration, ValidationError } from "../core/mod.ts"
-import type { EngineHandle, EngineOptions } from "../create-engine.ts"
+import type { EngineHandle } from "../engine/handle.ts"
+import type { EngineOptions } from "../engine/options.ts"
 import type { TokenGrant } from "./auth/tokens.ts"
 import { startGcSweep } from "./gc-sweep.ts"
 import { makeLogger, parseLogFormat } from "./logger.ts"
@@ -242,7 +243,7 @@ export async function main(argv: ReadonlyArray<string>): Promise<number> {
       ...(values["no-ui"] === true ? { ui: false } : {}),
       log: values.log,
       otlpEndpoint: values["otlp-endpoint"],
-      engine: () => import("../create-engine.ts").then((m) => m.createEngine(options))
+      engine: () => import("../engine/create-engine.ts").then((m) => m.createEngine(options))
     }, io)
   } catch (e) {
     io.stderr(`flwd: ${isProblem(e) ? `${e.code}: ${e.detail}` : e instanceof Error ? e.message : String(e)}`)

@@ -9,7 +9,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client"
 import * as Fiber from "effect/Fiber"
 import { Effect, Engine, type RunEvent, Stream } from "../core/mod.ts"
-import type { EngineHandle } from "../create-engine.ts"
+import type { EngineHandle } from "../engine/handle.ts"
 
 /**
  * @since 0.1.0

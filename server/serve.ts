@@ -7,7 +7,7 @@
  * `running`.
  */
 import { Effect, ValidationError } from "../core/mod.ts"
-import type { EngineHandle } from "../create-engine.ts"
+import type { EngineHandle } from "../engine/handle.ts"
 import type { Listen, Listener } from "./adapters/types.ts"
 import { type AppOptions, createApp } from "./app.ts"
 import { DEFAULT_READ_TIMEOUT_MS } from "./middleware/body-limit.ts"

@@ -13,7 +13,7 @@ import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
 import * as Stream from "effect/Stream"
 import type { Engine, RunEvent } from "../core/mod.ts"
-import type { EngineHandle } from "../create-engine.ts"
+import type { EngineHandle } from "../engine/handle.ts"
 import { toProblem } from "./problem.ts"
 
 /** @since 0.1.0 @category models */

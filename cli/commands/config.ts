@@ -6,8 +6,11 @@
  * work without starting the engine or touching the data directory.
  */
 import { stringify } from "yaml"
-import { checkDeclaredSources, effectiveConfig, findConfigFile } from "../../config/mod.ts"
-import { enginePlugins, type EngineOptions, importPlugins, resolveOptions } from "../../create-engine.ts"
+import { enginePlugins, importPlugins } from "../../engine/builtin-plugins.ts"
+import { findConfigFile } from "../../engine/config-file.ts"
+import { checkDeclaredSources } from "../../engine/declared-sources.ts"
+import { effectiveConfig } from "../../engine/effective-config.ts"
+import { type EngineOptions, resolveOptions } from "../../engine/options.ts"
 import { loadPlugins } from "../../plugins/loader/mod.ts"
 import { expectPositionals, parseArgs, UsageError } from "../argv.ts"
 import { type CommandContext, engineOptionsOf } from "../context.ts"

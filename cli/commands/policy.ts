@@ -11,7 +11,8 @@
  * policy and plugins without starting the engine or opening its database.
  */
 import { Effect, PolicyError } from "../../core/mod.ts"
-import { enginePlugins, resolveOptions } from "../../create-engine.ts"
+import { enginePlugins } from "../../engine/builtin-plugins.ts"
+import { resolveOptions } from "../../engine/options.ts"
 import { loadPlugins } from "../../plugins/loader/mod.ts"
 import { checkPolicy, type EffectivePolicy, effectivePolicy } from "../../plugins/policy/mod.ts"
 import { checkImage, type ImageCheck } from "../../plugins/sources/oci/mod.ts"

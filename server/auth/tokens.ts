@@ -8,26 +8,10 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto"
 import { ConfigError } from "../../core/mod.ts"
+// The list is the engine's: `flwd.yaml` names scopes and is read without the server.
+import { type Scope, scopes } from "../../engine/api-scopes.ts"
 
-/**
- * Every scope a token can hold (DESIGN §7).
- *
- * @since 0.1.0
- * @category models
- */
-export const scopes = [
-  "jobs:read",
-  "runs:read",
-  "runs:write",
-  "sources:read",
-  "sources:write",
-  "events:read",
-  "metrics:read",
-  "policy:override"
-] as const
-
-/** @since 0.1.0 @category models */
-export type Scope = typeof scopes[number]
+export { type Scope, scopes }
 
 /**
  * A token and what it may do; `*` grants every scope. `token_sha256` (hex)

@@ -6,7 +6,7 @@
  * a bounded scan so a journal full of log lines never makes a page slow.
  */
 import type { RunEvent } from "../../core/mod.ts"
-import type { EngineHandle } from "../../create-engine.ts"
+import type { EngineHandle } from "../../engine/handle.ts"
 import { call } from "../engine-call.ts"
 
 /** Events read per step back. */

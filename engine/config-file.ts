@@ -11,7 +11,7 @@ import { dirname, resolve } from "node:path"
 import { parseDocument } from "yaml"
 import { ConfigError, DEFAULT_SOURCE, fieldErrors, type FieldError, Schema, SourceName } from "../core/mod.ts"
 import { tidy } from "./_tidy.ts"
-import { FlwdConfig } from "./schema.ts"
+import { FlwdConfig } from "./config-schema.ts"
 
 /** Config files are small; anything bigger is refused before parsing. */
 const MAX_CONFIG_BYTES = 1024 * 1024

@@ -5,8 +5,7 @@
  * never becomes a silent default.
  */
 import { parseDuration, Schema } from "../core/mod.ts"
-// The scope list only (no HTTP server): a config file is checked without loading one.
-import { scopes } from "../server/auth/tokens.ts"
+import { scopes } from "./api-scopes.ts"
 
 const Path = Schema.String.pipe(Schema.filter((s) => s.trim() !== "" || "must be a non-empty path"))
 

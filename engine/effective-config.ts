@@ -6,7 +6,7 @@
  * specs named like secrets.
  */
 import { maskCredentials } from "../core/mod.ts"
-import type { ConfigFile } from "./load-config.ts"
+import type { ConfigFile } from "./config-file.ts"
 
 /** @since 0.1.0 @category models */
 export interface EffectiveConfigInput {

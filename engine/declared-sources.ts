@@ -10,9 +10,9 @@
  * the field is written into the record and never reaches the plugin.
  */
 import { ConfigError, Effect, Engine, fieldErrors, type FieldError, Schema, type SourceRecord, type SourcePlugin, type SourceSpec } from "../core/mod.ts"
-import type { EngineHandle } from "../create-engine.ts"
 import { tidy } from "./_tidy.ts"
-import type { DeclaredSource } from "./schema.ts"
+import type { DeclaredSource } from "./config-schema.ts"
+import type { EngineHandle } from "./handle.ts"
 
 /**
  * The spec field marking a declared source.
@@ -74,7 +74,7 @@ export function markDeclared(
   }))
 }
 
-/** Source plugins as they are once imported (see `importPlugins` in create-engine.ts). */
+/** Source plugins as they are once imported (see `importPlugins` in builtin-plugins.ts). */
 export interface ImportedSources {
   readonly sources: ReadonlyArray<SourcePlugin<any>>
 }

@@ -6,7 +6,7 @@ import t from "tap"
 import { mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { createEngine, effectiveConfig, loadConfig, readConfigFile, resolveOptions } from "../../mod.ts"
-import { findConfigFile } from "../../config/mod.ts"
+import { findConfigFile } from "../../engine/mod.ts"
 import { rejection, tempDir } from "../helpers/engine.ts"
 
 function write(dir: string, text: string, name = "flwd.yaml"): string {

@@ -1,0 +1,28 @@
+/**
+ * @module
+ * `EngineHandle`: a running engine as an embedding program holds it.
+ */
+import type * as Effect from "effect/Effect"
+import type * as ManagedRuntime from "effect/ManagedRuntime"
+import type { Engine, EngineSettings } from "../core/mod.ts"
+import type { ConfigFile } from "./config-file.ts"
+import type { ReconcileReport } from "./declared-sources.ts"
+
+/**
+ * A running engine.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface EngineHandle {
+  readonly runtime: ManagedRuntime.ManagedRuntime<Engine, never>
+  /** Runs an Effect needing the Engine; rejects with the original tagged error. */
+  readonly run: <A, E>(effect: Effect.Effect<A, E, Engine>) => Promise<A>
+  readonly settings: EngineSettings
+  /** The config file read at start (`bind` and `tokens` are the server's to use); absent or null without one. */
+  readonly config?: ConfigFile | null
+  /** What reconciling the config's declared sources did; absent or null without a config file. */
+  readonly reconciled?: ReconcileReport | null
+  /** Cancels what still runs and closes the store. */
+  readonly dispose: () => Promise<void>
+}
