@@ -5,17 +5,31 @@
  * error and provenance constructors that keep credentials out of records.
  */
 import * as Schema from "effect/Schema"
-import { problemCodes, SourceError, type FieldError, type ProblemCode } from "./domain/errors.ts"
-import { SourceName, type SourceSpec } from "./domain/source.ts"
+import { problemCodes, SourceError, type CoreProblemCode, type FieldError, type ProblemInfo } from "./domain/errors.ts"
+import { SourceName } from "./domain/source.ts"
 import type { ExecutorPlugin, ProfilePlugin, SourcePlugin } from "./plugin.ts"
 
 /**
  * Declares a source plugin; a plugin module default-exports the result.
+ * Keep the definition light: heavy modules are `import()`ed inside `make`,
+ * which the engine runs at the first use of the kind.
  *
  * @since 0.1.0
  * @category constructors
+ * @example
+ * ```ts
+ * import { defineSourcePlugin, sourceSpec, Effect } from "flwd"
+ *
+ * export default defineSourcePlugin({
+ *   type: "static",
+ *   spec: sourceSpec("static", {}),
+ *   make: Effect.succeed({
+ *     load: () => Effect.succeed({ root: "/", jobs: [], diagnostics: [], provenance: {} })
+ *   })
+ * })
+ * ```
  */
-export function defineSourcePlugin<Spec extends SourceSpec>(plugin: SourcePlugin<Spec>): SourcePlugin<Spec> {
+export function defineSourcePlugin<Spec, Pin = never>(plugin: SourcePlugin<Spec, Pin>): SourcePlugin<Spec, Pin> {
   return plugin
 }
 
@@ -30,14 +44,15 @@ export function defineExecutorPlugin(plugin: ExecutorPlugin): ExecutorPlugin {
 }
 
 /**
- * The problem codes a source plugin fails with. Each maps to one HTTP
- * status in the shared table (`source.invalid` 422, `source.not.allowed`
- * 403, `source.failed` 502, …), so clients see one vocabulary.
+ * Core's problem codes a source plugin fails with (`source.invalid` 422,
+ * `source.not.allowed` 403, `source.failed` 502, …), so clients see one
+ * vocabulary; a plugin's own codes (its `problems`) are allowed too, with
+ * their entry passed as `problem`.
  *
  * @since 0.1.0
  * @category errors
  */
-export type SourceProblemCode = Extract<ProblemCode, `source.${string}`>
+export type SourceProblemCode = Extract<CoreProblemCode, `source.${string}` | `discovery.${string}`> | (string & {})
 
 /** @since 0.1.0 @category models */
 export interface SourceErrorOptions {
@@ -50,6 +65,8 @@ export interface SourceErrorOptions {
    * to: a mismatch is a plugin bug, reported when the error is built.
    */
   readonly status?: number
+  /** The entry of a plugin's own code (from its `problems`); core's codes need none. */
+  readonly problem?: ProblemInfo
 }
 
 /**
@@ -67,11 +84,14 @@ export interface SourceErrorOptions {
  * ```
  */
 export function sourceError(code: SourceProblemCode, detail: string, options: SourceErrorOptions = {}): SourceError {
-  if (options.status !== undefined && options.status !== problemCodes[code].status) {
-    throw new TypeError(`sourceError: ${code} maps to status ${problemCodes[code].status}, not ${options.status}`)
+  const entry: ProblemInfo | undefined = Object.hasOwn(problemCodes, code) ? problemCodes[code as CoreProblemCode] : options.problem
+  if (entry === undefined) throw new TypeError(`sourceError: ${code} is not a core code and no problem entry was given`)
+  if (options.status !== undefined && options.status !== entry.status) {
+    throw new TypeError(`sourceError: ${code} maps to status ${entry.status}, not ${options.status}`)
   }
   return new SourceError({
     code,
+    ...(options.problem !== undefined ? { problem: options.problem } : {}),
     detail: maskCredentials(detail),
     ...(options.errors !== undefined ? { errors: options.errors.map((e) => ({ path: e.path, message: maskCredentials(e.message) })) } : {}),
     ...(options.cause !== undefined ? { cause: options.cause } : {})

@@ -11,7 +11,9 @@
  * export default defineSourcePlugin({
  *   type: "static",
  *   spec: Schema.Struct({ type: Schema.Literal("static"), name: Schema.String }),
- *   load: () => Effect.succeed({ root: "/", jobs: [], diagnostics: [], provenance: {} })
+ *   make: Effect.succeed({
+ *     load: () => Effect.succeed({ root: "/", jobs: [], diagnostics: [], provenance: {} })
+ *   })
  * })
  * ```
  */
@@ -39,9 +41,11 @@ export { Runner, type ResolvedPlan } from "./engine/runner.ts"
 export { SourceRegistry } from "./engine/source-registry.ts"
 export { Store, type EventQuery, type IdempotencyRecord, type RunFilter, type RunPage } from "./engine/store.ts"
 export { fieldErrors } from "./engine/_spec.ts"
+export { assembleContributions, type AssembledContributions } from "./engine/contributions.ts"
 export { defineSourcePlugin, defineProfilePlugin, defineExecutorPlugin } from "./define.ts"
 export { maskCredentials, provenance, sourceError, sourceSpec, type SourceErrorOptions, type SourceProblemCode } from "./define.ts"
 export * as Effect from "effect/Effect"
 export * as Layer from "effect/Layer"
 export * as Schema from "effect/Schema"
+export * as Scope from "effect/Scope"
 export * as Stream from "effect/Stream"

@@ -1,15 +1,157 @@
 /**
  * @module
- * The three plugin kinds. Built-in sources, profiles and executors implement
- * these interfaces exactly as a third-party plugin would.
+ * The plugin contract (v2). A plugin is a light definition — a kind name,
+ * a Schema, what it contributes (policy section, problem codes, CLI flags,
+ * `check` and `gc` hooks) — and a `make` Effect that the engine runs once
+ * per engine, inside the engine's Scope, to build the implementation.
+ * Nothing a plugin builds outlives its engine, so two engines in one process
+ * share nothing. Built-in sources, profiles and executors implement these
+ * interfaces exactly as a third-party plugin would.
  */
+import type * as CommandExecutor from "@effect/platform/CommandExecutor"
+import type * as FileSystem from "@effect/platform/FileSystem"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import type * as Path from "@effect/platform/Path"
 import type * as Effect from "effect/Effect"
 import type * as Schema from "effect/Schema"
-import type { ExecutorError, SourceError } from "./domain/errors.ts"
+import type * as Scope from "effect/Scope"
+import type { ExecutorError, PluginError, PolicyError, ProblemInfo, SourceError } from "./domain/errors.ts"
 import type { Diagnostic, Job, JobDefinition, Step } from "./domain/job.ts"
 import type { ExecutorPreview } from "./domain/plan.ts"
-import type { Decision, Policy, RuntimeSettings, SignatureMode } from "./domain/policy.ts"
-import type { SourceSpec } from "./domain/source.ts"
+import type { Decision, Policy, RuntimeSettings } from "./domain/policy.ts"
+import type { SourceRecord, SourceSpec } from "./domain/source.ts"
+
+/**
+ * The services a plugin's `make` (and its hooks) may require. The engine
+ * provides them: `@effect/platform-node`'s `NodeContext` and
+ * `NodeHttpClient` under Node, their Deno equivalents under Deno.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type PlatformServices =
+  | FileSystem.FileSystem
+  | Path.Path
+  | CommandExecutor.CommandExecutor
+  | HttpClient.HttpClient
+
+/**
+ * What the engine gives a plugin's `check` hook when it starts.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface CheckContext {
+  /** The whole policy, decoded with the assembled Schema: a plugin reads its own section. */
+  readonly policy: Policy
+  /** Directory relative paths in the policy resolve against (the policy file's); absent: the working directory. */
+  readonly policyDir?: string
+  /** The policy file in force, for messages (null: none). */
+  readonly policyFile?: string | null
+  readonly dataDir: string
+}
+
+/**
+ * What the engine gives a plugin's `gc` hook.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface GcContext {
+  readonly dataDir: string
+  /** Every source record of the engine (all kinds): what they reference must be kept. */
+  readonly sources: ReadonlyArray<SourceRecord>
+  /** True: report what would be removed, remove nothing. */
+  readonly dryRun: boolean
+}
+
+/**
+ * What a `gc` hook removed (or, on a dry run, would remove).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface GcReport {
+  /** Entries removed (blobs, clones, unpacked trees…). */
+  readonly removed: number
+  /** Bytes freed. */
+  readonly bytes: number
+  /** Plugin-specific figures shown by `flwd :gc --json` (e.g. `{ blobs: 3, addons: 1 }`). */
+  readonly details?: Readonly<Record<string, unknown>>
+}
+
+/**
+ * What any plugin may contribute besides its implementation; all optional.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Contributions {
+  /**
+   * Policy keys this plugin owns, as Schema fields (top-level keys of the
+   * policy file). Core assembles the policy Schema from its own fields and
+   * every plugin's section; unknown keys stay rejected with `policy.invalid`
+   * naming the key, and two plugins claiming one key is `plugin.invalid`.
+   */
+  readonly policy?: Schema.Struct.Fields
+  /**
+   * Problem codes this plugin fails with. The engine's problem table is
+   * core's plus every plugin's; the server's problem+json and OpenAPI and
+   * the CLI's fix hints read the assembled table. A code core already has,
+   * or another plugin claims, is `plugin.invalid`.
+   */
+  readonly problems?: Readonly<Record<string, ProblemInfo>>
+  /** Checks the plugin's policy section when the engine starts; a failure stops the start (`policy.invalid`). */
+  readonly check?: (ctx: CheckContext) => Effect.Effect<void, PolicyError, PlatformServices>
+  /**
+   * Removes what the plugin keeps in the data directory that no source
+   * record references; called generically by `flwd :gc` and the server's
+   * periodic sweep.
+   */
+  readonly gc?: (ctx: GcContext) => Effect.Effect<GcReport, PluginError, PlatformServices>
+}
+
+/**
+ * Progress of long work. Core's no-progress watchdog is reset only when a
+ * counter (`bytes`, `entries`) grows: a report without growth is not
+ * progress, so a plugin cannot keep a hung call alive with heartbeats.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Progress {
+  /** Bytes received or written so far (monotonic). */
+  readonly bytes?: number
+  /** Entries (files, objects, layers) handled so far (monotonic). */
+  readonly entries?: number
+  /** Shown to the user: what is being worked on (`pulling sha256:…`). */
+  readonly [detail: string]: unknown
+}
+
+/**
+ * What the engine gives a source plugin while it resolves and loads.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SourceContext {
+  readonly name: string
+  readonly dataDir: string
+  /** The engine's default profile: ask it with `admit` (undefined = apply the plugin's strict default). */
+  readonly profile: ProfilePlugin
+  /** The whole policy: the plugin reads its own section. */
+  readonly policy: Policy
+  /** Directory relative paths in the policy resolve against; absent: the working directory. */
+  readonly policyDir?: string
+  /** The policy file in force, for messages (null: none); absent when unknown. */
+  readonly policyFile?: string | null
+  /** Directories on the host sources may read from (resolved, absolute; the policy's `allowed_local_roots`). */
+  readonly allowedLocalRoots: ReadonlyArray<string>
+  /** Reports progress; rendered by the CLI, streamed by the server; growth of a counter resets the watchdog. */
+  readonly progress: (progress: Progress) => Effect.Effect<void>
+  /** Journals a policy decision (a `policy.decision` event naming this source). */
+  readonly decide: (decision: Decision) => Effect.Effect<void>
+}
 
 /**
  * What a source plugin produced: a job tree's jobs (ids local to the
@@ -28,78 +170,73 @@ export interface LoadedSource {
 }
 
 /**
- * What the engine gives a source plugin while it loads.
+ * One `flwd :sources add` flag of a source kind. The CLI's parsing, help and
+ * completion come from these.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category models
  */
-export interface SourceContext {
-  readonly name: string
-  readonly dataDir: string
-  readonly profile: ProfilePlugin
-  readonly policy: Policy
-  /**
-   * Directory of the policy file: relative paths in the policy
-   * (`trust.keys[].path`, `trust.trusted_root`) resolve against it.
-   * Absent: the working directory.
-   */
-  readonly policyDir?: string
-  /** The policy file in force, for messages (null: none); absent when unknown. */
-  readonly policyFile?: string | null
-  /** Directories local sources must stay inside (resolved, absolute). */
-  readonly allowedLocalRoots: ReadonlyArray<string>
-  /** Reports progress of long work (pulls); rendered by the CLI, streamed by the server. */
-  readonly progress: (data: Readonly<Record<string, unknown>>) => Effect.Effect<void>
-  /** Journals a policy decision. */
-  readonly decide: (decision: Decision) => Effect.Effect<void>
+export interface AddFlag {
+  /** The flag without dashes (`ref` for `--ref`). */
+  readonly flag: string
+  /** The spec field it sets (default: the flag name). */
+  readonly field?: string
+  /** How the value is read: a string, a boolean switch (no value), or an integer. Default `string`. */
+  readonly value?: "string" | "boolean" | "integer"
+  readonly help: string
+  /** Placeholder in help (`REF`, `PATH`). */
+  readonly placeholder?: string
+  /** What the shell completes: the listed values, files, directories, or nothing. */
+  readonly complete?: ReadonlyArray<string> | "file" | "directory"
+  /** The value given positionally after the name (`flwd :sources add NAME VALUE`); at most one flag per kind. */
+  readonly positional?: boolean
 }
 
 /**
- * A kind of source (`local`, `git`, `oci`, …).
+ * What a source plugin's `make` builds: the operations on one source.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category plugins
  */
-export interface SourcePlugin<Spec extends SourceSpec = SourceSpec> {
-  readonly type: string
-  /** Other type names accepted for this kind (`fs` for `local`). */
-  readonly aliases?: ReadonlyArray<string>
-  /** Decodes the whole spec (`type`, `name` and the plugin's own fields); unknown fields are rejected. */
-  readonly spec: Schema.Schema<Spec, any>
-  /** Loads (or pulls) the source and discovers its jobs. */
-  readonly load: (spec: Spec, ctx: SourceContext) => Effect.Effect<LoadedSource, SourceError>
+export interface SourceImpl<Spec, Pin> {
+  /** What the spec names now, as an immutable pin (a digest, a commit). Present for kinds that re-resolve. */
+  readonly resolve?: (spec: Spec, ctx: SourceContext) => Effect.Effect<Pin, SourceError>
+  /** The pinned content (`pin` is null for kinds without `resolve`). */
+  readonly load: (spec: Spec, pin: Pin | null, ctx: SourceContext) => Effect.Effect<LoadedSource, SourceError>
   /**
-   * Called before a job of the source is planned or run; returns a new state
-   * when the source changed (pull policies `on-run`, `always`), else null.
+   * Frees what a state holds once removed or replaced. `loaded` is the state
+   * being released, so a plugin can keep what a replacement loaded from the
+   * same spec. Failures are ignored.
    */
-  readonly beforeUse?: (spec: Spec, current: LoadedSource, ctx: SourceContext) => Effect.Effect<LoadedSource | null, SourceError>
-  /** Called on engine start for a persisted source; defaults to `load`. */
-  readonly restore?: (spec: Spec, ctx: SourceContext) => Effect.Effect<LoadedSource, SourceError>
-  /**
-   * Releases what the source holds on disk once removed or replaced.
-   * `loaded` is the state being released (absent when it never loaded), so
-   * a plugin can keep what a replacement loaded from the same spec.
-   */
-  readonly remove?: (spec: Spec, ctx: SourceContext, loaded?: LoadedSource) => Effect.Effect<void>
+  readonly release?: (spec: Spec, loaded: LoadedSource) => Effect.Effect<void>
   /** The spec as it may be shown and stored (credentials masked). */
   readonly redact?: (spec: Spec) => Readonly<Record<string, unknown>>
 }
 
 /**
- * A security profile (`secure`, `permissive`, `disabled`, or a custom one).
+ * A kind of source (`git`, `oci`, a directory tree, …).
+ *
+ * Pull policies are core's: a spec's `pull_policy` (`on-add`, `on-startup`,
+ * `on-run`, `always`) is applied by core for every kind with `resolve` —
+ * `on-add`: resolved when added and on refresh; `on-startup`: again at each
+ * start (the stored pin is kept, with a `source.stale` warning, when that
+ * fails); `on-run`: at the first use after a start; `always`: at every use.
  *
  * @since 0.1.0
  * @category plugins
  */
-export interface ProfilePlugin {
-  readonly name: string
-  /** Higher is stricter. A request may always pick a stricter profile. */
-  readonly strictness: number
-  readonly summary?: string
-  readonly runtime: (policy: Policy) => RuntimeSettings
-  readonly admitSource?: (spec: SourceSpec, policy: Policy) => Decision
-  readonly admitRegistry?: (registry: string, policy: Policy) => Decision
-  readonly signatureMode?: (policy: Policy) => SignatureMode
+export interface SourcePlugin<Spec = any, Pin = never> extends Contributions {
+  readonly type: string
+  /** Other type names accepted for this kind (`fs` for `local`). */
+  readonly aliases?: ReadonlyArray<string>
+  /** Decodes the whole spec (`type`, `name` and the plugin's fields, parsed into their types); unknown fields are rejected. */
+  readonly spec: Schema.Schema<Spec, any>
+  /** The pin's Schema; present for kinds that re-resolve. Core stores pins encoded with it and decodes them on start. */
+  readonly pin?: Schema.Schema<Pin, any>
+  /** `flwd :sources add` flags of this kind. */
+  readonly addFlags?: ReadonlyArray<AddFlag>
+  /** Builds the implementation, once per engine, released with it; heavy modules are `import()`ed here. */
+  readonly make: Effect.Effect<SourceImpl<Spec, Pin>, PluginError, Scope.Scope | PlatformServices>
 }
 
 /**
@@ -131,50 +268,87 @@ export interface ExecResult {
 }
 
 /**
- * Runs steps. Interrupting `execute` must stop every process it started.
+ * What an executor plugin's `make` builds. Interrupting `execute` must stop
+ * every process it started.
+ *
+ * @since 0.2.0
+ * @category plugins
+ */
+export interface ExecutorImpl {
+  readonly preview: (job: Job, settings: RuntimeSettings) => Effect.Effect<ExecutorPreview>
+  readonly execute: (req: ExecRequest) => Effect.Effect<ExecResult, ExecutorError>
+  /** The longest a run may take under this executor and policy (a ceiling); absent: no ceiling. */
+  readonly timeoutCeilingMs?: (policy: Policy) => number | undefined
+}
+
+/**
+ * Runs steps (`process`, `sandbox`, …).
  *
  * @since 0.1.0
  * @category plugins
  */
-export interface ExecutorPlugin {
+export interface ExecutorPlugin extends Contributions {
   readonly kind: string
-  readonly preview: (job: Job, settings: RuntimeSettings) => Effect.Effect<ExecutorPreview>
-  readonly execute: (req: ExecRequest) => Effect.Effect<ExecResult, ExecutorError>
+  readonly make: Effect.Effect<ExecutorImpl, PluginError, Scope.Scope | PlatformServices>
 }
 
 /**
- * The built-in and loaded plugins, by kind.
+ * The questions a profile may be asked, by kind. Core asks `source.add`;
+ * plugins add theirs by declaration merging:
+ *
+ * ```ts
+ * declare module "flwd" {
+ *   interface AdmissionRequests { "oci.registry": { readonly registry: string } }
+ * }
+ * ```
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface AdmissionRequests {
+  /** A source is being added (the root tree excepted). */
+  "source.add": { readonly spec: SourceSpec }
+}
+
+/**
+ * One admission question: `{ kind, ...fields }` for a kind of `AdmissionRequests`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type AdmissionRequest = {
+  readonly [K in keyof AdmissionRequests]: { readonly kind: K } & AdmissionRequests[K]
+}[keyof AdmissionRequests]
+
+/**
+ * A security profile (`secure`, `permissive`, `disabled`, or a custom one).
+ *
+ * @since 0.1.0
+ * @category plugins
+ */
+export interface ProfilePlugin extends Contributions {
+  readonly name: string
+  /** Higher is stricter. A request may always pick a stricter profile. */
+  readonly strictness: number
+  readonly summary?: string
+  readonly runtime: (policy: Policy) => RuntimeSettings
+  /**
+   * Answers an admission question. `undefined` is no opinion: the asking
+   * plugin applies its strict default, so silence never weakens a check.
+   */
+  readonly admit?: (request: AdmissionRequest, policy: Policy) => Decision | undefined
+}
+
+/**
+ * The plugins an engine is built with, by kind.
  *
  * @since 0.1.0
  * @category models
  */
 export interface PluginSet {
-  readonly sources: ReadonlyArray<SourcePlugin<any> | LazySourcePlugin>
+  readonly sources: ReadonlyArray<SourcePlugin<any, any>>
   readonly profiles: ReadonlyArray<ProfilePlugin>
-  readonly executors: ReadonlyArray<ExecutorPlugin | LazyExecutorPlugin>
-}
-
-/**
- * A source plugin whose module is imported the first time a source of its
- * type is added, restored or used, so that commands which never touch it do
- * not pay for loading it.
- *
- * @since 0.1.0
- * @category plugins
- */
-export interface LazySourcePlugin {
-  readonly type: string
-  readonly aliases?: ReadonlyArray<string>
-  readonly lazy: () => Promise<SourcePlugin<any>>
-}
-
-/**
- * An executor plugin imported the first time a job needs it.
- *
- * @since 0.1.0
- * @category plugins
- */
-export interface LazyExecutorPlugin {
-  readonly kind: string
-  readonly lazy: () => Promise<ExecutorPlugin>
+  readonly executors: ReadonlyArray<ExecutorPlugin>
+  /** The executor of jobs that name none. */
+  readonly defaultExecutor: string
 }

@@ -13,7 +13,34 @@ import type * as Stream from "effect/Stream"
 import type { NodeInspectSymbol } from "effect/Inspectable"
 
 /**
- * The closed table of problem codes, each with its HTTP status and title.
+ * One problem code's entry: its HTTP status, title and fix hint.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export interface ProblemInfo {
+  readonly status: number
+  readonly title: string
+  /** How to fix it, in the words of the API (fields, endpoints). */
+  readonly fix?: string
+  /** The fix in the words of the CLI (its flags), when they differ. */
+  readonly cliFix?: string
+  /** The fix is shown only when the detail matches (codes with many causes). */
+  readonly fixWhen?: RegExp
+}
+
+/**
+ * A problem table: code → entry. The engine's is core's `problemCodes`
+ * plus every plugin's `problems` (see `Plugins.problems`).
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export type ProblemTable = Readonly<Record<string, ProblemInfo>>
+
+/**
+ * Core's problem codes, each with its HTTP status and title. Plugins add
+ * theirs through their `problems` contribution.
  *
  * @since 0.1.0
  * @category errors
@@ -33,7 +60,7 @@ export const problemCodes = {
     fix: "Point the source at a directory inside an allowed local root (the policy's allowed_local_roots), or add that directory to the list"
   },
   "source.invalid": { status: 422, title: "Invalid source", fix: "Correct the fields listed under errors and add the source again" },
-  "source.type.unknown": { status: 422, title: "Unknown source type", fix: "Use a registered source type (oci, git or local, or one a loaded plugin adds)" },
+  "source.type.unknown": { status: 422, title: "Unknown source type", fix: "Use a source type this engine has (flwd :sources add --help lists them, loaded plugins included)" },
   "source.name.reserved": { status: 422, title: "Reserved source name", fix: "Choose another name: default names the root job tree" },
   "source.trust.required": {
     status: 422,
@@ -44,40 +71,13 @@ export const problemCodes = {
   },
   "source.plugin.failed": { status: 502, title: "Source plugin failed", fix: "The plugin behind the source type failed: see the detail, then report it to the plugin's authors or remove the plugin" },
   "source.failed": { status: 502, title: "Source failed", fix: "Fix what the detail names (a path, URL or revision that cannot be read), then flwd :sources refresh <name>" },
-  "E_OCI": {
-    status: 502,
-    title: "OCI registry or image failure",
-    // Only a refused login has one fix; other registry failures (missing tag, network) name their own cause.
-    fix: "Log in to the registry as the user the engine runs as: docker login writes ~/.docker/config.json (DOCKER_CONFIG names another directory), podman login an auth.json that REGISTRY_AUTH_FILE names; or use a public image",
-    fixWhen: /\bHTTP 40[13]\b|\b(?:unauthorized|denied)\)/
-  },
-  "E_ADDON_MANIFEST": {
-    status: 422,
-    title: "Invalid add-on manifest",
-    fix: "Fix /flwd-addon/manifest.yaml in the image (the fields listed under errors), then push it again and refresh the source"
-  },
-  "image.registry.not.allowed": {
-    status: 403,
-    title: "Registry not allowed",
-    fix: "List the registry in allowed_registries of the policy file in force (--policy, FLWD_POLICY_FILE or flwd.yaml's policy; without a policy file no registry is listed), or use an image from a listed registry"
-  },
-  "image.signature.required": {
-    status: 422,
-    title: "Image signature required",
-    fix: "Sign the image with flwd :addon sign and add its public key to the policy's trust.keys, or set verify_signatures to permissive in the policy"
-  },
-  "addon.interpreter.missing": {
-    status: 422,
-    title: "Job interpreter missing from the image",
-    fix: "Give the image the program: pack with --base IMAGE (an image that has it) or a rootfs/ directory (flwd :addon init --busybox writes one), or change the job's interpreter, command or #! line"
-  },
   "discovery.collision": { status: 409, title: "Two jobs resolve to one id", fix: "Rename or move one of the two job files so that each path gives its own id" },
   "discovery.invalid": { status: 422, title: "Invalid job definition", fix: "Correct the job file the detail names (the fields listed under errors); flwd :sources show <name> lists every diagnostic" },
   "profile.unknown": { status: 422, title: "Unknown security profile", fix: "Use secure, permissive, disabled or a profile a loaded plugin adds (flwd :policy show lists them)" },
   "policy.override.denied": { status: 403, title: "Weaker profile needs policy:override", fix: "Ask for the server's default profile, or use a token with the policy:override scope" },
   "policy.invalid": { status: 422, title: "Invalid policy", fix: "Correct the policy file's fields listed under errors (docs/security.md describes each); flwd :policy show checks it" },
   "config.invalid": { status: 422, title: "Invalid configuration", fix: "Correct the fields listed under errors in flwd.yaml or the flags; flwd :config validate checks the file" },
-  "executor.unknown": { status: 422, title: "Unknown executor", fix: "Use an executor this engine has (process or sandbox, or one a loaded plugin adds) in the job definition" },
+  "executor.unknown": { status: 422, title: "Unknown executor", fix: "Use an executor this engine has (the built-in ones or one a loaded plugin adds) in the job definition" },
   "executor.failed": { status: 500, title: "Executor failed", fix: "The job could not be started: check that its command or interpreter exists where it runs (in the image for add-on jobs)" },
   "container.runtime.unavailable": { status: 422, title: "Sandbox runtime unavailable", fix: "Install bubblewrap (bwrap) on the host that runs the engine, or run the job under a profile that does not need a sandbox" },
   "plugin.invalid": { status: 500, title: "Invalid plugin", fix: "Fix or remove the plugin module the detail names (--plugin or flwd.yaml's plugins); it must export a flwd plugin" },
@@ -101,31 +101,48 @@ export const problemCodes = {
 } as const
 
 /**
- * The short "how to fix it" of a problem, when its code has one (and, for
- * codes with many causes such as `E_OCI`, when the detail shows the cause
- * the hint is about). `surface` "cli" prefers the code's `cliFix`, which
- * names the CLI's flags instead of the API's fields.
+ * The short "how to fix it" of a problem, when its code has one in `table`
+ * (the engine's assembled table; default core's) and, for codes with many
+ * causes such as a registry failure, when the detail shows the cause the
+ * hint is about. `surface` "cli" prefers the code's `cliFix`, which names
+ * the CLI's flags instead of the API's fields.
  *
  * @since 0.1.0
  * @category errors
  */
 export function problemFix(
-  problem: { readonly code: ProblemCode; readonly detail: string },
-  surface: "api" | "cli" = "api"
+  problem: { readonly code: string; readonly detail: string; readonly problem?: ProblemInfo },
+  surface: "api" | "cli" = "api",
+  table: ProblemTable = problemCodes
 ): string | undefined {
-  const entry = problemCodes[problem.code]
-  if (!("fix" in entry)) return undefined
-  if ("fixWhen" in entry && !entry.fixWhen.test(problem.detail)) return undefined
-  return surface === "cli" && "cliFix" in entry ? entry.cliFix : entry.fix
+  const entry = infoOf(problem.code, table) ?? problem.problem
+  if (entry?.fix === undefined) return undefined
+  if (entry.fixWhen !== undefined && !entry.fixWhen.test(problem.detail)) return undefined
+  return surface === "cli" && entry.cliFix !== undefined ? entry.cliFix : entry.fix
+}
+
+// Own keys only: a code such as "constructor" must not find Object.prototype's.
+function infoOf(code: string, table: ProblemTable): ProblemInfo | undefined {
+  return Object.hasOwn(table, code) ? table[code] : undefined
 }
 
 /**
- * A stable problem code.
+ * One of core's problem codes.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export type CoreProblemCode = keyof typeof problemCodes
+
+/**
+ * A stable problem code: one of core's, or one a plugin contributes
+ * (`problems`). Core's codes are spelled out so that a typo in core fails
+ * to compile; a plugin's are strings its own table lists.
  *
  * @since 0.1.0
  * @category errors
  */
-export type ProblemCode = keyof typeof problemCodes
+export type ProblemCode = CoreProblemCode | (string & {})
 
 /**
  * One failing field of an input, with its path (`args.name`, `argspec.args[2].type`).
@@ -141,6 +158,8 @@ export interface FieldError {
 interface ProblemFields {
   readonly code: ProblemCode
   readonly detail: string
+  /** A plugin code's entry, so status and title are right wherever the error travels. */
+  readonly problem?: ProblemInfo
   readonly errors?: ReadonlyArray<FieldError>
   readonly cause?: unknown
 }
@@ -163,10 +182,10 @@ export interface Problem {
 const base = <Tag extends string>(tag: Tag) =>
   class extends Data.TaggedError(tag)<ProblemFields> {
     get status(): number {
-      return problemCodes[this.code].status
+      return (infoOf(this.code, problemCodes) ?? this.problem ?? problemCodes.internal).status
     }
     get title(): string {
-      return problemCodes[this.code].title
+      return (infoOf(this.code, problemCodes) ?? this.problem ?? problemCodes.internal).title
     }
     override get message(): string {
       return `${this.code}: ${this.detail}`
@@ -216,6 +235,6 @@ export type EngineError =
  * @category errors
  */
 export function isProblem(u: unknown): u is Problem {
-  return typeof u === "object" && u !== null && "code" in u && typeof (u as { code: unknown }).code === "string" &&
-    (u as { code: string }).code in problemCodes && "detail" in u
+  return typeof u === "object" && u !== null && "code" in u && typeof u.code === "string" && "detail" in u &&
+    typeof u.detail === "string"
 }

@@ -32,6 +32,20 @@ export interface SourceSpec {
   readonly [field: string]: unknown
 }
 
+/**
+ * When a source whose kind re-resolves (its plugin has `resolve`) asks
+ * again what its spec names: `on-add` (when added or refreshed), `on-startup`
+ * (also at each engine start), `on-run` (at the first use after a start),
+ * `always` (at every use). Applied by core, the same for every kind; a
+ * spec field `pull_policy` of this Schema selects it (default `on-add`).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const PullPolicy = Schema.Literal("on-add", "on-startup", "on-run", "always")
+/** @since 0.2.0 @category models */
+export type PullPolicy = typeof PullPolicy.Type
+
 /** @since 0.1.0 @category models */
 export const SourceStatus = Schema.Literal("loading", "ready", "failed")
 /** @since 0.1.0 @category models */
@@ -49,6 +63,8 @@ export const SourceRecord = Schema.Struct({
   spec: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
   status: SourceStatus,
   provenance: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
+  /** What the spec resolved to (a digest, a commit), encoded with the plugin's `pin` Schema; absent for kinds that do not re-resolve. */
+  pin: Schema.optional(Schema.Unknown),
   error: Schema.NullOr(Schema.Struct({ code: Schema.String, detail: Schema.String })),
   job_count: Schema.Number,
   diagnostics: Schema.Array(Diagnostic),
