@@ -6,35 +6,18 @@
  * fetches and unpacks nothing (a restart, a warm re-add) publishes nothing:
  * events are held back until real work starts. Events are published in
  * order from synchronous callbacks through one promise chain.
+ *
+ * Only real work is reported (bytes downloaded, layers fetched and
+ * unpacked), never a timer: the engine's no-progress watchdog must see a
+ * stalled registry as the silence it is.
  */
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Fiber from "effect/Fiber"
 import * as Runtime from "effect/Runtime"
-import * as Schedule from "effect/Schedule"
 import type { SourceContext } from "../../../core/mod.ts"
 import type { Descriptor, PullProgress, RegistryClient } from "../../oci/mod.ts"
 
 /** How often one layer's byte count is reported while it downloads. */
 const INTERVAL_MS = 250
-
-/** How often a long load says it is still working (well inside the engine's 30 s idle limit). */
-const HEARTBEAT = Duration.seconds(10)
-
-/**
- * Runs `effect`, reporting `{ phase: "working" }` every 10 s while it runs:
- * the engine abandons a plugin call that goes quiet, and waiting on a
- * registry's retries, on another pull of the same layers or on unpacking
- * a large cached layer reports nothing else. Short loads report nothing.
- */
-export function keepAlive<A, E>(ctx: SourceContext, ref: string, effect: Effect.Effect<A, E>): Effect.Effect<A, E> {
-  return Effect.gen(function*() {
-    const started = Date.now()
-    const beat = Effect.suspend(() => ctx.progress({ ref, phase: "working", elapsed_ms: Date.now() - started }))
-    const fiber = yield* Effect.fork(Effect.delay(Effect.repeat(beat, Schedule.spaced(HEARTBEAT)), HEARTBEAT))
-    return yield* Effect.ensuring(effect, Fiber.interrupt(fiber))
-  })
-}
 
 /** Publishes progress events in order; `flush` waits until all are out. */
 export interface Reporter {

@@ -30,7 +30,6 @@ import {
   sweepPartial, toProblem, type UnpackLimits
 } from "../../oci/mod.ts"
 import { activePulls } from "./_activity.ts"
-import { keepAlive } from "./_progress.ts"
 import { pullSession } from "./_session.ts"
 import { admit } from "./admission.ts"
 import { type PullEnv, pullAddon } from "./load-addon.ts"
@@ -216,9 +215,9 @@ export function makeOciSource(options: OciSourceOptions = {}): SourcePlugin<OciS
   return {
     type: "oci",
     spec: OciSourceSpec,
-    load: (spec, ctx) => keepAlive(ctx, spec.ref, load(spec, ctx)),
-    restore: (spec, ctx) => keepAlive(ctx, spec.ref, restore(spec, ctx)),
-    beforeUse: (spec, current, ctx) => keepAlive(ctx, spec.ref, beforeUse(spec, current, ctx)),
+    load,
+    restore,
+    beforeUse,
     // Blobs and rootfs may be shared with other sources (or with this name's replacement): `gcAddons` frees them.
     remove: () => Effect.void
   }
