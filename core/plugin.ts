@@ -109,6 +109,14 @@ export interface Contributions {
    * periodic sweep.
    */
   readonly gc?: (ctx: GcContext) => Effect.Effect<GcReport, PluginError, PlatformServices>
+  /**
+   * Removes what an interrupted operation of this plugin left in the data
+   * directory (temporary files, markers of dead processes). The engine runs
+   * it at every start, before sources are restored and whatever sources
+   * exist: the operation may never have become a source. Keep it cheap when
+   * there is nothing to remove; a failure is logged, never stops the start.
+   */
+  readonly sweep?: (ctx: { readonly dataDir: string }) => Effect.Effect<void, PluginError, PlatformServices>
 }
 
 /**

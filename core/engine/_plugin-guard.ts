@@ -1,8 +1,8 @@
 /**
  * @module
  * What the SourceRegistry puts around every call into a source plugin: a
- * plugin that goes quiet (no result and no progress report) for too long
- * is abandoned, and what a plugin returns is checked against the Schemas
+ * plugin that makes no progress (no result, and no counter of its progress
+ * reports grows) for too long is abandoned, and what a plugin returns is checked against the Schemas
  * before the engine trusts it. Both failures are `source.plugin.failed` for
  * that source alone; the engine and every other source keep working.
  */
@@ -12,7 +12,7 @@ import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { SourceError } from "../domain/errors.ts"
 import { Diagnostic, JobDefinition } from "../domain/job.ts"
-import type { LoadedSource } from "../plugin.ts"
+import type { LoadedSource, Progress } from "../plugin.ts"
 import { fieldErrors } from "./_spec.ts"
 
 /** How long a plugin call may go without finishing or reporting progress: 30 s. */
@@ -50,9 +50,40 @@ export function checkLoaded(name: string, loaded: unknown): Effect.Effect<Loaded
 }
 
 /**
+ * The progress of one plugin call: when a counter (`bytes`, `entries`) last
+ * grew. A report that repeats the same counters is not progress, so a
+ * timer-driven heartbeat cannot keep a stalled call alive.
+ */
+export interface Activity {
+  /** Notes a report made at `now`; true when a counter grew. */
+  readonly report: (progress: Progress, now: number) => boolean
+  /** When a counter last grew (0: never). */
+  readonly last: () => number
+}
+
+/** A fresh Activity, one per guarded call. */
+export function makeActivity(): Activity {
+  let bytes = -1
+  let entries = -1
+  let at = 0
+  return {
+    report: (progress, now) => {
+      const b = typeof progress.bytes === "number" ? progress.bytes : -1
+      const e = typeof progress.entries === "number" ? progress.entries : -1
+      if (b <= bytes && e <= entries) return false
+      bytes = Math.max(bytes, b)
+      entries = Math.max(entries, e)
+      at = now
+      return true
+    },
+    last: () => at
+  }
+}
+
+/**
  * Runs `effect`, failing it once `timeoutMs` pass with neither a result nor
- * activity (`lastActivity` moves whenever the plugin reports progress, so a
- * long pull that keeps reporting is never cut). The plugin's fiber is
+ * progress (`lastActivity` moves whenever a progress counter grows, so a
+ * long pull that keeps receiving bytes is never cut). The plugin's fiber is
  * disconnected, so a call that ignores interruption cannot hold the caller.
  */
 export function withIdleTimeout<A>(

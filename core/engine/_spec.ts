@@ -5,7 +5,7 @@
 import * as Effect from "effect/Effect"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import { PluginError, SourceError, ValidationError, type FieldError } from "../domain/errors.ts"
+import { SourceError, ValidationError, type FieldError } from "../domain/errors.ts"
 import { DEFAULT_SOURCE, SourceName, type SourceSpec } from "../domain/source.ts"
 import type { SourcePlugin } from "../plugin.ts"
 
@@ -22,9 +22,9 @@ const decodeName = Schema.decodeUnknownEither(SourceName)
 /** Validates the envelope (`type`, `name`), finds the plugin, and decodes the plugin's own fields. */
 export function decodeSpec(
   input: unknown,
-  pluginFor: (type: string) => Effect.Effect<SourcePlugin<any> | undefined, PluginError>,
+  pluginFor: (type: string) => SourcePlugin<any, any> | undefined,
   types: ReadonlyArray<string>
-): Effect.Effect<{ readonly spec: SourceSpec; readonly plugin: SourcePlugin<any> }, ValidationError | SourceError | PluginError> {
+): Effect.Effect<{ readonly spec: SourceSpec; readonly plugin: SourcePlugin<any, any> }, ValidationError | SourceError> {
   return Effect.gen(function*() {
     if (typeof input !== "object" || input === null || Array.isArray(input)) {
       return yield* new ValidationError({ code: "validation.failed", detail: "A source spec must be an object" })
@@ -46,7 +46,7 @@ export function decodeSpec(
         errors: [{ path: "name", message: "is reserved" }]
       })
     }
-    const plugin = yield* pluginFor(raw.type as string)
+    const plugin = pluginFor(raw.type as string)
     if (plugin === undefined) {
       return yield* new SourceError({
         code: "source.type.unknown",

@@ -10,7 +10,7 @@ import * as Stream from "effect/Stream"
 import { RunError, SourceError, type EngineError } from "../domain/errors.ts"
 import type { PlanRequest } from "../domain/plan.ts"
 import type { SourceSpec } from "../domain/source.ts"
-import type { PluginSet } from "../plugin.ts"
+import type { PlatformServices, PluginSet } from "../plugin.ts"
 import { compileArgSpec } from "./args.ts"
 import { EngineConfig, type EngineSettings } from "./config.ts"
 import { Engine } from "./engine.ts"
@@ -107,7 +107,9 @@ const engineService = Effect.gen(function*() {
 export interface EngineLayerOptions extends SourceRegistryLive.RegistryOptions {}
 
 /**
- * The whole engine as one layer; it needs only a Store.
+ * The whole engine as one layer; it needs a Store and the platform services
+ * plugins build with. Plugins are built inside the layer's Scope and
+ * released with it.
  *
  * @since 0.1.0
  * @category layers
@@ -116,7 +118,7 @@ export function engineLayer(
   settings: EngineSettings,
   plugins: PluginSet,
   options: EngineLayerOptions = {}
-): Layer.Layer<Engine, EngineError, Store> {
+): Layer.Layer<Engine, EngineError, Store | PlatformServices> {
   const base = Layer.mergeAll(Layer.succeed(EngineConfig, settings), layerPlugins(plugins))
   const recovered = Layer.effectDiscard(
     Effect.flatMap(Store, (store) => store.failInterruptedRuns(new Date().toISOString()))

@@ -7,7 +7,6 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { ExecutorError, type EngineError } from "../domain/errors.ts"
-import { parseDuration } from "../domain/duration.ts"
 import type { Plan, PlanRequest } from "../domain/plan.ts"
 import type { Decision } from "../domain/policy.ts"
 import type { ProfilePlugin } from "../plugin.ts"
@@ -55,20 +54,15 @@ export const layer: Layer.Layer<Planner, never, JobCatalog | SourceRegistry | Po
       const policy = yield* PolicyEngine
       const plugins = yield* Plugins
       const config = yield* EngineConfig
-      const ceiling = config.policy.ceilings?.timeout !== undefined ? parseDuration(config.policy.ceilings.timeout) : undefined
 
       const plan = (request: PlanRequest) =>
         Effect.gen(function*() {
           let job = yield* catalog.get(request.job, request.source)
           const findEntry = (name: string) => Effect.map(registry.entries, (entries) => entries.find((e) => e.record.name === name))
-          let entry = yield* findEntry(job.source)
-          if (entry?.plugin?.beforeUse !== undefined) {
-            // Pull policies (on-run, always) may swap the source's tree;
-            // the plan shows the provenance of what will actually run.
-            yield* registry.beforeUse(job.source)
-            job = yield* catalog.get(job.id)
-            entry = yield* findEntry(job.source)
-          }
+          // Pull policies (on-run, always) may swap the source's tree;
+          // the plan shows the provenance of what will actually run.
+          if (yield* registry.beforeUse(job.source)) job = yield* catalog.get(job.id)
+          const entry = yield* findEntry(job.source)
           const profile = yield* policy.resolveProfile({
             requested: request.profile,
             declared: job.security_profile,
@@ -78,7 +72,7 @@ export const layer: Layer.Layer<Planner, never, JobCatalog | SourceRegistry | Po
           // The defined argspec binds secret defaults; the plan shows the job's public one.
           const compiled = compileArgSpec(catalog.argSpec(job))
           const values = yield* compiled.decode(request.args ?? {})
-          const kind = job.executor ?? "process"
+          const kind = job.executor ?? plugins.defaultExecutor
           const executor = yield* plugins.executor(kind)
           if (executor === undefined) {
             return yield* new ExecutorError({ code: "executor.unknown", detail: `Job ${job.id} needs executor "${kind}", which is not loaded` })
@@ -93,6 +87,8 @@ export const layer: Layer.Layer<Planner, never, JobCatalog | SourceRegistry | Po
           }
           const warnings: Array<string> = [...job.warnings]
           let timeout = job.timeout_ms ?? config.defaultTimeoutMs
+          // The executor's policy section may cap how long its runs take (the sandbox's ceilings.timeout).
+          const ceiling = executor.timeoutCeilingMs?.(config.policy)
           if (ceiling !== undefined && timeout > ceiling) {
             warnings.push(`timeout lowered from ${timeout} ms to the policy ceiling of ${ceiling} ms`)
             timeout = ceiling

@@ -1,39 +1,70 @@
 /**
  * @module
- * The plugins the engine was built with, looked up by kind name.
+ * The plugins of one engine, looked up by kind name. A plugin's `make` runs
+ * at the first use of its kind — once per engine, concurrent first uses
+ * sharing one build — in a Scope forked from the engine's, so what it
+ * acquires is released when the engine is. A build that fails is reported
+ * as `plugin.invalid` (its partial resources released) and tried again at
+ * the next use. The built implementations live in this service, never in a
+ * module: two engines in one process build their own.
  */
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as ExecutionStrategy from "effect/ExecutionStrategy"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
-import { PluginError } from "../domain/errors.ts"
-import type { ExecutorPlugin, LazyExecutorPlugin, LazySourcePlugin, PluginSet, ProfilePlugin, SourcePlugin } from "../plugin.ts"
+import type * as Schema from "effect/Schema"
+import * as Scope from "effect/Scope"
+import { PluginError, type ProblemTable } from "../domain/errors.ts"
+import type { Policy } from "../domain/policy.ts"
+import type { ExecutorImpl, ExecutorPlugin, PlatformServices, PluginSet, ProfilePlugin, SourceImpl, SourcePlugin } from "../plugin.ts"
+import { assembleContributions } from "./contributions.ts"
+
+/** A source plugin's definition with its built implementation. */
+export interface BuiltSource {
+  readonly plugin: SourcePlugin<any, any>
+  readonly impl: SourceImpl<any, any>
+}
 
 /**
  * @since 0.1.0
  * @category tags
  */
 export class Plugins extends Context.Tag("flwd/engine/Plugins")<Plugins, {
-  /** The plugin for a source type (or alias), imported first when it is lazy. */
-  readonly source: (type: string) => Effect.Effect<SourcePlugin<any> | undefined, PluginError>
+  /** The definition for a source type (or alias): enough to decode a spec, builds nothing. */
+  readonly sourcePlugin: (type: string) => SourcePlugin<any, any> | undefined
+  /** The source plugin for a type with its implementation, built at the first call. */
+  readonly source: (type: string) => Effect.Effect<BuiltSource | undefined, PluginError>
   readonly profile: (name: string) => ProfilePlugin | undefined
-  /** The executor of a kind, imported first when it is lazy. */
-  readonly executor: (kind: string) => Effect.Effect<ExecutorPlugin | undefined, PluginError>
+  /** The executor of a kind, built at the first call. */
+  readonly executor: (kind: string) => Effect.Effect<ExecutorImpl | undefined, PluginError>
   readonly profiles: ReadonlyArray<ProfilePlugin>
   readonly sourceTypes: ReadonlyArray<string>
+  /** The executor of jobs that name none. */
+  readonly defaultExecutor: string
+  /** Every plugin of the set, for generic hooks (`check`, `gc`). */
+  readonly set: PluginSet
+  /** Core's problem codes plus every plugin's. */
+  readonly problems: ProblemTable
+  /** The policy file's Schema: core's keys plus every plugin's section. */
+  readonly policySchema: Schema.Schema<Policy, unknown>
 }>() {}
 
 /**
  * Builds the Plugins service from a plugin set; two plugins claiming one
- * kind name is an error naming both.
+ * kind name, policy key or problem code is an error naming both.
  *
  * @since 0.1.0
  * @category layers
  */
-export function layerPlugins(set: PluginSet): Layer.Layer<Plugins, PluginError> {
-  return Layer.effect(Plugins, Effect.gen(function*() {
-    const sources = new Map<string, SourcePlugin<any> | LazySourcePlugin>()
+export function layerPlugins(set: PluginSet): Layer.Layer<Plugins, PluginError, PlatformServices> {
+  return Layer.scoped(Plugins, Effect.gen(function*() {
+    const scope = yield* Effect.scope
+    const platform = yield* Effect.context<PlatformServices>()
+    const sources = new Map<string, SourcePlugin<any, any>>()
     const profiles = new Map<string, ProfilePlugin>()
-    const executors = new Map<string, ExecutorPlugin | LazyExecutorPlugin>()
+    const executors = new Map<string, ExecutorPlugin>()
     const claim = <P>(map: Map<string, P>, kind: string, name: string, plugin: P) =>
       map.has(name)
         ? Effect.fail(new PluginError({ code: "plugin.invalid", detail: `Two ${kind} plugins claim "${name}"` }))
@@ -43,44 +74,92 @@ export function layerPlugins(set: PluginSet): Layer.Layer<Plugins, PluginError> 
     }
     for (const p of set.profiles) yield* claim(profiles, "profile", p.name, p)
     for (const p of set.executors) yield* claim(executors, "executor", p.kind, p)
+    const assembled = yield* Either.match(assembleContributions(set), { onLeft: Effect.fail, onRight: Effect.succeed })
+
+    // One builder per plugin object (aliases share it), held by this engine only.
+    const builders = new Map<object, Effect.Effect<unknown, PluginError>>()
+    const builderOf = <A>(plugin: { readonly make: Effect.Effect<A, PluginError, Scope.Scope | PlatformServices> }, what: string, check: (impl: A) => string | null) => {
+      let builder = builders.get(plugin) as Effect.Effect<A, PluginError> | undefined
+      if (builder === undefined) {
+        builder = buildOnce(plugin.make, what, check, scope, platform)
+        builders.set(plugin, builder)
+      }
+      return builder
+    }
+
     return {
-      source: (type: string) => resolve(sources.get(type), `source type "${type}"`, (p) => p.type === sources.get(type)?.type),
+      sourcePlugin: (type: string) => sources.get(type),
+      source: (type: string) => {
+        const plugin = sources.get(type)
+        if (plugin === undefined) return Effect.succeed(undefined)
+        return Effect.map(builderOf(plugin, `source type "${plugin.type}"`, checkSourceImpl), (impl) => ({ plugin, impl }))
+      },
       profile: (name: string) => profiles.get(name),
-      executor: (kind: string) => resolve(executors.get(kind), `executor "${kind}"`, (p) => p.kind === kind),
+      executor: (kind: string) => {
+        const plugin = executors.get(kind)
+        return plugin === undefined ? Effect.succeed(undefined) : builderOf(plugin, `executor "${kind}"`, checkExecutorImpl)
+      },
       profiles: [...profiles.values()],
-      sourceTypes: [...sources.keys()]
+      sourceTypes: [...sources.keys()],
+      defaultExecutor: set.defaultExecutor,
+      set,
+      problems: assembled.problems,
+      policySchema: assembled.policy
     }
   }))
 }
 
-// One import per lazy plugin, shared by every caller; a failed import is
-// reported each time (as plugin.invalid) and tried again on the next use.
-const imported = new WeakMap<object, Promise<unknown>>()
+const isFunction = (u: unknown) => typeof u === "function"
 
-function resolve<P extends object>(
-  entry: P | { readonly lazy: () => Promise<P> } | undefined,
+function checkSourceImpl(impl: SourceImpl<unknown, unknown>): string | null {
+  if (typeof impl !== "object" || impl === null) return "make must succeed with an object ({ load, resolve?, release?, redact? })"
+  if (!isFunction(impl.load)) return "the implementation has no load function"
+  for (const key of ["resolve", "release", "redact"] as const) {
+    if (impl[key] !== undefined && !isFunction(impl[key])) return `the implementation's ${key} must be a function`
+  }
+  return null
+}
+
+function checkExecutorImpl(impl: ExecutorImpl): string | null {
+  if (typeof impl !== "object" || impl === null) return "make must succeed with an object ({ preview, execute })"
+  if (!isFunction(impl.preview) || !isFunction(impl.execute)) return "the implementation needs preview and execute functions"
+  return null
+}
+
+/**
+ * Runs `make` at most once at a time; its success is kept, its failure is
+ * not. Each attempt gets a Scope forked from the engine's: closed at once
+ * when the attempt fails, with the engine's otherwise.
+ */
+function buildOnce<A>(
+  make: Effect.Effect<A, PluginError, Scope.Scope | PlatformServices>,
   what: string,
-  matches: (plugin: P) => boolean
-): Effect.Effect<P | undefined, PluginError> {
-  if (entry === undefined) return Effect.succeed(undefined)
-  if (!("lazy" in entry)) return Effect.succeed(entry)
-  return Effect.tryPromise({
-    try: () => {
-      let pending = imported.get(entry) as Promise<P> | undefined
-      if (pending === undefined) {
-        pending = entry.lazy()
-        imported.set(entry, pending)
-        pending.catch(() => imported.delete(entry))
-      }
-      return pending
-    },
-    catch: (cause) =>
-      new PluginError({
-        code: "plugin.invalid",
-        detail: `Cannot load the plugin for ${what}: ${cause instanceof Error ? cause.message : String(cause)}`,
-        cause
-      })
-  }).pipe(
-    Effect.filterOrFail(matches, () => new PluginError({ code: "plugin.invalid", detail: `The plugin loaded for ${what} does not provide it` }))
-  )
+  check: (impl: A) => string | null,
+  engineScope: Scope.Scope,
+  platform: Context.Context<PlatformServices>
+): Effect.Effect<A, PluginError> {
+  let built: { readonly impl: A } | undefined
+  const lock = Effect.unsafeMakeSemaphore(1)
+  const invalid = (detail: string, cause?: unknown) =>
+    new PluginError({ code: "plugin.invalid", detail: `Cannot build the plugin for ${what}: ${detail}`, ...(cause !== undefined ? { cause } : {}) })
+  const attempt = Effect.gen(function*() {
+    const scope = yield* Scope.fork(engineScope, ExecutionStrategy.sequential)
+    const exit = yield* Effect.suspend(() => make).pipe(
+      Scope.extend(scope),
+      Effect.provide(platform),
+      Effect.catchAllDefect((defect) => Effect.fail(invalid(defect instanceof Error ? defect.message : String(defect), defect))),
+      Effect.flatMap((impl) => {
+        const problem = check(impl)
+        return problem === null ? Effect.succeed(impl) : Effect.fail(invalid(problem))
+      }),
+      Effect.mapError((e) => e.code === "plugin.invalid" ? e : invalid(e.detail, e)),
+      Effect.exit
+    )
+    if (Exit.isFailure(exit)) yield* Scope.close(scope, exit)
+    return yield* exit
+  })
+  return lock.withPermits(1)(Effect.suspend(() => {
+    if (built !== undefined) return Effect.succeed(built.impl)
+    return Effect.tap(attempt, (impl) => Effect.sync(() => void (built = { impl })))
+  }))
 }

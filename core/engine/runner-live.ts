@@ -121,7 +121,7 @@ export const layer: Layer.Layer<Runner, never, Store | EventBus | EngineConfig> 
           run_id: run.id,
           type: "run.started",
           at,
-          data: { job_id: run.job_id, executor: resolved.executor.kind }
+          data: { job_id: run.job_id, executor: resolved.plan.executor.kind }
         }])
         yield* store.updateRun(run.id, { status: "running", started_at: at })
         const invalid = invalidSteps(resolved.plan.steps)

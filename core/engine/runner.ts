@@ -10,7 +10,7 @@ import type { Job } from "../domain/job.ts"
 import type { Plan } from "../domain/plan.ts"
 import type { Decision, RuntimeSettings } from "../domain/policy.ts"
 import type { Run } from "../domain/run.ts"
-import type { ExecutorPlugin } from "../plugin.ts"
+import type { ExecutorImpl } from "../plugin.ts"
 
 /**
  * A plan with what it must not show: the argument values including secrets.
@@ -26,7 +26,7 @@ export interface ResolvedPlan {
   /** Names of the arguments whose format is `secret`. */
   readonly secretNames: ReadonlyArray<string>
   readonly settings: RuntimeSettings
-  readonly executor: ExecutorPlugin
+  readonly executor: ExecutorImpl
   /**
    * Policy decisions of planning that concern the run (the profile it runs
    * under). Planning journaled them without a run id, which did not exist

@@ -1,19 +1,29 @@
 /**
  * @module
- * The SourceRegistry: loads sources through their plugins, persists their
- * records, and swaps a source's state only once its new version is fully
- * loaded, so a failing refresh keeps the old jobs serving.
+ * The SourceRegistry: resolves and loads sources through their plugins,
+ * persists their records and pins, applies pull policies, and swaps a
+ * source's state only once its new version is fully loaded, so a failing
+ * refresh keeps the old jobs serving.
+ *
+ * Plugin calls run outside the lock; their results are committed under it
+ * with a per-name generation check: a refresh or re-resolve that started
+ * from a state that is no longer current (the source was removed, re-added
+ * or refreshed meanwhile) is discarded instead of resurrecting or
+ * overwriting what replaced it. Every state replaced or discarded is
+ * released through the plugin.
  */
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Ref from "effect/Ref"
+import * as Schema from "effect/Schema"
 import { SourceError, type EngineError } from "../domain/errors.ts"
 import { DEFAULT_SOURCE, type SourceRecord, type SourceSpec } from "../domain/source.ts"
-import type { LoadedSource, SourceContext, SourcePlugin } from "../plugin.ts"
-import { checkLoaded, DEFAULT_PLUGIN_TIMEOUT_MS, withIdleTimeout } from "./_plugin-guard.ts"
-import { decodeSpec } from "./_spec.ts"
+import type { LoadedSource, SourceContext, SourceImpl, SourcePlugin } from "../plugin.ts"
+import { type Activity, checkLoaded, DEFAULT_PLUGIN_TIMEOUT_MS, makeActivity, withIdleTimeout } from "./_plugin-guard.ts"
+import { failedRecord, holdPin, type HeldPin, kindOf, now, pullPolicyOf, recordOf, restorePin, samePin } from "./_source-record.ts"
+import { decodeSpec, fieldErrors } from "./_spec.ts"
 import { EngineConfig } from "./config.ts"
 import { EventBus } from "./event-bus.ts"
 import { Plugins } from "./plugins.ts"
@@ -23,12 +33,19 @@ import { Store } from "./store.ts"
 /** What was done to a source when it failed, in `source.failed` events. */
 type SourceOperation = "add" | "refresh" | "remove" | "restore" | "beforeUse"
 
-/** A source as held in memory: its record, decoded spec, plugin and loaded tree. */
+/** A source as held in memory. */
 export interface SourceEntry {
   readonly record: SourceRecord
   readonly spec: SourceSpec
-  readonly plugin: SourcePlugin<any> | null
+  /** The plugin and its implementation; null for the root tree and for a source whose plugin is missing. */
+  readonly plugin: SourcePlugin<any, any> | null
+  readonly impl: SourceImpl<any, any> | null
   readonly loaded: LoadedSource | null
+  readonly pin: HeldPin | null
+  /** Bumped by every commit; a commit expecting another generation is discarded. */
+  readonly generation: number
+  /** An `on-run` source not re-resolved since the engine started. */
+  readonly pending: boolean
 }
 
 /**
@@ -43,49 +60,33 @@ export class SourceRegistry extends Context.Tag("flwd/engine/SourceRegistry")<So
   readonly add: (input: unknown) => Effect.Effect<{ readonly record: SourceRecord; readonly created: boolean }, EngineError>
   readonly remove: (name: string) => Effect.Effect<void, EngineError>
   readonly refresh: (name: string) => Effect.Effect<SourceRecord, EngineError>
-  /** Lets the source's pull policy re-resolve before one of its jobs is used. */
-  readonly beforeUse: (name: string) => Effect.Effect<void, EngineError>
+  /** Applies the source's pull policy before one of its jobs is used; true when its tree changed. */
+  readonly beforeUse: (name: string) => Effect.Effect<boolean, EngineError>
 }>() {}
+
+/**
+ * The root job tree: its type (shown in its record) and how to load it.
+ * Given by the engine's home, so core names no source kind.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface RootLoader {
+  readonly type: string
+  readonly path: string
+  readonly load: Effect.Effect<LoadedSource, SourceError>
+}
 
 /** @since 0.1.0 @category models */
 export interface RegistryOptions {
-  /** Loads the root job tree (`--root`); absent: no root jobs. */
-  readonly loadRoot?: Effect.Effect<LoadedSource, SourceError>
+  /** The root job tree (`--root`); absent: no root jobs. */
+  readonly root?: RootLoader
   /**
-   * How long a plugin call (`load`, `restore`, `beforeUse`) may go without
-   * finishing or reporting progress before its source fails with
+   * How long a plugin call may go without finishing or making progress
+   * (a progress counter growing) before its source fails with
    * `source.plugin.failed`. Default 30 000 ms.
    */
   readonly pluginTimeoutMs?: number
-}
-
-const now = () => new Date().toISOString()
-
-const recordOf = (
-  spec: SourceSpec,
-  plugin: SourcePlugin<any>,
-  loaded: LoadedSource,
-  created: string
-): SourceRecord => ({
-  name: spec.name,
-  type: plugin.type,
-  spec: redacted(plugin, spec),
-  status: "ready",
-  provenance: { ...loaded.provenance },
-  error: null,
-  job_count: loaded.jobs.length,
-  diagnostics: [...loaded.diagnostics],
-  created_at: created,
-  updated_at: now()
-})
-
-// A redact that throws must not leak the spec it failed on: keep only the envelope.
-function redacted(plugin: SourcePlugin<any>, spec: SourceSpec): Record<string, unknown> {
-  try {
-    return { ...(plugin.redact ? plugin.redact(spec) : spec) }
-  } catch {
-    return { type: spec.type, name: spec.name }
-  }
 }
 
 const failure = (name: string, cause: unknown): SourceError =>
@@ -115,11 +116,11 @@ const make = (options: RegistryOptions) =>
     const state = yield* Ref.make(new Map<string, SourceEntry>())
     const version = yield* Ref.make(0)
     const lock = yield* Effect.makeSemaphore(1)
-    // When each source last reported progress: a pull that keeps reporting is not hung.
-    const activity = new Map<string, number>()
+    // Generations are unique across names, so a re-added source never matches its predecessor's.
+    let generations = 0
     const timeoutMs = options.pluginTimeoutMs ?? DEFAULT_PLUGIN_TIMEOUT_MS
 
-    const context = (name: string): SourceContext => ({
+    const context = (name: string, activity: Activity): SourceContext => ({
       name,
       dataDir: config.dataDir,
       profile: policy.defaultProfile,
@@ -128,8 +129,8 @@ const make = (options: RegistryOptions) =>
       ...(config.policyFile !== undefined ? { policyFile: config.policyFile } : {}),
       allowedLocalRoots: config.allowedLocalRoots,
       progress: (data) =>
-        Effect.flatMap(Clock.currentTimeMillis, (t) => Effect.sync(() => void activity.set(name, t))).pipe(
-          Effect.zipRight(bus.publish([{ run_id: null, type: "source.pulled", at: now(), data: { name, ...data } }])),
+        Effect.flatMap(Clock.currentTimeMillis, (t) => Effect.sync(() => void activity.report(data, t))).pipe(
+          Effect.zipRight(bus.publish([{ run_id: null, type: "source.pulled", at: now(), data: { ...data, name } }])),
           Effect.asVoid,
           Effect.orDie
         ),
@@ -145,154 +146,224 @@ const make = (options: RegistryOptions) =>
     const failed = (operation: SourceOperation, name: string, type: string) => (e: { readonly code: string; readonly detail: string }) =>
       emit("source.failed", { name, type, operation, code: e.code, detail: e.detail })
 
-    const put = (entry: SourceEntry) =>
-      Ref.update(state, (m) => new Map(m).set(entry.record.name, entry)).pipe(Effect.zipRight(Ref.update(version, (v) => v + 1)))
+    const bump = Ref.update(version, (v) => v + 1)
+    const put = (entry: SourceEntry) => Ref.update(state, (m) => new Map(m).set(entry.record.name, entry)).pipe(Effect.zipRight(bump))
 
-    // Runs a plugin call, turning throws (also from building the Effect), defects, hangs and
-    // wrong errors into source.plugin.failed.
-    const guard = <A>(name: string, call: () => Effect.Effect<A, SourceError>) =>
-      withIdleTimeout(name, Effect.suspend(call), timeoutMs, () => activity.get(name) ?? 0).pipe(
+    // Runs a plugin call with a fresh context whose progress feeds this call's watchdog, turning
+    // throws (also from building the Effect), defects, hangs and wrong errors into source.plugin.failed.
+    const guard = <A>(name: string, call: (ctx: SourceContext) => Effect.Effect<A, SourceError>) =>
+      Effect.suspend(() => {
+        const activity = makeActivity()
+        return withIdleTimeout(name, Effect.suspend(() => call(context(name, activity))), timeoutMs, activity.last)
+      }).pipe(
         Effect.catchAllDefect((d) => Effect.fail(failure(name, d))),
         Effect.mapError((e) => failure(name, e))
       )
-    // A plugin call that yields a tree: what it returns is checked before the engine trusts it.
-    const guardLoad = (name: string, call: () => Effect.Effect<LoadedSource, SourceError>) =>
-      guard(name, () => Effect.flatMap(call(), (loaded) => checkLoaded(name, loaded)))
+    const guardLoad = (name: string, call: (ctx: SourceContext) => Effect.Effect<LoadedSource, SourceError>) =>
+      guard(name, (ctx) => Effect.flatMap(call(ctx), (loaded) => checkLoaded(name, loaded)))
 
-    // The root tree, never persisted.
-    if (options.loadRoot !== undefined) {
-      const rootSpec: SourceSpec = { type: "local", name: DEFAULT_SOURCE, path: config.root }
-      const loaded = yield* guardLoad(DEFAULT_SOURCE, () => options.loadRoot!).pipe(Effect.either)
-      const at = now()
-      yield* put(loaded._tag === "Right"
-        ? { record: recordOf(rootSpec, { type: "local" } as SourcePlugin<any>, loaded.right, at), spec: rootSpec, plugin: null, loaded: loaded.right }
-        : {
-          record: failedRecord(rootSpec, "local", loaded.left, at),
-          spec: rootSpec,
-          plugin: null,
-          loaded: null
-        })
+    // Lets the plugin free what a state holds; its failures never fail the caller.
+    const release = (entry: Pick<SourceEntry, "impl" | "spec">, loaded: LoadedSource | null) =>
+      entry.impl?.release === undefined || loaded === null
+        ? Effect.void
+        : Effect.suspend(() => entry.impl!.release!(entry.spec, loaded)).pipe(Effect.catchAllCause(() => Effect.void))
+
+    /** Resolves (when the kind re-resolves) and loads what the spec names now. */
+    const fresh = (spec: SourceSpec, plugin: SourcePlugin<any, any>, impl: SourceImpl<any, any>) =>
+      Effect.gen(function*() {
+        const pin = impl.resolve === undefined ? null : holdPin(plugin, yield* guard(spec.name, (ctx) => impl.resolve!(spec, ctx)))
+        const loaded = yield* guardLoad(spec.name, (ctx) => impl.load(spec, pin?.value ?? null, ctx))
+        return { pin, loaded }
+      })
+
+    type Next = Omit<SourceEntry, "generation">
+    /**
+     * Commits `next` under the lock when the name's current generation is
+     * `expected` (`"any"`: whatever is there); returns the entry committed,
+     * or null when a newer state won (`next` is then released).
+     */
+    const commit = (next: Next, expected: number | "any") =>
+      Effect.gen(function*() {
+        const name = next.record.name
+        const outcome = yield* lock.withPermits(1)(Effect.gen(function*() {
+          const previous = (yield* Ref.get(state)).get(name)
+          if (expected !== "any" && previous?.generation !== expected) return { committed: null, previous }
+          if (name !== DEFAULT_SOURCE) yield* store.putSource(next.record)
+          const committed: SourceEntry = { ...next, generation: ++generations }
+          yield* put(committed)
+          return { committed, previous }
+        }))
+        const { committed, previous } = outcome
+        if (committed === null) {
+          if (next.loaded !== previous?.loaded) yield* release(next, next.loaded)
+          return null
+        }
+        if (previous !== undefined && previous.loaded !== committed.loaded) yield* release(previous, previous.loaded)
+        return committed
+      })
+
+    // The root tree, never persisted, never admitted: it is the operator's own choice.
+    const root = options.root
+    const loadRoot = (created: string, generation: number | "any") =>
+      Effect.gen(function*() {
+        const spec: SourceSpec = { type: root!.type, name: DEFAULT_SOURCE, path: root!.path }
+        const plugin = { type: root!.type, spec: Schema.Unknown }
+        const loaded = yield* guardLoad(DEFAULT_SOURCE, () => root!.load)
+        const next: Next = { record: recordOf(spec, plugin, loaded, null, created), spec, plugin: null, impl: null, loaded, pin: null, pending: false }
+        return yield* commit(next, generation)
+      })
+    if (root !== undefined) {
+      const loaded = yield* loadRoot(now(), "any").pipe(Effect.either)
+      if (loaded._tag === "Left") {
+        const spec: SourceSpec = { type: root.type, name: DEFAULT_SOURCE, path: root.path }
+        yield* put({ record: failedRecord(spec, root.type, loaded.left, now()), spec, plugin: null, impl: null, loaded: null, pin: null, generation: ++generations, pending: false })
+      }
     }
 
-    // Persisted sources come back; one that fails to load is kept as failed.
-    const stored = yield* store.listSources().pipe(Effect.orDie)
-    yield* Effect.forEach(stored, (record) =>
+    // Persisted sources come back under their pull policy; one that fails to load is kept as failed.
+    const restore = (record: SourceRecord) =>
       Effect.gen(function*() {
+        const unloaded = (error: { readonly code: string; readonly detail: string }, spec: SourceSpec, plugin: SourcePlugin<any, any> | null, impl: SourceImpl<any, any> | null) =>
+          put({ record: failedRecord(record.spec as SourceSpec, record.type, error, record.created_at, record.pin), spec, plugin, impl, loaded: null, pin: null, generation: ++generations, pending: false })
+            .pipe(Effect.zipRight(failed("restore", record.name, record.type)(error)))
+        const envelope = { ...record.spec, type: record.type, name: record.name } as SourceSpec
         const found = yield* plugins.source(record.type).pipe(Effect.either)
-        const plugin = found._tag === "Right" ? found.right ?? null : null
-        const spec = { ...record.spec, type: record.type, name: record.name } as SourceSpec
-        if (plugin === null) {
-          const error = found._tag === "Left"
-            ? { code: found.left.code, detail: found.left.detail }
-            : { code: "source.type.unknown", detail: `No plugin for type ${record.type}` }
-          yield* put({ record: { ...record, status: "failed", error }, spec, plugin, loaded: null })
-          yield* failed("restore", record.name, record.type)(error)
-          return
+        if (found._tag === "Left") return yield* unloaded(found.left, envelope, null, null)
+        if (found.right === undefined) {
+          return yield* unloaded({ code: "source.type.unknown", detail: `No plugin for type ${record.type}` }, envelope, null, null)
         }
-        const loaded = yield* guardLoad(record.name, () => (plugin.restore ?? plugin.load)(spec, context(record.name))).pipe(Effect.either)
-        if (loaded._tag === "Right") {
-          yield* put({ record: { ...recordOf(spec, plugin, loaded.right, record.created_at) }, spec, plugin, loaded: loaded.right })
-        } else {
-          yield* put({ record: failedRecord(spec, plugin.type, loaded.left, record.created_at), spec, plugin, loaded: null })
-          yield* failed("restore", record.name, plugin.type)(loaded.left)
+        const { plugin, impl } = found.right
+        const decoded = Schema.decodeUnknownEither(plugin.spec, { onExcessProperty: "error", errors: "all" })(envelope)
+        if (decoded._tag === "Left") {
+          const errors = fieldErrors(decoded.left)
+          return yield* unloaded({ code: "source.invalid", detail: `The stored ${plugin.type} spec no longer decodes: ${errors.map((e) => `${e.path} ${e.message}`).join("; ")}` }, envelope, plugin, impl)
         }
-      }), { concurrency: 4, discard: true })
-
-    // Lets the plugin free what `entry` holds; its failures never fail the caller.
-    const release = (entry: SourceEntry, ctx: SourceContext) =>
-      Effect.suspend(() => entry.plugin!.remove!(entry.spec, ctx, entry.loaded ?? undefined)).pipe(Effect.catchAllCause(() => Effect.void))
+        const spec = decoded.right as SourceSpec
+        const stored = restorePin(plugin, record.pin)
+        const pull = pullPolicyOf(spec)
+        const outcome = yield* Effect.gen(function*() {
+          if (impl.resolve === undefined) return { pin: null, loaded: yield* guardLoad(spec.name, (ctx) => impl.load(spec, null, ctx)), pending: false }
+          if (stored === null) return { ...(yield* fresh(spec, plugin, impl)), pending: false }
+          if (pull === "on-startup") {
+            return yield* fresh(spec, plugin, impl).pipe(
+              Effect.map((f) => ({ ...f, pending: false })),
+              // The registry or remote cannot be reached (or what it names now fails): the pinned content keeps serving, marked stale.
+              Effect.catchAll((e) =>
+                Effect.map(guardLoad(spec.name, (ctx) => impl.load(spec, stored.value, ctx)), (loaded) => ({
+                  pin: stored,
+                  loaded: { ...loaded, diagnostics: [...loaded.diagnostics, staleWarning(spec, e)] },
+                  pending: false
+                }))
+              )
+            )
+          }
+          const loaded = yield* guardLoad(spec.name, (ctx) => impl.load(spec, stored.value, ctx))
+          return { pin: stored, loaded, pending: pull === "on-run" }
+        }).pipe(Effect.either)
+        if (outcome._tag === "Left") return yield* unloaded(outcome.left, spec, plugin, impl)
+        const { pin, loaded, pending } = outcome.right
+        const shown = pending ? { ...loaded, provenance: { ...loaded.provenance, resolution: "pending" } } : loaded
+        const entry = { record: recordOf(spec, kindOf(plugin, impl), shown, pin, record.created_at), spec, plugin, impl, loaded, pin, pending }
+        // A restore rewrites the record only when what it holds changed (a new pin, a stale mark).
+        yield* put({ ...entry, generation: ++generations })
+        if (!samePin(pin, stored) || record.pin === undefined) yield* store.putSource(entry.record).pipe(Effect.orDie)
+      })
+    const stored = yield* store.listSources().pipe(Effect.orDie)
+    yield* Effect.forEach(stored, restore, { concurrency: 4, discard: true })
 
     const find = (name: string) =>
-      Ref.get(state).pipe(
-        Effect.flatMap((m) => {
-          const entry = m.get(name)
-          return entry === undefined
-            ? Effect.fail(new SourceError({ code: "source.not.found", detail: `No source named "${name}"` }))
-            : Effect.succeed(entry)
-        })
-      )
+      Effect.flatMap(Ref.get(state), (m) => {
+        const entry = m.get(name)
+        return entry === undefined
+          ? Effect.fail(new SourceError({ code: "source.not.found", detail: `No source named "${name}"` }))
+          : Effect.succeed(entry)
+      })
 
     const add = (input: unknown) =>
       Effect.gen(function*() {
         // A request that does not decode never became a source operation: the caller gets the problem.
-        const { spec, plugin } = yield* decodeSpec(input, plugins.source, plugins.sourceTypes)
-        return yield* load(spec, plugin).pipe(Effect.tapError(failed("add", spec.name, plugin.type)))
+        const { spec, plugin } = yield* decodeSpec(input, plugins.sourcePlugin, plugins.sourceTypes)
+        return yield* Effect.gen(function*() {
+          const decision = policy.defaultProfile.admit?.({ kind: "source.add", spec }, config.policy)
+          if (decision !== undefined) {
+            yield* policy.record({ ...decision, source: spec.name })
+            if (decision.decision === "deny") return yield* new SourceError({ code: "source.not.allowed", detail: decision.reason })
+          }
+          const built = yield* plugins.source(plugin.type)
+          if (built === undefined) return yield* new SourceError({ code: "source.type.unknown", detail: `No plugin for type ${plugin.type}` })
+          const { pin, loaded } = yield* fresh(spec, plugin, built.impl)
+          const previous = (yield* Ref.get(state)).get(spec.name)
+          const record = recordOf(spec, kindOf(plugin, built.impl), loaded, pin, previous?.record.created_at ?? now())
+          yield* commit({ record, spec, plugin, impl: built.impl, loaded, pin, pending: false }, "any")
+          yield* emit(previous ? "source.updated" : "source.added", { name: record.name, type: record.type, job_count: record.job_count })
+          return { record, created: previous === undefined }
+        }).pipe(Effect.tapError(failed("add", spec.name, plugin.type)))
       }).pipe(Effect.withSpan("source.add"))
 
-    const load = (spec: SourceSpec, plugin: SourcePlugin<any>) =>
-      Effect.gen(function*() {
-        if (plugin.type !== "local" && policy.defaultProfile.admitSource !== undefined) {
-          const decision = policy.defaultProfile.admitSource(spec, config.policy)
-          yield* policy.record({ ...decision, source: spec.name })
-          if (decision.decision === "deny") {
-            return yield* new SourceError({ code: "source.not.allowed", detail: decision.reason })
-          }
-        }
-        const loaded = yield* guardLoad(spec.name, () => plugin.load(spec, context(spec.name)))
-        return yield* lock.withPermits(1)(Effect.gen(function*() {
-          const previous = (yield* Ref.get(state)).get(spec.name)
-          const record = recordOf(spec, plugin, loaded, previous?.record.created_at ?? now())
-          yield* store.putSource(record)
-          yield* put({ record, spec, plugin, loaded })
-          yield* emit(previous ? "source.updated" : "source.added", { name: record.name, type: record.type, job_count: record.job_count })
-          if (previous?.plugin?.remove && previous.loaded !== null) {
-            yield* release(previous, context(spec.name))
-          }
-          return { record, created: previous === undefined }
-        }))
-      })
-
     const remove = (name: string) =>
-      lock.withPermits(1)(Effect.gen(function*() {
+      Effect.gen(function*() {
         if (name === DEFAULT_SOURCE) {
           return yield* new SourceError({ code: "source.name.reserved", detail: "The root job tree cannot be removed" })
         }
-        const entry = yield* find(name)
-        yield* store.removeSource(name).pipe(Effect.tapError(failed("remove", name, entry.record.type)))
-        yield* Ref.update(state, (m) => {
-          const next = new Map(m)
-          next.delete(name)
-          return next
-        })
-        yield* Ref.update(version, (v) => v + 1)
-        if (entry.plugin?.remove) yield* release(entry, context(name))
+        const entry = yield* lock.withPermits(1)(Effect.gen(function*() {
+          const entry = yield* find(name)
+          yield* store.removeSource(name).pipe(Effect.tapError(failed("remove", name, entry.record.type)))
+          yield* Ref.update(state, (m) => {
+            const next = new Map(m)
+            next.delete(name)
+            return next
+          })
+          yield* bump
+          return entry
+        }))
+        yield* release(entry, entry.loaded)
         yield* emit("source.removed", { name })
-      }))
+      })
+
+    // A refresh whose source was removed meanwhile fails; one overtaken by a newer state returns that state.
+    const overtaken = (name: string) =>
+      Effect.flatMap(Ref.get(state), (m) => {
+        const current = m.get(name)
+        return current === undefined
+          ? Effect.fail(new SourceError({ code: "source.not.found", detail: `Source ${name} was removed while it refreshed` }))
+          : Effect.succeed(current.record)
+      })
 
     const refresh = (name: string) =>
-      Effect.flatMap(find(name), (entry) => reload(entry).pipe(Effect.tapError(failed("refresh", name, entry.record.type))))
-
-    const reload = (entry: SourceEntry) =>
-      Effect.gen(function*() {
-        const name = entry.record.name
-        if (entry.plugin === null) {
-          if (name === DEFAULT_SOURCE && options.loadRoot !== undefined) {
-            const loaded = yield* guardLoad(name, () => options.loadRoot!)
-            const record = recordOf(entry.spec, { type: "local" } as SourcePlugin<any>, loaded, entry.record.created_at)
-            yield* put({ ...entry, record, loaded })
-            return record
+      Effect.flatMap(find(name), (entry) =>
+        Effect.gen(function*() {
+          if (entry.plugin === null || entry.impl === null) {
+            if (name !== DEFAULT_SOURCE || root === undefined) return entry.record
+            const committed = yield* loadRoot(entry.record.created_at, entry.generation)
+            return committed === null ? yield* overtaken(name) : committed.record
           }
-          return entry.record
-        }
-        const loaded = yield* guardLoad(name, () => entry.plugin!.load(entry.spec, context(name)))
-        const record = recordOf(entry.spec, entry.plugin, loaded, entry.record.created_at)
-        yield* lock.withPermits(1)(store.putSource(record).pipe(Effect.zipRight(put({ ...entry, record, loaded }))))
-        yield* emit("source.updated", { name, type: record.type, job_count: record.job_count })
-        return record
-      })
+          const { pin, loaded } = yield* fresh(entry.spec, entry.plugin, entry.impl)
+          const record = recordOf(entry.spec, kindOf(entry.plugin, entry.impl), loaded, pin, entry.record.created_at)
+          const committed = yield* commit({ ...entry, record, loaded, pin, pending: false }, entry.generation)
+          if (committed === null) return yield* overtaken(name)
+          yield* emit("source.updated", { name, type: record.type, job_count: record.job_count })
+          return record
+        }).pipe(Effect.tapError(failed("refresh", name, entry.record.type))))
 
     const beforeUse = (name: string) =>
       Effect.gen(function*() {
         const entry = yield* find(name)
-        if (entry.plugin?.beforeUse === undefined || entry.loaded === null) return
-        const next = yield* guard(name, () =>
-          Effect.flatMap(entry.plugin!.beforeUse!(entry.spec, entry.loaded!, context(name)), (n) => n === null ? Effect.succeed(null) : checkLoaded(name, n))).pipe(
-            Effect.tapError(failed("beforeUse", name, entry.record.type))
-          )
-        if (next === null) return
-        const record = recordOf(entry.spec, entry.plugin, next, entry.record.created_at)
-        yield* lock.withPermits(1)(store.putSource(record).pipe(Effect.zipRight(put({ ...entry, record, loaded: next }))))
-        yield* emit("source.updated", { name, type: record.type, job_count: record.job_count })
+        const { plugin, impl, loaded } = entry
+        if (plugin === null || impl?.resolve === undefined || loaded === null) return false
+        const pull = pullPolicyOf(entry.spec)
+        if (!(pull === "always" || (pull === "on-run" && entry.pending))) return false
+        return yield* Effect.gen(function*() {
+          const pin = holdPin(plugin, yield* guard(name, (ctx) => impl.resolve!(entry.spec, ctx)))
+          const next = samePin(pin, entry.pin)
+            ? { loaded, pin: entry.pin }
+            : { loaded: yield* guardLoad(name, (ctx) => impl.load(entry.spec, pin.value, ctx)), pin }
+          if (next.loaded === loaded && !entry.pending) return false
+          const record = recordOf(entry.spec, kindOf(plugin, impl), next.loaded, next.pin, entry.record.created_at)
+          const committed = yield* commit({ ...entry, ...next, record, pending: false }, entry.generation)
+          if (committed === null || next.loaded === loaded) return false
+          yield* emit("source.updated", { name, type: record.type, job_count: record.job_count })
+          return true
+        }).pipe(Effect.tapError(failed("beforeUse", name, entry.record.type)))
       })
 
     return {
@@ -305,17 +376,11 @@ const make = (options: RegistryOptions) =>
     }
   })
 
-function failedRecord(spec: SourceSpec, type: string, error: SourceError, created: string): SourceRecord {
+function staleWarning(spec: SourceSpec, error: SourceError) {
   return {
-    name: spec.name,
-    type,
-    spec: { ...spec },
-    status: "failed",
-    provenance: {},
-    error: { code: error.code, detail: error.detail },
-    job_count: 0,
-    diagnostics: [],
-    created_at: created,
-    updated_at: now()
+    level: "warning" as const,
+    code: "source.stale",
+    path: ".",
+    message: `could not re-resolve ${spec.name} at startup; serving the pinned content: ${error.detail}`
   }
 }
