@@ -114,7 +114,8 @@ export interface Contributions {
    * directory (temporary files, markers of dead processes). The engine runs
    * it at every start, before sources are restored and whatever sources
    * exist: the operation may never have become a source. Keep it cheap when
-   * there is nothing to remove; a failure is logged, never stops the start.
+   * there is nothing to remove; a failure never stops the start (the next
+   * start sweeps again).
    */
   readonly sweep?: (ctx: { readonly dataDir: string }) => Effect.Effect<void, PluginError, PlatformServices>
 }
