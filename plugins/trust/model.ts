@@ -4,7 +4,7 @@
  * (cosign `specs/SIGNATURE_SPEC.md`, Sigstore bundle spec, OCI image spec
  * 1.1 "Artifact" and distribution spec "Listing Referrers").
  */
-import type { SignatureMode } from "../../core/mod.ts"
+import type { SignatureMode } from "../sources/oci/signature-mode-type.ts"
 
 /**
  * Where signatures are looked for: the cosign tag `sha256-<hex>.sig`, the

@@ -9,6 +9,17 @@
  */
 import type { SignatureMode } from "./signature-mode-type.ts"
 
+/**
+ * The OCI plugin's admission questions, by kind (also merged into core's map below).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface OciAdmissionRequests {
+  readonly "oci.registry": { readonly registry: string; readonly allowed: ReadonlyArray<string> | undefined }
+  readonly "oci.signature": { readonly image: string; readonly configured: SignatureMode | undefined }
+}
+
 declare module "../../../core/plugin.ts" {
   interface AdmissionRequests {
     /** May images be pulled from `registry`? `allowed` is the policy's `allowed_registries` (undefined: unset). */

@@ -7,10 +7,13 @@
  * Every decision is journaled.
  */
 import * as Effect from "effect/Effect"
-import { type Decision, type Policy, type ProfilePlugin, type SignatureMode, SourceError, type SourceContext } from "../../../core/mod.ts"
+import { type Decision, type Policy, type ProfilePlugin, SourceError, type SourceContext } from "../../../core/mod.ts"
 import type { ImageReference } from "../../oci/mod.ts"
-import { signatureModeOf } from "../../profiles/mod.ts"
+import { registryListed } from "../../profiles/mod.ts"
 import type { DiscoveryReport } from "../../trust/mod.ts"
+import type { OciAdmissionRequests } from "./admission-requests.ts"
+import { ociPolicyOf } from "./policy-section.ts"
+import type { SignatureMode } from "./signature-mode-type.ts"
 
 /**
  * What is known about an image's signature, kept in provenance (and so in
@@ -30,21 +33,46 @@ export interface ImageTrust {
 }
 
 /**
- * The profile's answer for `registry`; a profile that does not say denies.
+ * The profile's answer for `registry` (an `oci.registry` admission
+ * request). A profile with no opinion leaves the strict default in force:
+ * the registry must be listed in `allowed_registries`.
  *
  * @since 0.1.0
  * @category utils
  */
 export function registryDecision(profile: ProfilePlugin, policy: Policy, registry: string): Decision {
-  const decision = profile.admitRegistry?.(registry, policy) ?? {
-    decision: "deny",
-    subject: registry,
-    code: "image.registry.not.allowed",
-    reason: `profile ${profile.name} does not admit registries`,
-    profile: profile.name
-  }
+  const allowed = ociPolicyOf(policy).allowed_registries
+  const request: OciAdmissionRequests["oci.registry"] & { readonly kind: "oci.registry" } = { kind: "oci.registry", registry, allowed }
+  const decision = profile.admit?.(request, policy) ?? (
+    allowed !== undefined && registryListed(registry, allowed)
+      ? { decision: "allow" as const, subject: registry, code: "image.registry.allowed", reason: "listed in allowed_registries", profile: profile.name }
+      : {
+        decision: "deny" as const,
+        subject: registry,
+        code: "image.registry.not.allowed",
+        reason: `registry ${registry} is not listed in allowed_registries`,
+        profile: profile.name
+      }
+  )
   // A plugin's decision is journaled as a whole: make sure it names its profile.
   return { ...decision, profile: decision.profile ?? profile.name }
+}
+
+/**
+ * The signature mode the profile puts in force for `image` (an
+ * `oci.signature` admission request: deny → required, warn → permissive,
+ * allow → disabled). No opinion: the policy's `verify_signatures`, else
+ * `required`.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export function signatureModeFor(profile: ProfilePlugin, policy: Policy, image: string): SignatureMode {
+  const configured = ociPolicyOf(policy).verify_signatures
+  const request: OciAdmissionRequests["oci.signature"] & { readonly kind: "oci.signature" } = { kind: "oci.signature", image, configured }
+  const answer = profile.admit?.(request, policy)
+  if (answer === undefined) return configured ?? "required"
+  return answer.decision === "deny" ? "required" : answer.decision === "warn" ? "permissive" : "disabled"
 }
 
 /** Where to list a registry: the policy file in force, by name, or the news that there is none. */
@@ -57,7 +85,8 @@ function policyFileHint(file: string | null | undefined): string {
 /**
  * Checks `trusted` and the registry; fails with `source.trust.required` or
  * `image.registry.not.allowed`. Returns the signature mode the profile puts
- * in force.
+ * in force. Refusals are always journaled; admissions unless
+ * `journalAllow` is false.
  *
  * @since 0.1.0
  * @category constructors
@@ -65,7 +94,8 @@ function policyFileHint(file: string | null | undefined): string {
 export function admit(
   trusted: boolean | undefined,
   ref: ImageReference,
-  ctx: SourceContext
+  ctx: SourceContext,
+  options: { readonly journalAllow?: boolean } = {}
 ): Effect.Effect<SignatureMode, SourceError> {
   return Effect.gen(function*() {
     if (trusted !== true) {
@@ -84,7 +114,8 @@ export function admit(
       })
     }
     const registry = registryDecision(ctx.profile, ctx.policy, ref.registry)
-    yield* ctx.decide(registry)
+    // A gate before the network (resolve) journals only refusals: the load after it journals the admission once.
+    if (registry.decision === "deny" || options.journalAllow !== false) yield* ctx.decide(registry)
     if (registry.decision === "deny") {
       return yield* new SourceError({
         code: "image.registry.not.allowed",
@@ -92,6 +123,6 @@ export function admit(
         errors: [{ path: "ref", message: `registry ${ref.registry} is not allowed` }]
       })
     }
-    return signatureModeOf(ctx.profile, ctx.policy)
+    return signatureModeFor(ctx.profile, ctx.policy, ref.normalized)
   })
 }

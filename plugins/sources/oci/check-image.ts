@@ -11,6 +11,7 @@ import { type Decision, type Policy, type ProfilePlugin, type SourceContext, Sou
 import { makeRegistryClient, parseImageReference, type RegistryClient, type RegistryOptions, toProblem } from "../../oci/mod.ts"
 import { pullSession } from "./_session.ts"
 import { admit, type ImageTrust } from "./admission.ts"
+import { ociPolicyOf } from "./policy-section.ts"
 import { makeSourceVerifier, type TrustOptions } from "./verify.ts"
 
 /**
@@ -71,10 +72,10 @@ export function checkImage(options: CheckImageOptions): Effect.Effect<ImageCheck
     const ref = yield* Effect.try({ try: () => parseImageReference(options.ref), catch: (e) => e as Error })
     const decisions: Array<Decision> = []
     const own = options.client === undefined
-    const client = options.client ?? makeRegistryClient({ ...options.registry, insecureRegistries: [...(options.policy.insecure_registries ?? [])] })
+    const client = options.client ?? makeRegistryClient({ ...options.registry, insecureRegistries: [...(ociPolicyOf(options.policy).insecure_registries ?? [])] })
     const verifier = makeSourceVerifier({
       client: () => client,
-      registryOptions: () => ({ ...options.registry, insecureRegistries: [...(options.policy.insecure_registries ?? [])] }),
+      registryOptions: () => ({ ...options.registry, insecureRegistries: [...(ociPolicyOf(options.policy).insecure_registries ?? [])] }),
       trust: options.trust,
       persist: false
     })

@@ -67,7 +67,7 @@ export function pullAddon(spec: OciSourceSpec, ctx: SourceContext, env: PullEnv,
     const ref = target.digest !== undefined && target.ref.digest === null ? withDigest(target.ref, target.digest as never) : target.ref
     const shown = target.ref.normalized
     const platform: PlatformSpec | undefined = spec.platform !== undefined ? parsePlatform(spec.platform) : undefined
-    const reporter = yield* makeReporter(ctx, spec.ref)
+    const reporter = yield* makeReporter(ctx, spec.ref.text)
     const image = yield* resolveImage(env.client, ref, { platform, store: env.store }).pipe(Effect.mapError((e) => toProblem(e, shown)), Effect.withSpan("source.resolve"))
     // An index chooses by platform; a single image is what it is, and a wrong one cannot run.
     if (platform !== undefined && image.indexDigest === null && !samePlatform(image.platform, platform)) {
@@ -131,7 +131,7 @@ export function pullAddon(spec: OciSourceSpec, ctx: SourceContext, env: PullEnv,
       ...(unpacked > 0 ? { unpacked } : same && target.pin!.sizes.unpacked !== undefined ? { unpacked: target.pin!.sizes.unpacked } : {})
     }
     const pin: Pin = {
-      ref: spec.ref,
+      ref: spec.ref.text,
       platform: spec.platform ?? null,
       semver: spec.semver ?? null,
       tag: target.ref.tag,
@@ -143,7 +143,7 @@ export function pullAddon(spec: OciSourceSpec, ctx: SourceContext, env: PullEnv,
     const resolvedAt = target.resolvedNow ? now : undefined
     const provenance = {
       type: "oci",
-      ref: spec.ref,
+      ref: spec.ref.text,
       image: withDigest(target.ref, pulled.resolvedDigest).normalized,
       ...(target.ref.tag !== null ? { tag: target.ref.tag } : {}),
       digest: pulled.digest,

@@ -5,11 +5,12 @@
  * `/flwd-addon/manifest.yaml` — admitted by policy, pulled into the
  * content-addressed cache, unpacked, and exposed as `<source>/<job>` jobs
  * that run in the sandbox executor. Also the add-on manifest Schema, the
- * validator the authoring tools use, and garbage collection.
+ * validator the authoring tools use, and garbage collection. The plugin's
+ * definition alone, without the heavy modules, is `./plugin.ts`.
  *
  * @example
  * ```ts
- * import { ociSource } from "./plugins/sources/oci/mod.ts"
+ * import { ociSource } from "./plugins/sources/oci/plugin.ts"
  *
  * const engine = await createEngine({ plugins: { sources: [ociSource] } })
  * await engine.run(Effect.flatMap(Engine, (e) => e.addSource({
@@ -17,11 +18,17 @@
  * })))
  * ```
  */
-export { makeOciSource, ociSource, type OciSourceOptions } from "./oci-source.ts"
-export { OciSourceSpec, PullPolicy, pullPolicyOf } from "./spec.ts"
+export { makeOciSource, ociSource } from "./plugin.ts"
+export type { OciSourceOptions } from "./oci-source.ts"
+export { type OciRef, OciSourceSpec, PullPolicy, pullPolicyOf, Reference } from "./spec.ts"
+export { OciPin } from "./source-pin.ts"
+export { ociPolicyFields, type OciPolicy, ociPolicyOf, OciPolicySection } from "./policy-section.ts"
+export { SignatureMode } from "./signature-mode-type.ts"
+export { ociProblems } from "./problems.ts"
+export type { OciAdmissionRequests } from "./admission-requests.ts"
 export { AddonManifest, AddonPermission, MAX_MANIFEST_BYTES, parseAddonManifest } from "./addon-manifest.ts"
 export { type AddonTree, readAddon, type ReadAddonOptions, validateAddonTree } from "./read-addon.ts"
-export { admit, type ImageTrust, registryDecision } from "./admission.ts"
+export { admit, type ImageTrust, registryDecision, signatureModeFor } from "./admission.ts"
 export { checkImage, type CheckImageOptions, type ImageCheck } from "./check-image.ts"
 export { makeSourceVerifier, type SourceVerifier, type TrustOptions, trustDecision, trustWarning } from "./verify.ts"
 export { highestMatchingTag, selectTag } from "./select-tag.ts"

@@ -1,41 +1,38 @@
 /**
  * @module
- * The `oci` source plugin: OCI add-ons pulled from a registry (DESIGN §5),
- * with the pull policies of `docs/oci-addons.md`:
+ * The `oci` source's implementation (DESIGN §5), built by the plugin's
+ * `make` once per engine: a registry client per policy's insecure list, a
+ * blob store per data directory and one signature verifier, all closed with
+ * the engine's scope. Nothing is kept at module level, so two engines in
+ * one process share no cache, client or verifier.
  *
- * - `on-add` (default): resolved when added or refreshed; a restart serves
- *   the pinned digest from the cache without the network.
- * - `on-startup`: also re-resolved at each engine start (one HEAD when the
- *   tag is unchanged); an unreachable registry keeps the pinned image with
- *   a warning.
- * - `on-run`: restarts serve the pinned image and re-resolve lazily, at the
- *   first plan or run of one of its jobs. The engine plans from the jobs a
- *   source lists, so adding an `on-run` source still pulls it once.
- * - `always`: before every plan or run, one HEAD; a moved tag is pulled and
- *   swapped in, an unchanged one costs nothing else.
+ * - `resolve` asks the registry what the spec names now (one HEAD, or the
+ *   highest tag matching `semver`); a digest-pinned ref resolves to itself
+ *   without the network. Admission (trusted, registry) comes first.
+ * - `load` serves a pin: verifies its digest (an outcome recorded for the
+ *   same digest and trust material stands), pulls what the cache lacks and
+ *   unpacks it. Pull policies are core's: core decides when to resolve.
  *
- * Every pull runs in a session (`_session.ts`): one deadline (`pull_timeout`)
- * and the redirect rule of `redirect-guard.ts` on each of its requests.
- *
- * Digest-pinned refs never re-resolve. A digest is verified (`verify.ts`)
- * before it is first used: a moved tag whose new image fails verification
- * leaves the old one serving. `remove` deletes nothing: blobs and rootfs
- * are shared between sources and freed by `gcAddons` (`flwd :gc`).
+ * Every registry call runs in a session (`_session.ts`): one deadline
+ * (`pull_timeout`) and the redirect rule of `redirect-guard.ts`. Blobs and
+ * rootfs are shared between sources: `gc` frees them, never a removal.
  */
 import { readFileSync } from "node:fs"
 import * as Effect from "effect/Effect"
-import type { LoadedSource, SourceContext, SourceError, SourcePlugin } from "../../../core/mod.ts"
+import type * as Scope from "effect/Scope"
+import type { LoadedSource, SourceContext, SourceError, SourceImpl } from "../../../core/mod.ts"
 import {
-  type BlobStore, type ImageReference, makeBlobStore, makeRegistryClient, parseImageReference, type RegistryClient, type RegistryOptions,
-  sweepPartial, toProblem, type UnpackLimits
+  type BlobStore, type ImageReference, makeBlobStore, makeRegistryClient, type RegistryClient, type RegistryOptions, toProblem, type UnpackLimits
 } from "../../oci/mod.ts"
-import { activePulls } from "./_activity.ts"
 import { pullSession } from "./_session.ts"
 import { admit } from "./admission.ts"
 import { type PullEnv, pullAddon } from "./load-addon.ts"
 import { type Pin, readPin } from "./pins.ts"
+import { ociPolicyOf } from "./policy-section.ts"
 import { selectTag } from "./select-tag.ts"
-import { OciSourceSpec, pullPolicyOf } from "./spec.ts"
+import type { OciPin } from "./source-pin.ts"
+import type { OciSourceSpec } from "./spec.ts"
+import { sweepLeftovers } from "./sweep.ts"
 import { makeSourceVerifier, type TrustOptions } from "./verify.ts"
 
 /**
@@ -45,7 +42,7 @@ import { makeSourceVerifier, type TrustOptions } from "./verify.ts"
  * @category models
  */
 export interface OciSourceOptions {
-  /** A registry client to use for every pull. Default: one per policy, with the policy's `insecure_registries`. */
+  /** A registry client to use for every pull (the caller's: not closed with the engine). Default: one per policy, with the policy's `insecure_registries`. */
   readonly client?: RegistryClient
   /** Further options of the default client (credentials, timeouts, retries). Default none. */
   readonly registry?: Omit<RegistryOptions, "insecureRegistries">
@@ -67,166 +64,95 @@ function packageVersion(): string {
   }
 }
 
-/** Marks an `on-run` source restored from its pin: the first plan or run re-resolves it. */
-const PENDING = "pending"
-
 /**
- * Creates the `oci` source plugin.
+ * Builds the `oci` implementation for one engine; what it opens is closed
+ * with `Scope`.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category constructors
  */
-export function makeOciSource(options: OciSourceOptions = {}): SourcePlugin<OciSourceSpec> {
-  const flwdVersion = options.flwdVersion ?? packageVersion()
-  const clients = new Map<string, RegistryClient>()
-  const stores = new Map<string, BlobStore>()
-  const swept = new Map<string, Promise<void>>()
+export function makeOciImpl(options: OciSourceOptions = {}): Effect.Effect<SourceImpl<OciSourceSpec, OciPin>, never, Scope.Scope> {
+  return Effect.gen(function*() {
+    const flwdVersion = options.flwdVersion ?? packageVersion()
+    const clients = new Map<string, RegistryClient>()
+    const stores = new Map<string, BlobStore>()
+    const swept = new Map<string, Effect.Effect<void>>()
 
-  const env = (ctx: SourceContext): PullEnv => {
-    const insecure = [...(ctx.policy.insecure_registries ?? [])]
-    const key = JSON.stringify(insecure)
-    let client = options.client ?? clients.get(key)
-    if (client === undefined) {
-      client = makeRegistryClient({ ...options.registry, insecureRegistries: insecure })
-      clients.set(key, client)
+    const insecureOf = (ctx: SourceContext) => [...(ociPolicyOf(ctx.policy).insecure_registries ?? [])]
+    const env = (ctx: SourceContext): PullEnv => {
+      const insecure = insecureOf(ctx)
+      const key = JSON.stringify(insecure)
+      let client = options.client ?? clients.get(key)
+      if (client === undefined) {
+        client = makeRegistryClient({ ...options.registry, insecureRegistries: insecure })
+        clients.set(key, client)
+      }
+      let store = stores.get(ctx.dataDir)
+      if (store === undefined) {
+        store = makeBlobStore(ctx.dataDir)
+        stores.set(ctx.dataDir, store)
+      }
+      return { client, store, flwdVersion, concurrency: options.concurrency, limits: options.limits }
     }
-    let store = stores.get(ctx.dataDir)
-    if (store === undefined) {
-      store = makeBlobStore(ctx.dataDir)
-      stores.set(ctx.dataDir, store)
-    }
-    return { client, store, flwdVersion, concurrency: options.concurrency, limits: options.limits }
-  }
-  const verifier = makeSourceVerifier({
-    client: (ctx) => env(ctx).client,
-    registryOptions: (ctx) => ({ ...options.registry, insecureRegistries: [...(ctx.policy.insecure_registries ?? [])] }),
-    trust: options.trust
+    const verifier = makeSourceVerifier({
+      client: (ctx) => env(ctx).client,
+      registryOptions: (ctx) => ({ ...options.registry, insecureRegistries: insecureOf(ctx) }),
+      trust: options.trust
+    })
+    // The verifier's connections and the clients this engine made close with it; a client given in options is the caller's.
+    yield* Effect.addFinalizer(() =>
+      Effect.zipRight(verifier.close, Effect.forEach([...clients.values()], (c) => c.close, { discard: true }))
+    )
+
+    // Crash leftovers are swept once per data directory, before this engine's first pull (and only while no live process pulls into it).
+    const sweepOnce = (dataDir: string) =>
+      Effect.suspend(() => {
+        let done = swept.get(dataDir)
+        if (done === undefined) {
+          done = Effect.runSync(Effect.cached(Effect.asVoid(sweepLeftovers(dataDir))))
+          swept.set(dataDir, done)
+        }
+        return done
+      })
+
+    /** The pin this plugin recorded on disk for `spec` (sizes, pull time), when it answers for the same fields. */
+    const recorded = (spec: OciSourceSpec, pin: Pin | null): Pin | null =>
+      pin !== null && pin.ref === spec.ref.text && pin.platform === (spec.platform ?? null) && pin.semver === (spec.semver ?? null) ? pin : null
+
+    /** The ref to resolve: the spec's, or its highest tag matching `semver`. */
+    const target = (spec: OciSourceSpec, client: RegistryClient): Effect.Effect<ImageReference, SourceError> =>
+      spec.semver !== undefined ? selectTag(client, spec.ref, spec.semver) : Effect.succeed(spec.ref)
+
+    const resolve = (spec: OciSourceSpec, ctx: SourceContext): Effect.Effect<OciPin, SourceError> =>
+      Effect.gen(function*() {
+        // Nothing is asked of a registry the profile does not admit; the allow is journaled by the load that follows.
+        yield* admit(spec.trusted, spec.ref, ctx, { journalAllow: false })
+        if (spec.ref.digest !== null) return { tag: spec.ref.tag, resolved_digest: spec.ref.digest }
+        return yield* pullSession(ctx, spec.ref.text, env(ctx).client, (client) =>
+          Effect.gen(function*() {
+            const chosen = yield* target(spec, client)
+            const head = yield* client.resolve(chosen).pipe(Effect.mapError((err) => toProblem(err, chosen.normalized)))
+            return { tag: chosen.tag, resolved_digest: head.digest }
+          }))
+      })
+
+    const load = (spec: OciSourceSpec, given: OciPin | null, ctx: SourceContext): Effect.Effect<LoadedSource, SourceError> =>
+      Effect.gen(function*() {
+        const pin = given ?? (yield* resolve(spec, ctx))
+        const mode = yield* admit(spec.trusted, spec.ref, ctx)
+        yield* sweepOnce(ctx.dataDir)
+        const previous = recorded(spec, yield* readPin(ctx.dataDir, spec.name))
+        const served = previous !== null && previous.resolved_digest === pin.resolved_digest
+        const ref = spec.ref.digest !== null ? spec.ref : { ...spec.ref, tag: pin.tag ?? spec.ref.tag }
+        return yield* pullSession(ctx, spec.ref.text, env(ctx).client, (client) =>
+          Effect.gen(function*() {
+            // A digest served before under the same trust material keeps its recorded outcome; a new one is verified before any blob is fetched.
+            const trust = yield* verifier.verify(ctx, ref, pin.resolved_digest, mode, served, client)
+            const e = { ...env(ctx), client }
+            return (yield* pullAddon(spec, ctx, e, { ref, digest: pin.resolved_digest, pin: previous, resolvedNow: !served, trust })).loaded
+          }))
+      })
+
+    return { resolve, load }
   })
-
-  // Crash leftovers are swept once per data directory, and only while no live process pulls into it.
-  const sweepOnce = (ctx: SourceContext, store: BlobStore) =>
-    Effect.promise(() => {
-      let done = swept.get(ctx.dataDir)
-      if (done === undefined) {
-        done = Effect.runPromise(activePulls(ctx.dataDir).pipe(
-          Effect.flatMap((pids) => (pids.length > 0 ? Effect.void : Effect.ignore(sweepPartial(ctx.dataDir, store))))
-        ))
-        swept.set(ctx.dataDir, done)
-      }
-      return done
-    })
-
-  const matches = (pin: Pin | null, spec: OciSourceSpec): pin is Pin =>
-    pin !== null && pin.ref === spec.ref && pin.platform === (spec.platform ?? null) && pin.semver === (spec.semver ?? null)
-
-  /** The ref to resolve: the spec's, or its highest tag matching `semver`. */
-  const target = (spec: OciSourceSpec, ref: ImageReference, e: PullEnv) =>
-    spec.semver !== undefined ? selectTag(e.client, ref, spec.semver) : Effect.succeed(ref)
-
-  /** The pull environment of one session: the scoped client, the shared store. */
-  const sessionEnv = (ctx: SourceContext, client: RegistryClient): PullEnv => ({ ...env(ctx), client })
-
-  /** Asks the registry what the ref points at now, verifies that digest and pulls it (nothing when cached). */
-  const resolveAndPull = (spec: OciSourceSpec, ctx: SourceContext, pin: Pin | null) =>
-    Effect.gen(function*() {
-      const ref = parseImageReference(spec.ref)
-      const mode = yield* admit(spec.trusted, ref, ctx)
-      return yield* pullSession(ctx, spec.ref, env(ctx).client, (client) =>
-        Effect.gen(function*() {
-          const e = sessionEnv(ctx, client)
-          if (ref.digest !== null) {
-            const trust = yield* verifier.verify(ctx, ref, ref.digest, mode, false, client)
-            return (yield* pullAddon(spec, ctx, e, { ref, pin, resolvedNow: false, trust })).loaded
-          }
-          const chosen = yield* target(spec, ref, e)
-          const head = yield* e.client.resolve(chosen).pipe(Effect.mapError((err) => toProblem(err, chosen.normalized)))
-          const trust = yield* verifier.verify(ctx, chosen, head.digest, mode, false, client)
-          return (yield* pullAddon(spec, ctx, e, { ref: chosen, digest: head.digest, pin, resolvedNow: true, trust })).loaded
-        }))
-    })
-
-  /** Serves the pinned image (from the cache when it is there), on the outcome recorded for it when the trust material is unchanged. */
-  const fromPin = (spec: OciSourceSpec, ctx: SourceContext, pin: Pin) =>
-    Effect.gen(function*() {
-      const parsed = parseImageReference(spec.ref)
-      const mode = yield* admit(spec.trusted, parsed, ctx)
-      const ref = { ...parsed, tag: pin.tag ?? parsed.tag }
-      return yield* pullSession(ctx, spec.ref, env(ctx).client, (client) =>
-        Effect.gen(function*() {
-          const trust = yield* verifier.verify(ctx, ref, pin.resolved_digest, mode, true, client)
-          return (yield* pullAddon(spec, ctx, sessionEnv(ctx, client), { ref, digest: pin.resolved_digest, pin, resolvedNow: false, trust })).loaded
-        }))
-    })
-
-  const load = (spec: OciSourceSpec, ctx: SourceContext): Effect.Effect<LoadedSource, SourceError> =>
-    Effect.flatMap(readPin(ctx.dataDir, spec.name), (pin) => resolveAndPull(spec, ctx, matches(pin, spec) ? pin : null))
-
-  const restore = (spec: OciSourceSpec, ctx: SourceContext): Effect.Effect<LoadedSource, SourceError> =>
-    Effect.gen(function*() {
-      yield* sweepOnce(ctx, env(ctx).store)
-      const stored = yield* readPin(ctx.dataDir, spec.name)
-      const pin = matches(stored, spec) ? stored : null
-      const policy = pullPolicyOf(spec)
-      const pinned = parseImageReference(spec.ref).digest !== null
-      if (pin === null) return yield* resolveAndPull(spec, ctx, null)
-      if (policy === "on-startup" && !pinned) {
-        return yield* resolveAndPull(spec, ctx, pin).pipe(
-          // An unreachable registry or a new image that fails verification keeps the pinned one serving.
-          Effect.catchTag("SourceError", (e) =>
-            e.code !== "E_OCI" && e.code !== "image.signature.required" ? Effect.fail(e) : Effect.map(fromPin(spec, ctx, pin), (loaded) => ({
-              ...loaded,
-              diagnostics: [...loaded.diagnostics, {
-                level: "warning" as const,
-                code: "source.stale",
-                path: ".",
-                message: `could not re-resolve ${spec.ref} at startup; serving the pinned ${pin.digest}: ${e.detail}`
-              }]
-            })))
-        )
-      }
-      const loaded = yield* fromPin(spec, ctx, pin)
-      return policy === "on-run" && !pinned ? { ...loaded, provenance: { ...loaded.provenance, resolution: PENDING } } : loaded
-    })
-
-  const beforeUse = (spec: OciSourceSpec, current: LoadedSource, ctx: SourceContext): Effect.Effect<LoadedSource | null, SourceError> =>
-    Effect.gen(function*() {
-      const policy = pullPolicyOf(spec)
-      const ref = parseImageReference(spec.ref)
-      const pending = current.provenance.resolution === PENDING
-      if (ref.digest !== null || !(policy === "always" || (policy === "on-run" && pending))) return null
-      return yield* pullSession(ctx, spec.ref, env(ctx).client, (client) =>
-        Effect.gen(function*() {
-          const e = sessionEnv(ctx, client)
-          const chosen = yield* target(spec, ref, e)
-          const head = yield* e.client.resolve(chosen).pipe(Effect.mapError((err) => toProblem(err, chosen.normalized)))
-          if (head.digest === current.provenance.resolved_digest) {
-            if (!pending) return null
-            const { resolution: _, ...provenance } = current.provenance
-            return { ...current, provenance: { ...provenance, resolved_at: new Date().toISOString() } }
-          }
-          const pin = yield* readPin(ctx.dataDir, spec.name)
-          // The new digest is verified before it replaces the current one; a failure fails this plan and keeps the old image.
-          const mode = yield* admit(spec.trusted, ref, ctx)
-          const trust = yield* verifier.verify(ctx, chosen, head.digest, mode, false, client)
-          return (yield* pullAddon(spec, ctx, e, { ref: chosen, digest: head.digest, pin: matches(pin, spec) ? pin : null, resolvedNow: true, trust })).loaded
-        }))
-    })
-
-  return {
-    type: "oci",
-    spec: OciSourceSpec,
-    load,
-    restore,
-    beforeUse,
-    // Blobs and rootfs may be shared with other sources (or with this name's replacement): `gcAddons` frees them.
-    remove: () => Effect.void
-  }
 }
-
-/**
- * The `oci` source plugin with default options.
- *
- * @since 0.1.0
- * @category plugins
- */
-export const ociSource: SourcePlugin<OciSourceSpec> = makeOciSource()

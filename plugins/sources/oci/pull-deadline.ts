@@ -10,6 +10,7 @@
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { parseDuration, type Policy, SourceError } from "../../../core/mod.ts"
+import { ociPolicyOf } from "./policy-section.ts"
 import type { RequestWatch } from "../../oci/mod.ts"
 
 /** The default `pull_timeout`. @since 0.1.0 @category constants */
@@ -22,7 +23,8 @@ export const defaultPullTimeoutMs = 120_000
  * @category utils
  */
 export function pullTimeoutMs(policy: Policy): number {
-  const ms = policy.pull_timeout !== undefined ? parseDuration(policy.pull_timeout) : undefined
+  const { pull_timeout } = ociPolicyOf(policy)
+  const ms = pull_timeout !== undefined ? parseDuration(pull_timeout) : undefined
   return ms !== undefined && ms > 0 ? ms : defaultPullTimeoutMs
 }
 

@@ -22,6 +22,7 @@ import { type Decision, type SourceContext, SourceError } from "../../../core/mo
 import type { RedirectHop, RedirectRule } from "../../oci/mod.ts"
 import { registryListed } from "../../profiles/mod.ts"
 import { registryDecision } from "./admission.ts"
+import { ociPolicyOf } from "./policy-section.ts"
 
 /** An RFC 6761 `.invalid` name is nobody's registry: a profile that admits it admits every registry. */
 const ANY_REGISTRY = "unlisted-registry.invalid"
@@ -54,7 +55,7 @@ export function makeRedirectGuard(ctx: SourceContext): RedirectGuard {
     if (admitsAny) return allow(`profile ${profile} admits every registry`)
     if (hop.kind === "blob") {
       if (registryDecision(ctx.profile, ctx.policy, host).decision === "allow") return allow("an admitted registry")
-      if (registryListed(host, ctx.policy.blob_hosts ?? [])) return allow("listed in blob_hosts")
+      if (registryListed(host, ociPolicyOf(ctx.policy).blob_hosts ?? [])) return allow("listed in blob_hosts")
     }
     const why = hop.kind === "blob" ? "neither an admitted registry nor listed in blob_hosts" : "only blob downloads may leave the registry"
     return { decision: "deny", subject: host, code: "image.registry.not.allowed", reason: `${what}: ${why}`, profile }

@@ -1,32 +1,51 @@
 /**
  * @module
  * The spec of an `oci` source: `{ type, name, ref, trusted, pull_policy?,
- * platform?, semver? }`. The reference, platform and semver range are
- * checked while decoding, so a bad value is a field error on `ref`,
- * `platform` or `semver` before anything touches the network.
+ * platform?, semver? }`. The reference is parsed once, while decoding, into
+ * an `ImageReference` (keeping the text as written, which is what the spec
+ * encodes back to): a bad value is a field error on `ref`, `platform` or
+ * `semver` before anything touches the network, and nothing downstream
+ * parses it again.
  */
 import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import semver from "semver"
-import { SourceName } from "../../../core/mod.ts"
-import { parseImageReferenceEither } from "../../oci/mod.ts"
+import { PullPolicy, SourceName } from "../../../core/mod.ts"
+import { type ImageReference, parseImageReferenceEither } from "../../oci/mod.ts"
 
 /**
- * When the tag of an add-on is resolved again (DESIGN §5, `docs/oci-addons.md`).
+ * A parsed image reference and the text it was parsed from.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category models
  */
-export const PullPolicy = Schema.Literal("on-add", "on-startup", "on-run", "always")
-/** @since 0.1.0 @category models */
-export type PullPolicy = typeof PullPolicy.Type
+export interface OciRef extends ImageReference {
+  /** The reference as written in the spec (shown, stored, journaled). */
+  readonly text: string
+}
 
-const Reference = Schema.NonEmptyString.pipe(
-  Schema.filter((s) => {
-    const parsed = parseImageReferenceEither(s)
-    return Either.isRight(parsed) || (parsed.left.errors?.[0]?.message ?? "is not a valid image reference")
-  })
+const OciRefType = Schema.declare(
+  (u: unknown): u is OciRef => typeof u === "object" && u !== null && typeof (u as { text?: unknown }).text === "string",
+  { identifier: "OciRef" }
 )
+
+/**
+ * `ref`: a string in the spec, an `OciRef` once decoded.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const Reference = Schema.transformOrFail(Schema.NonEmptyString, OciRefType, {
+  strict: true,
+  decode: (text, _, ast) => {
+    const parsed = parseImageReferenceEither(text)
+    return Either.isRight(parsed)
+      ? ParseResult.succeed({ ...parsed.right, text })
+      : ParseResult.fail(new ParseResult.Type(ast, text, parsed.left.errors?.[0]?.message ?? "is not a valid image reference"))
+  },
+  encode: (ref) => ParseResult.succeed(ref.text)
+})
 
 const PlatformString = Schema.String.pipe(
   Schema.pattern(/^[a-z0-9._-]+\/[a-z0-9._-]+(\/[a-z0-9._-]+)?$/, {
@@ -56,7 +75,7 @@ export const OciSourceSpec = Schema.Struct({
   semver: Schema.optional(SemverRange)
 }).annotations({ parseOptions: { onExcessProperty: "error" } }).pipe(
   Schema.filter((s) => {
-    if (s.semver !== undefined && s.ref.includes("@")) {
+    if (s.semver !== undefined && s.ref.digest !== null) {
       return { path: ["semver"], message: "cannot be combined with a digest-pinned ref" }
     }
     return true
@@ -69,3 +88,5 @@ export type OciSourceSpec = typeof OciSourceSpec.Type
 export function pullPolicyOf(spec: OciSourceSpec): PullPolicy {
   return spec.pull_policy ?? "on-add"
 }
+
+export { PullPolicy }

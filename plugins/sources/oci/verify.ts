@@ -18,10 +18,12 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises"
 import { isAbsolute, join, resolve } from "node:path"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import { type Decision, type Policy, type SignatureMode, type SourceContext, SourceError } from "../../../core/mod.ts"
+import { type Decision, type Policy, type SourceContext, SourceError } from "../../../core/mod.ts"
 import { type Digest, type ImageReference, type RegistryClient, type RegistryOptions, withDigest } from "../../oci/mod.ts"
 import { type ImageVerifier, makeVerifier, toProblem, type VerifierOptions, type VerifyError } from "../../trust/mod.ts"
 import type { ImageTrust } from "./admission.ts"
+import { ociPolicyOf } from "./policy-section.ts"
+import type { SignatureMode } from "./signature-mode-type.ts"
 
 /**
  * Options of the verifier behind an add-on source (see `OciSourceOptions.trust`).
@@ -62,7 +64,8 @@ const sha256 = (data: string | Uint8Array) => createHash("sha256").update(data).
 
 /** What the outcome depends on besides the digest: keys, identities and root, by content. */
 function fingerprintOf(verifier: ImageVerifier, policy: Policy, policyDir: string): string {
-  const root = policy.trust?.trusted_root
+  const trust = ociPolicyOf(policy).trust
+  const root = trust?.trusted_root
   let rootHash = "public-good"
   if (root !== undefined) {
     try {
@@ -73,7 +76,7 @@ function fingerprintOf(verifier: ImageVerifier, policy: Policy, policyDir: strin
   }
   return sha256(JSON.stringify({
     keys: verifier.trust.keys.map((k) => [k.name, k.key.export({ type: "spki", format: "der" }).toString("base64")]),
-    keyless: policy.trust?.keyless ?? [],
+    keyless: trust?.keyless ?? [],
     root: rootHash
   }))
 }
@@ -160,11 +163,12 @@ export function makeSourceVerifier(options: {
 
   const forContext = (ctx: SourceContext): Effect.Effect<Bound, SourceError> => {
     const policyDir = ctx.policyDir ?? process.cwd()
-    const key = JSON.stringify([ctx.dataDir, policyDir, ctx.policy.trust ?? null, ctx.policy.insecure_registries ?? []])
+    const policy = ociPolicyOf(ctx.policy)
+    const key = JSON.stringify([ctx.dataDir, policyDir, policy.trust ?? null, policy.insecure_registries ?? []])
     const known = bound.get(key)
     if (known !== undefined) return Effect.succeed(known)
     return makeVerifier({
-      policy: ctx.policy,
+      policy,
       policyDir,
       dataDir: ctx.dataDir,
       registry: options.client(ctx),

@@ -1,6 +1,7 @@
 import t from "tap"
 import { BlobStoreError, describeOciError, RegistryError, toProblem, UnpackError } from "../../../plugins/oci/mod.ts"
-import { isProblem, problemCodes } from "../../../core/mod.ts"
+import { isProblem } from "../../../core/mod.ts"
+import { ociProblems as problemCodes } from "../../../plugins/sources/oci/problems.ts"
 
 t.test("toProblem() maps every OCI error to E_OCI", async (t) => {
   t.match(problemCodes.E_OCI, { status: 502, title: "OCI registry or image failure" })

@@ -1,0 +1,28 @@
+/**
+ * @module
+ * The OCI plugin's `gc` hook, called by `flwd :gc` and the server's
+ * periodic sweep without their knowing this plugin: the images no source
+ * record refers to are collected (`gc.ts`), and the result is reported in
+ * the contract's terms with the plugin's own figures as details.
+ */
+import * as Effect from "effect/Effect"
+import type { GcContext, GcReport } from "../../../core/mod.ts"
+import { collectReferences, gcAddons } from "./gc.ts"
+
+/**
+ * Collects the add-ons of `ctx.dataDir` that no source refers to.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export function gcOci(ctx: GcContext): Effect.Effect<GcReport> {
+  return Effect.gen(function*() {
+    const refs = yield* collectReferences(ctx.dataDir, ctx.sources)
+    const r = yield* gcAddons(ctx.dataDir, refs, { dryRun: ctx.dryRun })
+    return {
+      removed: r.rootfs.length + r.blobs.length + r.pins.length,
+      bytes: r.freedBytes,
+      details: { rootfs: r.rootfs, blobs: r.blobs, pins: r.pins, skipped: r.skipped }
+    }
+  })
+}
