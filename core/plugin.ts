@@ -358,6 +358,6 @@ export interface PluginSet {
   readonly sources: ReadonlyArray<SourcePlugin<any, any>>
   readonly profiles: ReadonlyArray<ProfilePlugin>
   readonly executors: ReadonlyArray<ExecutorPlugin>
-  /** The executor of jobs that name none. */
-  readonly defaultExecutor: string
+  /** The executor of jobs that name none (the engine's home sets it); absent: such jobs fail with `executor.unknown`. */
+  readonly defaultExecutor?: string
 }

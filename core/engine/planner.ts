@@ -73,6 +73,9 @@ export const layer: Layer.Layer<Planner, never, JobCatalog | SourceRegistry | Po
           const compiled = compileArgSpec(catalog.argSpec(job))
           const values = yield* compiled.decode(request.args ?? {})
           const kind = job.executor ?? plugins.defaultExecutor
+          if (kind === undefined) {
+            return yield* new ExecutorError({ code: "executor.unknown", detail: `Job ${job.id} names no executor and this engine has no default one` })
+          }
           const executor = yield* plugins.executor(kind)
           if (executor === undefined) {
             return yield* new ExecutorError({ code: "executor.unknown", detail: `Job ${job.id} needs executor "${kind}", which is not loaded` })

@@ -41,8 +41,8 @@ export class Plugins extends Context.Tag("flwd/engine/Plugins")<Plugins, {
   readonly executor: (kind: string) => Effect.Effect<ExecutorImpl | undefined, PluginError>
   readonly profiles: ReadonlyArray<ProfilePlugin>
   readonly sourceTypes: ReadonlyArray<string>
-  /** The executor of jobs that name none. */
-  readonly defaultExecutor: string
+  /** The executor of jobs that name none; undefined when the set names none. */
+  readonly defaultExecutor: string | undefined
   /** Every plugin of the set, for generic hooks (`check`, `gc`). */
   readonly set: PluginSet
   /** Core's problem codes plus every plugin's. */

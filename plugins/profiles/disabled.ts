@@ -4,6 +4,7 @@
  * `policy:override` on a request and is journaled like every decision.
  */
 import type { ProfilePlugin } from "../../core/mod.ts"
+import { admitWith } from "./_answers.ts"
 
 /**
  * @since 0.1.0
@@ -14,12 +15,10 @@ export const disabledProfile: ProfilePlugin = {
   strictness: 10,
   summary: "No registry or signature checks, network and host environment allowed",
   runtime: () => ({ network: true, inheritEnv: true, rootfsWritable: false }),
-  admitRegistry: (registry) => ({
-    decision: "allow",
-    subject: registry,
-    code: "image.registry.allowed",
-    reason: "checks disabled by the profile",
-    profile: "disabled"
-  }),
-  signatureMode: () => "disabled"
+  admit: admitWith({
+    name: "disabled",
+    registry: () => ({ allowed: true, reason: "checks disabled by the profile" }),
+    signatures: "disabled",
+    signaturesFixed: true
+  })
 }

@@ -9,7 +9,7 @@
  * ```ts
  * import { registryListed, secureProfile } from "./plugins/profiles/mod.ts"
  *
- * secureProfile.admitRegistry?.("REGISTRY.example.com", { allowed_registries: ["registry.example.com"] }).decision // "allow"
+ * secureProfile.admit?.({ kind: "oci.registry", registry: "REGISTRY.example.com", allowed: ["registry.example.com"] }, {})?.decision // "allow"
  * registryListed("registry.example.com.evil.example", ["registry.example.com"]) // false
  * ```
  */

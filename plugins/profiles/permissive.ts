@@ -5,7 +5,7 @@
  * network and environment.
  */
 import type { ProfilePlugin } from "../../core/mod.ts"
-import { registryListed } from "./_registry.ts"
+import { admitWith, listed } from "./_answers.ts"
 
 /**
  * @since 0.1.0
@@ -20,15 +20,12 @@ export const permissiveProfile: ProfilePlugin = {
     inheritEnv: policy.overrides?.env_inheritance ?? false,
     rootfsWritable: policy.overrides?.rootfs_writable ?? false
   }),
-  admitRegistry: (registry, policy) =>
-    policy.allowed_registries === undefined || registryListed(registry, policy.allowed_registries)
-      ? { decision: "allow", subject: registry, code: "image.registry.allowed", reason: "admitted by the permissive profile", profile: "permissive" }
-      : {
-        decision: "deny",
-        subject: registry,
-        code: "image.registry.not.allowed",
-        reason: `registry ${registry} is not in allowed_registries`,
-        profile: "permissive"
-      },
-  signatureMode: (policy) => policy.verify_signatures ?? "permissive"
+  admit: admitWith({
+    name: "permissive",
+    registry: (registry, allowed) =>
+      allowed === undefined || listed(registry, allowed)
+        ? { allowed: true, reason: "admitted by the permissive profile" }
+        : { allowed: false, reason: `registry ${registry} is not in allowed_registries` },
+    signatures: "permissive"
+  })
 }

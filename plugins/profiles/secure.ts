@@ -4,7 +4,7 @@
  * the policy does not name.
  */
 import type { ProfilePlugin } from "../../core/mod.ts"
-import { registryListed } from "./_registry.ts"
+import { admitWith, listed } from "./_answers.ts"
 
 /**
  * Registries must be listed (an empty list admits none), signatures are
@@ -18,15 +18,12 @@ export const secureProfile: ProfilePlugin = {
   strictness: 30,
   summary: "Listed registries only, signatures required, no network, no host environment",
   runtime: () => ({ network: false, inheritEnv: false, rootfsWritable: false }),
-  admitRegistry: (registry, policy) =>
-    registryListed(registry, policy.allowed_registries ?? [])
-      ? { decision: "allow", subject: registry, code: "image.registry.allowed", reason: "listed in allowed_registries", profile: "secure" }
-      : {
-        decision: "deny",
-        subject: registry,
-        code: "image.registry.not.allowed",
-        reason: `registry ${registry} is not in allowed_registries`,
-        profile: "secure"
-      },
-  signatureMode: (policy) => policy.verify_signatures ?? "required"
+  admit: admitWith({
+    name: "secure",
+    registry: (registry, allowed) =>
+      listed(registry, allowed ?? [])
+        ? { allowed: true, reason: "listed in allowed_registries" }
+        : { allowed: false, reason: `registry ${registry} is not in allowed_registries` },
+    signatures: "required"
+  })
 }
