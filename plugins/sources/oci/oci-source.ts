@@ -15,7 +15,8 @@
  *
  * Every registry call runs in a session (`_session.ts`): one deadline
  * (`pull_timeout`) and the redirect rule of `redirect-guard.ts`. Blobs and
- * rootfs are shared between sources: `gc` frees them, never a removal.
+ * rootfs are shared between sources: `gc` frees them, never a removal; what
+ * a killed pull left is the `sweep` hook's (at every engine start).
  */
 import { readFileSync } from "node:fs"
 import * as Effect from "effect/Effect"
@@ -32,7 +33,6 @@ import { ociPolicyOf } from "./policy-section.ts"
 import { selectTag } from "./select-tag.ts"
 import type { OciPin } from "./source-pin.ts"
 import type { OciSourceSpec } from "./spec.ts"
-import { sweepLeftovers } from "./sweep.ts"
 import { makeSourceVerifier, type TrustOptions } from "./verify.ts"
 
 /**
@@ -76,7 +76,6 @@ export function makeOciImpl(options: OciSourceOptions = {}): Effect.Effect<Sourc
     const flwdVersion = options.flwdVersion ?? packageVersion()
     const clients = new Map<string, RegistryClient>()
     const stores = new Map<string, BlobStore>()
-    const swept = new Map<string, Effect.Effect<void>>()
 
     const insecureOf = (ctx: SourceContext) => [...(ociPolicyOf(ctx.policy).insecure_registries ?? [])]
     const env = (ctx: SourceContext): PullEnv => {
@@ -104,17 +103,6 @@ export function makeOciImpl(options: OciSourceOptions = {}): Effect.Effect<Sourc
       Effect.zipRight(verifier.close, Effect.forEach([...clients.values()], (c) => c.close, { discard: true }))
     )
 
-    // Crash leftovers are swept once per data directory, before this engine's first pull (and only while no live process pulls into it).
-    const sweepOnce = (dataDir: string) =>
-      Effect.suspend(() => {
-        let done = swept.get(dataDir)
-        if (done === undefined) {
-          done = Effect.runSync(Effect.cached(Effect.asVoid(sweepLeftovers(dataDir))))
-          swept.set(dataDir, done)
-        }
-        return done
-      })
-
     /** The pin this plugin recorded on disk for `spec` (sizes, pull time), when it answers for the same fields. */
     const recorded = (spec: OciSourceSpec, pin: Pin | null): Pin | null =>
       pin !== null && pin.ref === spec.ref.text && pin.platform === (spec.platform ?? null) && pin.semver === (spec.semver ?? null) ? pin : null
@@ -140,7 +128,6 @@ export function makeOciImpl(options: OciSourceOptions = {}): Effect.Effect<Sourc
       Effect.gen(function*() {
         const pin = given ?? (yield* resolve(spec, ctx))
         const mode = yield* admit(spec.trusted, spec.ref, ctx)
-        yield* sweepOnce(ctx.dataDir)
         const previous = recorded(spec, yield* readPin(ctx.dataDir, spec.name))
         const served = previous !== null && previous.resolved_digest === pin.resolved_digest
         const ref = spec.ref.digest !== null ? spec.ref : { ...spec.ref, tag: pin.tag ?? spec.ref.tag }

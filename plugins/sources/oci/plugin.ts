@@ -43,14 +43,9 @@ export function makeOciSource(options: OciSourceOptions = {}): SourcePlugin<OciS
     addFlags: ociAddFlags,
     policy: ociPolicyFields,
     problems: ociProblems,
-    check: (ctx) =>
-      Effect.gen(function*() {
-        const m = yield* Effect.orDie(importing("policy check", () => import("./check.ts")))
-        yield* m.checkOciPolicy(ctx)
-        // The engine calls check at every start: the place to sweep what a killed pull left behind, whatever sources exist.
-        const sweep = yield* Effect.orDie(importing("start-up sweep", () => import("./sweep.ts")))
-        yield* sweep.sweepLeftovers(ctx.dataDir)
-      }),
+    check: (ctx) => Effect.flatMap(Effect.orDie(importing("policy check", () => import("./check.ts"))), (m) => m.checkOciPolicy(ctx)),
+    // What a killed pull left behind, swept at every start whatever sources exist (the module looks with node:fs before importing the OCI library).
+    sweep: (ctx) => Effect.flatMap(importing("start-up sweep", () => import("./sweep.ts")), (m) => Effect.asVoid(m.sweepLeftovers(ctx.dataDir))),
     gc: (ctx) => Effect.flatMap(importing("collector", () => import("./gc-hook.ts")), (m) => m.gcOci(ctx)),
     make: Effect.flatMap(importing("implementation", () => import("./oci-source.ts")), (m) => m.makeOciImpl(options))
   })
