@@ -11,6 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { SourceError, SourceName } from "../../../core/mod.ts"
 import type { FieldError, LoadedSource, SourceContext, SourcePlugin } from "../../../core/mod.ts"
+import { defineSourcePlugin } from "../../../core/mod.ts"
 import { discoverJobTreeEffect } from "../../tree/mod.ts"
 
 /**
@@ -78,23 +79,30 @@ export function resolveLocalRoot(given: string, allowedRoots: ReadonlyArray<stri
 }
 
 /**
- * The `local` source plugin.
+ * The `local` source plugin. It holds nothing between calls, so its `make`
+ * builds a plain object; a directory is read again at every load and never
+ * re-resolved (no `resolve`, no pin).
  *
  * @since 0.1.0
  * @category plugins
  */
-export const localSource: SourcePlugin<LocalSourceSpec> = {
+export const localSource: SourcePlugin<LocalSourceSpec> = defineSourcePlugin<LocalSourceSpec>({
   type: "local",
   aliases: ["fs"],
   spec: LocalSourceSpec,
-  load: (spec: LocalSourceSpec, ctx: SourceContext) =>
-    Effect.gen(function*() {
-      const given = spec.path ?? spec.ref ?? ""
-      const root = yield* resolveLocalRoot(given, ctx.allowedLocalRoots, spec.path !== undefined ? "path" : "ref")
-      const tree = yield* discoverJobTreeEffect(root)
-      return { root, jobs: tree.jobs, diagnostics: tree.diagnostics, provenance: { type: "local", path: root } } satisfies LoadedSource
-    })
-}
+  addFlags: [
+    { flag: "path", help: "Directory of the job tree (inside an allowed local root)", placeholder: "DIR", complete: "directory" }
+  ],
+  make: Effect.succeed({
+    load: (spec: LocalSourceSpec, _pin, ctx: SourceContext) =>
+      Effect.gen(function*() {
+        const given = spec.path ?? spec.ref ?? ""
+        const root = yield* resolveLocalRoot(given, ctx.allowedLocalRoots, spec.path !== undefined ? "path" : "ref")
+        const tree = yield* discoverJobTreeEffect(root)
+        return { root, jobs: tree.jobs, diagnostics: tree.diagnostics, provenance: { type: "local", path: root } } satisfies LoadedSource
+      })
+  })
+})
 
 /**
  * Loads the root job tree (`--root`, default `./jobs`), whose jobs keep bare

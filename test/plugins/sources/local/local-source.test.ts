@@ -8,7 +8,8 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { SourceError, type SourceContext } from "../../../../core/mod.ts"
 import { secureProfile } from "../../../../plugins/profiles/mod.ts"
-import { loadRootTree, localSource } from "../../../../plugins/sources/local/mod.ts"
+import { layerPlatform } from "../../../../engine/platform.ts"
+import { loadRootTree, localSource, type LocalSourceSpec } from "../../../../plugins/sources/local/mod.ts"
 
 type Teardown = { teardown: (fn: () => void) => void }
 
@@ -43,7 +44,10 @@ const decodeSpec = (input: unknown) => {
 }
 
 const load = (spec: Record<string, unknown>, roots: ReadonlyArray<string>) =>
-  Effect.runPromise(Effect.either(localSource.load(spec as never, context(roots))))
+  Effect.runPromise(Effect.scoped(Effect.either(Effect.flatMap(
+    localSource.make,
+    (impl) => impl.load(spec as LocalSourceSpec, null, context(roots))
+  ))).pipe(Effect.provide(layerPlatform)))
 
 t.test("localSource decodes its spec and rejects unknown fields", async (t) => {
   t.equal(localSource.type, "local")
