@@ -14,8 +14,8 @@
  * ```
  */
 export * from "./core/mod.ts"
-export { createEngine, defaultEngineLayer, resolveSettings, type EngineHandle, type EngineOptions } from "./engine/mod.ts"
-export { enginePlugins, importPlugins, resolveOptions, type EngineLayerExtras, type ResolvedOptions } from "./engine/mod.ts"
+export { createEngine, layerEngine, EngineInfo, resolveSettings, type EngineHandle, type EngineOptions, type EngineStartError } from "./engine/mod.ts"
+export { builtinPlugins, enginePlugins, layerPlatform, resolveOptions, type ResolvedOptions } from "./engine/mod.ts"
 export { loadConfig, readConfigFile, effectiveConfig, FlwdConfig, type ConfigFile, type ReconcileReport } from "./engine/mod.ts"
 export { discoverJobTree, discoverJobTreeEffect, type DiscoveredTree, type DiscoverOptions } from "./plugins/tree/mod.ts"
 export { loadPluginModule, loadPlugins, type PluginModuleRef } from "./plugins/loader/mod.ts"

@@ -4,12 +4,9 @@
  * handle), so a program that runs Effects against `Engine` — the CLI —
  * switches between the two by choosing a constructor.
  */
-import * as Cause from "effect/Cause"
-import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-import * as ManagedRuntime from "effect/ManagedRuntime"
-import type { Engine, EngineSettings } from "../core/mod.ts"
+import type { EngineSettings } from "../core/mod.ts"
 import type { EngineHandle } from "../engine/handle.ts"
+import { openRuntime } from "../engine/open-runtime.ts"
 import { layerRemote, type RemoteOptions } from "./engine-remote.ts"
 
 /**
@@ -33,12 +30,7 @@ import { layerRemote, type RemoteOptions } from "./engine-remote.ts"
  * ```
  */
 export async function createRemoteHandle(options: RemoteOptions): Promise<EngineHandle> {
-  const runtime = ManagedRuntime.make(layerRemote(options))
-  const run = async <A, E>(effect: Effect.Effect<A, E, Engine>): Promise<A> => {
-    const exit = await runtime.runPromiseExit(effect)
-    if (Exit.isSuccess(exit)) return exit.value
-    throw Cause.squash(exit.cause)
-  }
+  const { runtime, run, dispose } = await openRuntime(layerRemote(options))
   const settings: EngineSettings = {
     dataDir: "",
     profile: options.profile ?? "secure",
@@ -48,5 +40,5 @@ export async function createRemoteHandle(options: RemoteOptions): Promise<Engine
     defaultTimeoutMs: 0,
     killGraceMs: 0
   }
-  return { runtime, run, settings, dispose: () => runtime.dispose() }
+  return { runtime, run, settings, dispose }
 }

@@ -1,53 +1,30 @@
 /**
  * @module
- * The built-in plugin set: one registration line per built-in kind.
+ * The built-in plugin set: one registration line per built-in kind. Each
+ * definition is light (a kind name, Schemas, contributions and a `make`
+ * that `import()`s its heavy modules), so importing this file loads no
+ * registry client, sigstore library or bubblewrap probe; an engine builds
+ * a kind only when it first uses it.
+ *
+ * Adding a built-in kind: its folder under `plugins/`, and one line here.
  */
-import type { EngineSettings, ExecutorPlugin, LazyExecutorPlugin, LazySourcePlugin, PluginSet, SourcePlugin } from "../core/mod.ts"
-import { makeProcessExecutor } from "../plugins/executors/process/mod.ts"
+import type { PluginSet } from "../core/mod.ts"
+import { processExecutor } from "../plugins/executors/process/mod.ts"
+import { sandboxExecutor } from "../plugins/executors/sandbox/mod.ts"
 import { builtinProfiles } from "../plugins/profiles/mod.ts"
+import { gitSource } from "../plugins/sources/git/mod.ts"
 import { localSource } from "../plugins/sources/local/mod.ts"
+import { ociSource } from "../plugins/sources/oci/plugin.ts"
 
 /**
- * The built-in plugins plus `extra`.
+ * The plugins every engine has.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category constructors
  */
-export function enginePlugins(settings: EngineSettings, extra: Partial<PluginSet> = {}): PluginSet {
-  // git, oci and the sandbox are imported when first needed: a command that
-  // never touches them (most `flwd :jobs`, `flwd <job>`) starts without
-  // loading a registry client, the sigstore libraries or bubblewrap probes.
-  const gitSource: LazySourcePlugin = { type: "git", lazy: () => import("../plugins/sources/git/mod.ts").then((m) => m.gitSource) }
-  const ociSource: LazySourcePlugin = { type: "oci", lazy: () => import("../plugins/sources/oci/mod.ts").then((m) => m.ociSource) }
-  const sandbox: LazyExecutorPlugin = {
-    kind: "sandbox",
-    lazy: () =>
-      import("../plugins/executors/sandbox/mod.ts").then((m) =>
-        m.makeSandboxExecutor({ killGraceMs: settings.killGraceMs, ceilings: settings.policy.ceilings })
-      )
-  }
-  return {
-    sources: [localSource, gitSource, ociSource, ...(extra.sources ?? [])],
-    profiles: [...builtinProfiles, ...(extra.profiles ?? [])],
-    executors: [makeProcessExecutor({ killGraceMs: settings.killGraceMs }), sandbox, ...(extra.executors ?? [])]
-  }
-}
-
-/**
- * The same set with every lazy plugin imported (for the checks a config
- * file's declared sources need before the engine starts).
- *
- * @since 0.1.0
- * @category constructors
- */
-export async function importPlugins(set: PluginSet): Promise<{
-  readonly sources: ReadonlyArray<SourcePlugin<any>>
-  readonly profiles: PluginSet["profiles"]
-  readonly executors: ReadonlyArray<ExecutorPlugin>
-}> {
-  return {
-    sources: await Promise.all(set.sources.map((p) => ("lazy" in p ? p.lazy() : p))),
-    profiles: set.profiles,
-    executors: await Promise.all(set.executors.map((p) => ("lazy" in p ? p.lazy() : p)))
-  }
+export const builtinPlugins: PluginSet = {
+  sources: [localSource, gitSource, ociSource],
+  profiles: builtinProfiles,
+  executors: [processExecutor, sandboxExecutor],
+  defaultExecutor: "process"
 }

@@ -7,12 +7,13 @@
  *
  * Which sources were declared is kept in the store with the source: the
  * record's spec carries `declared: true`. The plugins are wrapped so that
- * the field is written into the record and never reaches the plugin.
+ * the field is written into the record and never reaches the plugin; the
+ * start reads which records carry it before the engine restores them.
  */
-import { ConfigError, Effect, Engine, fieldErrors, type FieldError, Schema, type SourceRecord, type SourcePlugin, type SourceSpec } from "../core/mod.ts"
+import * as Either from "effect/Either"
+import { ConfigError, Effect, Engine, fieldErrors, type FieldError, Schema, type SourceImpl, type SourcePlugin, type SourceRecord, type SourceSpec } from "../core/mod.ts"
 import { tidy } from "./_tidy.ts"
 import type { DeclaredSource } from "./config-schema.ts"
-import type { EngineHandle } from "./handle.ts"
 
 /**
  * The spec field marking a declared source.
@@ -37,46 +38,62 @@ export interface ReconcileReport {
   readonly failed: ReadonlyArray<{ readonly name: string; readonly code: string; readonly detail: string }>
 }
 
-function strip<S extends SourceSpec>(spec: S): S {
-  if (!(DECLARED_FIELD in spec)) return spec
+const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> => typeof u === "object" && u !== null && !Array.isArray(u)
+
+function strip(spec: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const { [DECLARED_FIELD]: _, ...rest } = spec
-  return rest as S
+  return rest
 }
 
+// The mark is the engine's, not the plugin's: it is taken off before the plugin's Schema sees the spec.
+const StripDeclared = Schema.transform(Schema.Unknown, Schema.Unknown, {
+  strict: true,
+  decode: (u) => (isRecord(u) && DECLARED_FIELD in u ? strip(u) : u),
+  encode: (u) => u
+})
+
 /**
- * Wraps source plugins so records of `declared` names (and of sources
- * declared before) carry `declared: true`. A declared name restored from a
- * stored record without the mark (added through the API before it was
- * declared) is put in `unmarked`: the store does not say it is declared
- * yet, so reconciling must add it again.
+ * Wraps source plugins so records of the names in `marked` carry
+ * `declared: true`: their Schema accepts (and drops) the mark of a stored
+ * record, and their redaction adds it. `marked` is read at every redaction:
+ * the start fills it with the declared names and the names stored as
+ * declared before; reconciling takes out the names it removes.
  *
  * @since 0.1.0
  * @category constructors
  */
-export function markDeclared(
-  sources: ReadonlyArray<SourcePlugin<any>>,
-  declared: ReadonlySet<string>,
-  unmarked: Set<string> = new Set()
-): Array<SourcePlugin<any>> {
-  return sources.map((p): SourcePlugin<any> => ({
-    ...p,
-    load: (spec, ctx) => p.load(strip(spec), ctx),
-    restore: (spec, ctx) => {
-      if (declared.has(spec.name) && spec[DECLARED_FIELD] !== true) unmarked.add(spec.name)
-      return (p.restore ?? p.load)(strip(spec), ctx)
-    },
-    ...(p.beforeUse !== undefined ? { beforeUse: (spec, current, ctx) => p.beforeUse!(strip(spec), current, ctx) } : {}),
-    ...(p.remove !== undefined ? { remove: (spec, ctx, loaded) => p.remove!(strip(spec), ctx, loaded) } : {}),
-    redact: (spec) => {
-      const shown = p.redact !== undefined ? p.redact(strip(spec)) : strip(spec)
-      return declared.has(spec.name) || spec[DECLARED_FIELD] === true ? { ...shown, [DECLARED_FIELD]: true } : shown
+export function markDeclared(sources: ReadonlyArray<SourcePlugin<any, any>>, marked: ReadonlySet<string>): Array<SourcePlugin<any, any>> {
+  return sources.map((p): SourcePlugin<any, any> => {
+    const encode = Schema.encodeUnknownEither(p.spec)
+    const shown = (impl: SourceImpl<any, any>, spec: any): Readonly<Record<string, unknown>> => {
+      if (impl.redact !== undefined) return impl.redact(spec)
+      const encoded = encode(spec)
+      return Either.isRight(encoded) && isRecord(encoded.right) ? encoded.right : { type: spec.type, name: spec.name }
     }
-  }))
+    return {
+      ...p,
+      spec: Schema.compose(StripDeclared, p.spec),
+      make: Effect.map(p.make, (impl) => ({
+        ...impl,
+        redact: (spec: any) => (marked.has(spec.name) ? { ...shown(impl, spec), [DECLARED_FIELD]: true } : shown(impl, spec))
+      }))
+    }
+  })
 }
 
-/** Source plugins as they are once imported (see `importPlugins` in builtin-plugins.ts). */
+/**
+ * The names stored as declared (their record carries the mark).
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export function storedDeclared(records: ReadonlyArray<SourceRecord>): Set<string> {
+  return new Set(records.filter((r) => r.spec[DECLARED_FIELD] === true).map((r) => r.name))
+}
+
+/** The source plugins of an engine. */
 export interface ImportedSources {
-  readonly sources: ReadonlyArray<SourcePlugin<any>>
+  readonly sources: ReadonlyArray<SourcePlugin<any, any>>
 }
 
 const pluginFor = (plugins: ImportedSources, type: string) => plugins.sources.find((p) => p.type === type || (p.aliases ?? []).includes(type))
@@ -112,44 +129,61 @@ function sameSpec(record: SourceRecord, input: DeclaredSource, plugins: Imported
   if (plugin === undefined || record.type !== plugin.type) return false
   const decoded = Schema.decodeUnknownEither(plugin.spec, { onExcessProperty: "error" })(input)
   if (decoded._tag === "Left") return false
-  const shown = plugin.redact !== undefined ? plugin.redact(decoded.right) : decoded.right
-  // A masked field (a token in a URL) may have changed unseen: such sources are re-added.
-  if (canonical(shown) !== canonical(decoded.right)) return false
-  return canonical({ ...shown, type: plugin.type }) === canonical({ ...strip(record.spec as SourceSpec), type: record.type, name: record.name })
+  const encoded = Schema.encodeUnknownEither(plugin.spec)(decoded.right)
+  if (encoded._tag === "Left" || !isRecord(encoded.right)) return false
+  // The record holds the spec as the plugin shows it: a masked field (a token in a URL) differs from the
+  // declared one, so such sources are re-added, as one that changed unseen must be.
+  return canonical({ ...encoded.right, type: plugin.type }) === canonical({ ...strip(record.spec), type: record.type, name: record.name })
 }
 
 /**
- * Brings the engine's sources in line with the declared ones. Failures of
- * single sources are reported, never thrown.
+ * Brings the engine's sources in line with the declared ones. `stored`
+ * names the sources the store held as declared before this start; a
+ * removed one leaves `marked`. Failures of single sources are reported,
+ * never failed with.
  *
  * @since 0.1.0
  * @category constructors
  */
-export async function reconcileSources(
-  engine: EngineHandle,
+export function reconcileSources(
   declared: ReadonlyArray<DeclaredSource>,
   plugins: ImportedSources,
-  unmarked: ReadonlySet<string> = new Set()
-): Promise<ReconcileReport> {
-  const report = { added: [] as Array<string>, updated: [] as Array<string>, removed: [] as Array<string>, unchanged: [] as Array<string>, failed: [] as Array<ReconcileReport["failed"][number]> }
-  const records = await engine.run(Effect.flatMap(Engine, (e) => e.sources()))
-  const byName = new Map(records.map((r) => [r.name, r]))
-  for (const input of declared) {
-    const existing = byName.get(input.name)
-    if (existing !== undefined && existing.status === "ready" && existing.spec[DECLARED_FIELD] === true && !unmarked.has(input.name) && sameSpec(existing, input, plugins)) {
-      report.unchanged.push(input.name)
-      continue
+  stored: ReadonlySet<string>,
+  marked: Set<string>
+): Effect.Effect<ReconcileReport, never, Engine> {
+  return Effect.gen(function*() {
+    const engine = yield* Engine
+    const report = { added: [] as Array<string>, updated: [] as Array<string>, removed: [] as Array<string>, unchanged: [] as Array<string>, failed: [] as Array<ReconcileReport["failed"][number]> }
+    const failed = (name: string) => (e: { readonly code: string; readonly detail: string }) => Effect.sync(() => void report.failed.push({ name, code: e.code, detail: e.detail }))
+    const records = yield* engine.sources().pipe(Effect.orElseSucceed((): ReadonlyArray<SourceRecord> => []))
+    const byName = new Map(records.map((r) => [r.name, r]))
+    for (const input of declared) {
+      const existing = byName.get(input.name)
+      // A source added through the API, declared since, is not stored as declared: adding it again marks it.
+      if (existing !== undefined && existing.status === "ready" && stored.has(input.name) && sameSpec(existing, input, plugins)) {
+        report.unchanged.push(input.name)
+        continue
+      }
+      yield* engine.addSource(input as SourceSpec).pipe(
+        Effect.matchEffect({
+          onFailure: failed(input.name),
+          onSuccess: () => Effect.sync(() => void (existing === undefined ? report.added : report.updated).push(input.name))
+        })
+      )
     }
-    const outcome = await engine.run(Effect.flatMap(Engine, (e) => e.addSource(input as SourceSpec)).pipe(Effect.either))
-    if (outcome._tag === "Right") (existing === undefined ? report.added : report.updated).push(input.name)
-    else report.failed.push({ name: input.name, code: outcome.left.code, detail: outcome.left.detail })
-  }
-  const names = new Set(declared.map((d) => d.name))
-  for (const record of records) {
-    if (record.spec[DECLARED_FIELD] !== true || names.has(record.name)) continue
-    const outcome = await engine.run(Effect.flatMap(Engine, (e) => e.removeSource(record.name)).pipe(Effect.either))
-    if (outcome._tag === "Right") report.removed.push(record.name)
-    else report.failed.push({ name: record.name, code: outcome.left.code, detail: outcome.left.detail })
-  }
-  return report
+    const names = new Set(declared.map((d) => d.name))
+    for (const name of stored) {
+      if (names.has(name)) continue
+      yield* engine.removeSource(name).pipe(
+        Effect.matchEffect({
+          onFailure: failed(name),
+          onSuccess: () => Effect.sync(() => {
+            report.removed.push(name)
+            marked.delete(name)
+          })
+        })
+      )
+    }
+    return report
+  })
 }

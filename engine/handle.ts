@@ -3,7 +3,7 @@
  * `EngineHandle`: a running engine as an embedding program holds it.
  */
 import type * as Effect from "effect/Effect"
-import type * as ManagedRuntime from "effect/ManagedRuntime"
+import type * as Runtime from "effect/Runtime"
 import type { Engine, EngineSettings } from "../core/mod.ts"
 import type { ConfigFile } from "./config-file.ts"
 import type { ReconcileReport } from "./declared-sources.ts"
@@ -15,7 +15,8 @@ import type { ReconcileReport } from "./declared-sources.ts"
  * @category models
  */
 export interface EngineHandle {
-  readonly runtime: ManagedRuntime.ManagedRuntime<Engine, never>
+  /** The engine's Runtime, for Effect programs that run beside it (streams to web responses, background fibers). */
+  readonly runtime: Runtime.Runtime<Engine>
   /** Runs an Effect needing the Engine; rejects with the original tagged error. */
   readonly run: <A, E>(effect: Effect.Effect<A, E, Engine>) => Promise<A>
   readonly settings: EngineSettings
@@ -23,6 +24,6 @@ export interface EngineHandle {
   readonly config?: ConfigFile | null
   /** What reconciling the config's declared sources did; absent or null without a config file. */
   readonly reconciled?: ReconcileReport | null
-  /** Cancels what still runs and closes the store. */
+  /** Cancels what still runs, releases the plugins and closes the store. */
   readonly dispose: () => Promise<void>
 }

@@ -1,42 +1,109 @@
 /**
  * @module
- * The engine layer with the built-in plugins and the SQLite store.
+ * `layerEngine(options)`: the whole engine as one Layer, from options to a
+ * running engine with its declared sources in place. In order:
+ *
+ * 1. the config file and the environment (`config.invalid`);
+ * 2. the plugin modules it names (`plugin.invalid`), joined to the
+ *    built-in plugins and those given as values;
+ * 3. the policy file, decoded with the Schema the plugins assemble
+ *    (`policy.invalid`), and the settings;
+ * 4. the declared sources checked against their plugins' specs
+ *    (`config.invalid`), and every plugin's `check` of its policy section
+ *    (`policy.invalid`);
+ * 5. every plugin's `sweep` of what an interrupted operation left;
+ * 6. the SQLite store (`store.failed`) and the engine's services, which
+ *    restore the stored sources;
+ * 7. the declared sources reconciled (a failure of one is reported in
+ *    `EngineInfo.reconciled`, never stops the start);
+ * 8. tracing, when `OTEL_EXPORTER_OTLP_*` asks for it.
+ *
+ * Everything the engine acquires — the store, the plugins' builds — is
+ * released when the layer's Scope closes.
  */
+import { mkdirSync } from "node:fs"
 import { join } from "node:path"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
-import { engineLayer, type EngineSettings, type PluginSet } from "../core/mod.ts"
+import { type Engine, engineLayer, type PlatformServices, type PluginSet, Store, StoreError } from "../core/mod.ts"
 import { loadRootTree } from "../plugins/sources/local/mod.ts"
 import * as SqliteStore from "../plugins/stores/sqlite/mod.ts"
-import { enginePlugins, type importPlugins } from "./builtin-plugins.ts"
-import { markDeclared } from "./declared-sources.ts"
+import { tracingLayer } from "../plugins/telemetry/mod.ts"
+import { markDeclared, reconcileSources, storedDeclared } from "./declared-sources.ts"
+import { EngineInfo } from "./engine-info.ts"
+import type { EngineOptions } from "./options.ts"
+import { layerPlatform } from "./platform.ts"
+import { contributors, prepareStart } from "./prepare-start.ts"
+import { type EngineStartError, isEngineStartError } from "./start-error.ts"
 
-/** @since 0.1.0 @category models */
-export interface EngineLayerExtras {
-  /** See `EngineOptions.pluginTimeoutMs`. Default 30 s. */
-  readonly pluginTimeoutMs?: number
-  /** Names of the sources a config file declares; given, records of declared sources are marked. Default: none marked. */
-  readonly declared?: ReadonlySet<string>
-  /** Filled with declared names restored from records not yet marked (see `markDeclared`). */
-  readonly unmarked?: Set<string>
-  /** The plugin set with lazy plugins imported (see `importPlugins`); required with `declared`. */
-  readonly imported?: Awaited<ReturnType<typeof importPlugins>>
+/** Step 5. A sweep that fails is left for the next start: leftovers waste space, they do not corrupt. */
+function sweep(set: PluginSet, dataDir: string): Effect.Effect<void, never, PlatformServices> {
+  return Effect.forEach(contributors(set), (p) => (p.sweep === undefined ? Effect.void : Effect.ignore(p.sweep({ dataDir }))), { discard: true })
+}
+
+function makeDataDir(dataDir: string): Effect.Effect<void, StoreError> {
+  return Effect.try({
+    try: () => void mkdirSync(dataDir, { recursive: true }),
+    catch: (cause) =>
+      new StoreError({ code: "store.failed", detail: `Cannot create the data directory ${dataDir}: ${cause instanceof Error ? cause.message : String(cause)}`, cause })
+  })
 }
 
 /**
- * Builds the engine layer with the built-in plugins and the SQLite store.
+ * The engine, from options: every start step inside one Layer, its
+ * failures typed. Provides `Engine` and `EngineInfo` (settings, config
+ * file, plugins, what reconciling did).
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category layers
+ * @example
+ * ```ts
+ * import { Effect, Engine, layerEngine } from "flwd"
+ *
+ * const jobs = Effect.flatMap(Engine, (e) => e.jobs()).pipe(
+ *   Effect.provide(layerEngine({ root: "examples/jobs", config: false, env: {} }))
+ * )
+ * console.log((await Effect.runPromise(jobs)).map((j) => j.id))
+ * ```
  */
-export function defaultEngineLayer(settings: EngineSettings, extra: Partial<PluginSet> = {}, extras: EngineLayerExtras = {}) {
-  const all = extras.imported ?? enginePlugins(settings, extra)
-  const plugins = extras.declared === undefined || extras.imported === undefined
-    ? all
-    : { ...all, sources: markDeclared(extras.imported.sources, extras.declared, extras.unmarked) }
-  const root = settings.root
-  const layer = engineLayer(settings, plugins, {
-    ...(root === undefined ? {} : { loadRoot: loadRootTree(root) }),
-    ...(extras.pluginTimeoutMs !== undefined ? { pluginTimeoutMs: extras.pluginTimeoutMs } : {})
-  })
-  return layer.pipe(Layer.provide(SqliteStore.layer({ path: join(settings.dataDir, "flwd.db") })))
+export function layerEngine(options: EngineOptions = {}): Layer.Layer<Engine | EngineInfo, EngineStartError> {
+  const built = Layer.unwrapEffect(Effect.gen(function*() {
+    const { inputs, settings, plugins, config } = yield* prepareStart(options)
+    yield* makeDataDir(settings.dataDir)
+    yield* sweep(plugins, settings.dataDir)
+    const declared = config?.config.sources ?? []
+    const store = SqliteStore.layer({ path: join(settings.dataDir, "flwd.db") })
+    // Which names the store holds as declared is read before the engine restores (and rewrites) their records.
+    const start = Layer.unwrapEffect(Effect.gen(function*() {
+      const stored = config === null ? new Set<string>() : storedDeclared(yield* Effect.flatMap(Store, (s) => s.listSources()))
+      const marked = new Set([...stored, ...declared.map((d) => d.name)])
+      const set = config === null ? plugins : { ...plugins, sources: markDeclared(plugins.sources, marked) }
+      const engine = engineLayer(settings, set, {
+        ...(settings.root !== undefined ? { root: loadRootTree(settings.root) } : {}),
+        pluginTimeoutMs: inputs.pluginTimeoutMs
+      })
+      const info = Layer.effect(EngineInfo, Effect.gen(function*() {
+        const reconciled = config === null ? null : yield* reconcileSources(declared, set, stored, marked)
+        return {
+          settings,
+          config,
+          plugins,
+          pluginModules: inputs.pluginModules.map((m) => m.specifier),
+          pluginTimeoutMs: inputs.pluginTimeoutMs,
+          reconciled
+        }
+      }))
+      return Layer.provideMerge(info, engine)
+    }))
+    return start.pipe(Layer.provide(store))
+  }))
+  // Spans are exported only when OTEL_EXPORTER_OTLP_* says where; only then is the SDK loaded.
+  const tracing = Layer.unwrapEffect(Effect.promise(() => tracingLayer(options.env ?? process.env)))
+  return built.pipe(
+    Layer.provide(layerPlatform),
+    Layer.provideMerge(tracing),
+    // The engine's own services fail only with start errors while they build; anything else is a bug, not an input.
+    Layer.catchAll((e) => (isEngineStartError(e) ? Layer.fail(e) : Layer.die(e)))
+  )
 }

@@ -3,7 +3,7 @@
  * The engine's home: options and their resolution, `flwd.yaml` (its
  * Schema, finding and reading it, the effective configuration with secrets
  * masked, the reconciliation of the sources it declares), the built-in
- * plugin set, the engine layer and `createEngine`.
+ * plugin set, the engine layer (`layerEngine`) and `createEngine`.
  *
  * @example
  * ```ts
@@ -13,12 +13,17 @@
  * ```
  */
 export { scopes, type Scope } from "./api-scopes.ts"
-export { enginePlugins, importPlugins } from "./builtin-plugins.ts"
+export { builtinPlugins } from "./builtin-plugins.ts"
 export { type ConfigFile, configPath, findConfigFile, type FindConfigOptions, loadConfig, readConfigFile } from "./config-file.ts"
 export { ConfigToken, DeclaredSource, FlwdConfig } from "./config-schema.ts"
 export { createEngine } from "./create-engine.ts"
 export { checkDeclaredSources, DECLARED_FIELD, markDeclared, type ReconcileReport, reconcileSources } from "./declared-sources.ts"
 export { effectiveConfig, type EffectiveConfigInput } from "./effective-config.ts"
+export { EngineInfo } from "./engine-info.ts"
 export type { EngineHandle } from "./handle.ts"
-export { defaultEngineLayer, type EngineLayerExtras } from "./layer.ts"
-export { type EngineOptions, resolveOptions, type ResolvedOptions, resolveSettings } from "./options.ts"
+export { layerEngine } from "./layer.ts"
+export { openRuntime, type OpenRuntime } from "./open-runtime.ts"
+export { type EngineOptions, readPolicy, readStartInputs, resolveOptions, type ResolvedOptions, resolveSettings, settingsOf, type StartInputs } from "./options.ts"
+export { layerPlatform } from "./platform.ts"
+export { enginePlugins, policySchemaOf, type PolicySchema } from "./plugin-set.ts"
+export { type EngineStartError, isEngineStartError } from "./start-error.ts"

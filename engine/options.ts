@@ -4,10 +4,12 @@
  * > `flwd.yaml` > the policy file > defaults.
  */
 import { dirname, resolve } from "node:path"
+import * as Either from "effect/Either"
 import { type EngineSettings, parseDuration, type PluginSet, type Policy } from "../core/mod.ts"
 import type { PluginModuleRef } from "../plugins/loader/mod.ts"
-import { loadPolicyFile } from "../plugins/policy/mod.ts"
+import { type LoadedPolicy, loadPolicyFile } from "../plugins/policy/mod.ts"
 import { type ConfigFile, configPath, loadConfig } from "./config-file.ts"
+import { enginePlugins, policySchemaOf, type PolicySchema } from "./plugin-set.ts"
 
 /**
  * Options of `createEngine`; each documents its default.
@@ -47,6 +49,91 @@ export interface EngineOptions {
 }
 
 /**
+ * What a start reads before it knows its plugins: the config file, the
+ * environment and the flags, but not yet the policy file (whose Schema the
+ * plugins assemble).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface StartInputs {
+  readonly env: Readonly<Record<string, string | undefined>>
+  readonly cwd: string
+  readonly config: ConfigFile | null
+  /** The policy file asked for (flag, `FLWD_POLICY_FILE`, `flwd.yaml`); undefined: `./flwd.policy.yaml` when present. */
+  readonly policyFile: string | undefined
+  /** Plugin modules to load: the config's, then `pluginModules`. */
+  readonly pluginModules: ReadonlyArray<PluginModuleRef>
+  readonly pluginTimeoutMs: number
+}
+
+/**
+ * Reads the config file and the environment. Throws `config.invalid`.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export function readStartInputs(options: EngineOptions = {}): StartInputs {
+  const env = options.env ?? process.env
+  const cwd = process.cwd()
+  const config = loadConfig({ env, cwd, ...(options.config !== undefined ? { config: options.config } : {}) })
+  const c = config?.config
+  const timeout = c?.plugin_timeout !== undefined ? parseDuration(c.plugin_timeout) : undefined
+  return {
+    env,
+    cwd,
+    config,
+    policyFile: options.policyFile ?? nonEmpty(env.FLWD_POLICY_FILE) ?? fromFile(config, c?.policy),
+    pluginModules: config === null ? pluginRefs([], options, cwd) : pluginRefs((c?.plugins ?? []).map((specifier, i) => ({ specifier, base: config.dir, from: `${config.path} plugins[${i}]` })), options, cwd),
+    pluginTimeoutMs: options.pluginTimeoutMs ?? timeout ?? 30_000
+  }
+}
+
+const pluginRefs = (fromConfig: ReadonlyArray<PluginModuleRef>, options: EngineOptions, cwd: string): ReadonlyArray<PluginModuleRef> => [
+  ...fromConfig,
+  ...(options.pluginModules ?? []).map((specifier) => ({ specifier, base: cwd, from: "--plugin" }))
+]
+
+const fromFile = (config: ConfigFile | null, path: string | undefined) => (path === undefined || config === null ? undefined : configPath(config, path))
+
+/**
+ * The settings once the policy is known. Precedence: options (flags) >
+ * environment > config file > the policy file > defaults.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export function settingsOf(options: EngineOptions, inputs: StartInputs, loaded: LoadedPolicy): EngineSettings {
+  const { env, cwd, config } = inputs
+  const c = config?.config
+  const policy = loaded.policy
+  return {
+    dataDir: resolve(cwd, options.dataDir ?? nonEmpty(env.FLWD_DATA_DIR) ?? fromFile(config, c?.data_dir) ?? ".flwd"),
+    root: resolve(cwd, options.root ?? fromFile(config, c?.root) ?? "jobs"),
+    profile: options.profile ?? nonEmpty(env.FLWD_PROFILE) ?? c?.profile ?? policy.profile ?? "secure",
+    policy,
+    policyDir: loaded.path !== null ? dirname(loaded.path) : cwd,
+    policyFile: loaded.path,
+    allowedLocalRoots: (options.allowedLocalRoots ?? policy.allowed_local_roots ?? [cwd]).map((p) => resolve(cwd, p)),
+    maxConcurrentRuns: options.maxConcurrentRuns ?? 4,
+    defaultTimeoutMs: 60 * 60 * 1000,
+    killGraceMs: 5000
+  }
+}
+
+/**
+ * The policy in force: the one given as a value, else the policy file
+ * decoded with `schema` (the plugins' assembled policy Schema). Throws
+ * `policy.invalid`.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export function readPolicy(options: EngineOptions, inputs: StartInputs, schema: PolicySchema): LoadedPolicy {
+  return options.policy !== undefined ? { policy: options.policy, path: null } : loadPolicyFile(inputs.policyFile, inputs.cwd, schema)
+}
+
+/**
  * Everything a start reads before it builds the engine.
  *
  * @since 0.1.0
@@ -63,42 +150,23 @@ export interface ResolvedOptions {
 }
 
 /**
- * Resolves options, the environment, `flwd.yaml` and the policy file.
- * Precedence: options (flags) > environment > config file > defaults.
+ * Resolves options, the environment, `flwd.yaml` and the policy file, the
+ * policy decoded with `schema` (default: the one the built-in plugins and
+ * `options.plugins` assemble). Precedence: options (flags) > environment > config file >
+ * defaults. Throws `config.invalid` or `policy.invalid`.
  *
  * @since 0.1.0
  * @category constructors
  */
-export function resolveOptions(options: EngineOptions = {}): ResolvedOptions {
-  const env = options.env ?? process.env
-  const cwd = process.cwd()
-  const config = loadConfig({ env, cwd, ...(options.config !== undefined ? { config: options.config } : {}) })
-  const c = config?.config
-  const fromFile = (path: string | undefined) => (path === undefined || config === null ? undefined : configPath(config, path))
-  const policyFile = options.policyFile ?? nonEmpty(env.FLWD_POLICY_FILE) ?? fromFile(c?.policy)
-  const loadedPolicy = options.policy !== undefined ? { policy: options.policy, path: null } : loadPolicyFile(policyFile, cwd)
-  const policy = loadedPolicy.policy
-  const timeout = c?.plugin_timeout !== undefined ? parseDuration(c.plugin_timeout) : undefined
+export function resolveOptions(options: EngineOptions = {}, schema?: PolicySchema): ResolvedOptions {
+  const inputs = readStartInputs(options)
+  const loaded = readPolicy(options, inputs, schema ?? Either.getOrThrowWith(policySchemaOf(enginePlugins(options.plugins ?? {})), (e) => e))
   return {
-    settings: {
-      dataDir: resolve(cwd, options.dataDir ?? nonEmpty(env.FLWD_DATA_DIR) ?? fromFile(c?.data_dir) ?? ".flwd"),
-      root: resolve(cwd, options.root ?? fromFile(c?.root) ?? "jobs"),
-      profile: options.profile ?? nonEmpty(env.FLWD_PROFILE) ?? c?.profile ?? policy.profile ?? "secure",
-      policy,
-      policyDir: loadedPolicy.path !== null ? dirname(loadedPolicy.path) : cwd,
-      policyFile: loadedPolicy.path,
-      allowedLocalRoots: (options.allowedLocalRoots ?? policy.allowed_local_roots ?? [cwd]).map((p) => resolve(cwd, p)),
-      maxConcurrentRuns: options.maxConcurrentRuns ?? 4,
-      defaultTimeoutMs: 60 * 60 * 1000,
-      killGraceMs: 5000
-    },
-    config,
-    policyFile: loadedPolicy.path,
-    pluginModules: [
-      ...(c?.plugins ?? []).map((specifier, i) => ({ specifier, base: config!.dir, from: `${config!.path} plugins[${i}]` })),
-      ...(options.pluginModules ?? []).map((specifier) => ({ specifier, base: cwd, from: "--plugin" }))
-    ],
-    pluginTimeoutMs: options.pluginTimeoutMs ?? timeout ?? 30_000
+    settings: settingsOf(options, inputs, loaded),
+    config: inputs.config,
+    policyFile: loaded.path,
+    pluginModules: inputs.pluginModules,
+    pluginTimeoutMs: inputs.pluginTimeoutMs
   }
 }
 

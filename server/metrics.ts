@@ -8,6 +8,7 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client"
 import * as Fiber from "effect/Fiber"
+import * as Runtime from "effect/Runtime"
 import { Effect, Engine, type RunEvent, Stream } from "../core/mod.ts"
 import type { EngineHandle } from "../engine/handle.ts"
 
@@ -125,6 +126,6 @@ export function watchEvents(engine: EngineHandle, metrics: Pick<Metrics, "observ
   const feed = Effect.flatMap(Engine, (e) =>
     Effect.flatMap(e.latestEventId, (after) =>
       Stream.runForEach(e.events({ after }), (event) => Effect.sync(() => metrics.observeEvent(event)))))
-  const fiber = engine.runtime.runFork(feed.pipe(Effect.ignore))
+  const fiber = Runtime.runFork(engine.runtime)(feed.pipe(Effect.ignore))
   signal?.addEventListener("abort", () => void Effect.runFork(Fiber.interrupt(fiber)), { once: true })
 }

@@ -110,7 +110,7 @@ export function makeStreamHub(engine: EngineHandle, options: { readonly heartbea
         "x-accel-buffering": "no"
       }
       if (o.head) return new Response(null, { status: 200, headers })
-      const runtime = await engine.runtime.runtime()
+      const runtime = engine.runtime
       const format = sse ? sseFrame : (e: RunEvent) => `${JSON.stringify(e)}\n`
       const failed = (error: unknown) => {
         const problem = toProblem(error, o.instance)

@@ -6,12 +6,10 @@
  * work without starting the engine or touching the data directory.
  */
 import { stringify } from "yaml"
-import { enginePlugins, importPlugins } from "../../engine/builtin-plugins.ts"
 import { findConfigFile } from "../../engine/config-file.ts"
-import { checkDeclaredSources } from "../../engine/declared-sources.ts"
 import { effectiveConfig } from "../../engine/effective-config.ts"
-import { type EngineOptions, resolveOptions } from "../../engine/options.ts"
-import { loadPlugins } from "../../plugins/loader/mod.ts"
+import type { EngineOptions } from "../../engine/options.ts"
+import { inspectStart } from "../../engine/prepare-start.ts"
 import { expectPositionals, parseArgs, UsageError } from "../argv.ts"
 import { type CommandContext, engineOptionsOf } from "../context.ts"
 
@@ -30,10 +28,8 @@ async function validate(ctx: CommandContext, file: string | undefined): Promise<
     })
   }
   // Reads the file and the policy, loads the plugins and checks each declared source: what a start would refuse.
-  const resolved = resolveOptions(engineOptions(ctx, path))
-  const { set, modules } = await loadPlugins(resolved.pluginModules, { builtin: enginePlugins(resolved.settings), timeoutMs: resolved.pluginTimeoutMs })
-  const declared = resolved.config?.config.sources ?? []
-  checkDeclaredSources(declared, await importPlugins(enginePlugins(resolved.settings, set)), path)
+  const { modules, config } = await inspectStart(engineOptions(ctx, path))
+  const declared = config?.config.sources ?? []
   if (ctx.out.json) {
     ctx.out.document({ file: path, valid: true, plugins: modules.map((m) => m.file), sources: declared.map((s) => s.name) })
   } else {
@@ -45,7 +41,7 @@ async function validate(ctx: CommandContext, file: string | undefined): Promise<
 }
 
 async function show(ctx: CommandContext): Promise<number> {
-  const resolved = resolveOptions(engineOptions(ctx))
+  const resolved = await inspectStart(engineOptions(ctx))
   const { DEFAULT_BIND } = await import("../../server/serve.ts")
   const shown = effectiveConfig({
     file: resolved.config,
@@ -55,8 +51,8 @@ async function show(ctx: CommandContext): Promise<number> {
     policyFile: resolved.policyFile,
     bind: resolved.config?.config.bind ?? DEFAULT_BIND,
     allowedLocalRoots: resolved.settings.allowedLocalRoots,
-    pluginTimeoutMs: resolved.pluginTimeoutMs,
-    plugins: resolved.pluginModules.map((m) => m.specifier)
+    pluginTimeoutMs: resolved.inputs.pluginTimeoutMs,
+    plugins: resolved.inputs.pluginModules.map((m) => m.specifier)
   })
   if (ctx.out.json) ctx.out.document(shown)
   else ctx.out.raw("stdout", stringify(shown))

@@ -11,10 +11,8 @@
  * policy and plugins without starting the engine or opening its database.
  */
 import { Effect, PolicyError } from "../../core/mod.ts"
-import { enginePlugins } from "../../engine/builtin-plugins.ts"
-import { resolveOptions } from "../../engine/options.ts"
-import { loadPlugins } from "../../plugins/loader/mod.ts"
-import { checkPolicy, type EffectivePolicy, effectivePolicy } from "../../plugins/policy/mod.ts"
+import { inspectStart } from "../../engine/prepare-start.ts"
+import { type EffectivePolicy, effectivePolicy } from "../../plugins/policy/mod.ts"
 import { checkImage, type ImageCheck } from "../../plugins/sources/oci/mod.ts"
 import { expectPositionals, parseArgs, UsageError } from "../argv.ts"
 import { type CommandContext, engineOptionsOf } from "../context.ts"
@@ -24,12 +22,11 @@ const where = ":policy"
 
 /** The policy, checked as a start would check it, and every profile the engine would load. */
 async function load(ctx: CommandContext) {
-  const resolved = resolveOptions(engineOptionsOf(ctx.globals))
+  // What a start checks (the plugins' checks of their policy sections included), without starting the engine.
+  const resolved = await inspectStart(engineOptionsOf(ctx.globals))
   const { settings } = resolved
   const policyDir = settings.policyDir ?? process.cwd()
-  await checkPolicy(settings.policy, { policyDir, file: resolved.policyFile })
-  const { set } = await loadPlugins(resolved.pluginModules, { builtin: enginePlugins(settings), timeoutMs: resolved.pluginTimeoutMs })
-  const profiles = enginePlugins(settings, set).profiles
+  const profiles = resolved.plugins.profiles
   const profile = profiles.find((p) => p.name === settings.profile)
   if (profile === undefined) {
     const names = profiles.map((p) => p.name).join(", ")
