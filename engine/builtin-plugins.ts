@@ -12,7 +12,7 @@ import type { PluginSet } from "../core/mod.ts"
 import { processExecutor } from "../plugins/executors/process/mod.ts"
 import { sandboxExecutor } from "../plugins/executors/sandbox/mod.ts"
 import { builtinProfiles } from "../plugins/profiles/mod.ts"
-import { gitSource } from "../plugins/sources/git/mod.ts"
+import { gitSource } from "../plugins/sources/git/plugin.ts"
 import { localSource } from "../plugins/sources/local/mod.ts"
 import { ociSource } from "../plugins/sources/oci/plugin.ts"
 

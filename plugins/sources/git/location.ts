@@ -8,6 +8,7 @@ import { realpathSync } from "node:fs"
 import { isAbsolute, resolve, sep } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import { Effect, maskCredentials, sourceError, type SourceContext, type SourceError } from "../../../core/mod.ts"
+import { gitPolicyOf } from "./policy-section.ts"
 
 /**
  * A parsed git URL: `local` (a `file://` URL or a path) or `remote`.
@@ -85,16 +86,17 @@ function hostMatches(entry: string, loc: Extract<GitLocation, { kind: "remote" }
 }
 
 /**
- * Admits `loc` under the policy, journaling the decision; a refusal is
- * `source.not.allowed` naming `url` (credentials masked).
+ * Admits `loc` under the policy, journaling the decision (an admission
+ * only unless `journalAllow` is false); a refusal is `source.not.allowed`
+ * naming `url` (credentials masked).
  *
  * @since 0.1.0
  * @category constructors
  */
-export function admitLocation(loc: GitLocation, ctx: SourceContext): Effect.Effect<void, SourceError> {
+export function admitLocation(loc: GitLocation, ctx: SourceContext, options: { readonly journalAllow?: boolean } = {}): Effect.Effect<void, SourceError> {
   return Effect.gen(function*() {
     const subject = maskCredentials(loc.url)
-    const git = ctx.policy.git
+    const { git } = gitPolicyOf(ctx.policy)
     let allowed: boolean
     let reason: string
     if (loc.kind === "remote") {
@@ -112,7 +114,8 @@ export function admitLocation(loc: GitLocation, ctx: SourceContext): Effect.Effe
         ? "the repository is inside an allowed local path"
         : `${loc.path} is not inside ${git?.allowed_paths !== undefined ? "git.allowed_paths" : "an allowed local root"} (${roots.length > 0 ? roots.join(", ") : "none"})`
     }
-    yield* ctx.decide({
+    // A load after a resolve admits again without journaling the same admission twice.
+    if (!allowed || options.journalAllow !== false) yield* ctx.decide({
       decision: allowed ? "allow" : "deny",
       subject,
       code: allowed ? "source.allowed" : "source.not.allowed",

@@ -13,6 +13,9 @@
  * await engine.run(Effect.flatMap(Engine, (e) => e.addSource({ type: "git", name: "team", url: "https://git.example.com/team/jobs.git", ref: "main" })))
  * ```
  */
-export { gitSource, type GitSourceOptions, makeGitSource } from "./git-source.ts"
+export { gitSource, makeGitSource } from "./plugin.ts"
+export type { GitSourceOptions } from "./git-source.ts"
+export { GitPin } from "./source-pin.ts"
+export { gitPolicyFields, gitPolicyOf, GitPolicySection } from "./policy-section.ts"
 export { admitLocation, type GitLocation, parseGitUrl } from "./location.ts"
 export { GitPullPolicy, GitSourceSpec } from "./spec.ts"

@@ -2,21 +2,18 @@
  * @module
  * The `git` source spec: `{ type: "git", name, url, ref?, path?, pull_policy? }`.
  */
-import { Schema, sourceSpec } from "../../../core/mod.ts"
+import { PullPolicy, Schema, sourceSpec } from "../../../core/mod.ts"
 
 /**
- * When a git source looks for new commits:
- *
- * - `on-add` (default): when added or refreshed; restarts serve the pinned commit.
- * - `on-run`: also once per engine process, at the first plan or run of one of its jobs.
- * - `always`: before every plan or run (one `git ls-remote`; an unchanged ref costs nothing else).
- *
- * A ref that is a full commit id never re-resolves.
+ * When a git source looks for new commits: core's pull policies
+ * (`on-add` default, `on-startup`, `on-run`, `always`), applied by core to
+ * the commit this plugin resolves. A ref that is a full commit id names
+ * one commit whatever the policy.
  *
  * @since 0.1.0
  * @category models
  */
-export const GitPullPolicy = Schema.Literal("on-add", "on-run", "always")
+export const GitPullPolicy = PullPolicy
 /** @since 0.1.0 @category models */
 export type GitPullPolicy = typeof GitPullPolicy.Type
 
