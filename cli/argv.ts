@@ -4,22 +4,11 @@
  * and positionals. Unknown flags and missing values are usage errors that
  * name the valid flags, so a typo never turns into a silent default.
  */
+import type { FlagSpec } from "./flag-spec.ts"
 import { globalFlags } from "./global-flags.ts"
 import { suggest } from "./suggest.ts"
 
-/** A declared flag. `name` is spelled without dashes. */
-export interface FlagSpec {
-  readonly name: string
-  /** `boolean` takes no value; `value` takes one; `list` may repeat. */
-  readonly kind: "boolean" | "value" | "list"
-  readonly description: string
-  /** Shown in help as `--name <valueName>`. */
-  readonly valueName?: string
-  /** One-letter alias (`h` for `-h`). */
-  readonly short?: string
-  /** Left out of help and of the valid-flags list. */
-  readonly hidden?: boolean
-}
+export type { FlagSpec } from "./flag-spec.ts"
 
 /** A field-level failure, as in core's `FieldError`. */
 export interface UsageField {

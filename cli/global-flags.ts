@@ -9,7 +9,7 @@
  * from the lists of flags a job command accepts and documented in
  * docs/cli.md instead.
  */
-import type { FlagSpec } from "./argv.ts"
+import type { FlagSpec } from "./flag-spec.ts"
 
 /** @since 0.1.0 @category models */
 export const globalFlags: ReadonlyArray<FlagSpec> = [

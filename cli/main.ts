@@ -16,7 +16,7 @@ import { type CommandContext, engineOptionsOf, type Globals, type Interrupt } fr
 import { beforeJobFlags, connectionFlags } from "./global-flags.ts"
 import { printCommandHelp, printMainHelp } from "./help.ts"
 import { makeOutput, printProblem, type Output } from "./output.ts"
-import { findCommand, visibleCommands } from "./registry.ts"
+import { findCommand, visibleCommands } from "./dispatch.ts"
 import { nearHint } from "./suggest.ts"
 import { describeEngine } from "./verbose.ts"
 import type { EngineHandle } from "../engine/handle.ts"

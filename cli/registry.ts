@@ -1,11 +1,12 @@
 /**
  * @module
- * The commands `flwd` knows, as data: names, flags, help text and a lazy
- * loader each. `main.ts` dispatches from it, `help.ts` prints it and the
- * completion helper completes from it; nothing here imports the engine.
+ * The commands `flwd` knows, as data: names, flags and help text.
+ * `help.ts` prints it, the completion helper completes from it and each
+ * command reads its own flags from it; `dispatch.ts` adds the module that
+ * runs each one. Nothing here imports the engine, and of the commands only
+ * `:serve`'s flags, so a command importing this file closes no import cycle.
  */
 import { type FlagSpec, UsageError } from "./argv.ts"
-import type { CommandModule } from "./context.ts"
 import { serveFlags } from "./commands/serve.ts"
 import { nearHint } from "./suggest.ts"
 
@@ -20,18 +21,8 @@ export interface CommandSpec {
   readonly subcommands?: ReadonlyArray<CommandSpec>
   readonly examples?: ReadonlyArray<string>
   readonly hidden?: boolean
-  readonly load: () => Promise<CommandModule>
 }
 
-const jobs = () => import("./commands/jobs.ts")
-const plan = () => import("./commands/plan.ts")
-const run = () => import("./commands/run.ts")
-const runs = () => import("./commands/runs.ts")
-const sources = () => import("./commands/sources.ts")
-const completion = () => import("./commands/completion.ts")
-const complete = () => import("./commands/complete.ts")
-const gc = () => import("./commands/gc.ts")
-const addon = () => import("./commands/addon.ts")
 
 const insecureRegistryFlag: FlagSpec = {
   name: "insecure-registry",
@@ -61,7 +52,6 @@ export const commands: ReadonlyArray<CommandSpec> = [
     usage: "flwd :jobs [--ids] [--json]",
     flags: [{ name: "ids", kind: "boolean", description: "print only job ids, one per line (used by shell completion)" }],
     examples: ["flwd :jobs", "flwd :jobs --json"],
-    load: jobs
   },
   {
     name: ":plan",
@@ -70,7 +60,6 @@ export const commands: ReadonlyArray<CommandSpec> = [
     flags: [],
     operands: ["job"],
     examples: ["flwd :plan hello-world --name Alice"],
-    load: plan
   },
   {
     name: ":run",
@@ -79,7 +68,6 @@ export const commands: ReadonlyArray<CommandSpec> = [
     flags: [],
     operands: ["job"],
     examples: ["flwd :run hello-world --name Alice"],
-    load: run
   },
   {
     name: ":runs",
@@ -92,12 +80,11 @@ export const commands: ReadonlyArray<CommandSpec> = [
       { name: "cursor", kind: "value", valueName: "cursor", description: "the next page, from a previous --json page's next_cursor" }
     ],
     examples: ["flwd :runs --status failed --limit 10"],
-    load: runs,
     subcommands: [
-      { name: "list", summary: "List runs, newest first", usage: "flwd :runs [list] [--job J] [--status S] [--limit N] [--json]", flags: [], load: runs },
-      { name: "show", summary: "Show one run", usage: "flwd :runs show <id> [--json]", flags: [], operands: ["run"], load: runs },
-      { name: "events", summary: "Print a run's events, following it until it ends", usage: "flwd :runs events <id> [--json]", flags: [], operands: ["run"], load: runs },
-      { name: "cancel", summary: "Cancel a queued or running run", usage: "flwd :runs cancel <id> [--json]", flags: [], operands: ["run"], load: runs }
+      { name: "list", summary: "List runs, newest first", usage: "flwd :runs [list] [--job J] [--status S] [--limit N] [--json]", flags: [] },
+      { name: "show", summary: "Show one run", usage: "flwd :runs show <id> [--json]", flags: [], operands: ["run"] },
+      { name: "events", summary: "Print a run's events, following it until it ends", usage: "flwd :runs events <id> [--json]", flags: [], operands: ["run"] },
+      { name: "cancel", summary: "Cancel a queued or running run", usage: "flwd :runs cancel <id> [--json]", flags: [], operands: ["run"] }
     ]
   },
   {
@@ -111,7 +98,6 @@ export const commands: ReadonlyArray<CommandSpec> = [
       { name: "after", kind: "value", valueName: "id", description: "start after this event id (default: the start of the journal; with --follow, what happens next)" }
     ],
     examples: ["flwd :events --type policy.decision", "flwd :events --follow --run <id>", "flwd :events --follow --json"],
-    load: () => import("./commands/events.ts")
   },
   {
     name: ":sources",
@@ -124,13 +110,12 @@ export const commands: ReadonlyArray<CommandSpec> = [
       "flwd :sources refresh addon",
       "flwd :sources list"
     ],
-    load: sources,
     subcommands: [
-      { name: "list", summary: "List sources", usage: "flwd :sources [list] [--json]", flags: [], load: sources },
-      { name: "show", summary: "Show one source with its diagnostics", usage: "flwd :sources show <name> [--json]", flags: [], operands: ["source"], load: sources },
-      { name: "add", summary: "Add (or replace) a source", usage: "flwd :sources add --type T --name N [--path P | --url U | --ref R] [--trusted] [--pull-policy P] [--json]", flags: sourceAddFlags, load: sources },
-      { name: "refresh", summary: "Reload a source", usage: "flwd :sources refresh <name> [--json]", flags: [], operands: ["source"], load: sources },
-      { name: "remove", summary: "Remove a source", usage: "flwd :sources remove <name> [--json]", flags: [], operands: ["source"], load: sources }
+      { name: "list", summary: "List sources", usage: "flwd :sources [list] [--json]", flags: [] },
+      { name: "show", summary: "Show one source with its diagnostics", usage: "flwd :sources show <name> [--json]", flags: [], operands: ["source"] },
+      { name: "add", summary: "Add (or replace) a source", usage: "flwd :sources add --type T --name N [--path P | --url U | --ref R] [--trusted] [--pull-policy P] [--json]", flags: sourceAddFlags },
+      { name: "refresh", summary: "Reload a source", usage: "flwd :sources refresh <name> [--json]", flags: [], operands: ["source"] },
+      { name: "remove", summary: "Remove a source", usage: "flwd :sources remove <name> [--json]", flags: [], operands: ["source"] }
     ]
   },
   {
@@ -139,7 +124,6 @@ export const commands: ReadonlyArray<CommandSpec> = [
     usage: "flwd :gc [--dry-run] [--json]",
     flags: [{ name: "dry-run", kind: "boolean", description: "only list what would be removed" }],
     examples: ["flwd :gc --dry-run", "flwd :gc"],
-    load: gc
   },
   {
     name: ":policy",
@@ -147,10 +131,9 @@ export const commands: ReadonlyArray<CommandSpec> = [
     usage: "flwd :policy show [--json] | flwd :policy check <ref> [--json]",
     flags: [],
     examples: ["flwd :policy show", "flwd :policy check 127.0.0.1:5000/example/addon:1.0.0"],
-    load: () => import("./commands/policy.ts"),
     subcommands: [
-      { name: "show", summary: "Print the profile, what each profile makes of the policy, registries, trusted keys (by name), ceilings and overrides", usage: "flwd :policy show [--json]", flags: [], load: () => import("./commands/policy.ts") },
-      { name: "check", summary: "Run registry admission and signature verification for an image; exit 0 admitted, 1 denied", usage: "flwd :policy check <ref> [--json]", flags: [], load: () => import("./commands/policy.ts") }
+      { name: "show", summary: "Print the profile, what each profile makes of the policy, registries, trusted keys (by name), ceilings and overrides", usage: "flwd :policy show [--json]", flags: [] },
+      { name: "check", summary: "Run registry admission and signature verification for an image; exit 0 admitted, 1 denied", usage: "flwd :policy check <ref> [--json]", flags: [] }
     ]
   },
   {
@@ -163,7 +146,6 @@ export const commands: ReadonlyArray<CommandSpec> = [
       "flwd :addon pack hello-tools --tag 127.0.0.1:5000/example/hello-tools:0.1.0 --push",
       "flwd :addon sign 127.0.0.1:5000/example/hello-tools:0.1.0 --key key.pem"
     ],
-    load: addon,
     subcommands: [
       {
         name: "init", summary: "Scaffold an add-on directory (manifest.yaml and an example job)", usage: "flwd :addon init <dir> [--id ID] [--name NAME] [--busybox] [--force] [--json]",
@@ -173,7 +155,6 @@ export const commands: ReadonlyArray<CommandSpec> = [
           { name: "force", kind: "boolean", description: "write into a non-empty directory" },
           { name: "busybox", kind: "boolean", description: "copy this host's static /bin/busybox into rootfs/bin (sh linked to it): a runnable image with no base" }
         ],
-        load: addon
       },
       {
         name: "validate", summary: "Check an add-on directory or image as adding it as a source would", usage: "flwd :addon validate <dir|ref> [--base IMAGE] [--platform os/arch] [--json]",
@@ -182,7 +163,6 @@ export const commands: ReadonlyArray<CommandSpec> = [
           { name: "platform", kind: "value", valueName: "os/arch", description: "platform to pull for an image reference (default: this host's)" },
           insecureRegistryFlag
         ],
-        load: addon
       },
       {
         name: "pack", summary: "Build a reproducible OCI image of an add-on; write a layout or push it", usage: "flwd :addon pack <dir> --tag REF [--base IMAGE] [--platform os/arch] [--oci-layout DIR] [--push] [--json]",
@@ -194,7 +174,6 @@ export const commands: ReadonlyArray<CommandSpec> = [
           { name: "push", kind: "boolean", description: "push the image to --tag" },
           insecureRegistryFlag
         ],
-        load: addon
       },
       {
         name: "push", summary: "Push an image of an OCI layout to a registry", usage: "flwd :addon push <layout> --tag REF [--json]",
@@ -202,7 +181,6 @@ export const commands: ReadonlyArray<CommandSpec> = [
           { name: "tag", kind: "value", valueName: "ref", description: "where to push, registry/repository:tag; its tag names the layout's image (required)" },
           insecureRegistryFlag
         ],
-        load: addon
       },
       {
         name: "sign", summary: "Sign an image with a key, cosign-compatible (tag sha256-<hex>.sig)", usage: "flwd :addon sign <ref> --key key.pem [--json]",
@@ -210,7 +188,6 @@ export const commands: ReadonlyArray<CommandSpec> = [
           { name: "key", kind: "value", valueName: "file", description: "ECDSA P-256 private key, PEM (required; see keygen)" },
           insecureRegistryFlag
         ],
-        load: addon
       },
       {
         name: "keygen", summary: "Generate an ECDSA P-256 key pair: <out>.pem (private, 0600) and <out>.pub", usage: "flwd :addon keygen [--out key] [--force] [--json]",
@@ -218,7 +195,6 @@ export const commands: ReadonlyArray<CommandSpec> = [
           { name: "out", kind: "value", valueName: "path", description: "file name without extension (default: key)" },
           { name: "force", kind: "boolean", description: "overwrite existing key files" }
         ],
-        load: addon
       }
     ]
   },
@@ -229,7 +205,6 @@ export const commands: ReadonlyArray<CommandSpec> = [
     flags: [],
     operands: ["shell"],
     examples: ["source <(flwd completion bash)", "flwd completion fish > ~/.config/fish/completions/flwd.fish"],
-    load: completion
   },
   {
     name: ":complete",
@@ -237,7 +212,6 @@ export const commands: ReadonlyArray<CommandSpec> = [
     usage: "flwd :complete -- <word>… <current word>",
     flags: [],
     hidden: true,
-    load: complete
   }
   ,
   {
@@ -246,7 +220,6 @@ export const commands: ReadonlyArray<CommandSpec> = [
     usage: "flwd :serve [--bind HOST:PORT] [--dev] [--grace 10s] [--body-limit BYTES]",
     flags: serveFlags,
     examples: ["flwd :serve --dev --root examples/jobs", "FLWD_TOKENS='ci-token:runs:read,runs:write' flwd :serve --bind 127.0.0.1:8080"],
-    load: () => import("./commands/serve.ts")
   },
   {
     name: ":config",
@@ -254,10 +227,9 @@ export const commands: ReadonlyArray<CommandSpec> = [
     usage: "flwd :config validate [file] | flwd :config show [--json]",
     flags: [],
     examples: ["flwd :config validate", "flwd --config deploy/flwd.yaml :config show"],
-    load: () => import("./commands/config.ts"),
     subcommands: [
-      { name: "validate", summary: "Check a config file, its plugins and its declared sources", usage: "flwd :config validate [file] [--json]", flags: [], load: () => import("./commands/config.ts") },
-      { name: "show", summary: "Print the effective configuration, secrets masked", usage: "flwd :config show [--json]", flags: [], load: () => import("./commands/config.ts") }
+      { name: "validate", summary: "Check a config file, its plugins and its declared sources", usage: "flwd :config validate [file] [--json]", flags: [] },
+      { name: "show", summary: "Print the effective configuration, secrets masked", usage: "flwd :config show [--json]", flags: [] }
     ]
   }
 ]

@@ -15,7 +15,7 @@ import { BatchSpanProcessor } from "@opentelemetry/sdk-trace-base"
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import type { TracingConfig } from "./mod.ts"
+import type { TracingConfig } from "./tracing-config.ts"
 
 /**
  * @since 0.1.0

@@ -7,7 +7,7 @@
  */
 import type { Readable } from "node:stream"
 import { RegistryError } from "../errors.ts"
-import type { RedirectRule, RequestKind } from "./request-scope.ts"
+import type { RedirectRule, RequestKind } from "./redirect-rule.ts"
 
 /** @since 0.1.0 @category models */
 export type HttpMethod = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE"

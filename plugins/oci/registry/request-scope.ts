@@ -8,40 +8,9 @@
  * request (`RegistryClient.scoped`) rather than being built into the client.
  */
 import type { HttpRequest, Transport } from "./_http.ts"
+import type { RedirectRule } from "./redirect-rule.ts"
 
-/**
- * What a request is for. Blob downloads are often redirected to object
- * storage; the other kinds name content a registry serves itself.
- *
- * @since 0.1.0
- * @category models
- */
-export type RequestKind = "manifest" | "blob" | "tags" | "ping" | "token"
-
-/**
- * One redirect to another host, before it is followed.
- *
- * @since 0.1.0
- * @category models
- */
-export interface RedirectHop {
-  /** Absent for requests that do not say (uploads). */
-  readonly kind: RequestKind | undefined
-  readonly method: string
-  /** The URL first asked for: its host is the registry. */
-  readonly origin: URL
-  readonly from: URL
-  readonly to: URL
-}
-
-/**
- * Decides a redirect to a host other than the registry's: null follows it,
- * a string refuses it and says why.
- *
- * @since 0.1.0
- * @category models
- */
-export type RedirectRule = (hop: RedirectHop) => string | null
+export type { RedirectHop, RedirectRule, RequestKind } from "./redirect-rule.ts"
 
 /**
  * Which requests are in flight, to say what a deadline cut short.
