@@ -20,6 +20,7 @@ import type { Diagnostic, Job, JobDefinition, Step } from "./domain/job.ts"
 import type { ExecutorPreview } from "./domain/plan.ts"
 import type { Decision, Policy, RuntimeSettings } from "./domain/policy.ts"
 import type { SourceRecord, SourceSpec } from "./domain/source.ts"
+import type { PluginEnv } from "./engine/plugin-env.ts"
 
 /**
  * The services a plugin's `make` (and its hooks) may require. The engine
@@ -34,6 +35,16 @@ export type PlatformServices =
   | Path.Path
   | CommandExecutor.CommandExecutor
   | HttpClient.HttpClient
+
+/**
+ * What a plugin's `make` may require: a Scope (released with the engine),
+ * the platform services, and `PluginEnv` (the engine's data directory,
+ * policy and stop grace).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type MakeServices = Scope.Scope | PlatformServices | PluginEnv
 
 /**
  * What the engine gives a plugin's `check` hook when it starts.
@@ -245,7 +256,7 @@ export interface SourcePlugin<Spec = any, Pin = never> extends Contributions {
   /** `flwd :sources add` flags of this kind. */
   readonly addFlags?: ReadonlyArray<AddFlag>
   /** Builds the implementation, once per engine, released with it; heavy modules are `import()`ed here. */
-  readonly make: Effect.Effect<SourceImpl<Spec, Pin>, PluginError, Scope.Scope | PlatformServices>
+  readonly make: Effect.Effect<SourceImpl<Spec, Pin>, PluginError, MakeServices>
 }
 
 /**
@@ -298,7 +309,7 @@ export interface ExecutorImpl {
  */
 export interface ExecutorPlugin extends Contributions {
   readonly kind: string
-  readonly make: Effect.Effect<ExecutorImpl, PluginError, Scope.Scope | PlatformServices>
+  readonly make: Effect.Effect<ExecutorImpl, PluginError, MakeServices>
 }
 
 /**
@@ -349,13 +360,22 @@ export interface ProfilePlugin extends Contributions {
 }
 
 /**
+ * Any source plugin, whatever its spec and pin (a kind without pins has
+ * `Pin = never`, which Schema's invariance keeps apart from `any`).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type AnySourcePlugin = SourcePlugin<any, any> | SourcePlugin<any, never>
+
+/**
  * The plugins an engine is built with, by kind.
  *
  * @since 0.1.0
  * @category models
  */
 export interface PluginSet {
-  readonly sources: ReadonlyArray<SourcePlugin<any, any>>
+  readonly sources: ReadonlyArray<AnySourcePlugin>
   readonly profiles: ReadonlyArray<ProfilePlugin>
   readonly executors: ReadonlyArray<ExecutorPlugin>
   /** The executor of jobs that name none (the engine's home sets it); absent: such jobs fail with `executor.unknown`. */

@@ -9,8 +9,8 @@
  * Adding a built-in kind: its folder under `plugins/`, and one line here.
  */
 import type { PluginSet } from "../core/mod.ts"
-import { processExecutor } from "../plugins/executors/process/mod.ts"
-import { sandboxExecutor } from "../plugins/executors/sandbox/mod.ts"
+import { processExecutor } from "../plugins/executors/process/plugin.ts"
+import { sandboxExecutor } from "../plugins/executors/sandbox/plugin.ts"
 import { builtinProfiles } from "../plugins/profiles/mod.ts"
 import { gitSource } from "../plugins/sources/git/plugin.ts"
 import { localSource } from "../plugins/sources/local/mod.ts"

@@ -7,8 +7,11 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import type { Job } from "../../../../core/domain/job.ts"
 import type { ExecRequest } from "../../../../core/plugin.ts"
-import { makeProcessExecutor, processExecutor } from "../../../../plugins/executors/process/mod.ts"
+import { makeProcessExecutor } from "../../../../plugins/executors/process/mod.ts"
 import { processesIn } from "../../../helpers/processes.ts"
+
+// The implementation with default options, as an engine's make builds it.
+const processExecutor = makeProcessExecutor()
 
 const settings = { network: false, inheritEnv: false, rootfsWritable: false }
 

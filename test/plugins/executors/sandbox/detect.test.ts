@@ -10,8 +10,9 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import { Engine, engineLayer, resolveSettings } from "../../../../mod.ts"
-import { makeProcessExecutor } from "../../../../plugins/executors/process/mod.ts"
-import { detectSandbox, makeSandboxExecutor } from "../../../../plugins/executors/sandbox/mod.ts"
+import { layerPlatform } from "../../../../engine/platform.ts"
+import { processExecutorPlugin } from "../../../../plugins/executors/process/mod.ts"
+import { detectSandbox, makeSandboxExecutor, sandboxExecutorPlugin } from "../../../../plugins/executors/sandbox/mod.ts"
 import { builtinProfiles } from "../../../../plugins/profiles/mod.ts"
 import { loadRootTree, localSource } from "../../../../plugins/sources/local/mod.ts"
 import * as SqliteStore from "../../../../plugins/stores/sqlite/mod.ts"
@@ -102,10 +103,12 @@ t.test("the planner refuses a sandboxed job with container.runtime.unavailable; 
   const plugins = {
     sources: [localSource],
     profiles: builtinProfiles,
-    executors: [makeProcessExecutor({ killGraceMs: 200 }), makeSandboxExecutor({ bwrap: "/nonexistent/bwrap" })]
+    executors: [processExecutorPlugin({ killGraceMs: 200 }), sandboxExecutorPlugin({ bwrap: "/nonexistent/bwrap" })],
+    defaultExecutor: "process"
   }
-  const layer = engineLayer(settings, plugins, { loadRoot: loadRootTree(root) }).pipe(
-    Layer.provide(SqliteStore.layer({ path: join(settings.dataDir, "flwd.db") }))
+  const layer = engineLayer(settings, plugins, { root: { type: "local", path: root, load: loadRootTree(root) } }).pipe(
+    Layer.provide(SqliteStore.layer({ path: join(settings.dataDir, "flwd.db") })),
+    Layer.provide(layerPlatform)
   )
   const runtime = ManagedRuntime.make(layer)
   t.teardown(() => runtime.dispose())
