@@ -31,16 +31,10 @@ const insecureRegistryFlag: FlagSpec = {
   description: "registry reachable over plain http (loopback always is); repeatable"
 }
 
-const sourceAddFlags: ReadonlyArray<FlagSpec> = [
-  { name: "type", kind: "value", valueName: "type", description: "source type: local, git, oci, …" },
+/** The flags of every kind; each source plugin adds its own (`addFlags`), merged in by `:sources add`. */
+export const sourceAddFlags: ReadonlyArray<FlagSpec> = [
+  { name: "type", kind: "value", valueName: "type", description: "source type: local, git, oci, or a loaded plugin's; each type adds its own flags" },
   { name: "name", kind: "value", valueName: "name", description: "source name; its jobs are exposed as <name>/<job>" },
-  { name: "path", kind: "value", valueName: "dir", description: "job tree directory (local)" },
-  { name: "url", kind: "value", valueName: "url", description: "repository URL (git)" },
-  { name: "ref", kind: "value", valueName: "ref", description: "image reference (oci) or revision (git)" },
-  { name: "trusted", kind: "boolean", description: "trust the source explicitly (required for oci)" },
-  { name: "pull-policy", kind: "value", valueName: "policy", description: "on-add, on-startup, on-run or always (oci)" },
-  { name: "platform", kind: "value", valueName: "os/arch", description: "image platform to pull from an index, e.g. linux/arm64 (oci; default: this host's)" },
-  { name: "semver", kind: "value", valueName: "range", description: "use the highest tag matching this semver range, e.g. \">=1.2 <2\" (oci)" },
   { name: "set", kind: "list", valueName: "field=value", description: "any other field of the source spec (JSON values are decoded); repeatable" }
 ]
 

@@ -37,6 +37,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<EngineH
     runtime: opened.runtime,
     run: opened.run,
     settings: info.settings,
+    plugins: info.plugins,
     config: info.config,
     reconciled: info.reconciled,
     dispose: opened.dispose

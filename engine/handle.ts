@@ -4,7 +4,7 @@
  */
 import type * as Effect from "effect/Effect"
 import type * as Runtime from "effect/Runtime"
-import type { Engine, EngineSettings } from "../core/mod.ts"
+import type { Engine, EngineSettings, PluginSet } from "../core/mod.ts"
 import type { ConfigFile } from "./config-file.ts"
 import type { ReconcileReport } from "./declared-sources.ts"
 
@@ -20,6 +20,8 @@ export interface EngineHandle {
   /** Runs an Effect needing the Engine; rejects with the original tagged error. */
   readonly run: <A, E>(effect: Effect.Effect<A, E, Engine>) => Promise<A>
   readonly settings: EngineSettings
+  /** Every plugin of the engine (built-in, given and loaded): the CLI and server read their flags and call their hooks. */
+  readonly plugins: PluginSet
   /** The config file read at start (`bind` and `tokens` are the server's to use); absent or null without one. */
   readonly config?: ConfigFile | null
   /** What reconciling the config's declared sources did; absent or null without a config file. */

@@ -1,19 +1,59 @@
 /**
  * @module
- * The periodic sweep of a long-running server: what `flwd :gc` does, on a
- * timer, so unpacked add-ons and blobs no source refers to any more do not
- * pile up between manual collections. A sweep during a pull removes nothing
- * (the collector sees the pull's marker and skips).
+ * Garbage collection over every plugin's `gc` hook: what `flwd :gc` runs
+ * once and a long-running server runs on a timer, so what plugins keep in
+ * the data directory (pulled add-ons, blobs) that no source refers to does
+ * not pile up. Neither knows which plugins collect: each hook is handed
+ * the engine's source records and removes what none of them references (a
+ * hook that finds a pull in progress removes nothing).
  */
-import { Effect, Engine } from "../core/mod.ts"
+import * as Effect from "effect/Effect"
+import { Engine, type GcReport, type PluginError } from "../core/mod.ts"
 import type { EngineHandle } from "../engine/handle.ts"
+import { layerPlatform } from "../engine/platform.ts"
+
+/** One plugin's collection. @since 0.2.0 @category models */
+export interface PluginGc {
+  /** The plugin's kind (`oci`, a source type). */
+  readonly plugin: string
+  readonly report: GcReport
+}
 
 /** @since 0.1.0 @category models */
 export interface SweepResult {
-  readonly rootfs: ReadonlyArray<string>
-  readonly blobs: ReadonlyArray<string>
+  readonly plugins: ReadonlyArray<PluginGc>
+  /** Entries removed by all plugins. */
+  readonly removed: number
   readonly freedBytes: number
-  readonly skipped: string | null
+}
+
+/**
+ * Runs every plugin's `gc` hook over the engine's data directory, in the
+ * order the plugins were given; the first failure fails the collection.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export async function collectGarbage(engine: EngineHandle, options: { readonly dryRun?: boolean } = {}): Promise<SweepResult> {
+  const sources = await engine.run(Effect.flatMap(Engine, (e) => e.sources()))
+  const { plugins, settings } = engine
+  const hooks = [
+    ...plugins.sources.map((p) => ({ plugin: p.type, gc: p.gc })),
+    ...plugins.executors.map((p) => ({ plugin: p.kind, gc: p.gc })),
+    ...plugins.profiles.map((p) => ({ plugin: p.name, gc: p.gc }))
+  ]
+  const ctx = { dataDir: settings.dataDir, sources, dryRun: options.dryRun === true }
+  const reports = await Effect.runPromise(
+    Effect.forEach(
+      hooks.flatMap(({ plugin, gc }) => (gc === undefined ? [] : [{ plugin, gc }])),
+      ({ plugin, gc }): Effect.Effect<PluginGc, PluginError, never> => Effect.map(Effect.provide(gc(ctx), layerPlatform), (report) => ({ plugin, report }))
+    )
+  )
+  return {
+    plugins: reports,
+    removed: reports.reduce((n, r) => n + r.report.removed, 0),
+    freedBytes: reports.reduce((n, r) => n + r.report.bytes, 0)
+  }
 }
 
 /**
@@ -22,12 +62,14 @@ export interface SweepResult {
  * @since 0.1.0
  * @category constructors
  */
-export async function sweepOnce(engine: EngineHandle): Promise<SweepResult> {
-  // The OCI library is imported here only: most servers sweep rarely.
-  const { collectReferences, gcAddons } = await import("../plugins/sources/oci/mod.ts")
-  const records = await engine.run(Effect.flatMap(Engine, (e) => e.sources()))
-  const { dataDir } = engine.settings
-  return Effect.runPromise(Effect.flatMap(collectReferences(dataDir, records), (refs) => gcAddons(dataDir, refs)))
+export function sweepOnce(engine: EngineHandle): Promise<SweepResult> {
+  return collectGarbage(engine)
+}
+
+/** A plugin's one-line account of a collection: its own `summary`, else counts. */
+export function describeGc({ plugin, report }: PluginGc): string {
+  const summary = report.details?.summary
+  return typeof summary === "string" ? summary : `${plugin}: removed ${report.removed}`
 }
 
 /**
@@ -44,8 +86,8 @@ export function startGcSweep(engine: EngineHandle, intervalMs: number, log: (lin
     if (running) return
     running = true
     sweepOnce(engine).then((r) => {
-      if (r.rootfs.length > 0 || r.blobs.length > 0) {
-        log(`flwd: gc: removed ${r.rootfs.length} rootfs and ${r.blobs.length} blobs (${r.freedBytes} bytes)`)
+      for (const p of r.plugins) {
+        if (p.report.removed > 0) log(`flwd: gc: ${describeGc(p)} (${p.report.bytes} bytes)`)
       }
     }, (e: unknown) => log(`flwd: gc: ${e instanceof Error ? e.message : String(e)}`)).finally(() => {
       running = false

@@ -14,6 +14,7 @@ import type { FlagSpec } from "../argv.ts"
 import type { CommandContext, Globals } from "../context.ts"
 import { jobFlagSpecs } from "../job-flags.ts"
 import { beforeJobFlags, globalFlags } from "../global-flags.ts"
+import { addFlagSpecs, builtinSources } from "../source-add-flags.ts"
 import { findCommand, visibleCommands, type CommandSpec } from "../registry.ts"
 import { call, type EngineApi } from "./_engine.ts"
 
@@ -91,6 +92,7 @@ async function candidates(ctx: CommandContext, words: ReadonlyArray<string>): Pr
   const isJob = first.command !== undefined && spec === undefined
   const jobId = isJob ? first.command : spec?.operands?.[0] === "job" ? first.operands[0] : undefined
   let flags: ReadonlyArray<FlagSpec> = registryFlags(spec, spec?.subcommands?.find((s) => s.name === first.operands[0]))
+  if (spec?.name === ":sources" && first.operands[0] === "add") flags = [...flags, ...addFlagSpecs(await builtinSources())]
   let state = first
   if (jobId !== undefined) {
     const job = (await ask((e) => e.job(jobId))).job
@@ -106,7 +108,7 @@ async function candidates(ctx: CommandContext, words: ReadonlyArray<string>): Pr
       case "pull-policy":
         return pullPolicies
       case "type":
-        return spec?.name === ":sources" ? ["local", "git", "oci"] : spec?.name === ":events" ? [...EventType.literals] : []
+        return spec?.name === ":sources" ? (await builtinSources()).map((p) => p.type) : spec?.name === ":events" ? [...EventType.literals] : []
       case "run":
         return spec?.name === ":events" ? (await ask((e) => e.runs({ limit: 50 }))).items.map((r) => r.id) : []
       case "job":

@@ -1,17 +1,15 @@
 /**
  * @module
- * `flwd :gc [--dry-run]`: frees the disk space of pulled add-ons no source
- * refers to — unpacked rootfs under `addons/`, cached blobs and pins. The
- * engine lists the sources (so their references are exactly what it would
- * serve), then the add-on plugin's collector does the work in this
- * process's data directory; a server's directory is collected on its host.
+ * `flwd :gc [--dry-run]`: frees the disk space plugins keep in the data
+ * directory that no source refers to (the add-on plugin's unpacked rootfs,
+ * cached blobs and pins). Every plugin's `gc` hook runs over the engine's
+ * source records, in this process's data directory; a server's directory
+ * is collected on its host. The command knows no plugin by name.
  */
-import { Effect } from "../../core/mod.ts"
-import { collectReferences, gcAddons } from "../../plugins/sources/oci/mod.ts"
+import { collectGarbage, describeGc } from "../../server/gc-sweep.ts"
 import { expectPositionals, parseArgs, UsageError } from "../argv.ts"
 import type { CommandContext } from "../context.ts"
 import { findCommand } from "../registry.ts"
-import { call } from "./_engine.ts"
 import { formatBytes } from "./_pull-progress.ts"
 
 /** @since 0.1.0 @category commands */
@@ -24,22 +22,26 @@ export async function run(ctx: CommandContext): Promise<number> {
     })
   }
   const dryRun = parsed.flags["dry-run"] === true
-  const records = await call(ctx, (e) => e.sources())
-  const { dataDir } = (await ctx.engine()).settings
-  const result = await Effect.runPromise(Effect.flatMap(collectReferences(dataDir, records), (refs) => gcAddons(dataDir, refs, { dryRun })))
+  const result = await collectGarbage(await ctx.engine(), { dryRun })
   const { out } = ctx
   if (out.json) {
-    const { freedBytes, ...rest } = result
-    out.document({ ...rest, freed_bytes: freedBytes, dry_run: dryRun })
+    // Each plugin's own figures at the top level (the add-on plugin's rootfs, blobs, pins, skipped), then the totals.
+    const details = Object.assign({}, ...result.plugins.map((p) => {
+      const { summary: _summary, items: _items, ...rest } = p.report.details ?? {}
+      return rest
+    }))
+    out.document({ ...details, removed: result.removed, freed_bytes: result.freedBytes, dry_run: dryRun })
     return 0
   }
-  if (result.skipped !== null) {
-    out.note(`flwd: ${result.skipped}`)
-    return 0
+  for (const p of result.plugins) {
+    const skipped = p.report.details?.skipped
+    if (typeof skipped === "string") {
+      out.note(`flwd: ${skipped}`)
+      continue
+    }
+    out.line(`${describeGc(p)}; ${formatBytes(p.report.bytes)} ${dryRun ? "to free" : "freed"}`)
+    const items = p.report.details?.items
+    for (const item of Array.isArray(items) ? items : []) out.info(out.style.dim(`  ${String(item)}`))
   }
-  const verb = dryRun ? "would remove" : "removed"
-  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`
-  out.line(`${verb} ${plural(result.rootfs.length, "rootfs")}, ${plural(result.blobs.length, "blob")} and ${plural(result.pins.length, "pin")}; ${formatBytes(result.freedBytes)} ${dryRun ? "to free" : "freed"}`)
-  for (const digest of result.rootfs) out.info(out.style.dim(`  rootfs ${digest}`))
   return 0
 }

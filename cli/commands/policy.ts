@@ -13,7 +13,8 @@
 import { Effect, PolicyError } from "../../core/mod.ts"
 import { inspectStart } from "../../engine/prepare-start.ts"
 import { type EffectivePolicy, effectivePolicy } from "../../plugins/policy/mod.ts"
-import { checkImage, type ImageCheck } from "../../plugins/sources/oci/mod.ts"
+// TODO(contract): `:policy check <ref>` asks the OCI plugin by name; a contract hook for "check a subject without adding it" would make it generic.
+import type { ImageCheck } from "../../plugins/sources/oci/check-image.ts"
 import { expectPositionals, parseArgs, UsageError } from "../argv.ts"
 import { type CommandContext, engineOptionsOf } from "../context.ts"
 import type { Output } from "../output.ts"
@@ -148,6 +149,8 @@ export async function run(ctx: CommandContext): Promise<number> {
       throw new UsageError(":policy check needs an image reference", { errors: [{ path: "ref", message: "missing" }] })
     }
     const { resolved, policyDir, profile } = await load(ctx)
+    // Imported here only: the registry client and sigstore load for this subcommand alone.
+    const { checkImage } = await import("../../plugins/sources/oci/check-image.ts")
     const checked = await Effect.runPromise(checkImage({
       ref,
       profile,

@@ -7,7 +7,7 @@
  * rate on a terminal, NDJSON `source.pulled` events under `--json`, then
  * the source as the last line.
  */
-import type { SourceRecord, SourceSpec } from "../../core/mod.ts"
+import type { AnySourcePlugin, SourceRecord, SourceSpec } from "../../core/mod.ts"
 import { expectPositionals, parseArgs, stringFlag, UsageError, type ParsedArgs } from "../argv.ts"
 import type { CommandContext } from "../context.ts"
 import { printWarnings, type Output } from "../output.ts"
@@ -16,6 +16,7 @@ import { describeDecision } from "../render-events.ts"
 import { call } from "./_engine.ts"
 import { withPullProgress } from "./_pull-progress.ts"
 import { showValue } from "./plan.ts"
+import { addFlagFields, addFlagSpecs, builtinSources } from "../source-add-flags.ts"
 
 const spec = findCommand(":sources")!
 
@@ -45,7 +46,7 @@ function setFields(pairs: ReadonlyArray<string>): Record<string, unknown> {
   return fields
 }
 
-function addSpec(parsed: ParsedArgs): SourceSpec {
+function addSpec(parsed: ParsedArgs, sources: ReadonlyArray<AnySourcePlugin>): SourceSpec {
   expectPositionals(parsed, 0, ":sources add")
   const type = stringFlag(parsed, "type")
   const name = stringFlag(parsed, "name")
@@ -55,14 +56,7 @@ function addSpec(parsed: ParsedArgs): SourceSpec {
       errors: missing.map((m) => ({ path: m, message: "is required" }))
     })
   }
-  const optional: Record<string, unknown> = {}
-  for (const [flag, field] of [
-    ["path", "path"], ["url", "url"], ["ref", "ref"], ["pull-policy", "pull_policy"], ["platform", "platform"], ["semver", "semver"]
-  ] as const) {
-    const v = stringFlag(parsed, flag)
-    if (v !== undefined) optional[field] = v
-  }
-  if (parsed.flags.trusted === true) optional.trusted = true
+  const optional = addFlagFields(parsed, sources, type!)
   return { ...setFields((parsed.flags.set as ReadonlyArray<string> | undefined) ?? []), ...optional, type: type!, name: name! }
 }
 
@@ -117,17 +111,25 @@ async function withWarnings<A>(ctx: CommandContext, name: string, op: () => Prom
   }
 }
 
+/** The source plugins whose flags `:sources add` takes. */
+async function sourcePlugins(ctx: CommandContext): Promise<ReadonlyArray<AnySourcePlugin>> {
+  if (ctx.globals.remote === undefined) return (await ctx.engine()).plugins.sources
+  return builtinSources()
+}
+
 /** @since 0.1.0 @category commands */
 export async function run(ctx: CommandContext): Promise<number> {
   const [first, ...rest] = ctx.args
   checkSubcommand(spec, first)
   const sub = spec.subcommands!.find((s) => s.name === first) ?? spec.subcommands!.find((s) => s.name === "list")!
   const where = `:sources ${sub.name}`
-  const parsed = parseArgs(sub.name === first ? rest : ctx.args, sub.flags, where)
+  // The kinds' own flags come from their plugins: this engine's, or the built-in set for a remote one.
+  const sources = sub.name === "add" ? await sourcePlugins(ctx) : []
+  const parsed = parseArgs(sub.name === first ? rest : ctx.args, [...sub.flags, ...addFlagSpecs(sources)], where)
   const { out } = ctx
   switch (sub.name) {
     case "add": {
-      const spec = addSpec(parsed)
+      const spec = addSpec(parsed, sources)
       const change = await withWarnings(ctx, spec.name, () => withPullProgress(ctx, spec.name, (e) => e.addSource(spec)))
       const s = change.source
       // A compact last line: with progress events before it, stdout stays NDJSON.

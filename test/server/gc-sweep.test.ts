@@ -5,6 +5,7 @@
 import t from "tap"
 import { existsSync, mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
+import { defineSourcePlugin, Effect, Engine, sourceSpec } from "../../mod.ts"
 import { sweepOnce } from "../../server/gc-sweep.ts"
 import { engineFor, jobsRoot, spawnServer } from "./_helpers.ts"
 
@@ -23,9 +24,32 @@ t.test("sweepOnce() removes an unpacked add-on no source refers to", async (t) =
   t.teardown(() => engine.dispose())
   const dir = plantOrphan(dataDir)
   const result = await sweepOnce(engine)
-  t.same(result.rootfs, [orphan])
-  t.equal(result.skipped, null)
+  const oci = result.plugins.find((p) => p.plugin === "oci")
+  t.match(oci?.report, { removed: 1, details: { rootfs: [orphan], skipped: null } })
+  t.ok(result.freedBytes > 0, "the freed bytes are counted")
   t.notOk(existsSync(dir))
+})
+
+t.test("sweepOnce() calls the gc hook of every plugin, built-in or not, with the engine's sources", async (t) => {
+  const seen: Array<{ dataDir: string; sources: ReadonlyArray<string>; dryRun: boolean }> = []
+  const keeper = defineSourcePlugin({
+    type: "keeper",
+    spec: sourceSpec("keeper", {}),
+    gc: (ctx) =>
+      Effect.sync(() => {
+        seen.push({ dataDir: ctx.dataDir, sources: ctx.sources.map((s) => s.name), dryRun: ctx.dryRun })
+        return { removed: 2, bytes: 10, details: { summary: "removed 2 keepsakes" } }
+      }),
+    make: Effect.succeed({ load: () => Effect.succeed({ root: jobsRoot, jobs: [], diagnostics: [], provenance: {} }) })
+  })
+  const dataDir = t.testdir()
+  const engine = await engineFor(t, { dataDir, plugins: { sources: [keeper] } })
+  t.teardown(() => engine.dispose())
+  await engine.run(Effect.flatMap(Engine, (e) => e.addSource({ type: "keeper", name: "k" })))
+  const result = await sweepOnce(engine)
+  t.same(seen, [{ dataDir, sources: ["default", "k"], dryRun: false }])
+  t.match(result.plugins.find((p) => p.plugin === "keeper"), { report: { removed: 2, bytes: 10 } })
+  t.ok(result.plugins.some((p) => p.plugin === "oci"), "and the built-in oci collector")
 })
 
 t.test("the server with --gc-interval sweeps on a timer", async (t) => {

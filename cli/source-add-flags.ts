@@ -1,0 +1,83 @@
+/**
+ * @module
+ * `flwd :sources add` flags from the source plugins' `addFlags`: the CLI
+ * keeps no table of kinds. Flags several kinds share (`--ref` of git and
+ * oci) are one flag whose help names each kind; a flag is mapped to the
+ * spec field of the chosen type's plugin, and the plugin's spec Schema
+ * rejects a field its kind does not have, naming it.
+ */
+import type { AddFlag, AnySourcePlugin } from "../core/mod.ts"
+import { type FlagSpec, type ParsedArgs, UsageError } from "./argv.ts"
+
+type Sources = ReadonlyArray<AnySourcePlugin>
+
+/**
+ * The flags every kind's `addFlags` declares, merged by name.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export function addFlagSpecs(sources: Sources): ReadonlyArray<FlagSpec> {
+  const merged = new Map<string, { kinds: Array<string>; helps: Array<string>; boolean: boolean; valueName: string | undefined }>()
+  for (const plugin of sources) {
+    for (const f of plugin.addFlags ?? []) {
+      const m = merged.get(f.flag) ?? { kinds: [], helps: [], boolean: true, valueName: undefined }
+      merged.set(f.flag, m)
+      m.kinds.push(plugin.type)
+      m.helps.push(f.help)
+      m.boolean &&= f.value === "boolean"
+      m.valueName ??= f.placeholder
+    }
+  }
+  return [...merged].map(([name, m]) => ({
+    name,
+    kind: m.boolean ? "boolean" as const : "value" as const,
+    ...(m.valueName !== undefined && !m.boolean ? { valueName: m.valueName } : {}),
+    description: m.kinds.length === 1 ? `${m.helps[0]} (${m.kinds[0]})` : m.kinds.map((k, i) => `${m.helps[i]} (${k})`).join("; ")
+  }))
+}
+
+/** The plugin of `type` (or an alias). */
+function pluginOf(sources: Sources, type: string): AnySourcePlugin | undefined {
+  return sources.find((p) => p.type === type || (p.aliases ?? []).includes(type))
+}
+
+/**
+ * The spec fields the given plugin flags set, for a source of `type`: each
+ * flag through the chosen kind's declaration, else the first kind that has
+ * it (so the spec Schema can name a field the kind does not take).
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export function addFlagFields(parsed: ParsedArgs, sources: Sources, type: string): Record<string, unknown> {
+  const chosen = pluginOf(sources, type)?.addFlags ?? []
+  const all = sources.flatMap((p) => p.addFlags ?? [])
+  const fields: Record<string, unknown> = {}
+  for (const [name, value] of Object.entries(parsed.flags)) {
+    const flag: AddFlag | undefined = chosen.find((f) => f.flag === name) ?? all.find((f) => f.flag === name)
+    if (flag === undefined) continue
+    const field = flag.field ?? flag.flag
+    if (flag.value === "boolean") {
+      if (value === true) fields[field] = true
+    } else if (typeof value === "string") {
+      if (flag.value === "integer") {
+        if (!/^-?\d+$/.test(value)) throw new UsageError(`--${name} takes a whole number`, { errors: [{ path: `--${name}`, message: "must be a whole number" }] })
+        fields[field] = Number(value)
+      } else fields[field] = value
+    }
+  }
+  return fields
+}
+
+/**
+ * The built-in source plugins (light definitions), for completion and a
+ * remote engine, whose plugins this process does not have.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export async function builtinSources(): Promise<Sources> {
+  const { builtinPlugins } = await import("../engine/builtin-plugins.ts")
+  return builtinPlugins.sources
+}
