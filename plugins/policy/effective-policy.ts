@@ -10,8 +10,10 @@
 import { createHash, createPublicKey } from "node:crypto"
 import { readFileSync } from "node:fs"
 import { isAbsolute, resolve } from "node:path"
-import type { Policy, ProfilePlugin, SignatureMode } from "../../core/mod.ts"
+import type { Policy, ProfilePlugin } from "../../core/mod.ts"
+import { ceilingsOf } from "../executors/sandbox/ceilings-policy.ts"
 import { signatureModeOf } from "../profiles/mod.ts"
+import { ociPolicyOf, type SignatureMode } from "../sources/oci/policy-section.ts"
 
 /** @since 0.1.0 @category models */
 export interface EffectivePolicyInput {
@@ -98,7 +100,9 @@ function keyView(entry: { readonly name: string; readonly path?: string; readonl
  * @category constructors
  */
 export function effectivePolicy(input: EffectivePolicyInput): EffectivePolicy {
-  const { policy, policyDir } = input
+  const { policyDir } = input
+  // The view shows the built-in plugins' sections (registries and trust: OCI's; ceilings: the sandbox's), each decoded by its owner's Schema.
+  const policy = ociPolicyOf(input.policy)
   const profiles = [...input.profiles].sort((a, b) => b.strictness - a.strictness).map((p): ProfileView => {
     const runtime = p.runtime(policy)
     return {
@@ -128,7 +132,7 @@ export function effectivePolicy(input: EffectivePolicyInput): EffectivePolicy {
       keyless: (policy.trust?.keyless ?? []).map((k) => ({ ...k })),
       trusted_root: root === undefined ? "public-good" : isAbsolute(root) ? root : resolve(policyDir, root)
     },
-    ceilings: { ...input.ceilingDefaults, ...policy.ceilings },
+    ceilings: { ...input.ceilingDefaults, ...ceilingsOf(policy) },
     ceilings_enforcement: input.enforcement ?? null,
     overrides: { ...policy.overrides }
   }

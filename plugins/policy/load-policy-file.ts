@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from "node:fs"
 import { resolve } from "node:path"
 import * as Schema from "effect/Schema"
 import { parse } from "yaml"
-import { ConfigError, fieldErrors, Policy } from "../../core/mod.ts"
+import { ConfigError, fieldErrors, type Policy } from "../../core/mod.ts"
 import { policyProblems } from "./validate-policy.ts"
 
 /** Policy files are small; anything bigger is refused before parsing. */
@@ -25,15 +25,17 @@ export interface LoadedPolicy {
 }
 
 /**
- * Loads and validates a policy file: its YAML, its Schema (unknown keys
- * refused) and `policyProblems`. With no explicit path,
+ * Loads and validates a policy file: its YAML, the Schema the engine's
+ * plugins assemble (`assembleContributions`: core's keys plus every
+ * plugin's section; unknown keys refused) and `policyProblems`. With no
+ * explicit path,
  * `./flwd.policy.yaml` is used when it exists, else the empty policy.
  * Throws `ConfigError` `policy.invalid` naming the file and each field.
  *
  * @since 0.1.0
  * @category constructors
  */
-export function loadPolicyFile(path: string | undefined, cwd = process.cwd()): LoadedPolicy {
+export function loadPolicyFile(path: string | undefined, cwd: string, schema: Schema.Schema<Policy, unknown>): LoadedPolicy {
   const explicit = path !== undefined && path !== ""
   const file = resolve(cwd, explicit ? path : "flwd.policy.yaml")
   if (!explicit && !existsSync(file)) return { policy: {}, path: null }
@@ -43,15 +45,15 @@ export function loadPolicyFile(path: string | undefined, cwd = process.cwd()): L
     if (bytes.length > MAX_POLICY_BYTES) throw new Error(`larger than ${MAX_POLICY_BYTES} bytes`)
     text = bytes.toString("utf8")
   } catch (e) {
-    throw new ConfigError({ code: "policy.invalid", detail: `Cannot read policy file ${file}: ${(e as Error).message}` })
+    throw new ConfigError({ code: "policy.invalid", detail: `Cannot read policy file ${file}: ${messageOf(e)}` })
   }
   let raw: unknown
   try {
     raw = parse(text) ?? {}
   } catch (e) {
-    throw new ConfigError({ code: "policy.invalid", detail: `Policy file ${file} is not valid YAML: ${(e as Error).message}` })
+    throw new ConfigError({ code: "policy.invalid", detail: `Policy file ${file} is not valid YAML: ${messageOf(e)}` })
   }
-  const decoded = Schema.decodeUnknownEither(Policy, { onExcessProperty: "error", errors: "all" })(raw)
+  const decoded = Schema.decodeUnknownEither(schema, { onExcessProperty: "error", errors: "all" })(raw)
   if (decoded._tag === "Left") {
     throw new ConfigError({ code: "policy.invalid", detail: `Invalid policy file ${file}`, errors: fieldErrors(decoded.left) })
   }
@@ -61,3 +63,5 @@ export function loadPolicyFile(path: string | undefined, cwd = process.cwd()): L
   }
   return { policy: decoded.right, path: file }
 }
+
+const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e))

@@ -1,17 +1,20 @@
 /**
  * @module
  * The policy bundle (DESIGN §6): reading the policy file (`--policy`,
- * `FLWD_POLICY_FILE`, `./flwd.policy.yaml`), the checks its Schema cannot
- * express (registry entries, ceilings), the whole-policy check an engine
- * makes before it starts (trust material included), and the effective
+ * `FLWD_POLICY_FILE`, `./flwd.policy.yaml`) against the Schema the
+ * engine's plugins assemble, the check of core's keys, and the effective
  * policy `flwd :policy show` prints. An invalid policy is a
  * `policy.invalid` problem naming each failing field.
  *
  * @example
  * ```ts
+ * import * as Either from "effect/Either"
+ * import { assembleContributions } from "./core/mod.ts"
+ * import { builtinPlugins } from "./engine/builtin-plugins.ts"
  * import { checkPolicy, loadPolicyFile } from "./plugins/policy/mod.ts"
  *
- * const { policy, path } = loadPolicyFile("flwd.policy.yaml")
+ * const schema = Either.getOrThrow(assembleContributions(builtinPlugins)).policy
+ * const { policy, path } = loadPolicyFile("flwd.policy.yaml", ".", schema)
  * await checkPolicy(policy, { policyDir: ".", file: path })
  * ```
  */

@@ -22,18 +22,21 @@ const quantity = (pattern: RegExp, example: string) =>
  * @since 0.2.0
  * @category models
  */
+// Exact optionals: a wrong value is one error naming the field, not also "Expected undefined".
+const optional = <S extends Schema.Schema.Any>(schema: S) => Schema.optionalWith(schema, { exact: true })
+
 export const CeilingsPolicy = Schema.Struct({
-  cpu: Schema.optional(quantity(CPU, "1 or 500m")),
-  memory: Schema.optional(quantity(MEMORY, "512Mi")),
-  timeout: Schema.optional(Schema.String.pipe(
+  cpu: optional(quantity(CPU, "1 or 500m")),
+  memory: optional(quantity(MEMORY, "512Mi")),
+  timeout: optional(Schema.String.pipe(
     Schema.filter((s) => (parseDuration(s) ?? 0) > 0 || `${JSON.stringify(s)} is not a duration such as 30m`)
   )),
   /** Processes (threads included) of one sandboxed run at once. Default 512. */
-  pids: Schema.optional(Schema.Number.pipe(
+  pids: optional(Schema.Number.pipe(
     Schema.filter((n) => (Number.isSafeInteger(n) && n > 0) || `${JSON.stringify(n)} is not a whole number of processes such as 256`)
   )),
   /** Size of a sandboxed run's `/tmp` (a tmpfs). Default 256Mi. */
-  tmp: Schema.optional(quantity(MEMORY, "64Mi"))
+  tmp: optional(quantity(MEMORY, "64Mi"))
 })
 /** @since 0.2.0 @category models */
 export type CeilingsPolicy = typeof CeilingsPolicy.Type
@@ -44,7 +47,7 @@ export type CeilingsPolicy = typeof CeilingsPolicy.Type
  * @since 0.2.0
  * @category models
  */
-export const sandboxPolicy = { ceilings: Schema.optional(CeilingsPolicy) }
+export const sandboxPolicy = { ceilings: Schema.optionalWith(CeilingsPolicy, { exact: true }) }
 
 const decodeSection = Schema.decodeUnknownOption(Schema.Struct(sandboxPolicy))
 

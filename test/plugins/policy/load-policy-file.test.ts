@@ -1,8 +1,10 @@
 import t from "tap"
 import { writeFileSync } from "node:fs"
 import { join } from "node:path"
-import type { Problem } from "../../../core/mod.ts"
-import { loadPolicyFile, policyProblems } from "../../../plugins/policy/mod.ts"
+import * as Either from "effect/Either"
+import { assembleContributions, type Policy, type Problem, type Schema } from "../../../core/mod.ts"
+import { builtinPlugins } from "../../../engine/builtin-plugins.ts"
+import { loadPolicyFile as loadWith, policyProblems } from "../../../plugins/policy/mod.ts"
 import { tempDir } from "../../helpers/engine.ts"
 
 function write(t: Parameters<typeof tempDir>[0], text: string): { dir: string; file: string } {
@@ -11,6 +13,10 @@ function write(t: Parameters<typeof tempDir>[0], text: string): { dir: string; f
   writeFileSync(file, text)
   return { dir, file }
 }
+
+// The policy Schema of an engine with the built-in plugins: core's keys, OCI's section, the sandbox's ceilings.
+const schema: Schema.Schema<Policy, unknown> = Either.getOrThrow(assembleContributions(builtinPlugins)).policy
+const loadPolicyFile = (path: string | undefined, cwd = process.cwd()) => loadWith(path, cwd, schema)
 
 function thrown(f: () => unknown): Problem {
   try {
@@ -49,28 +55,23 @@ t.test("loadPolicyFile() names each failing field", async (t) => {
     "color: blue",
     ""
   ].join("\n"))
-  const schema = thrown(() => loadPolicyFile(file))
-  t.match(schema, { code: "policy.invalid", status: 422, detail: `Invalid policy file ${file}` })
-  t.match(schema.errors!.map((e) => e.path).sort(), ["color", "verify_signatures"])
+  const invalid = thrown(() => loadPolicyFile(file))
+  t.match(invalid, { code: "policy.invalid", status: 422, detail: `Invalid policy file ${file}` })
+  t.match(invalid.errors!.map((e) => e.path).sort(), ["color", "verify_signatures"])
 
-  const { file: registries } = write(t, [
-    "allowed_registries: [registry.example.com, \"https://mirror.example.com\", \"registry.example.com/acme\", \"user@registry.example.com\", \"*.example\", \"127.0.0.1:99999\"]",
-    "insecure_registries: [\"http://127.0.0.1:5000\"]",
-    "ceilings: { cpu: lots, memory: \"-5\", timeout: forever }",
+  // The sandbox's section is checked while the file decodes (registry entries: by the OCI plugin's check hook).
+  const { file: ceilings } = write(t, [
+    "ceilings: { cpu: lots, memory: \"-5\", timeout: forever, pids: 2.5, tmp: 0 }",
     ""
   ].join("\n"))
-  const e = thrown(() => loadPolicyFile(registries))
-  t.match(e, { code: "policy.invalid", detail: `Invalid policy file ${registries}` })
+  const e = thrown(() => loadPolicyFile(ceilings))
+  t.match(e, { code: "policy.invalid", detail: `Invalid policy file ${ceilings}` })
   t.match(e.errors, [
-    { path: "allowed_registries[1]", message: /without a scheme/ },
-    { path: "allowed_registries[2]", message: /a path/ },
-    { path: "allowed_registries[3]", message: /userinfo/ },
-    { path: "allowed_registries[4]", message: /wildcards/ },
-    { path: "allowed_registries[5]", message: /out of range/ },
-    { path: "insecure_registries[0]", message: /without a scheme/ },
-    { path: "ceilings.memory", message: /512Mi/ },
     { path: "ceilings.cpu", message: /500m/ },
-    { path: "ceilings.timeout", message: /30m/ }
+    { path: "ceilings.memory", message: /512Mi/ },
+    { path: "ceilings.timeout", message: /30m/ },
+    { path: "ceilings.pids", message: /whole number/ },
+    { path: "ceilings.tmp", message: "Expected string, actual 0" }
   ])
 })
 
@@ -80,8 +81,12 @@ t.test("loadPolicyFile() refuses YAML that does not parse and files that cannot 
   t.match(thrown(() => loadPolicyFile(join(tempDir(t), "missing.yaml"))), { code: "policy.invalid", detail: /Cannot read policy file/ })
 })
 
-t.test("policyProblems() accepts the empty policy and good ceilings", async (t) => {
+t.test("policyProblems() accepts the empty policy and names an empty profile", async (t) => {
   t.same(policyProblems({}), [])
-  t.same(policyProblems({ ceilings: { cpu: "500m", memory: "1Gi", timeout: "1h30m" } }), [])
   t.match(policyProblems({ profile: " " }), [{ path: "profile" }])
+})
+
+t.test("good ceilings decode", async (t) => {
+  const { file } = write(t, "ceilings: { cpu: \"500m\", memory: 1Gi, timeout: 1h30m, pids: 64, tmp: 64Mi }\n")
+  t.same(loadPolicyFile(file).policy, { ceilings: { cpu: "500m", memory: "1Gi", timeout: "1h30m", pids: 64, tmp: "64Mi" } })
 })
