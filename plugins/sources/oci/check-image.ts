@@ -9,6 +9,7 @@
 import * as Effect from "effect/Effect"
 import { type Decision, type Policy, type ProfilePlugin, type SourceContext, SourceError } from "../../../core/mod.ts"
 import { makeRegistryClient, parseImageReference, type RegistryClient, type RegistryOptions, toProblem } from "../../oci/mod.ts"
+import { withOciProblem } from "./_problem.ts"
 import { pullSession } from "./_session.ts"
 import { admit, type ImageTrust } from "./admission.ts"
 import { ociPolicyOf } from "./policy-section.ts"
@@ -112,6 +113,9 @@ export function checkImage(options: CheckImageOptions): Effect.Effect<ImageCheck
       // The verifier's error carries the discovery report the outcome shows.
       const cause = e.cause as { summary?: string; discovery?: ImageTrust["discovery"] } | undefined
       return denied(e, digest, { mode: mode.right, verified: false, signer: null, reason: cause?.summary ?? e.detail, ...(cause?.discovery !== undefined ? { discovery: cause.discovery } : {}) })
-    }).pipe(Effect.ensuring(Effect.zipRight(verifier.close, own ? client.close : Effect.void)))
+    }).pipe(
+      Effect.mapError((e) => (e instanceof SourceError ? withOciProblem(e) : e)),
+      Effect.ensuring(Effect.zipRight(verifier.close, own ? client.close : Effect.void))
+    )
   })
 }

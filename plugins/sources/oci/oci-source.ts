@@ -25,6 +25,7 @@ import type { LoadedSource, SourceContext, SourceError, SourceImpl } from "../..
 import {
   type BlobStore, type ImageReference, makeBlobStore, makeRegistryClient, type RegistryClient, type RegistryOptions, toProblem, type UnpackLimits
 } from "../../oci/mod.ts"
+import { withOciProblem } from "./_problem.ts"
 import { pullSession } from "./_session.ts"
 import { admit } from "./admission.ts"
 import { type PullEnv, pullAddon } from "./load-addon.ts"
@@ -140,6 +141,10 @@ export function makeOciImpl(options: OciSourceOptions = {}): Effect.Effect<Sourc
           }))
       })
 
-    return { resolve, load }
+    // The plugin's codes carry their entry (status, title) wherever the error goes.
+    return {
+      resolve: (spec, ctx) => Effect.mapError(resolve(spec, ctx), withOciProblem),
+      load: (spec, pin, ctx) => Effect.mapError(load(spec, pin, ctx), withOciProblem)
+    }
   })
 }

@@ -1,0 +1,22 @@
+/**
+ * @module
+ * Gives the plugin's own problem codes (`E_OCI`, `E_ADDON_MANIFEST`,
+ * `image.*`) their entry on the error itself, at the plugin's edges: the
+ * OCI and trust libraries build errors by code alone, and an error's status
+ * and title must be right wherever it travels (a plan, the CLI, a log),
+ * not only where the engine's assembled table is at hand.
+ */
+import { SourceError } from "../../../core/mod.ts"
+import { ociProblems } from "./problems.ts"
+
+/** `e` with its entry from the plugin's table, when its code is the plugin's. */
+export function withOciProblem(e: SourceError): SourceError {
+  if (e.problem !== undefined || !Object.hasOwn(ociProblems, e.code)) return e
+  return new SourceError({
+    code: e.code,
+    detail: e.detail,
+    problem: ociProblems[e.code as keyof typeof ociProblems],
+    ...(e.errors !== undefined ? { errors: e.errors } : {}),
+    ...(e.cause !== undefined ? { cause: e.cause } : {})
+  })
+}
