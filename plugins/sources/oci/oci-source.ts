@@ -77,6 +77,8 @@ export function makeOciImpl(options: OciSourceOptions = {}): Effect.Effect<Sourc
     const flwdVersion = options.flwdVersion ?? packageVersion()
     const clients = new Map<string, RegistryClient>()
     const stores = new Map<string, BlobStore>()
+    // Digests this engine's resolve just got from a registry, by source name: the load that follows records `resolved_at`.
+    const resolvedNow = new Map<string, string>()
 
     const insecureOf = (ctx: SourceContext) => [...(ociPolicyOf(ctx.policy).insecure_registries ?? [])]
     const env = (ctx: SourceContext): PullEnv => {
@@ -121,6 +123,7 @@ export function makeOciImpl(options: OciSourceOptions = {}): Effect.Effect<Sourc
           Effect.gen(function*() {
             const chosen = yield* target(spec, client)
             const head = yield* client.resolve(chosen).pipe(Effect.mapError((err) => toProblem(err, chosen.normalized)))
+            resolvedNow.set(spec.name, head.digest)
             return { tag: chosen.tag, resolved_digest: head.digest }
           }))
       })
@@ -132,12 +135,14 @@ export function makeOciImpl(options: OciSourceOptions = {}): Effect.Effect<Sourc
         const previous = recorded(spec, yield* readPin(ctx.dataDir, spec.name))
         const served = previous !== null && previous.resolved_digest === pin.resolved_digest
         const ref = spec.ref.digest !== null ? spec.ref : { ...spec.ref, tag: pin.tag ?? spec.ref.tag }
+        const asked = resolvedNow.get(spec.name) === pin.resolved_digest
+        resolvedNow.delete(spec.name)
         return yield* pullSession(ctx, spec.ref.text, env(ctx).client, (client) =>
           Effect.gen(function*() {
             // A digest served before under the same trust material keeps its recorded outcome; a new one is verified before any blob is fetched.
             const trust = yield* verifier.verify(ctx, ref, pin.resolved_digest, mode, served, client)
             const e = { ...env(ctx), client }
-            return (yield* pullAddon(spec, ctx, e, { ref, digest: pin.resolved_digest, pin: previous, resolvedNow: !served, trust })).loaded
+            return (yield* pullAddon(spec, ctx, e, { ref, digest: pin.resolved_digest, pin: previous, resolvedNow: asked, trust })).loaded
           }))
       })
 
