@@ -105,7 +105,7 @@ t.test("a plugin that throws fails its source only", async (t) => {
   const broken = defineSourcePlugin({
     type: "broken",
     spec: Schema.Struct({ type: Schema.Literal("broken"), name: Schema.String }),
-    load: () => Effect.sync(() => { throw new Error("boom") })
+    make: Effect.succeed({ load: () => Effect.sync(() => { throw new Error("boom") }) })
   })
   const engine = await startEngine(t, { root, dataDir, allowedLocalRoots: [dir], plugins: { sources: [broken] } })
   const error = await rejection(call(engine, (e) => e.addSource({ type: "broken", name: "b" })))
@@ -168,29 +168,41 @@ async function collect(engine: Awaited<ReturnType<typeof startEngine>>, after: n
   return [...await call(engine, (e) => e.events({ after }).pipe(Stream.takeUntilEffect(() => Effect.succeed(false)), Stream.interruptAfter("200 millis"), Stream.runCollect))]
 }
 
-t.test("a lazy plugin is imported only when a source of its type is used", async (t) => {
+t.test("a plugin is built only when a source of its type is used, once per engine; a failed build is plugin.invalid and retried", async (t) => {
   const { dir, root, dataDir } = exampleTree(t)
-  let imports = 0
-  const lazyOk = {
+  let builds = 0
+  const later = defineSourcePlugin({
     type: "later",
-    lazy: async () => {
-      imports++
-      return defineSourcePlugin({
-        type: "later",
-        spec: Schema.Struct({ type: Schema.Literal("later"), name: Schema.String }),
-        load: () => Effect.succeed({ root: dir, jobs: [], diagnostics: [], provenance: { lazy: true } })
-      })
-    }
-  }
-  const lazyBroken = { type: "broken-import", lazy: () => Promise.reject(new Error("no such module")) }
-  const engine = await startEngine(t, { root, dataDir, allowedLocalRoots: [dir], plugins: { sources: [lazyOk, lazyBroken] } })
+    spec: Schema.Struct({ type: Schema.Literal("later"), name: Schema.String }),
+    make: Effect.sync(() => {
+      builds++
+      return { load: () => Effect.succeed({ root: dir, jobs: [], diagnostics: [], provenance: { built: builds } }) }
+    })
+  })
+  let attempts = 0
+  const flaky = defineSourcePlugin({
+    type: "flaky",
+    spec: Schema.Struct({ type: Schema.Literal("flaky"), name: Schema.String }),
+    make: Effect.suspend(() => {
+      attempts++
+      return attempts === 1
+        ? Effect.die(new Error("no such module"))
+        : Effect.succeed({ load: () => Effect.succeed({ root: dir, jobs: [], diagnostics: [], provenance: {} }) })
+    })
+  })
+  const engine = await startEngine(t, { root, dataDir, allowedLocalRoots: [dir], plugins: { sources: [later, flaky] } })
   await call(engine, (e) => e.plan({ job: "hello-world", args: { name: "A" } }))
-  t.equal(imports, 0, "planning a local job imports nothing")
-  const added = await call(engine, (e) => e.addSource({ type: "later", name: "l" }))
-  t.same(added.source.provenance, { lazy: true })
-  await call(engine, (e) => e.addSource({ type: "later", name: "m" }))
-  t.equal(imports, 1, "imported once, on first use")
-  const error = await rejection(call(engine, (e) => e.addSource({ type: "broken-import", name: "b" })))
+  t.equal(builds, 0, "planning a local job builds nothing")
+  const [a, b] = await Promise.all([
+    call(engine, (e) => e.addSource({ type: "later", name: "l" })),
+    call(engine, (e) => e.addSource({ type: "later", name: "m" }))
+  ])
+  t.same([a.source.provenance, b.source.provenance], [{ built: 1 }, { built: 1 }], "concurrent first uses share one build")
+  await call(engine, (e) => e.refreshSource("l"))
+  t.equal(builds, 1, "built once per engine")
+  const error = await rejection(call(engine, (e) => e.addSource({ type: "flaky", name: "f" })))
   t.equal(error.code, "plugin.invalid")
   t.match(error.detail, /no such module/)
+  await call(engine, (e) => e.addSource({ type: "flaky", name: "f" }))
+  t.equal(attempts, 2, "the failed build is tried again at the next use")
 })
