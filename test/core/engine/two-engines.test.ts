@@ -1,0 +1,72 @@
+/**
+ * Two engines in one process, on two data directories, share nothing a
+ * plugin builds: each engine runs the plugin's `make` itself (with its own
+ * data directory and policy), what one caches the other never sees, and
+ * disposing one engine runs the finalizers of what its plugins acquired —
+ * and only its own — while the other keeps working.
+ */
+import t from "tap"
+import { join } from "node:path"
+import * as Effect from "effect/Effect"
+import { defineSourcePlugin, PluginEnv, Schema, sourceSpec, type EngineHandle } from "../../../mod.ts"
+import { call, exampleTree, startEngine } from "../../helpers/engine.ts"
+
+/** A source kind whose implementation holds a cache and a resource released with its engine. */
+function probe() {
+  const built: Array<string> = []
+  const closed: Array<string> = []
+  const plugin = defineSourcePlugin({
+    type: "probe",
+    spec: sourceSpec("probe", { key: Schema.String }),
+    make: Effect.gen(function*() {
+      const { dataDir } = yield* PluginEnv
+      built.push(dataDir)
+      // What a real plugin keeps per engine: clients, blob stores, a verifier.
+      const cache = new Set<string>()
+      yield* Effect.addFinalizer(() => Effect.sync(() => void closed.push(dataDir)))
+      return {
+        load: (spec: { readonly key: string }) =>
+          Effect.sync(() => {
+            const hit = cache.has(spec.key)
+            cache.add(spec.key)
+            return { root: dataDir, jobs: [], diagnostics: [], provenance: { dataDir, hit, cached: cache.size } }
+          })
+      }
+    })
+  })
+  return { plugin, built, closed }
+}
+
+t.test("two engines build their own plugins, share no cache, and each releases only its own", async (t) => {
+  const one = exampleTree(t)
+  const two = exampleTree(t)
+  const p = probe()
+  const start = (tree: typeof one) =>
+    startEngine(t, { root: tree.root, dataDir: tree.dataDir, allowedLocalRoots: [tree.dir], plugins: { sources: [p.plugin] } })
+  const a = await start(one)
+  const b = await start(two)
+  const add = (engine: EngineHandle, name: string, key: string) =>
+    call(engine, (e) => e.addSource({ type: "probe", name, key })).then((r) => r.source.provenance)
+
+  t.same(p.built, [], "nothing built before a source of the kind is used")
+  t.same(await add(a, "s", "k"), { dataDir: one.dataDir, hit: false, cached: 1 })
+  t.same(await add(a, "t", "k"), { dataDir: one.dataDir, hit: true, cached: 1 }, "the engine's own cache")
+  t.same(await add(b, "s", "k"), { dataDir: two.dataDir, hit: false, cached: 1 }, "the other engine's cache is its own")
+  t.same(p.built, [one.dataDir, two.dataDir], "one build per engine, each with its data directory")
+
+  // The built-in kinds too: each engine loads and runs from its own tree.
+  const run = async (engine: EngineHandle) => {
+    const r = await call(engine, (e) => e.run({ job: "hello-world", args: { name: "X" } }))
+    await call(engine, (e) => e.awaitIdle)
+    return call(engine, (e) => e.getRun(r.id))
+  }
+  t.match(await run(a), { status: "succeeded" })
+  t.match(await run(b), { status: "succeeded" })
+
+  await a.dispose()
+  t.same(p.closed, [one.dataDir], "disposing one engine runs its plugins' finalizers, not the other's")
+  t.same(await call(b, (e) => e.refreshSource("s")).then((r) => r.provenance), { dataDir: two.dataDir, hit: true, cached: 1 }, "the other keeps working")
+  await b.dispose()
+  t.same(p.closed, [one.dataDir, two.dataDir])
+  t.ok(join(one.dataDir) !== join(two.dataDir))
+})
