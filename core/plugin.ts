@@ -112,8 +112,12 @@ export interface Contributions {
    * or another plugin claims, is `plugin.invalid`.
    */
   readonly problems?: Readonly<Record<string, ProblemInfo>>
-  /** Checks the plugin's policy section when the engine starts; a failure stops the start (`policy.invalid`). */
-  readonly check?: (ctx: CheckContext) => Effect.Effect<void, PolicyError, PlatformServices>
+  /**
+   * Checks the plugin's policy section when the engine starts; a failure
+   * stops the start (`policy.invalid`). It runs at every start, so it asks
+   * for no platform service: a start needs none of them built.
+   */
+  readonly check?: (ctx: CheckContext) => Effect.Effect<void, PolicyError>
   /**
    * Removes what the plugin keeps in the data directory that no source
    * record references; called generically by `flwd :gc` and the server's
@@ -125,10 +129,10 @@ export interface Contributions {
    * directory (temporary files, markers of dead processes). The engine runs
    * it at every start, before sources are restored and whatever sources
    * exist: the operation may never have become a source. Keep it cheap when
-   * there is nothing to remove; a failure never stops the start (the next
-   * start sweeps again).
+   * there is nothing to remove (it asks for no platform service, as
+   * `check`); a failure never stops the start (the next start sweeps again).
    */
-  readonly sweep?: (ctx: { readonly dataDir: string }) => Effect.Effect<void, PluginError, PlatformServices>
+  readonly sweep?: (ctx: { readonly dataDir: string }) => Effect.Effect<void, PluginError>
 }
 
 /**

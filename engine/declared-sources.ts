@@ -11,7 +11,7 @@
  * start reads which records carry it before the engine restores them.
  */
 import * as Either from "effect/Either"
-import { ConfigError, Effect, Engine, fieldErrors, type FieldError, Schema, type SourceImpl, type SourcePlugin, type SourceRecord, type SourceSpec } from "../core/mod.ts"
+import { ConfigError, Effect, Engine, fieldErrors, type FieldError, Schema, type AnySourcePlugin, type SourceImpl, type SourcePlugin, type SourceRecord, type SourceSpec } from "../core/mod.ts"
 import { tidy } from "./_tidy.ts"
 import type { DeclaredSource } from "./config-schema.ts"
 
@@ -62,23 +62,29 @@ const StripDeclared = Schema.transform(Schema.Unknown, Schema.Unknown, {
  * @since 0.1.0
  * @category constructors
  */
-export function markDeclared(sources: ReadonlyArray<SourcePlugin<any, any>>, marked: ReadonlySet<string>): Array<SourcePlugin<any, any>> {
-  return sources.map((p): SourcePlugin<any, any> => {
-    const encode = Schema.encodeUnknownEither(p.spec)
-    const shown = (impl: SourceImpl<any, any>, spec: any): Readonly<Record<string, unknown>> => {
-      if (impl.redact !== undefined) return impl.redact(spec)
-      const encoded = encode(spec)
-      return Either.isRight(encoded) && isRecord(encoded.right) ? encoded.right : { type: spec.type, name: spec.name }
-    }
-    return {
-      ...p,
-      spec: Schema.compose(StripDeclared, p.spec),
-      make: Effect.map(p.make, (impl) => ({
-        ...impl,
-        redact: (spec: any) => (marked.has(spec.name) ? { ...shown(impl, spec), [DECLARED_FIELD]: true } : shown(impl, spec))
-      }))
-    }
-  })
+export function markDeclared(sources: ReadonlyArray<AnySourcePlugin>, marked: ReadonlySet<string>): Array<AnySourcePlugin> {
+  return sources.map((p): AnySourcePlugin => (hasPin(p) ? mark(p, marked) : mark(p, marked)))
+}
+
+// Schema's invariance keeps a Pin of never apart from any: each member of AnySourcePlugin is wrapped with its own.
+const hasPin = (p: AnySourcePlugin): p is SourcePlugin<any, any> => p.pin !== undefined
+
+function mark<Spec, Pin>(p: SourcePlugin<Spec, Pin>, marked: ReadonlySet<string>): SourcePlugin<Spec, Pin> {
+  const encode = Schema.encodeUnknownEither(p.spec)
+  const nameOf = (spec: Spec): string => (isRecord(spec) && typeof spec.name === "string" ? spec.name : "")
+  const shown = (impl: SourceImpl<Spec, Pin>, spec: Spec): Readonly<Record<string, unknown>> => {
+    if (impl.redact !== undefined) return impl.redact(spec)
+    const encoded = encode(spec)
+    return Either.isRight(encoded) && isRecord(encoded.right) ? encoded.right : isRecord(spec) ? { type: spec.type, name: spec.name } : {}
+  }
+  return {
+    ...p,
+    spec: Schema.compose(StripDeclared, p.spec),
+    make: Effect.map(p.make, (impl) => ({
+      ...impl,
+      redact: (spec: Spec) => (marked.has(nameOf(spec)) ? { ...shown(impl, spec), [DECLARED_FIELD]: true } : shown(impl, spec))
+    }))
+  }
 }
 
 /**
@@ -93,7 +99,7 @@ export function storedDeclared(records: ReadonlyArray<SourceRecord>): Set<string
 
 /** The source plugins of an engine. */
 export interface ImportedSources {
-  readonly sources: ReadonlyArray<SourcePlugin<any, any>>
+  readonly sources: ReadonlyArray<AnySourcePlugin>
 }
 
 const pluginFor = (plugins: ImportedSources, type: string) => plugins.sources.find((p) => p.type === type || (p.aliases ?? []).includes(type))

@@ -26,8 +26,8 @@ import { join } from "node:path"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
-import { type Engine, engineLayer, type PlatformServices, type PluginSet, Store, StoreError } from "../core/mod.ts"
-import { loadRootTree } from "../plugins/sources/local/mod.ts"
+import { type Engine, engineLayer, type PluginSet, Store, StoreError } from "../core/mod.ts"
+import { loadRootTree, localSource } from "../plugins/sources/local/mod.ts"
 import * as SqliteStore from "../plugins/stores/sqlite/mod.ts"
 import { tracingLayer } from "../plugins/telemetry/mod.ts"
 import { markDeclared, reconcileSources, storedDeclared } from "./declared-sources.ts"
@@ -38,7 +38,7 @@ import { contributors, prepareStart } from "./prepare-start.ts"
 import { type EngineStartError, isEngineStartError } from "./start-error.ts"
 
 /** Step 5. A sweep that fails is left for the next start: leftovers waste space, they do not corrupt. */
-function sweep(set: PluginSet, dataDir: string): Effect.Effect<void, never, PlatformServices> {
+function sweep(set: PluginSet, dataDir: string): Effect.Effect<void> {
   return Effect.forEach(contributors(set), (p) => (p.sweep === undefined ? Effect.void : Effect.ignore(p.sweep({ dataDir }))), { discard: true })
 }
 
@@ -80,7 +80,8 @@ export function layerEngine(options: EngineOptions = {}): Layer.Layer<Engine | E
       const marked = new Set([...stored, ...declared.map((d) => d.name)])
       const set = config === null ? plugins : { ...plugins, sources: markDeclared(plugins.sources, marked) }
       const engine = engineLayer(settings, set, {
-        ...(settings.root !== undefined ? { root: loadRootTree(settings.root) } : {}),
+        // The root tree is a job tree on disk: the local source kind's.
+        ...(settings.root !== undefined ? { root: { type: localSource.type, path: settings.root, load: loadRootTree(settings.root) } } : {}),
         pluginTimeoutMs: inputs.pluginTimeoutMs
       })
       const info = Layer.effect(EngineInfo, Effect.gen(function*() {

@@ -9,12 +9,11 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
-import { ConfigError, type EngineSettings, type PlatformServices, PluginError, type PluginSet } from "../core/mod.ts"
+import { ConfigError, type EngineSettings, PluginError, type PluginSet } from "../core/mod.ts"
 import { type LoadedPluginModule, loadPlugins } from "../plugins/loader/mod.ts"
 import type { ConfigFile } from "./config-file.ts"
 import { checkDeclaredSources } from "./declared-sources.ts"
 import { type EngineOptions, readPolicy, readStartInputs, settingsOf, type StartInputs } from "./options.ts"
-import { layerPlatform } from "./platform.ts"
 import { enginePlugins, policySchemaOf } from "./plugin-set.ts"
 import { type EngineStartError, startStep } from "./start-error.ts"
 
@@ -51,7 +50,7 @@ const configBug = (cause: unknown) =>
  * @since 0.2.0
  * @category constructors
  */
-export function prepareStart(options: EngineOptions): Effect.Effect<PreparedStart, EngineStartError, PlatformServices> {
+export function prepareStart(options: EngineOptions): Effect.Effect<PreparedStart, EngineStartError> {
   return Effect.gen(function*() {
     const inputs = yield* startStep(() => readStartInputs(options), configBug)
     const given = options.plugins ?? {}
@@ -74,7 +73,7 @@ export function prepareStart(options: EngineOptions): Effect.Effect<PreparedStar
 export const contributors = (set: PluginSet) => [...set.sources, ...set.executors, ...set.profiles]
 
 /** Each plugin checks its policy section; a bad one (an unreadable trust key) stops the start now, not at first use. */
-function checkPlugins(set: PluginSet, settings: EngineSettings): Effect.Effect<void, EngineStartError, PlatformServices> {
+function checkPlugins(set: PluginSet, settings: EngineSettings): Effect.Effect<void, EngineStartError> {
   const ctx = {
     policy: settings.policy,
     ...(settings.policyDir !== undefined ? { policyDir: settings.policyDir } : {}),
@@ -92,7 +91,7 @@ function checkPlugins(set: PluginSet, settings: EngineSettings): Effect.Effect<v
  * @category constructors
  */
 export async function inspectStart(options: EngineOptions): Promise<PreparedStart> {
-  const exit = await Effect.runPromiseExit(prepareStart(options).pipe(Effect.provide(layerPlatform)))
+  const exit = await Effect.runPromiseExit(prepareStart(options))
   if (Exit.isSuccess(exit)) return exit.value
   throw Cause.squash(exit.cause)
 }
