@@ -11,7 +11,9 @@
  *   core/mod.ts and each other only through a folder's mod.ts; the
  *   entrypoints never reach into plugin internals either;
  * - each folder imports only the npm packages listed for it here, each a
- *   dependency of the package (a devDependency is not installed with it).
+ *   dependency of the package (a devDependency is not installed with it);
+ * - `ManagedRuntime` only in the entrypoints' folders, cli/ and server/:
+ *   everything else composes Layers (DESIGN §10).
  */
 import t from "tap"
 import { readdirSync, readFileSync, statSync } from "node:fs"
@@ -221,5 +223,12 @@ t.test("each folder imports only its npm packages, all of them dependencies", as
       t.ok(allowed[folder].includes(pkg), `${file} (${folder}/) may not import ${pkg}`)
       t.ok(Object.hasOwn(manifest.dependencies, pkg), `${pkg} (imported by ${file}) is a dependency, not only a devDependency`)
     }
+  }
+})
+
+t.test("ManagedRuntime is used only in cli/ and server/", async (t) => {
+  for (const file of product.filter((f) => !["cli", "server"].includes(folderOf(f)))) {
+    const uses = (imports.get(file) ?? []).some((i) => i.spec === "effect/ManagedRuntime") || /\bManagedRuntime\./.test(code(readFileSync(join(repo, file), "utf8")))
+    t.notOk(uses, `${file} does not use ManagedRuntime`)
   }
 })
