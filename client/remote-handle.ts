@@ -5,6 +5,7 @@
  * switches between the two by choosing a constructor.
  */
 import type { EngineSettings } from "../core/mod.ts"
+import { builtinPlugins } from "../engine/builtin-plugins.ts"
 import type { EngineHandle } from "../engine/handle.ts"
 import { openRuntime } from "../engine/open-runtime.ts"
 import { layerRemote, type RemoteOptions } from "./engine-remote.ts"
@@ -15,7 +16,8 @@ import { layerRemote, type RemoteOptions } from "./engine-remote.ts"
  *
  * `settings` describes the client, not the server: the API does not
  * expose the server's data directory, root or policy, so those are empty,
- * and `profile` is the one this client asks for (else `secure`).
+ * and `profile` is the one this client asks for (else `secure`); `plugins`
+ * are the built-in ones.
  *
  * @since 0.1.0
  * @category constructors
@@ -40,5 +42,6 @@ export async function createRemoteHandle(options: RemoteOptions): Promise<Engine
     defaultTimeoutMs: 0,
     killGraceMs: 0
   }
-  return { runtime, run, settings, dispose }
+  // The API does not list the server's plugins: a client knows the built-in ones (their definitions only, nothing is built).
+  return { runtime, run, settings, plugins: builtinPlugins, dispose }
 }
