@@ -7,7 +7,7 @@
  * start with `plugin.invalid` naming the module. Nothing half-loaded runs.
  */
 import { pathToFileURL } from "node:url"
-import { PluginError, type ExecutorPlugin, type FieldError, type PluginSet, type SourcePlugin } from "../../core/mod.ts"
+import { PluginError, type FieldError, type PluginSet, type SourcePlugin } from "../../core/mod.ts"
 import { resolvePluginModule } from "./resolve-module.ts"
 import { claims, type Definition, validateExport } from "./validate.ts"
 
@@ -91,11 +91,9 @@ function builtinClaims(set: Partial<PluginSet>): Map<string, string> {
   const add = (d: Definition) => {
     for (const c of claims(d)) owners.set(c, "a built-in plugin")
   }
-  // A lazy built-in claims the same names as the plugin it will import;
-  // `claims` reads only those names.
-  for (const plugin of set.sources ?? []) add({ kind: "source", plugin: plugin as SourcePlugin<any> })
+  for (const plugin of set.sources ?? []) add({ kind: "source", plugin: plugin as SourcePlugin<any, any> })
   for (const plugin of set.profiles ?? []) add({ kind: "profile", plugin })
-  for (const plugin of set.executors ?? []) add({ kind: "executor", plugin: plugin as ExecutorPlugin })
+  for (const plugin of set.executors ?? []) add({ kind: "executor", plugin })
   return owners
 }
 

@@ -6,11 +6,11 @@ import t from "tap"
 import { mkdirSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { pathToFileURL } from "node:url"
-import { createEngine, enginePlugins, loadPlugins, resolveSettings } from "../../../mod.ts"
+import { createEngine, enginePlugins, loadPlugins } from "../../../mod.ts"
 import { rejection, tempDir } from "../../helpers/engine.ts"
 
 const fixtures = resolve(import.meta.dirname, "fixtures")
-const builtin = enginePlugins(resolveSettings({ env: {}, config: false }))
+const builtin = enginePlugins()
 const load = (specifier: string, base = fixtures) => loadPlugins([{ specifier, base, from: "--plugin" }], { builtin, timeoutMs: 500 })
 
 t.test("loadPlugins() tells a source, a profile and an executor apart by shape", async (t) => {
@@ -54,7 +54,23 @@ t.test("bad modules are plugin.invalid naming the module", async (t) => {
     t.match(error.detail, detail, specifier)
   }
   const shape = await rejection(load("./wrong-shape.ts"))
-  t.same(shape.errors.map((e: { path: string }) => e.path), ["default.type", "default.spec", "default.load", "default.remove"], "each wrong field is named")
+  t.same(shape.errors.map((e: { path: string }) => e.path), ["default.type", "default.spec", "default.pin", "default.make", "default.check"], "each wrong field is named")
+})
+
+t.test("a module written for the first contract is refused with what replaced each part", async (t) => {
+  const source = await rejection(load("./v1-source.ts"))
+  t.equal(source.code, "plugin.invalid")
+  t.match(source.errors, [
+    { path: "default.load", message: /moved in plugin contract v2: make \(an Effect\) builds \{ load\(spec, pin, ctx\)/ },
+    { path: "default.restore", message: /core restores sources from their stored pins/ },
+    { path: "default.remove", message: /release\(spec, loaded\)/ }
+  ])
+  const others = await rejection(load("./v1-executor-profile.ts"))
+  t.match(others.errors, [
+    { path: "default[0].preview", message: /make \(an Effect\) builds \{ preview, execute \}/ },
+    { path: "default[0].execute", message: /make \(an Effect\) builds \{ preview, execute \}/ },
+    { path: "default[1].admitRegistry", message: /admit\(request, policy\)/ }
+  ])
 })
 
 t.test("two modules claiming one kind stop the start, naming both", async (t) => {

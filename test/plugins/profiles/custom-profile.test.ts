@@ -7,7 +7,7 @@ import t from "tap"
 import { join } from "node:path"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
-import type { EngineHandle, RunEvent } from "../../../mod.ts"
+import type { EngineHandle, ProfilePlugin, RunEvent } from "../../../mod.ts"
 import { call, exampleTree, rejection, startEngine } from "../../helpers/engine.ts"
 import locked from "./fixtures/locked-profile.ts"
 
@@ -65,7 +65,11 @@ t.test("under a custom default, a weaker request is denied without the override 
 
 t.test("a decision a profile plugin makes without naming itself is journaled with the profile it was made under", async (t) => {
   const tree = exampleTree(t)
-  const quiet = { ...locked, name: "quiet", admitSource: (spec: { name: string }) => ({ decision: "deny" as const, subject: spec.name, code: "source.not.allowed", reason: "quiet" }) }
+  const quiet: ProfilePlugin = {
+    ...locked,
+    name: "quiet",
+    admit: (request) => request.kind === "source.add" ? { decision: "deny", subject: request.spec.name, code: "source.not.allowed", reason: "quiet" } : undefined
+  }
   const engine = await startEngine(t, { root: tree.root, dataDir: tree.dataDir, plugins: { profiles: [quiet] }, profile: "quiet" })
   await rejection(call(engine, (x) => x.addSource({ type: "oci", name: "addon", ref: "127.0.0.1:5000/example/addon:1.0.0", trusted: true })))
   t.match((await decisions(engine)).at(-1), { decision: "deny", code: "source.not.allowed", reason: "quiet", profile: "quiet" })
