@@ -11,6 +11,7 @@ import { open } from "node:fs/promises"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import { type Diagnostic, type FieldError, type JobDefinition, SourceError } from "../../../core/mod.ts"
+import { ociProblems } from "./problems.ts"
 import { resolveInRoot } from "../../oci/mod.ts"
 import { discoverJobTreeEffect } from "../../tree/mod.ts"
 import { type AddonManifest, MAX_MANIFEST_BYTES, parseAddonManifest } from "./addon-manifest.ts"
@@ -44,7 +45,7 @@ export interface ReadAddonOptions {
 }
 
 const invalid = (subject: string, detail: string, errors: ReadonlyArray<FieldError>) =>
-  new SourceError({ code: "E_ADDON_MANIFEST", detail: `${subject}: ${detail}`, errors })
+  new SourceError({ code: "E_ADDON_MANIFEST", problem: ociProblems.E_ADDON_MANIFEST, detail: `${subject}: ${detail}`, errors })
 
 async function readBounded(path: string): Promise<string | "missing" | "not-a-file" | "too-large"> {
   let handle
