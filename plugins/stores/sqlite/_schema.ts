@@ -50,6 +50,11 @@ export const migrations: ReadonlyArray<string> = [
     run_id TEXT NOT NULL,
     created_at TEXT NOT NULL
   ) STRICT;
+  `,
+  // Contract v2: core stores what a source resolved to (the plugin's pin, JSON).
+  // Sources stored before have none: their kind resolves them again at the next start.
+  `
+  ALTER TABLE sources ADD COLUMN pin TEXT;
   `
 ]
 

@@ -14,6 +14,7 @@ import type { IdempotencyRecord, RunFilter, RunPage, Store } from "../../../core
 import { decodeCursor, encodeCursor } from "./_cursor.ts"
 import type { Database, Param, Row } from "./_database.ts"
 import { makeJournal } from "./_journal.ts"
+import { runOf, sourceColumns, sourceOf } from "./_rows.ts"
 import { orphaned, reapOrphans } from "./_owner.ts"
 
 const DEFAULT_RUN_LIMIT = 50
@@ -44,7 +45,6 @@ function clamp(value: number | undefined, fallback: number, max: number): number
   return Math.min(max, Math.max(1, Math.floor(value)))
 }
 
-const record = <A>(row: Row): A => JSON.parse(row.record as string) as A
 
 /**
  * The `Store` service on `db`, whose schema must be migrated already.
@@ -59,17 +59,17 @@ const record = <A>(row: Row): A => JSON.parse(row.record as string) as A
 export function make(db: Database, owner: string, path = ":memory:"): Context.Tag.Service<Store> {
   const sql = {
     putSource: db.statement(
-      `INSERT INTO sources (name, record, updated_at) VALUES (?, ?, ?)
-       ON CONFLICT (name) DO UPDATE SET record = excluded.record, updated_at = excluded.updated_at`
+      `INSERT INTO sources (name, record, pin, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET record = excluded.record, pin = excluded.pin, updated_at = excluded.updated_at`
     ),
-    getSource: db.statement("SELECT record FROM sources WHERE name = ?"),
-    listSources: db.statement("SELECT record FROM sources ORDER BY name"),
+    getSource: db.statement("SELECT name, record, pin FROM sources WHERE name = ?"),
+    listSources: db.statement("SELECT name, record, pin FROM sources ORDER BY name"),
     removeSource: db.statement("DELETE FROM sources WHERE name = ?"),
     insertRun: db.statement("INSERT INTO runs (id, job_id, status, created_at, record, owner) VALUES (?, ?, ?, ?, ?, ?)"),
     writeRun: db.statement("UPDATE runs SET job_id = ?, status = ?, created_at = ?, record = ? WHERE id = ?"),
-    getRun: db.statement("SELECT record FROM runs WHERE id = ?"),
+    getRun: db.statement("SELECT id, record FROM runs WHERE id = ?"),
     interrupted: db.statement(
-      "SELECT record, owner FROM runs WHERE status IN ('queued', 'running') ORDER BY created_at, id"
+      "SELECT id, record, owner FROM runs WHERE status IN ('queued', 'running') ORDER BY created_at, id"
     ),
     getIdempotency: db.statement("SELECT key, request_hash, run_id, created_at FROM idempotency WHERE key = ?"),
     putIdempotency: db.statement(
@@ -81,7 +81,7 @@ export function make(db: Database, owner: string, path = ":memory:"): Context.Ta
 
   const getRun = (id: string): Run | null => {
     const row = sql.getRun.get(id)
-    return row === undefined ? null : record<Run>(row)
+    return row === undefined ? null : runOf(row)
   }
 
   const writeRun = (run: Run): void => {
@@ -116,12 +116,12 @@ export function make(db: Database, owner: string, path = ":memory:"): Context.Ta
       params.push(after.created_at, after.id)
     }
     // Eight possible texts at most, each prepared once by the statement cache.
-    const text = `SELECT record FROM runs ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
+    const text = `SELECT id, record FROM runs ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
       ORDER BY created_at DESC, id DESC LIMIT ?`
     return attempt("listRuns", () => {
       // One row more than asked tells whether another page follows.
       const rows = db.statement(text).all(...params, limit + 1)
-      const items = rows.slice(0, limit).map((row) => record<Run>(row))
+      const items = rows.slice(0, limit).map(runOf)
       const last = items[items.length - 1]
       return { items, next_cursor: rows.length > limit ? encodeCursor(last) : null }
     })
@@ -130,14 +130,15 @@ export function make(db: Database, owner: string, path = ":memory:"): Context.Ta
   return {
     putSource: (source: SourceRecord) =>
       attempt("putSource", () => {
-        sql.putSource.run(source.name, JSON.stringify(source), source.updated_at)
+        const { record, pin } = sourceColumns(source)
+        sql.putSource.run(source.name, record, pin, source.updated_at)
       }),
     getSource: (name) =>
       attempt("getSource", () => {
         const row = sql.getSource.get(name)
-        return row === undefined ? null : record<SourceRecord>(row)
+        return row === undefined ? null : sourceOf(row)
       }),
-    listSources: () => attempt("listSources", () => sql.listSources.all().map((row) => record<SourceRecord>(row))),
+    listSources: () => attempt("listSources", () => sql.listSources.all().map(sourceOf)),
     removeSource: (name) => attempt("removeSource", () => sql.removeSource.run(name).changes > 0),
 
     insertRun: (run) =>
@@ -162,7 +163,7 @@ export function make(db: Database, owner: string, path = ":memory:"): Context.Ta
       attempt("failInterruptedRuns", () =>
         db.transaction(() =>
           sql.interrupted.all().filter((row) => orphaned((row.owner as string | null) ?? null, owner)).map((row) => {
-            const run = record<Run>(row)
+            const run = runOf(row)
             const error = {
               code: "engine.restarted",
               detail: `The engine stopped while the run was ${run.status}`
