@@ -70,3 +70,45 @@ t.test("two engines build their own plugins, share no cache, and each releases o
   t.same(p.closed, [one.dataDir, two.dataDir])
   t.ok(join(one.dataDir) !== join(two.dataDir))
 })
+
+t.test("oci and git: each engine pulls and checks out into its own data directory; disposing one leaves the other serving", async (t) => {
+  const { startRegistry } = await import("../../helpers/registry.ts")
+  const { blobGets, pushAddon, testPolicy } = await import("../../plugins/sources/oci/_addon.ts")
+  const { job, makeRepo } = await import("../../plugins/sources/git/_git.ts")
+  const { existsSync, readdirSync } = await import("node:fs")
+  const registry = await startRegistry(t)
+  await pushAddon(registry.url, "example/addon", "1.0.0")
+  const repos = t.testdir()
+  const repo = makeRepo(repos)
+  const commit = repo.commit(Object.fromEntries(Object.entries(job("Greets", "hello from git")).map(([k, v]) => [`hello/${k}`, v])))
+  const one = exampleTree(t)
+  const two = exampleTree(t)
+  const start = (tree: typeof one) =>
+    startEngine(t, {
+      root: tree.root,
+      dataDir: tree.dataDir,
+      allowedLocalRoots: [tree.dir],
+      policy: { ...testPolicy(registry.host), git: { allowed_paths: [repos] } }
+    })
+  const a = await start(one)
+  const b = await start(two)
+  const addBoth = async (engine: EngineHandle) => {
+    const oci = await call(engine, (e) => e.addSource({ type: "oci", name: "addon", ref: `${registry.host}/example/addon:1.0.0`, trusted: true }))
+    const git = await call(engine, (e) => e.addSource({ type: "git", name: "team", url: repo.fileUrl, ref: "main" }))
+    return [oci.source.status, git.source.status]
+  }
+  t.same(await addBoth(a), ["ready", "ready"])
+  const pulledOnce = await blobGets(registry)
+  t.ok(pulledOnce > 0, "the first engine downloads the layers")
+  t.same(await addBoth(b), ["ready", "ready"])
+  t.equal(await blobGets(registry), 2 * pulledOnce, "the second engine's blob store is its own: it downloads them again")
+  for (const tree of [one, two]) {
+    t.ok(readdirSync(join(tree.dataDir, "addons")).some((d) => d.startsWith("sha256:")), "each data directory has its rootfs")
+    t.ok(existsSync(join(tree.dataDir, "git")), "and its own checkout")
+  }
+
+  await a.dispose()
+  const refreshed = await call(b, (e) => e.refreshSource("team"))
+  t.match(refreshed, { status: "ready", provenance: { commit } }, "the other engine keeps serving its git source")
+  t.match(await call(b, (e) => e.refreshSource("addon")), { status: "ready" }, "and its add-on, through its own client and verifier")
+})
