@@ -10,7 +10,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { performance } from "node:perf_hooks"
 import * as Effect from "effect/Effect"
-import type { ExecRequest, ExecutorPlugin, Job } from "../mod.ts"
+import type { ExecRequest, ExecutorImpl, Job } from "../mod.ts"
 import { makeProcessExecutor } from "../plugins/executors/process/mod.ts"
 import { makeSandboxExecutor } from "../plugins/executors/sandbox/mod.ts"
 import { median, ms, report } from "./_stats.ts"
@@ -38,11 +38,11 @@ function request(round: number): ExecRequest {
   }
 }
 
-async function time(executor: ExecutorPlugin, round: number): Promise<number> {
+async function time(executor: ExecutorImpl, round: number): Promise<number> {
   const started = performance.now()
   const result = await Effect.runPromise(executor.execute(request(round)))
   const elapsed = performance.now() - started
-  if (result.exitCode !== 0) throw new Error(`${executor.kind} run exited with ${result.exitCode}`)
+  if (result.exitCode !== 0) throw new Error(`run ${round} exited with ${result.exitCode}`)
   return elapsed
 }
 

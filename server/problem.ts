@@ -5,7 +5,7 @@
  * edge (auth, body limits, routing) are `HttpError`s with codes from the same
  * closed table, so clients see one vocabulary.
  */
-import { isProblem, problemCodes, problemFix, type FieldError, type ProblemCode } from "../core/mod.ts"
+import { isProblem, problemCodes, problemFix, problemInfo, type FieldError, type ProblemCode } from "../core/mod.ts"
 
 /** The media type of every error body. */
 export const PROBLEM_TYPE = "application/problem+json"
@@ -34,10 +34,10 @@ export class HttpError extends Error {
     this.headers = options.headers ?? {}
   }
   get status(): number {
-    return problemCodes[this.code].status
+    return (problemInfo(this) ?? problemCodes.internal).status
   }
   get title(): string {
-    return problemCodes[this.code].title
+    return (problemInfo(this) ?? problemCodes.internal).title
   }
 }
 
@@ -71,12 +71,14 @@ export function toProblem(error: unknown, instance: string): ProblemDocument {
   const code: ProblemCode = isProblem(error) ? error.code : "internal"
   const detail = isProblem(error) ? error.detail : "The server failed to handle the request"
   const errors = isProblem(error) && error.errors !== undefined && error.errors.length > 0 ? error.errors : undefined
-  const fix = problemFix({ code, detail })
+  // A plugin's code: the entry its error carries (the engine attaches it from the assembled table).
+  const info = (isProblem(error) ? problemInfo(error) : undefined) ?? problemCodes.internal
+  const fix = problemFix({ code, detail, problem: info })
   return {
     // A URN names the problem type without promising a page to dereference.
     type: `urn:flwd:problem:${code}`,
-    title: problemCodes[code].title,
-    status: problemCodes[code].status,
+    title: info.title,
+    status: info.status,
     detail,
     code,
     instance,

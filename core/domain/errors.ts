@@ -127,6 +127,20 @@ function infoOf(code: string, table: ProblemTable): ProblemInfo | undefined {
 }
 
 /**
+ * The entry of a problem: from `table` (default core's), else the entry a
+ * plugin's error carries (`problem`), else undefined.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export function problemInfo(
+  problem: { readonly code: string; readonly problem?: ProblemInfo | undefined },
+  table: ProblemTable = problemCodes
+): ProblemInfo | undefined {
+  return infoOf(problem.code, table) ?? problem.problem
+}
+
+/**
  * One of core's problem codes.
  *
  * @since 0.2.0
@@ -177,6 +191,8 @@ export interface Problem {
   readonly title: string
   readonly detail: string
   readonly errors?: ReadonlyArray<FieldError>
+  /** A plugin code's entry, when the error carries it. */
+  readonly problem?: ProblemInfo
 }
 
 const base = <Tag extends string>(tag: Tag) =>

@@ -18,7 +18,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
-import { SourceError, type EngineError } from "../domain/errors.ts"
+import { problemInfo, SourceError, type EngineError } from "../domain/errors.ts"
 import { DEFAULT_SOURCE, type SourceRecord, type SourceSpec } from "../domain/source.ts"
 import type { LoadedSource, SourceContext, SourceImpl, SourcePlugin } from "../plugin.ts"
 import { type Activity, checkLoaded, DEFAULT_PLUGIN_TIMEOUT_MS, makeActivity, withIdleTimeout } from "./_plugin-guard.ts"
@@ -157,8 +157,19 @@ const make = (options: RegistryOptions) =>
         return withIdleTimeout(name, Effect.suspend(() => call(context(name, activity))), timeoutMs, activity.last)
       }).pipe(
         Effect.catchAllDefect((d) => Effect.fail(failure(name, d))),
-        Effect.mapError((e) => failure(name, e))
+        Effect.mapError((e) => withEntry(failure(name, e)))
       )
+    // A plugin's own code travels with its table entry, so every surface shows its status, title and fix.
+    const withEntry = (e: SourceError): SourceError => {
+      if (e.problem !== undefined || problemInfo(e) !== undefined || !Object.hasOwn(plugins.problems, e.code)) return e
+      return new SourceError({
+        code: e.code,
+        detail: e.detail,
+        problem: plugins.problems[e.code],
+        ...(e.errors !== undefined ? { errors: e.errors } : {}),
+        ...(e.cause !== undefined ? { cause: e.cause } : {})
+      })
+    }
     const guardLoad = (name: string, call: (ctx: SourceContext) => Effect.Effect<LoadedSource, SourceError>) =>
       guard(name, (ctx) => Effect.flatMap(call(ctx), (loaded) => checkLoaded(name, loaded)))
 
