@@ -10,7 +10,7 @@ import * as Stream from "effect/Stream"
 import { RunError, SourceError, type EngineError } from "../domain/errors.ts"
 import type { PlanRequest } from "../domain/plan.ts"
 import type { SourceSpec } from "../domain/source.ts"
-import type { PlatformServices, PluginSet } from "../plugin.ts"
+import type { PluginSet } from "../plugin.ts"
 import { compileArgSpec } from "./args.ts"
 import { EngineConfig, type EngineSettings } from "./config.ts"
 import { Engine } from "./engine.ts"
@@ -20,6 +20,7 @@ import * as JobCatalogLive from "./job-catalog.ts"
 import { JobCatalog } from "./job-catalog.ts"
 import * as PlannerLive from "./planner.ts"
 import { Planner } from "./planner.ts"
+import type { PluginPlatform } from "./plugin-platform.ts"
 import { layerPlugins, Plugins } from "./plugins.ts"
 import * as PolicyEngineLive from "./policy-engine.ts"
 import { PolicyEngine } from "./policy-engine.ts"
@@ -108,8 +109,8 @@ export interface EngineLayerOptions extends SourceRegistryLive.RegistryOptions {
 
 /**
  * The whole engine as one layer; it needs a Store and the platform services
- * plugins build with. Plugins are built inside the layer's Scope and
- * released with it.
+ * plugins build with (`PluginPlatform`, built when a plugin first needs
+ * them). Plugins are built inside the layer's Scope and released with it.
  *
  * @since 0.1.0
  * @category layers
@@ -118,8 +119,9 @@ export function engineLayer(
   settings: EngineSettings,
   plugins: PluginSet,
   options: EngineLayerOptions = {}
-): Layer.Layer<Engine, EngineError, Store | PlatformServices> {
-  const base = Layer.mergeAll(Layer.succeed(EngineConfig, settings), layerPlugins(plugins))
+): Layer.Layer<Engine, EngineError, Store | PluginPlatform> {
+  const config = Layer.succeed(EngineConfig, settings)
+  const base = Layer.provideMerge(layerPlugins(plugins), config)
   const recovered = Layer.effectDiscard(
     Effect.flatMap(Store, (store) => store.failInterruptedRuns(new Date().toISOString()))
   )

@@ -18,8 +18,11 @@ import type * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import { PluginError, type ProblemTable } from "../domain/errors.ts"
 import type { Policy } from "../domain/policy.ts"
-import type { ExecutorImpl, ExecutorPlugin, PlatformServices, PluginSet, ProfilePlugin, SourceImpl, SourcePlugin } from "../plugin.ts"
+import type { ExecutorImpl, ExecutorPlugin, MakeServices, PlatformServices, PluginSet, ProfilePlugin, SourceImpl, SourcePlugin } from "../plugin.ts"
+import { EngineConfig } from "./config.ts"
 import { assembleContributions } from "./contributions.ts"
+import { PluginEnv } from "./plugin-env.ts"
+import { PluginPlatform } from "./plugin-platform.ts"
 
 /** A source plugin's definition with its built implementation. */
 export interface BuiltSource {
@@ -58,10 +61,19 @@ export class Plugins extends Context.Tag("flwd/engine/Plugins")<Plugins, {
  * @since 0.1.0
  * @category layers
  */
-export function layerPlugins(set: PluginSet): Layer.Layer<Plugins, PluginError, PlatformServices> {
+export function layerPlugins(set: PluginSet): Layer.Layer<Plugins, PluginError, PluginPlatform | EngineConfig> {
   return Layer.scoped(Plugins, Effect.gen(function*() {
     const scope = yield* Effect.scope
-    const platform = yield* Effect.context<PlatformServices>()
+    const config = yield* EngineConfig
+    const env = {
+      dataDir: config.dataDir,
+      policy: config.policy,
+      killGraceMs: config.killGraceMs,
+      ...(config.policyDir !== undefined ? { policyDir: config.policyDir } : {}),
+      ...(config.policyFile !== undefined ? { policyFile: config.policyFile } : {})
+    }
+    // Built when a first make needs it: an engine that builds no plugin loads no platform module.
+    const platform = Effect.map((yield* PluginPlatform).context, (services) => Context.add(services, PluginEnv, env))
     const sources = new Map<string, SourcePlugin<any, any>>()
     const profiles = new Map<string, ProfilePlugin>()
     const executors = new Map<string, ExecutorPlugin>()
@@ -78,7 +90,7 @@ export function layerPlugins(set: PluginSet): Layer.Layer<Plugins, PluginError, 
 
     // One builder per plugin object (aliases share it), held by this engine only.
     const builders = new Map<object, Effect.Effect<unknown, PluginError>>()
-    const builderOf = <A>(plugin: { readonly make: Effect.Effect<A, PluginError, Scope.Scope | PlatformServices> }, what: string, check: (impl: A) => string | null) => {
+    const builderOf = <A>(plugin: { readonly make: Effect.Effect<A, PluginError, MakeServices> }, what: string, check: (impl: A) => string | null) => {
       let builder = builders.get(plugin) as Effect.Effect<A, PluginError> | undefined
       if (builder === undefined) {
         builder = buildOnce(plugin.make, what, check, scope, platform)
@@ -132,11 +144,11 @@ function checkExecutorImpl(impl: ExecutorImpl): string | null {
  * when the attempt fails, with the engine's otherwise.
  */
 function buildOnce<A>(
-  make: Effect.Effect<A, PluginError, Scope.Scope | PlatformServices>,
+  make: Effect.Effect<A, PluginError, MakeServices>,
   what: string,
   check: (impl: A) => string | null,
   engineScope: Scope.Scope,
-  platform: Context.Context<PlatformServices>
+  platform: Effect.Effect<Context.Context<PlatformServices | PluginEnv>>
 ): Effect.Effect<A, PluginError> {
   let built: { readonly impl: A } | undefined
   const lock = Effect.unsafeMakeSemaphore(1)
@@ -144,9 +156,7 @@ function buildOnce<A>(
     new PluginError({ code: "plugin.invalid", detail: `Cannot build the plugin for ${what}: ${detail}`, ...(cause !== undefined ? { cause } : {}) })
   const attempt = Effect.gen(function*() {
     const scope = yield* Scope.fork(engineScope, ExecutionStrategy.sequential)
-    const exit = yield* Effect.suspend(() => make).pipe(
-      Scope.extend(scope),
-      Effect.provide(platform),
+    const exit = yield* Effect.flatMap(platform, (services) => Effect.provide(Scope.extend(Effect.suspend(() => make), scope), services)).pipe(
       Effect.catchAllDefect((defect) => Effect.fail(invalid(defect instanceof Error ? defect.message : String(defect), defect))),
       Effect.flatMap((impl) => {
         const problem = check(impl)
