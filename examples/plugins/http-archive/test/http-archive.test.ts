@@ -50,13 +50,14 @@ t.test("an archive pinned by sha256 is downloaded, verified, extracted, planned 
   t.equal(server.hits.get("/tools.tar.gz"), before, "no second download")
 })
 
-t.test("a wrong sha256 is source.invalid naming sha256; nothing is extracted", async (t) => {
+t.test("a wrong sha256 is the plugin's archive.digest.mismatch (422) naming sha256; nothing is extracted", async (t) => {
   const archive = await tarGz(helloTree("x"))
   const server = await staticServer({ "/a.tar.gz": archive })
   t.teardown(server.stop)
   const { engine: e } = await engine(t)
   const error = await fails(call(e, (x) => x.addSource({ type: "http-archive", name: "a", url: server.url("/a.tar.gz"), sha256: "0".repeat(64) })))
-  t.equal(error.code, "source.invalid")
+  t.equal(error.code, "archive.digest.mismatch")
+  t.equal(error.status, 422, "the plugin's entry travels with the error")
   t.same(error.errors.map((f: { path: string }) => f.path), ["sha256"])
   t.notOk((await call(e, (x) => x.sources())).some((s) => s.name === "a"))
   const missing = await fails(call(e, (x) => x.addSource({ type: "http-archive", name: "a", url: server.url("/missing.tar.gz"), sha256: sha256(archive) })))

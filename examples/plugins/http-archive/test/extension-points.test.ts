@@ -1,0 +1,111 @@
+/**
+ * Every extension point of the contract, through the real `flwd` binary
+ * with the plugin loaded by `--plugin`: the plugin's `--url` and `--sha256`
+ * flags on `:sources add`, its `http_archive` policy section (checked at
+ * start, applied at add), its own problem code, and its `gc` hook run by
+ * `flwd :gc`.
+ */
+import t from "tap"
+import { spawn } from "node:child_process"
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join, resolve } from "node:path"
+import { helloTree, sha256, staticServer, tarGz } from "./_archive.ts"
+
+const here = resolve(import.meta.dirname, "..")
+const flwdMain = resolve(here, "..", "..", "..", "cli", "main.ts")
+const plugin = join(here, "mod.ts")
+
+function work(t: { teardown: (f: () => void) => void }): string {
+  const dir = mkdtempSync(join(tmpdir(), "flwd-archive-ext-"))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+function flwd(cwd: string, args: ReadonlyArray<string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_NO_WARNINGS: "1", NO_COLOR: "1" }
+  for (const k of Object.keys(env)) if (k.startsWith("FLWD_")) delete env[k]
+  const child = spawn(process.execPath, [flwdMain, "--data-dir", join(cwd, "data"), "--root", join(cwd, "jobs"), ...args], { cwd, env })
+  let stdout = ""
+  let stderr = ""
+  child.stdout.on("data", (d) => (stdout += d))
+  child.stderr.on("data", (d) => (stderr += d))
+  return new Promise((res) => child.on("close", (code) => res({ code, stdout, stderr })))
+}
+
+t.test("--url and --sha256 are the plugin's own :sources add flags", async (t) => {
+  const cwd = work(t)
+  const archive = await tarGz(helloTree("Flags,"))
+  const server = await staticServer({ "/tools.tar.gz": archive })
+  t.teardown(server.stop)
+  const add = await flwd(cwd, ["--plugin", plugin, ":sources", "add", "--type", "http-archive", "--name", "tools", "--url", server.url("/tools.tar.gz"), "--sha256", sha256(archive)])
+  t.equal(add.code, 0, add.stderr)
+  t.match(add.stdout, /added source tools \(http-archive\): ready, 1 job/)
+  const without = await flwd(cwd, [":sources", "add", "--type", "http-archive", "--name", "x", "--sha256", sha256(archive)])
+  t.equal(without.code, 2, "without the plugin the flag does not exist")
+  t.match(without.stderr, /unknown flag --sha256/)
+})
+
+t.test("the http_archive policy section: checked at start, applied when adding", async (t) => {
+  const cwd = work(t)
+  const archive = await tarGz(helloTree("Policy,"))
+  const server = await staticServer({ "/tools.tar.gz": archive })
+  t.teardown(server.stop)
+  const policy = (text: string) => {
+    const file = join(cwd, `policy-${Math.random().toString(36).slice(2)}.yaml`)
+    writeFileSync(file, text)
+    return file
+  }
+  const add = (file: string, ...extra: Array<string>) =>
+    flwd(cwd, ["--plugin", plugin, "--policy", file, ...extra, ":sources", "add", "--type", "http-archive", "--name", "tools", "--url", server.url("/tools.tar.gz"), "--sha256", sha256(archive), "--json"])
+
+  const elsewhere = await add(policy("http_archive:\n  allowed_hosts: [archives.example.com]\n"))
+  t.equal(elsewhere.code, 1, "a refusal, not a usage error")
+  t.match(JSON.parse(elsewhere.stderr), { code: "source.not.allowed", errors: [{ path: "url" }] })
+  const listed = await add(policy(`http_archive:\n  allowed_hosts: ["${new URL(server.url("/")).host}"]\n`))
+  t.equal(listed.code, 0, listed.stderr)
+
+  const bad = await add(policy("http_archive:\n  allowed_hosts: [\"https://archives.example.com/\"]\n"))
+  t.equal(bad.code, 2)
+  t.match(JSON.parse(bad.stderr), { code: "policy.invalid", errors: [{ path: "http_archive.allowed_hosts[0]", message: /host or host:port/ }] })
+  const unknownKey = await flwd(cwd, ["--policy", policy("http_archive:\n  allowed_hosts: [x]\n"), ":sources", "--json"])
+  t.equal(unknownKey.code, 2, "without the plugin its section is an unknown key")
+  t.match(JSON.parse(unknownKey.stderr), { code: "policy.invalid", errors: [{ path: "http_archive" }] })
+})
+
+t.test("a wrong sha256 fails with the plugin's own problem code and its fix", async (t) => {
+  const cwd = work(t)
+  const archive = await tarGz(helloTree("Digest,"))
+  const server = await staticServer({ "/tools.tar.gz": archive })
+  t.teardown(server.stop)
+  const args = ["--plugin", plugin, ":sources", "add", "--type", "http-archive", "--name", "bad", "--url", server.url("/tools.tar.gz"), "--sha256", "ab".repeat(32)]
+  const json = await flwd(cwd, [...args, "--json"])
+  t.equal(json.code, 1)
+  t.match(JSON.parse(json.stderr), { code: "archive.digest.mismatch", status: 422, title: "Archive digest mismatch", errors: [{ path: "sha256" }] })
+  const text = await flwd(cwd, args)
+  t.match(text.stderr, /archive\.digest\.mismatch/)
+  t.match(text.stderr, /sha256sum/, "the plugin's fix hint is shown")
+})
+
+t.test("flwd :gc runs the plugin's gc hook: extractions no source refers to go, the source's stay", async (t) => {
+  const cwd = work(t)
+  const archive = await tarGz(helloTree("Kept,"))
+  const server = await staticServer({ "/tools.tar.gz": archive })
+  t.teardown(server.stop)
+  const add = await flwd(cwd, ["--plugin", plugin, ":sources", "add", "--type", "http-archive", "--name", "tools", "--url", server.url("/tools.tar.gz"), "--sha256", sha256(archive)])
+  t.equal(add.code, 0, add.stderr)
+  // What a source removed while its engine was killed leaves behind.
+  const orphan = join(cwd, "data", "http-archive", "ghost", "0123456789abcdef-00000000")
+  mkdirSync(join(orphan, "hello"), { recursive: true })
+  writeFileSync(join(orphan, "hello", "config.yaml"), "summary: gone\n")
+  const dry = await flwd(cwd, ["--plugin", plugin, ":gc", "--dry-run", "--json"])
+  t.equal(dry.code, 0, dry.stderr)
+  t.match(JSON.parse(dry.stdout), { extractions: ["ghost/0123456789abcdef-00000000"], dry_run: true })
+  t.ok(existsSync(orphan), "a dry run removes nothing")
+  const gc = await flwd(cwd, ["--plugin", plugin, ":gc"])
+  t.equal(gc.code, 0, gc.stderr)
+  t.match(gc.stdout, /removed 1 archive extraction/)
+  t.notOk(existsSync(orphan), "the orphan is gone")
+  const run = await flwd(cwd, ["--plugin", plugin, "tools/hello", "--who", "Ada"])
+  t.match(run.stdout, /Kept, Ada/, "the source's own extraction stays")
+})
