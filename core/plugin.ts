@@ -189,7 +189,7 @@ export interface LoadedSource {
   readonly jobs: ReadonlyArray<JobDefinition>
   readonly diagnostics: ReadonlyArray<Diagnostic>
   readonly provenance: Readonly<Record<string, unknown>>
-  /** Executor every job of this source must use (add-ons: `sandbox`). */
+  /** Executor every job of this source must use, whatever the job says. */
   readonly executor?: string
 }
 

@@ -7,7 +7,7 @@ import type { Policy } from "../domain/policy.ts"
 
 /** @since 0.1.0 @category models */
 export interface EngineSettings {
-  /** Data directory: `flwd.db`, `runs/`, `blobs/`, `addons/`. */
+  /** Data directory: `flwd.db`, `runs/`, and what plugins keep (each under a directory of its own). */
   readonly dataDir: string
   /** The root job tree whose jobs keep bare ids; absent when none. */
   readonly root?: string

@@ -90,7 +90,7 @@ export const layer: Layer.Layer<Planner, never, JobCatalog | SourceRegistry | Po
           }
           const warnings: Array<string> = [...job.warnings]
           let timeout = job.timeout_ms ?? config.defaultTimeoutMs
-          // The executor's policy section may cap how long its runs take (the sandbox's ceilings.timeout).
+          // The executor's policy section may cap how long its runs take.
           const ceiling = executor.timeoutCeilingMs?.(config.policy)
           if (ceiling !== undefined && timeout > ceiling) {
             warnings.push(`timeout lowered from ${timeout} ms to the policy ceiling of ${ceiling} ms`)
