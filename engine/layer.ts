@@ -33,7 +33,7 @@ import { tracingLayer } from "../plugins/telemetry/mod.ts"
 import { markDeclared, reconcileSources, storedDeclared } from "./declared-sources.ts"
 import { EngineInfo } from "./engine-info.ts"
 import type { EngineOptions } from "./options.ts"
-import { layerPlatform } from "./platform.ts"
+import { layerEnginePlatform } from "./platform.ts"
 import { contributors, prepareStart } from "./prepare-start.ts"
 import { type EngineStartError, isEngineStartError } from "./start-error.ts"
 
@@ -102,7 +102,7 @@ export function layerEngine(options: EngineOptions = {}): Layer.Layer<Engine | E
   // Spans are exported only when OTEL_EXPORTER_OTLP_* says where; only then is the SDK loaded.
   const tracing = Layer.unwrapEffect(Effect.promise(() => tracingLayer(options.env ?? process.env)))
   return built.pipe(
-    Layer.provide(layerPlatform),
+    Layer.provide(layerEnginePlatform),
     Layer.provideMerge(tracing),
     // The engine's own services fail only with start errors while they build; anything else is a bug, not an input.
     Layer.catchAll((e) => (isEngineStartError(e) ? Layer.fail(e) : Layer.die(e)))

@@ -12,11 +12,13 @@
  *   client) keeps its own transport inside its `make`.
  *
  * The modules are imported when the layer is built, not when this file is
- * imported: a command that builds no engine loads none of them.
+ * imported; and the engine builds it only when a plugin's `make` first
+ * needs it (`layerEnginePlatform`), so a command that builds no plugin
+ * loads none of them.
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import type { PlatformServices } from "../core/mod.ts"
+import { layerPluginPlatform, type PlatformServices, type PluginPlatform } from "../core/mod.ts"
 
 /**
  * The platform services on Node and Deno.
@@ -36,3 +38,12 @@ export const layerPlatform: Layer.Layer<PlatformServices> = Layer.unwrapEffect(
     return Layer.mergeAll(command.layer.pipe(Layer.provideMerge(fs.layer)), path.layer, http.layer)
   })
 )
+
+/**
+ * The platform services as the engine takes them: built at the first
+ * plugin build, once per engine.
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerEnginePlatform: Layer.Layer<PluginPlatform> = layerPluginPlatform(layerPlatform)

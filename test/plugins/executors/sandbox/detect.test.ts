@@ -10,7 +10,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import { Engine, engineLayer, resolveSettings } from "../../../../mod.ts"
-import { layerPlatform } from "../../../../engine/platform.ts"
+import { layerEnginePlatform } from "../../../../engine/platform.ts"
 import { processExecutorPlugin } from "../../../../plugins/executors/process/mod.ts"
 import { detectSandbox, makeSandboxExecutor, sandboxExecutorPlugin } from "../../../../plugins/executors/sandbox/mod.ts"
 import { builtinProfiles } from "../../../../plugins/profiles/mod.ts"
@@ -108,7 +108,7 @@ t.test("the planner refuses a sandboxed job with container.runtime.unavailable; 
   }
   const layer = engineLayer(settings, plugins, { root: { type: "local", path: root, load: loadRootTree(root) } }).pipe(
     Layer.provide(SqliteStore.layer({ path: join(settings.dataDir, "flwd.db") })),
-    Layer.provide(layerPlatform)
+    Layer.provide(layerEnginePlatform)
   )
   const runtime = ManagedRuntime.make(layer)
   t.teardown(() => runtime.dispose())
