@@ -10,7 +10,7 @@ import t from "tap"
 import { mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import * as Effect from "effect/Effect"
-import { defineSourcePlugin, PullPolicy, Schema, sourceSpec, type EngineOptions, type LoadedSource } from "../../../mod.ts"
+import { defineSourcePlugin, PullPolicy, Schema, sourceError, sourceSpec, type EngineOptions, type LoadedSource } from "../../../mod.ts"
 import { discoverJobTreeEffect } from "../../../plugins/tree/mod.ts"
 import { call, rejection, startEngine, tempDir } from "../../helpers/engine.ts"
 
@@ -35,7 +35,7 @@ function controlled(dir: string) {
   const waiting: Array<Held> = []
   const arrivals: Array<() => void> = []
   const released: Array<string | null> = []
-  const state = { hold: false, revision: 0 }
+  const state = { hold: false, revision: 0, unreachable: false }
   const gate = (kind: Held["kind"], name: string, pin: string | null) =>
     Effect.async<void>((resume) => {
       if (!state.hold) return resume(Effect.void)
@@ -48,7 +48,10 @@ function controlled(dir: string) {
     pin: Schema.String,
     make: Effect.succeed({
       resolve: (spec: { readonly name: string }) =>
-        Effect.map(gate("resolve", spec.name, null), () => `rev-${++state.revision}`),
+        Effect.flatMap(gate("resolve", spec.name, null), () =>
+          state.unreachable
+            ? Effect.fail(sourceError("source.failed", "the remote cannot be reached"))
+            : Effect.succeed(`rev-${++state.revision}`)),
       load: (spec: { readonly name: string; readonly label?: string }, pin: string | null) =>
         Effect.gen(function*() {
           yield* gate("load", spec.name, pin)
@@ -172,4 +175,21 @@ t.test("pull policies: always re-resolves at each use, on-run once after a start
   t.match(await source("n", again), { provenance: { pin: "rev-3" }, pin: "rev-3" }, "on-add: the stored pin")
   t.match((await plan("r/hello", again)).provenance, { pin: "rev-5" }, "on-run: the first use after the start re-resolves")
   t.match((await plan("r/hello", again)).provenance, { pin: "rev-5" }, "and only the first")
+})
+
+t.test("on-startup: each start resolves again; an unreachable remote keeps the stored pin, marked stale", async (t) => {
+  const { ctl, options, engine } = await setup(t)
+  await call(engine, (e) => e.addSource({ type: "ctl", name: "s", pull_policy: "on-startup" }))
+  await engine.dispose()
+  const moved = await startEngine(t, options)
+  t.match(await call(moved, (e) => e.source("s")), { status: "ready", pin: "rev-2", provenance: { pin: "rev-2" }, diagnostics: [] })
+  await moved.dispose()
+  ctl.state.unreachable = true
+  const offline = await startEngine(t, options)
+  t.match(await call(offline, (e) => e.source("s")), {
+    status: "ready",
+    pin: "rev-2",
+    provenance: { pin: "rev-2" },
+    diagnostics: [{ level: "warning", code: "source.stale", message: /the remote cannot be reached/ }]
+  })
 })
