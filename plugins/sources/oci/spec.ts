@@ -10,9 +10,10 @@
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import semver from "semver"
+// The range check alone: the whole semver package is dozens of modules every start would load.
+import validRange from "semver/ranges/valid.js"
 import { PullPolicy, SourceName } from "../../../core/mod.ts"
-import { type ImageReference, parseImageReferenceEither } from "../../oci/mod.ts"
+import { type ImageReference, parseImageReferenceEither } from "../../oci/reference/mod.ts"
 
 /**
  * A parsed image reference and the text it was parsed from.
@@ -54,7 +55,7 @@ const PlatformString = Schema.String.pipe(
 )
 
 const SemverRange = Schema.NonEmptyString.pipe(
-  Schema.filter((s) => semver.validRange(s) !== null || "is not a valid semver range (e.g. \">=1.2 <2\")")
+  Schema.filter((s) => validRange(s) !== null || "is not a valid semver range (e.g. \">=1.2 <2\")")
 )
 
 /**
