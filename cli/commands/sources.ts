@@ -125,7 +125,9 @@ export async function run(ctx: CommandContext): Promise<number> {
   const where = `:sources ${sub.name}`
   // The kinds' own flags come from their plugins: this engine's, or the built-in set for a remote one.
   const sources = sub.name === "add" ? await sourcePlugins(ctx) : []
-  const parsed = parseArgs(sub.name === first ? rest : ctx.args, [...sub.flags, ...addFlagSpecs(sources)], where)
+  // Each kind's flags after --type and --name, before the catch-all --set.
+  const flags = [...sub.flags.filter((f) => f.name !== "set"), ...addFlagSpecs(sources), ...sub.flags.filter((f) => f.name === "set")]
+  const parsed = parseArgs(sub.name === first ? rest : ctx.args, flags, where)
   const { out } = ctx
   switch (sub.name) {
     case "add": {
