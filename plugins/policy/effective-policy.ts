@@ -11,9 +11,9 @@ import { createHash, createPublicKey } from "node:crypto"
 import { readFileSync } from "node:fs"
 import { isAbsolute, resolve } from "node:path"
 import type { Policy, ProfilePlugin } from "../../core/mod.ts"
-import { ceilingsOf } from "../executors/sandbox/ceilings-policy.ts"
+import { ceilingsOf } from "../executors/sandbox/mod.ts"
 import { signatureModeOf } from "../profiles/mod.ts"
-import { ociPolicyOf, type SignatureMode } from "../sources/oci/policy-section.ts"
+import { ociPolicyOf, type SignatureMode } from "../sources/oci/mod.ts"
 
 /** @since 0.1.0 @category models */
 export interface EffectivePolicyInput {

@@ -6,7 +6,8 @@
  * the asking plugin's strict default in force.
  */
 import type { AdmissionRequest, Decision } from "../../core/mod.ts"
-import type {} from "../sources/oci/admission-requests.ts"
+// The OCI plugin declares the oci.* requests into AdmissionRequests (plugins/sources/oci/admission-requests.ts);
+// profiles import nothing of it, so the OCI plugin may use their registry matching without a cycle.
 import { registryListed } from "./_registry.ts"
 
 /** The signature mode as the decision that encodes it: deny → required, warn → permissive, allow → disabled. */

@@ -6,11 +6,12 @@
  * `verify_signatures`, else `required`: silence never weakens verification.
  */
 import type { Policy, ProfilePlugin } from "../../core/mod.ts"
-import type { SignatureMode } from "../sources/oci/signature-mode-type.ts"
-import { SignatureMode as SignatureModeSchema } from "../sources/oci/signature-mode-type.ts"
-import { Schema } from "../../core/mod.ts"
 
-const isMode = Schema.is(SignatureModeSchema)
+/** The policy's `verify_signatures` values (the OCI plugin's section), spelled here so profiles import nothing of it. */
+type SignatureMode = "required" | "permissive" | "disabled"
+
+const modes: ReadonlyArray<unknown> = ["required", "permissive", "disabled"] satisfies ReadonlyArray<SignatureMode>
+const isMode = (u: unknown): u is SignatureMode => modes.includes(u)
 
 /**
  * @since 0.1.0
