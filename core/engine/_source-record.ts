@@ -98,7 +98,17 @@ export function holdPin(plugin: SourcePlugin<any, any>, value: unknown): HeldPin
 export function restorePin(plugin: SourcePlugin<any, any>, stored: unknown): HeldPin | null {
   if (plugin.pin === undefined || stored === undefined || stored === null) return null
   const decoded = Schema.decodeUnknownEither(plugin.pin)(stored)
-  return Either.isRight(decoded) ? { value: decoded.right, encoded: stored } : null
+  return Either.isRight(decoded) ? holdPin(plugin, decoded.right) : null
+}
+
+/**
+ * The pin of a record stored before pins were core's (an older data
+ * directory): what the plugin's `pin` Schema finds in the record's
+ * provenance, where plugins recorded what they resolved (a digest, a
+ * commit); null when it finds none, and the source is resolved again.
+ */
+export function pinOfRecord(plugin: SourcePlugin<any, any>, record: SourceRecord): HeldPin | null {
+  return restorePin(plugin, record.pin) ?? (record.pin === undefined ? restorePin(plugin, record.provenance) : null)
 }
 
 /** Two pins name the same content when they encode alike. */

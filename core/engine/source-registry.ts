@@ -22,7 +22,7 @@ import { problemInfo, SourceError, type EngineError } from "../domain/errors.ts"
 import { DEFAULT_SOURCE, type SourceRecord, type SourceSpec } from "../domain/source.ts"
 import type { LoadedSource, SourceContext, SourceImpl, SourcePlugin } from "../plugin.ts"
 import { type Activity, checkLoaded, DEFAULT_PLUGIN_TIMEOUT_MS, makeActivity, withIdleTimeout } from "./_plugin-guard.ts"
-import { failedRecord, holdPin, type HeldPin, kindOf, now, pullPolicyOf, recordOf, restorePin, samePin } from "./_source-record.ts"
+import { failedRecord, holdPin, type HeldPin, kindOf, now, pinOfRecord, pullPolicyOf, recordOf, samePin } from "./_source-record.ts"
 import { decodeSpec, fieldErrors } from "./_spec.ts"
 import { EngineConfig } from "./config.ts"
 import { EventBus } from "./event-bus.ts"
@@ -250,7 +250,7 @@ const make = (options: RegistryOptions) =>
           return yield* unloaded({ code: "source.invalid", detail: `The stored ${plugin.type} spec no longer decodes: ${errors.map((e) => `${e.path} ${e.message}`).join("; ")}` }, envelope, plugin, impl)
         }
         const spec = decoded.right as SourceSpec
-        const stored = restorePin(plugin, record.pin)
+        const stored = pinOfRecord(plugin, record)
         const pull = pullPolicyOf(spec)
         const outcome = yield* Effect.gen(function*() {
           if (impl.resolve === undefined) return { pin: null, loaded: yield* guardLoad(spec.name, (ctx) => impl.load(spec, null, ctx)), pending: false }

@@ -52,7 +52,7 @@ export const migrations: ReadonlyArray<string> = [
   ) STRICT;
   `,
   // Contract v2: core stores what a source resolved to (the plugin's pin, JSON).
-  // Sources stored before have none: their kind resolves them again at the next start.
+  // Sources stored before have none: core reads it from their provenance at the next start.
   `
   ALTER TABLE sources ADD COLUMN pin TEXT;
   `

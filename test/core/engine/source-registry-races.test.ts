@@ -8,6 +8,7 @@
  */
 import t from "tap"
 import { mkdirSync, writeFileSync } from "node:fs"
+import { DatabaseSync } from "node:sqlite"
 import { join } from "node:path"
 import * as Effect from "effect/Effect"
 import { defineSourcePlugin, PullPolicy, Schema, sourceError, sourceSpec, type EngineOptions, type LoadedSource } from "../../../mod.ts"
@@ -45,15 +46,17 @@ function controlled(dir: string) {
   const plugin = defineSourcePlugin({
     type: "ctl",
     spec: sourceSpec("ctl", { pull_policy: Schema.optional(PullPolicy), label: Schema.optional(Schema.String) }),
-    pin: Schema.String,
+    // A pin is `{ pin }`, which the provenance of a load repeats: a record stored before pins were core's has it there.
+    pin: Schema.Struct({ pin: Schema.String }),
     make: Effect.succeed({
       resolve: (spec: { readonly name: string }) =>
         Effect.flatMap(gate("resolve", spec.name, null), () =>
           state.unreachable
             ? Effect.fail(sourceError("source.failed", "the remote cannot be reached"))
-            : Effect.succeed(`rev-${++state.revision}`)),
-      load: (spec: { readonly name: string; readonly label?: string }, pin: string | null) =>
+            : Effect.succeed({ pin: `rev-${++state.revision}` })),
+      load: (spec: { readonly name: string; readonly label?: string }, pinned: { readonly pin: string } | null) =>
         Effect.gen(function*() {
+          const pin = pinned?.pin ?? null
           yield* gate("load", spec.name, pin)
           const found = yield* Effect.orDie(discoverJobTreeEffect(tree))
           return { root: tree, jobs: found.jobs, diagnostics: found.diagnostics, provenance: { pin, label: spec.label ?? null } } satisfies LoadedSource
@@ -113,7 +116,7 @@ t.test("overlapping refreshes that finish out of order keep the newer state", as
   t.match((await fast).provenance, { pin: "rev-3" })
   slowLoad.finish()
   t.match((await slow).provenance, { pin: "rev-3" }, "the overtaken refresh answers with the state that won")
-  t.match(await source("x"), { provenance: { pin: "rev-3" }, pin: "rev-3" })
+  t.match(await source("x"), { provenance: { pin: "rev-3" }, pin: { pin: "rev-3" } })
   t.same(ctl.released, ["rev-1", "rev-2"], "the replaced state and the overtaken load are released")
 })
 
@@ -172,7 +175,7 @@ t.test("pull policies: always re-resolves at each use, on-run once after a start
   await engine.dispose()
   const again = await startEngine(t, options)
   t.match(await source("r", again), { provenance: { pin: "rev-2", resolution: "pending" } }, "on-run: served from the stored pin, pending")
-  t.match(await source("n", again), { provenance: { pin: "rev-3" }, pin: "rev-3" }, "on-add: the stored pin")
+  t.match(await source("n", again), { provenance: { pin: "rev-3" }, pin: { pin: "rev-3" } }, "on-add: the stored pin")
   t.match((await plan("r/hello", again)).provenance, { pin: "rev-5" }, "on-run: the first use after the start re-resolves")
   t.match((await plan("r/hello", again)).provenance, { pin: "rev-5" }, "and only the first")
 })
@@ -182,14 +185,27 @@ t.test("on-startup: each start resolves again; an unreachable remote keeps the s
   await call(engine, (e) => e.addSource({ type: "ctl", name: "s", pull_policy: "on-startup" }))
   await engine.dispose()
   const moved = await startEngine(t, options)
-  t.match(await call(moved, (e) => e.source("s")), { status: "ready", pin: "rev-2", provenance: { pin: "rev-2" }, diagnostics: [] })
+  t.match(await call(moved, (e) => e.source("s")), { status: "ready", pin: { pin: "rev-2" }, provenance: { pin: "rev-2" }, diagnostics: [] })
   await moved.dispose()
   ctl.state.unreachable = true
   const offline = await startEngine(t, options)
   t.match(await call(offline, (e) => e.source("s")), {
     status: "ready",
-    pin: "rev-2",
+    pin: { pin: "rev-2" },
     provenance: { pin: "rev-2" },
     diagnostics: [{ level: "warning", code: "source.stale", message: /the remote cannot be reached/ }]
   })
+})
+
+t.test("a source stored before pins were core's keeps what it pinned: the pin is read from its provenance", async (t) => {
+  const { ctl, options, engine } = await setup(t)
+  await call(engine, (e) => e.addSource({ type: "ctl", name: "old" }))
+  await engine.dispose()
+  // What an older flwd left: the record without a pin.
+  const db = new DatabaseSync(join(options.dataDir!, "flwd.db"))
+  db.exec("UPDATE sources SET pin = NULL")
+  db.close()
+  const again = await startEngine(t, options)
+  t.match(await call(again, (e) => e.source("old")), { status: "ready", pin: { pin: "rev-1" }, provenance: { pin: "rev-1" } })
+  t.equal(ctl.state.revision, 1, "nothing was resolved again")
 })
