@@ -129,8 +129,6 @@ function hostMounts(paths: ReadonlyArray<string>): Array<Mount> {
   return mounts
 }
 
-const hostCache = new Map<string, Array<Mount>>()
-
 /**
  * Resolves the rootfs of a job. Throws when an image rootfs is not a
  * readable directory.
@@ -138,7 +136,12 @@ const hostCache = new Map<string, Array<Mount>>()
  * @since 0.1.0
  * @category constructors
  */
-export function rootfsOf(job: Job, options: { readonly hostPaths: ReadonlyArray<string>; readonly network: boolean }): Rootfs {
+export function rootfsOf(job: Job, options: {
+  readonly hostPaths: ReadonlyArray<string>
+  readonly network: boolean
+  /** Host mounts already read, by path list; the executor that owns it keeps it (one per engine). Default: none kept. */
+  readonly cache?: Map<string, Array<Mount>>
+}): Rootfs {
   const image = job.rootfs ?? addonRootfsOf(job.dir)
   if (image !== null) {
     const root = resolve(image)
@@ -146,8 +149,11 @@ export function rootfsOf(job: Job, options: { readonly hostPaths: ReadonlyArray<
   }
   const paths = options.network ? [...options.hostPaths, ...HOST_NETWORK_FILES] : options.hostPaths
   const key = paths.join("\0")
-  let mounts = hostCache.get(key)
-  if (mounts === undefined) hostCache.set(key, mounts = hostMounts(paths))
+  let mounts = options.cache?.get(key)
+  if (mounts === undefined) {
+    mounts = hostMounts(paths)
+    options.cache?.set(key, mounts)
+  }
   return { kind: "host", describe: `host:${paths.join(",")}`, mounts }
 }
 

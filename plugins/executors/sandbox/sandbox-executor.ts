@@ -27,7 +27,7 @@ import { resolveUser, sandboxArgv, sandboxEnv } from "./environment.ts"
 import { launcher } from "./launcher.ts"
 import { type Ceilings, DEFAULT_CEILINGS, type Limits, parseCeilings } from "./limits.ts"
 import { nprocBudget } from "./_nproc.ts"
-import { addonRootfsOf, describeRootfs, HOST_ROOTFS, rootfsOf } from "./rootfs.ts"
+import { addonRootfsOf, describeRootfs, HOST_ROOTFS, type Mount, rootfsOf } from "./rootfs.ts"
 import { ARGS_FD, runSandbox, STATUS_FD } from "./run-sandbox.ts"
 
 
@@ -65,6 +65,8 @@ const unavailable = (caps: Capabilities) =>
 export function makeSandboxExecutor(options: Options = {}): ExecutorImpl {
   const killGraceMs = options.killGraceMs ?? 5000
   const hostPaths = options.hostRootfs ?? HOST_ROOTFS
+  // The host's mounts, read once per executor (so per engine), never per process.
+  const hostMountCache = new Map<string, Array<Mount>>()
   const ceilings: Ceilings = { ...DEFAULT_CEILINGS, ...options.ceilings }
   const parsed = parseCeilings(ceilings)
   let probe: Promise<Capabilities> | undefined
@@ -116,7 +118,7 @@ export function makeSandboxExecutor(options: Options = {}): ExecutorImpl {
       if (argv.length === 0 || argv[0] === "") {
         return yield* new ExecutorError({ code: "executor.failed", detail: `step ${req.step.id} has no command` })
       }
-      const rootfs = yield* Effect.try({ try: () => rootfsOf(req.job, { hostPaths, network: req.settings.network }), catch: (e) => prepareError("the rootfs", e) })
+      const rootfs = yield* Effect.try({ try: () => rootfsOf(req.job, { hostPaths, network: req.settings.network, cache: hostMountCache }), catch: (e) => prepareError("the rootfs", e) })
       const image = req.job.rootfs ?? addonRootfsOf(req.job.dir)
       const user = caps.userNamespace ? resolveUser(req.job.image_config, image) : { uid: 0, gid: 0 }
       const runDir = resolve(req.runDir)
