@@ -77,8 +77,9 @@ async function candidates(ctx: CommandContext, words: ReadonlyArray<string>): Pr
   const prev = words.slice(0, -1)
   const current = words[words.length - 1] ?? ""
   // A first pass without the engine tells whether the command is a job.
+  const kindFlags = prev.includes(":sources") ? addFlagSpecs(await builtinSources()) : []
   const first = scan(prev, (command, flag) => {
-    if (valueFlag(globalFlags, flag)) return true
+    if (valueFlag(globalFlags, flag) || (command === ":sources" && valueFlag(kindFlags, flag))) return true
     const spec = command === undefined ? undefined : findCommand(command)
     return spec !== undefined && [spec, ...(spec.subcommands ?? [])].some((s) => valueFlag(s.flags, flag))
   })
@@ -92,7 +93,7 @@ async function candidates(ctx: CommandContext, words: ReadonlyArray<string>): Pr
   const isJob = first.command !== undefined && spec === undefined
   const jobId = isJob ? first.command : spec?.operands?.[0] === "job" ? first.operands[0] : undefined
   let flags: ReadonlyArray<FlagSpec> = registryFlags(spec, spec?.subcommands?.find((s) => s.name === first.operands[0]))
-  if (spec?.name === ":sources" && first.operands[0] === "add") flags = [...flags, ...addFlagSpecs(await builtinSources())]
+  if (spec?.name === ":sources" && first.operands[0] === "add") flags = [...flags, ...kindFlags]
   let state = first
   if (jobId !== undefined) {
     const job = (await ask((e) => e.job(jobId))).job

@@ -1,0 +1,30 @@
+/**
+ * `flwd :sources add` takes each kind's flags from its plugin (`addFlags`),
+ * and completion offers the kinds and their flags from the plugins: the CLI
+ * keeps no table of kinds.
+ */
+import t from "tap"
+import { sandbox } from "./_flwd.ts"
+
+t.test(":complete offers the source kinds and every kind's add flags from the plugins", async (t) => {
+  const box = sandbox(t)
+  const complete = async (...words: Array<string>) => {
+    const r = await box.flwd([":complete", "--", ...words])
+    t.equal(r.code, 0, r.stderr)
+    return r.stdout.split("\n").filter((l) => l !== "")
+  }
+  t.same(await complete(":sources", "add", "--type", ""), ["local", "git", "oci"])
+  const flags = await complete(":sources", "add", "--")
+  for (const flag of ["--type", "--name", "--set", "--path", "--url", "--ref"]) t.ok(flags.includes(flag), flag)
+  t.ok(flags.includes("--trusted") && flags.includes("--semver") && flags.includes("--pull-policy"), "the oci source's flags")
+  t.same(await complete(":sources", "add", "--type", "oci", "--pull-policy", ""), ["on-add", "on-startup", "on-run", "always"])
+})
+
+t.test(":sources add maps a kind's flags onto its spec fields, and the kind's Schema names a field it does not take", async (t) => {
+  const box = sandbox(t)
+  const wrong = await box.flwd([":sources", "add", "--type", "local", "--name", "x", "--path", ".", "--semver", ">=1", "--json"])
+  t.equal(wrong.code, 2)
+  t.match(JSON.parse(wrong.stderr), { code: "source.invalid", errors: [{ path: "semver" }] })
+  const help = await box.flwd([":sources", "add", "--type", "local", "--name", "x", "--nope"])
+  t.match(help.stderr, /valid flags: --type, --name, --path, --url, --ref, --pull-policy, --trusted, --platform, --semver, --set;/, "each kind's flags, in the order the plugins give them")
+})
