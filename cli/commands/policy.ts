@@ -14,7 +14,7 @@ import { Effect, PolicyError } from "../../core/mod.ts"
 import { inspectStart } from "../../engine/prepare-start.ts"
 import { type EffectivePolicy, effectivePolicy } from "../../plugins/policy/mod.ts"
 // TODO(contract): `:policy check <ref>` asks the OCI plugin by name; a contract hook for "check a subject without adding it" would make it generic.
-import type { ImageCheck } from "../../plugins/sources/oci/check-image.ts"
+import type { ImageCheck } from "../../plugins/sources/oci/mod.ts"
 import { expectPositionals, parseArgs, UsageError } from "../argv.ts"
 import { type CommandContext, engineOptionsOf } from "../context.ts"
 import type { Output } from "../output.ts"
@@ -150,7 +150,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     }
     const { resolved, policyDir, profile } = await load(ctx)
     // Imported here only: the registry client and sigstore load for this subcommand alone.
-    const { checkImage } = await import("../../plugins/sources/oci/check-image.ts")
+    const { checkImage } = await import("../../plugins/sources/oci/mod.ts")
     const checked = await Effect.runPromise(checkImage({
       ref,
       profile,

@@ -4,7 +4,7 @@
  * (cosign `specs/SIGNATURE_SPEC.md`, Sigstore bundle spec, OCI image spec
  * 1.1 "Artifact" and distribution spec "Listing Referrers").
  */
-import type { SignatureMode } from "../sources/oci/signature-mode-type.ts"
+import type { SignatureMode } from "../sources/oci/policy/mod.ts"
 
 /**
  * Where signatures are looked for: the cosign tag `sha256-<hex>.sig`, the

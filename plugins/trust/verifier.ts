@@ -8,7 +8,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import type { OciPolicy as Policy, SignatureMode } from "../sources/oci/policy-section.ts"
+import type { OciPolicy as Policy, SignatureMode } from "../sources/oci/policy/mod.ts"
 import { Digest, makeRegistryClient, type RegistryClient, type RegistryOptions, type Repository } from "../oci/mod.ts"
 import { rootFromJson, type SigstoreRoot } from "./_sigstore.ts"
 import type { VerifyContext } from "./_step.ts"

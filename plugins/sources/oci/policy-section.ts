@@ -64,7 +64,3 @@ const decodeSection = Schema.decodeUnknownSync(OciPolicySection)
 export function ociPolicyOf(policy: Policy): OciPolicy {
   return { ...policy, ...decodeSection(policy) }
 }
-
-// The trust library reads this section; it takes these types from here, the section's owner.
-export type { FieldError } from "../../../core/mod.ts"
-export type { SignatureMode } from "./signature-mode-type.ts"

@@ -1,0 +1,9 @@
+/**
+ * @module
+ * The OCI source's policy vocabulary alone — its policy section's Schema
+ * and types, and the signature modes — for the libraries that read that
+ * section (the trust library) without depending on the plugin itself,
+ * which depends on them.
+ */
+export { ociPolicyFields, type OciPolicy, ociPolicyOf, OciPolicySection } from "../policy-section.ts"
+export { SignatureMode } from "../signature-mode-type.ts"
