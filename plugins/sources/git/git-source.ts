@@ -76,8 +76,8 @@ export function makeGitImpl(options: GitSourceOptions = {}): Effect.Effect<Sourc
     // One git operation per directory at a time (fetches lock the shallow file); per engine, like everything it builds.
     const locks = new Map<string, Effect.Semaphore>()
     const lockOf = (dir: string) => locks.get(dir) ?? locks.set(dir, Effect.unsafeMakeSemaphore(1)).get(dir)!
-    // Worktrees served by a live state of this engine. A load never hands out a tree another state holds:
-    // releasing the replaced state removes its tree, which must not be the replacement's.
+    // How many live states of this engine serve each worktree: a replacement at the same commit serves the
+    // same tree, so releasing the state it replaced must not remove it; the last release does.
     const held = new Map<string, number>()
     const hold = (loaded: LoadedSource) => {
       const tree = treeOf(loaded)
@@ -174,9 +174,7 @@ export function makeGitImpl(options: GitSourceOptions = {}): Effect.Effect<Sourc
         const { loc, ref, dir } = yield* locate(spec, ctx, true)
         return yield* lockOf(dir).withPermits(1)(Effect.gen(function*() {
           const pinned = readPin(dir)
-          if (pinned !== null && pinned.commit === target.commit && existsSync(pinned.tree) && !held.has(pinned.tree)) {
-            return hold(yield* serve(spec, pinned, ctx))
-          }
+          if (pinned !== null && pinned.commit === target.commit && existsSync(pinned.tree)) return hold(yield* serve(spec, pinned, ctx))
           const call = yield* prepare(spec, ctx, loc, dir)
           yield* ctx.progress({ phase: "resolved", url: maskCredentials(spec.url), ref, commit: target.commit })
           yield* fetchCommit(dir, target.commit, target.resolved, call).pipe(
