@@ -182,7 +182,7 @@ async function main(argv: ReadonlyArray<string>, out: { current: Output }): Prom
     // `:plan <job> --help` and `:run <job> --help` describe the job instead.
     const sub = spec.subcommands?.find((s) => s.name === args[0])
     if (!(spec.operands?.[0] === "job" && args.length > 0)) {
-      printCommandHelp(o, sub ?? spec, sub !== undefined ? spec : undefined)
+      printCommandHelp(o, sub !== undefined && spec.name === ":sources" && sub.name === "add" ? await (await import("./source-add-flags.ts")).withKindFlags(sub) : sub ?? spec, sub !== undefined ? spec : undefined)
       return 0
     }
   }

@@ -33,7 +33,8 @@ export function addFlagSpecs(sources: Sources): ReadonlyArray<FlagSpec> {
     name,
     kind: m.boolean ? "boolean" as const : "value" as const,
     ...(m.valueName !== undefined && !m.boolean ? { valueName: m.valueName } : {}),
-    description: m.kinds.length === 1 ? `${m.helps[0]} (${m.kinds[0]})` : m.kinds.map((k, i) => `${m.helps[i]} (${k})`).join("; ")
+    // One text per distinct help, naming the kinds that share it: "… (git, oci)".
+    description: [...new Set(m.helps)].map((help) => `${help} (${m.kinds.filter((_, i) => m.helps[i] === help).join(", ")})`).join("; ")
   }))
 }
 
@@ -80,4 +81,16 @@ export function addFlagFields(parsed: ParsedArgs, sources: Sources, type: string
 export async function builtinSources(): Promise<Sources> {
   const { builtinPlugins } = await import("../engine/builtin-plugins.ts")
   return builtinPlugins.sources
+}
+
+/**
+ * `:sources add` as its help shows it: the flags every kind has, with the
+ * built-in kinds' flags before `--set`.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export async function withKindFlags<S extends { readonly flags: ReadonlyArray<FlagSpec> }>(spec: S): Promise<S> {
+  const kinds = addFlagSpecs(await builtinSources())
+  return { ...spec, flags: [...spec.flags.filter((f) => f.name !== "set"), ...kinds, ...spec.flags.filter((f) => f.name === "set")] }
 }

@@ -28,3 +28,12 @@ t.test(":sources add maps a kind's flags onto its spec fields, and the kind's Sc
   const help = await box.flwd([":sources", "add", "--type", "local", "--name", "x", "--nope"])
   t.match(help.stderr, /valid flags: --type, --name, --path, --url, --ref, --pull-policy, --trusted, --platform, --semver, --set;/, "each kind's flags, in the order the plugins give them")
 })
+
+t.test(":sources add --help lists the built-in kinds' flags, naming the kinds each belongs to", async (t) => {
+  const box = sandbox(t)
+  const help = await box.flwd([":sources", "add", "--help"])
+  t.equal(help.code, 0, help.stderr)
+  t.match(help.stdout, /--url <url> +repository URL or local path \(git\)/)
+  t.match(help.stdout, /--pull-policy <policy> +on-add, on-startup, on-run or always \(git, oci\)/)
+  t.match(help.stdout, /--semver <range> .*\(oci\)/)
+})
