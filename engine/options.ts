@@ -7,7 +7,7 @@ import { dirname, resolve } from "node:path"
 import * as Either from "effect/Either"
 import { type EngineSettings, parseDuration, type PluginSet, type Policy } from "../core/mod.ts"
 import type { PluginModuleRef } from "../plugins/loader/mod.ts"
-import { type LoadedPolicy, loadPolicyFile } from "../plugins/policy/mod.ts"
+import { type LoadedPolicy, loadPolicyFile } from "../plugins/policy/load/mod.ts"
 import { type ConfigFile, configPath, loadConfig } from "./config-file.ts"
 import { enginePlugins, policySchemaOf, type PolicySchema } from "./plugin-set.ts"
 
