@@ -111,9 +111,11 @@ import { defineSourcePlugin, discoverJobTreeEffect, Effect, provenance, Schema, 
 export default defineSourcePlugin({
   type: "shared-dir",
   spec: sourceSpec("shared-dir", { dir: Schema.String }),
-  load: (spec) => Effect.gen(function*() {
-    const tree = yield* discoverJobTreeEffect(spec.dir)
-    return { root: spec.dir, jobs: tree.jobs, diagnostics: tree.diagnostics, provenance: provenance({ type: "shared-dir", dir: spec.dir }) }
+  make: Effect.succeed({
+    load: (spec) => Effect.gen(function*() {
+      const tree = yield* discoverJobTreeEffect(spec.dir)
+      return { root: spec.dir, jobs: tree.jobs, diagnostics: tree.diagnostics, provenance: provenance({ type: "shared-dir", dir: spec.dir }) }
+    })
   })
 })
 `)
