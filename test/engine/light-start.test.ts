@@ -8,7 +8,9 @@
  * built at first use, and so is what they build with.
  *
  * The modules are those a real process resolves, recorded by a module hook
- * in a child process.
+ * in a child process that starts the engine as the CLI and the server do
+ * (`engine/create-engine.ts`; the package root also offers the add-on
+ * authoring tools, which an embedding program loads by importing it).
  */
 import t from "tap"
 import { spawnSync } from "node:child_process"
@@ -23,7 +25,8 @@ function modulesOfStart(options: Record<string, unknown>, job: string): Array<st
     import { registerHooks } from "node:module"
     const seen = new Set()
     registerHooks({ resolve(specifier, context, next) { const r = next(specifier, context); seen.add(r.url); return r } })
-    const { createEngine, Effect, Engine } = await import(${JSON.stringify(pathToFileURL(join(repo, "mod.ts")).href)})
+    const { createEngine } = await import(${JSON.stringify(pathToFileURL(join(repo, "engine", "create-engine.ts")).href)})
+    const { Effect, Engine } = await import(${JSON.stringify(pathToFileURL(join(repo, "core", "mod.ts")).href)})
     const engine = await createEngine(${JSON.stringify(options)})
     const jobs = await engine.run(Effect.flatMap(Engine, (e) => e.jobs()))
     await engine.dispose()
@@ -41,7 +44,11 @@ const plugins = [
   /\/plugins\/sources\/git\/git-source\.ts$/,
   /\/plugins\/executors\/sandbox\/sandbox-executor\.ts$/,
   /\/node_modules\/undici\//,
-  /\/node_modules\/(sigstore|@sigstore\/[^/]+)\//
+  /\/node_modules\/(sigstore|@sigstore\/[^/]+)\//,
+  // The libraries behind them: the registry client and unpacker, the signature checks.
+  /\/plugins\/oci\/mod\.ts$/,
+  /\/plugins\/trust\/mod\.ts$/,
+  /\/node_modules\/tar-stream\//
 ]
 const platform = [
   /\/node_modules\/@effect\/platform-node(-shared)?\//,
