@@ -17,6 +17,7 @@ import { bodyLimit, DEFAULT_BODY_LIMIT, DEFAULT_READ_TIMEOUT_MS } from "./middle
 import { hostCheck, parseAllowedHosts } from "./middleware/host-check.ts"
 import { recordMetrics } from "./middleware/metrics.ts"
 import { requestLog } from "./middleware/request-log.ts"
+import { setResponseHeader } from "./middleware/response-header.ts"
 import { onNotFound, onProblem } from "./middleware/problem-errors.ts"
 import { eventsRoutes } from "./routes/events.ts"
 import { jobsRoutes } from "./routes/jobs.ts"
@@ -128,7 +129,7 @@ export function createApp(engine: EngineHandle, options: AppOptions = {}): Hono<
     c.set("session", undefined)
     c.set("unmatched", false)
     await next()
-    c.header("x-content-type-options", "nosniff")
+    setResponseHeader(c, "x-content-type-options", "nosniff")
   })
   // Before auth: a rebinding page must learn nothing, not even which tokens fail.
   if (settings.loopback || allowedHosts.length > 0) app.use(hostCheck(allowedHosts))

@@ -17,6 +17,7 @@ import { routePath } from "hono/route"
 import type { AppEnv } from "../context.ts"
 import type { Logger } from "../logger.ts"
 import { tracingApi } from "./_otel.ts"
+import { setResponseHeader } from "./response-header.ts"
 
 /** Ids a caller may choose: short, printable, no spaces or quotes to forge log fields with. */
 const SANE_ID = /^[A-Za-z0-9._:-]{1,128}$/
@@ -44,13 +45,8 @@ export function requestLog(logger: Logger): MiddlewareHandler<AppEnv> {
       if (api === undefined) await next()
       else await traced(await api, c, next, id)
     } finally {
-      // Set after the handler, so no route's headers replace it; a response
-      // with immutable headers (a proxied one) goes without.
-      try {
-        c.res.headers.set("x-request-id", id)
-      } catch {
-        // logged below all the same
-      }
+      // Set after the handler, so no route's headers replace it.
+      setResponseHeader(c, "x-request-id", id)
       const status = c.res.status
       const duration_ms = Math.round((performance.now() - start) * 10) / 10
       logger.log(status >= 500 ? "error" : "info", `${c.req.method} ${c.req.path} ${status} ${duration_ms} ms`, {
