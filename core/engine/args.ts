@@ -17,6 +17,7 @@ import * as Schema from "effect/Schema"
 import { ArgObject, type ArgDef, type ArgSpec, type ArgType } from "../domain/argspec.ts"
 import { ValidationError } from "../domain/errors.ts"
 import type { FieldError } from "../domain/errors.ts"
+import { fastArgs } from "./args-fast.ts"
 import { fieldSchema, typeSchema } from "./args-field.ts"
 
 /**
@@ -86,7 +87,7 @@ function argumentsSchema(defs: ReadonlyArray<ArgDef>): CompiledArgs["schema"] {
     strict: false,
     decode: (value: Readonly<Record<string, unknown>>) => {
       // Entries, made an object by fromEntries: own keys only, whatever the names.
-      const out = Object.entries(value)
+      const out = Object.entries(value).filter(([, v]) => v !== undefined)
       for (const def of defaults) {
         // Each run gets its own copy of a default.
         if (value[def.name] === undefined || !Object.hasOwn(value, def.name)) out.push([def.name, structuredClone(def.default)])
@@ -114,6 +115,8 @@ export function compileArgSpec(spec: ArgSpec): CompiledArgs {
   if (hit) return hit
   const schema = argumentsSchema(spec.args)
   const decodeAll = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "error" })
+  // Valid arguments, the common case, skip the Schema (see args-fast.ts).
+  const decodeFast = fastArgs(spec.args)
   let jsonSchema: CompiledArgs["jsonSchema"] | undefined
   const compiled: CompiledArgs = {
     schema,
@@ -128,7 +131,9 @@ export function compileArgSpec(spec: ArgSpec): CompiledArgs {
       if (input !== undefined && input !== null && !isObject(input)) errors.push({ path: "args", message: "must be an object" })
       // JSON null means "not given", so clients can clear a value and get the default.
       // fromEntries defines own keys, so an own `__proto__` stays a key and is reported.
-      const given = isObject(input) ? Object.fromEntries(Object.entries(input).filter(([, v]) => v !== null)) : {}
+      const given = isObject(input) ? Object.fromEntries(Object.entries(input).filter(([, v]) => v !== null && v !== undefined)) : {}
+      const fast = errors.length === 0 ? decodeFast(given) : undefined
+      if (fast !== undefined) return Effect.succeed(fast)
       const result = decodeAll(given)
       if (Either.isLeft(result)) errors.push(...fieldErrors(result.left))
       if (errors.length === 0 && Either.isRight(result)) return Effect.succeed(result.right as Record<string, unknown>)
