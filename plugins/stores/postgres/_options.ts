@@ -39,12 +39,17 @@ export function check(options: { readonly url: unknown; readonly schema?: unknow
   }
   // Bounded: a connection string has no business being long.
   if (url.length > 2048) return invalid("url", "must be at most 2048 characters")
+  let parsed: URL
   try {
-    // Parsed only to reject what is not a URL at all; the driver reads it.
-    new URL(url.replace(/^postgres(?:ql)?:\/\/[^/?#]*/i, "postgres://host"))
+    // Parsed here only to check it (the driver reads it again): the host
+    // part is set aside, since libpq allows lists of hosts there.
+    parsed = new URL(url.replace(/^postgres(?:ql)?:\/\/[^/?#]*/i, "postgres://host"))
   } catch {
     return invalid("url", "is not a valid URL")
   }
+  // The driver sends unknown query parameters as settings, and this one
+  // would point the store away from its own schema.
+  if (parsed.searchParams.has("search_path")) return invalid("url", "must not set search_path: the schema option does")
   const schema = options.schema ?? DEFAULT_SCHEMA
   if (typeof schema !== "string" || !SCHEMA.test(schema)) {
     return invalid("schema", "must be a lower-case SQL identifier: a-z, 0-9 and _, not starting with a digit, at most 63 characters")

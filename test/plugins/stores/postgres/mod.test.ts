@@ -69,7 +69,12 @@ t.test("layer() connects over a unix socket and keeps everything across a reopen
   await run(first.store.insertRun(makeRun("r1", 1)))
   const events = await run(first.store.appendEvents(logs("r1", 3)))
   await run(first.store.putIdempotency({ key: "k", request_hash: "h", run_id: "r1", created_at: "x" }))
+
+  const socketBackends = () =>
+    pg.psql(`SELECT count(*) FROM pg_stat_activity WHERE application_name = 'flwd' AND client_addr IS NULL AND datname = 'flwd'`).trim()
+  t.not(socketBackends(), "0", "the store's connections came over the socket")
   await first.close()
+  t.equal(await until(async () => socketBackends(), (n) => n === "0"), "0", "and were closed with the store")
 
   const second = await open(t, { url: pg.url, schema })
   t.same(await run(second.store.getRun("r1")), makeRun("r1", 1))
@@ -105,6 +110,7 @@ t.test("layer() rejects bad options with config.invalid naming the field", async
   const cases: ReadonlyArray<[Options, string]> = [
     [{ url: "mysql://db/flwd" }, "url"],
     [{ url: "postgres://" + "h".repeat(3000) }, "url"],
+    [{ url: `${pg.url}?search_path=public` }, "url"],
     [{ url: pg.url, schema: "Flwd; DROP TABLE runs" }, "schema"],
     [{ url: pg.url, schema: "1st" }, "schema"],
     [{ url: pg.url, leaseMs: 10 }, "leaseMs"]
