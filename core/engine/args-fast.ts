@@ -2,9 +2,9 @@
  * @module
  * A plain-code acceptor for argument objects that are already valid, so a
  * plan skips the Schema in the common case: with a thousand jobs' specs in
- * use, Schema decoding of a 10-argument object costs ~2.4× the plain check
- * (docs/benchmarks.md, "Argument decoding"). It only ever accepts: anything
- * unusual returns undefined, and the Schema (args-field.ts) decodes and
+ * use, Schema decoding of a valid 10-argument object costs ~9× the plain
+ * check (`npm run bench -- parse`, docs/benchmarks.md "Parsing"). It only
+ * ever accepts: anything unusual returns undefined, and the Schema (args-field.ts) decodes and
  * words the errors. Where it answers, it answers exactly as the Schema
  * would, key order included; test/core/engine/args-fast.test.ts checks both
  * on a generated corpus.

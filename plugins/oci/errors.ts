@@ -25,6 +25,8 @@ export type RegistryErrorReason =
   | "unsupported-media-type"
   | "platform-not-found"
   | "protocol"
+  /** A credentials file (Docker's `config.json`, podman's `auth.json`) that does not decode. */
+  | "credentials"
 
 /**
  * A failure talking to a registry or verifying what it sent.
@@ -57,6 +59,7 @@ export type UnpackErrorReason =
   | "hardlink-escape"
   | "invalid-name"
   | "not-a-directory"
+  | "unsupported-entry"
   | "limit-exceeded"
   | "decompression-bomb"
   | "unsupported-media-type"
