@@ -65,6 +65,8 @@ export interface CommandContext {
    * global flags of the command line it completes).
    */
   readonly engine: (overrides?: Partial<Globals>) => Promise<EngineHandle>
+  /** Calls `f` when the command has ended and its engine (if one started) is disposed. */
+  readonly afterEngine: (f: () => void) => void
   /** Calls `handler` on Ctrl-C / SIGTERM until the returned function is called. */
   readonly onInterrupt: (handler: (signal: Interrupt) => void) => () => void
 }

@@ -128,6 +128,7 @@ async function main(argv: ReadonlyArray<string>, io: CliIo, out: { current: Outp
     }
   }
 
+  const after: Array<() => void> = []
   const spec = word.startsWith(":") || word === "completion" ? findCommand(word) : findCommand(":run")
   if (spec === undefined) {
     const names = visibleCommands().map((c) => c.name)
@@ -151,6 +152,7 @@ async function main(argv: ReadonlyArray<string>, io: CliIo, out: { current: Outp
     out: o,
     env: io.env,
     engine,
+    afterEngine: (f) => void after.push(f),
     onInterrupt
   }
   const began = performance.now()
@@ -160,6 +162,7 @@ async function main(argv: ReadonlyArray<string>, io: CliIo, out: { current: Outp
   } finally {
     o.verbose(`flwd: ${ctx.command} took ${Math.round(performance.now() - began)} ms`)
     if (handle !== undefined) await handle.then((h) => h.dispose(), () => undefined)
+    for (const f of after) f()
   }
 }
 

@@ -11,9 +11,11 @@
  * needs the engine (job ids, runs, sources, a job's own flags).
  */
 import { existsSync } from "node:fs"
+import process from "node:process"
 import type { Effect } from "../../core/mod.ts"
 import type { FlagSpec } from "../argv.ts"
 import type { CommandContext, Globals } from "../context.ts"
+import { cacheScope, readJobIds, writeJobIds } from "../job-id-cache.ts"
 import { jobFlagSpecs } from "../job-flags.ts"
 import { beforeJobFlags, globalFlags } from "../global-flags.ts"
 import { findCommand, visibleCommands, type CommandSpec } from "../registry.ts"
@@ -89,7 +91,24 @@ async function candidates(ctx: CommandContext, words: ReadonlyArray<string>): Pr
     const { call } = await import("./_engine.ts")
     return call(ctx, f)
   }
-  const jobIds = async () => (await ask((e) => e.jobs())).map((j) => j.id)
+  // Job ids come from the cache while nothing they depend on has changed,
+  // so a second Tab starts no engine.
+  const scope = cacheScope({ ...ctx.globals, ...first.globals }, ctx.env, process.cwd())
+  const jobIds = async (): Promise<ReadonlyArray<string>> => {
+    const cached = scope === undefined ? undefined : readJobIds(scope)
+    if (cached !== undefined) return cached
+    const ids = (await ask((e) => e.jobs())).map((j) => j.id)
+    if (scope !== undefined) {
+      ctx.afterEngine(() => {
+        try {
+          writeJobIds(scope, ids)
+        } catch {
+          // A read-only data directory only means the next Tab is slow again.
+        }
+      })
+    }
+    return ids
+  }
   const spec = first.command === undefined ? undefined : findCommand(first.command)
   const isJob = first.command !== undefined && spec === undefined
   const jobId = isJob ? first.command : spec?.operands?.[0] === "job" ? first.operands[0] : undefined

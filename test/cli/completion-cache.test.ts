@@ -1,0 +1,76 @@
+/**
+ * Job ids in shell completion come from a cache in the data directory
+ * while nothing they depend on has changed: a second Tab starts no engine
+ * (seen by a module hook on the real binary: no Effect loaded), and a job
+ * added, removed or broken, or a source added, shows at the next Tab.
+ */
+import t, { type Test } from "tap"
+import { spawn } from "node:child_process"
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { binJs, collect, repo, sandbox, type Sandbox } from "./_flwd.ts"
+
+t.setTimeout(300_000)
+
+const hook = join(repo, "test/cli/_module-log.ts")
+
+/** The job ids `flwd :complete -- :plan <prefix>` offers, in-process. */
+async function offered(t: Test, box: Sandbox, prefix = ""): Promise<Array<string>> {
+  const r = await box.flwd([":complete", "--", ":plan", prefix])
+  t.equal(r.code, 0, r.stderr)
+  return r.stdout.split("\n").filter((l) => l !== "")
+}
+
+function addJob(box: Sandbox, id: string, config = "summary: Added\ncommand: ./run.sh\n"): void {
+  const dir = join(box.root, id)
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(join(dir, "run.sh"), "#!/bin/sh\necho added\n")
+  chmodSync(join(dir, "run.sh"), 0o755)
+  writeFileSync(join(dir, "config.yaml"), config)
+}
+
+t.test("a second Tab answers job ids from the cache without loading Effect", async (t) => {
+  const box = sandbox(t)
+  t.ok((await offered(t, box)).includes("hello-world"))
+  t.ok(existsSync(join(box.dataDir, "cache", "completion-job-ids.json")), "the listing was cached")
+  const log = join(box.cwd, "modules.log")
+  const child = spawn(process.execPath, ["--import", hook, binJs, "--data-dir", box.dataDir, ":complete", "--", ":plan", "hel"], {
+    cwd: box.cwd,
+    env: { ...process.env, FLWD_TEST_MODULE_LOG: log },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  const r = await collect(child)
+  t.equal(r.code, 0)
+  t.equal(r.stdout, "hello-world\n")
+  const modules = readFileSync(log, "utf8").split("\n")
+  t.same(modules.filter((m) => /node_modules\/effect\/|\/create-engine\.ts$/.test(m)).slice(0, 3), [], "no engine started")
+})
+
+t.test("a job added, broken or removed, and a source added, show at the next Tab", async (t) => {
+  const box = sandbox(t)
+  t.notOk((await offered(t, box)).includes("team/added"))
+  addJob(box, "team/added")
+  t.ok((await offered(t, box)).includes("team/added"), "a new job directory")
+  writeFileSync(join(box.root, "team/added/config.yaml"), "summary: [unclosed\n")
+  t.notOk((await offered(t, box)).includes("team/added"), "a config.yaml that no longer parses")
+  rmSync(join(box.root, "team"), { recursive: true })
+  t.notOk((await offered(t, box)).includes("team/added"), "a removed job")
+  const other = join(box.cwd, "other")
+  mkdirSync(join(other, "extra"), { recursive: true })
+  writeFileSync(join(other, "extra", "config.yaml"), "summary: Elsewhere\ncommand: ./run.sh\n")
+  writeFileSync(join(other, "extra", "run.sh"), "#!/bin/sh\n")
+  chmodSync(join(other, "extra", "run.sh"), 0o755)
+  const added = await box.flwd([":sources", "add", "--type", "local", "--name", "more", "--path", other])
+  t.equal(added.code, 0, added.stderr)
+  t.ok((await offered(t, box)).includes("more/extra"), "a source added to the data directory")
+})
+
+t.test("another root on the command line is another listing", async (t) => {
+  const box = sandbox(t)
+  t.ok((await offered(t, box)).includes("hello-world"))
+  const empty = join(box.cwd, "empty")
+  mkdirSync(empty)
+  addJob(box, "../empty/only")
+  const r = await box.flwd([":complete", "--", "--root", empty, ":plan", ""])
+  t.same(r.stdout.split("\n").filter((l) => l !== ""), ["only"])
+})
