@@ -13,17 +13,20 @@
  * the hash pins the content, so there is nothing to re-check.
  */
 import { randomBytes } from "node:crypto"
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs"
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs"
 import { dirname, join, sep } from "node:path"
 import {
   defineSourcePlugin, discoverJobTreeEffect, Effect, type LoadedSource, maskCredentials, provenance, Schema, type SourceContext,
-  sourceError, sourceSpec
+  sourceError, sourceSpec, unpackArchive, UnpackError
 } from "../../../mod.ts"
 import { download, DownloadError } from "./download.ts"
-import { extractTarGz, type ExtractLimits, UnsafeArchive } from "./extract.ts"
 
 /** Options of `makeHttpArchiveSource`; each documents its default. */
-export interface HttpArchiveOptions extends ExtractLimits {
+export interface HttpArchiveOptions {
+  /** Entries in the archive. Default 10 000. */
+  readonly maxEntries?: number
+  /** Bytes of the archive, uncompressed. Default 256 MiB. */
+  readonly maxBytes?: number
   /** Largest archive downloaded, compressed. Default 64 MiB. */
   readonly maxDownloadBytes?: number
   /** Hosts archives may come from (`host` or `host:port`). Default: any host, since the hash pins the content. */
@@ -91,17 +94,22 @@ export function makeHttpArchiveSource(options: HttpArchiveOptions = {}) {
             : sourceError("source.failed", `http-archive ${ctx.name}: cannot download ${maskCredentials(spec.url)}: ${e instanceof Error ? e.message : String(e)}`)
       })
       const final = join(base(ctx), `${spec.sha256.slice(0, 16)}-${randomBytes(4).toString("hex")}`)
-      const tmp = `${final}.tmp`
       mkdirSync(dirname(final), { recursive: true })
+      // flwd's own unpacker: it refuses what could reach outside `final` and makes `final` appear whole
+      // or not at all (a crash leaves the old extraction or the new one, never half of one).
       yield* Effect.tryPromise({
-        try: () => extractTarGz(got.bytes, tmp, options),
+        try: () =>
+          unpackArchive({
+            source: got.bytes,
+            destination: final,
+            onlyFilesAndDirectories: true,
+            limits: { maxEntries: options.maxEntries ?? 10_000, maxBytes: options.maxBytes ?? 256 * 1024 * 1024 }
+          }),
         catch: (e) =>
-          sourceError(e instanceof UnsafeArchive ? "source.invalid" : "source.failed", `http-archive ${ctx.name}: ${e instanceof Error ? e.message : String(e)}`, {
+          sourceError(e instanceof UnpackError && e.reason !== "io" ? "source.invalid" : "source.failed", `http-archive ${ctx.name}: ${e instanceof Error ? e.message : String(e)}`, {
             errors: [{ path: "url", message: "the archive cannot be extracted safely" }]
           })
-      }).pipe(Effect.tapError(() => Effect.sync(() => rmSync(tmp, { recursive: true, force: true }))))
-      // A crash leaves the old extraction or the new one, never half of one.
-      renameSync(tmp, final)
+      })
       return yield* serve(spec, final)
     })
 

@@ -59,6 +59,22 @@ export interface LayerInput {
   readonly diffId?: string
 }
 
+/**
+ * How entries other than files and directories are treated.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface EntryPolicy {
+  /**
+   * Refuse the whole archive on an entry that is not a regular file or a
+   * directory, or whose name is absolute, instead of keeping links inside
+   * the root, skipping devices and fifos and reading `/a` as `a`. Whiteout
+   * names are then ordinary names. Default false (image layers).
+   */
+  readonly onlyFilesAndDirectories?: boolean
+}
+
 /** An entry's body as tar-stream (streamx) hands it over. */
 type EntryBody = AsyncIterable<unknown> & { resume(): unknown }
 
@@ -83,20 +99,34 @@ class LayerUnpacker {
   skipped = 0
   stripped = 0
 
-  constructor(root: SafeRoot, budget: Budget, layer: string | undefined) {
+  readonly strict: boolean
+
+  constructor(root: SafeRoot, budget: Budget, layer: string | undefined, policy: EntryPolicy) {
     this.root = root
     this.budget = budget
     this.layer = layer
+    this.strict = policy.onlyFilesAndDirectories === true
+  }
+
+  /** With `onlyFilesAndDirectories`, what refuses the archive. */
+  refuse(header: Header): void {
+    const name = header.name
+    if (name.startsWith("/")) throw new UnpackError({ reason: "path-escape", detail: "entry name is absolute", layer: this.layer, entry: name })
+    const type = header.type ?? "file"
+    if (type !== "file" && type !== "contiguous-file" && type !== "directory") {
+      throw new UnpackError({ reason: "unsupported-entry", detail: `entry is a ${type}; only files and directories are allowed`, layer: this.layer, entry: name })
+    }
   }
 
   async entry(header: Header, body: EntryBody): Promise<void> {
     const name = header.name
     this.entries++
     this.budget.addEntry(this.layer, name)
+    if (this.strict) this.refuse(header)
     const max = this.budget.limits.maxPathLength
     const parts = entryComponents(name, { maxLength: max, layer: this.layer })
     const base = parts[parts.length - 1] ?? ""
-    if (base.startsWith(WHITEOUT_PREFIX)) {
+    if (!this.strict && base.startsWith(WHITEOUT_PREFIX)) {
       body.resume()
       const dir = parts.slice(0, -1)
       if (base === OPAQUE_MARKER) return applyOpaque(this.root, dir, this.writes, name)
@@ -223,10 +253,10 @@ function wrap(e: unknown, layer?: string): unknown {
  * @since 0.1.0
  * @category constructors
  */
-export async function unpackLayer(root: SafeRoot, input: LayerInput, budget: Budget): Promise<LayerStats> {
+export async function unpackLayer(root: SafeRoot, input: LayerInput, budget: Budget, policy: EntryPolicy = {}): Promise<LayerStats> {
   root.layer = input.digest
   const meter = new LayerMeter(budget, input.digest)
-  const unpacker = new LayerUnpacker(root, budget, input.digest)
+  const unpacker = new LayerUnpacker(root, budget, input.digest, policy)
   const extract = tarExtract()
   // Settled into a value at once: the pipeline may fail while an entry is still being written.
   const piping: Promise<unknown> = pipeline(input.source, meter.input(), decompressor(input.compression), meter.output(), extract)
