@@ -3,6 +3,7 @@
  * this file, a fresh schema per case.
  */
 import { spawn } from "node:child_process"
+import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import * as Effect from "effect/Effect"
 import * as ManagedRuntime from "effect/ManagedRuntime"
@@ -225,4 +226,38 @@ t.test("importing the store loads no driver; building its layer does", async (t)
   t.ok(byImport.some((url) => url.endsWith("/plugins/stores/postgres/mod.ts")), "the hook saw the store load")
   t.same(byImport.filter(driver), [], "nothing of the driver before the layer is built")
   t.ok(byLayer.some(driver), "the driver loaded when the layer was built")
+})
+
+t.test("failInterruptedRuns() kills what a failed run left running on this host, and only runs of this host", async (t) => {
+  const schema = pg.freshSchema()
+  const tag = `${process.pid}_${Date.now()}`
+  const sleeper = (runId: string) => {
+    // A step that outlived its engine, found by its run marker.
+    const proc = spawn("sleep", ["600"], { stdio: "ignore", env: { PATH: process.env.PATH, FLWD_RUN_ID: runId } })
+    t.teardown(() => void proc.kill("SIGKILL"))
+    // Started once `sleep` runs with the marker (before its exec, the child has this process's environment).
+    const started = until(async () => {
+      try {
+        return readFileSync(`/proc/${proc.pid}/environ`, "utf8").includes(`FLWD_RUN_ID=${runId}`)
+      } catch {
+        return false
+      }
+    }, (ok) => ok)
+    return { proc, started }
+  }
+  const gone = await open(t, { url: pg.url, schema })
+  await run(gone.store.insertRun(makeRun(`here_${tag}`, 1, { status: "running" })))
+  await gone.close()
+  const here = sleeper(`here_${tag}`)
+  // A run another host was executing when it died: nothing of it runs here to kill.
+  const elsewhere = makeRun(`elsewhere_${tag}`, 2, { status: "running" })
+  pg.psql(`INSERT INTO ${schema}.runs (id, job_id, status, created_at, record, owner) VALUES
+    ('${elsewhere.id}', 'hello', 'running', '${elsewhere.created_at}', '${JSON.stringify(elsewhere)}', 'other-host:1:x')`)
+  const there = sleeper(`elsewhere_${tag}`)
+  t.ok(await here.started && await there.started, "both leftovers run")
+
+  const { store } = await open(t, { url: pg.url, schema })
+  t.same([...(await run(store.failInterruptedRuns(at)))].sort(), [`elsewhere_${tag}`, `here_${tag}`])
+  t.equal(await until(async () => here.proc.signalCode, (signal) => signal !== null), "SIGKILL", "this host's leftover was killed")
+  t.equal(there.proc.exitCode ?? there.proc.signalCode, null, "a process is not killed for another host's run")
 })
