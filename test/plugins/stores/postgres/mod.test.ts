@@ -51,6 +51,7 @@ async function child(t: Test, script: string, args: ReadonlyArray<string>) {
   return { proc, exited, output: () => ({ stdout, stderr }) }
 }
 
+/** Polls `what` until `done` holds of its value or `ms` pass, and returns the last value. */
 async function until<A>(what: () => Promise<A>, done: (a: A) => boolean, ms = 120_000): Promise<A> {
   const deadline = Date.now() + ms
   for (;;) {
