@@ -196,7 +196,12 @@ export function pullImage(client: RegistryClient, options: PullOptions): Effect.
           digest: layer.digest,
           diffId,
           // Committed only once the download verified and the layer unpacked; otherwise the temporary file goes.
-          settle: (ok) => (settledOnce ??= pump.then(() => (ok ? writer.commit().then(() => undefined) : writer.abort()), () => writer.abort()))
+          // The commit (an fsync of the whole blob) is not waited for here, so the next layer unpacks meanwhile;
+          // the pull waits for it before it ends (settle is asked again then, and answers the same promise).
+          settle: (ok) => {
+            settledOnce ??= pump.then(() => (ok ? writer.commit().then(() => undefined) : writer.abort()), () => writer.abort())
+            return ok ? Promise.resolve() : settledOnce
+          }
         }
       }
       throw new BlobStoreError({ reason: "io", detail: "layer is still being fetched by another pull", digest: layer.digest })
