@@ -15,7 +15,7 @@
  * `BENCH_ROUNDS` the number of alternations (default 3).
  */
 import { spawn } from "node:child_process"
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
@@ -93,6 +93,12 @@ async function rss(url: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`, { headers })).text()
   const m = /^process_resident_memory_bytes (\d+(?:\.\d+)?(?:e\+\d+)?)/m.exec(text)
   return m === null ? NaN : Number(m[1])
+}
+
+// A process's resident set from /proc (Linux), for the reference, which has no /metrics.
+function procRss(pid: number | undefined): number {
+  const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))
+  return m === null ? NaN : Number(m[1]) * 1024
 }
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`
@@ -175,6 +181,7 @@ const bare = await spawnServer(["bench/_bare-hono.ts"], {})
 try {
   await new Promise((r) => setTimeout(r, 500))
   report("idle RSS after start", mib(await rss(url)))
+  report("idle RSS of the bare Hono reference, same run", mib(procRss(bare.child.pid)))
   await compare(
     { name: "GET /jobs", options: { url: `${url}/jobs`, headers } },
     { name: "bare Hono GET /hello", options: { url: `${bare.url}/hello` } }

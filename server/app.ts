@@ -77,6 +77,9 @@ export interface AppOptions {
   readonly ui?: boolean
 }
 
+// Read-only for every request without a token: one value serves them all.
+const NO_SCOPES: ReadonlySet<never> = new Set()
+
 /**
  * Builds the app over a running engine. Fails with `config.invalid` when a
  * token entry is malformed, and `validation.failed` for a bad allowed host.
@@ -125,7 +128,7 @@ export function createApp(engine: EngineHandle, options: AppOptions = {}): Hono<
   app.use(requestLog(logger))
   app.use(recordMetrics(metrics))
   app.use(async function defaults(c, next) {
-    c.set("scopes", new Set())
+    c.set("scopes", NO_SCOPES)
     c.set("session", undefined)
     c.set("unmatched", false)
     await next()
