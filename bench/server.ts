@@ -177,7 +177,9 @@ async function subscribers(url: string, count: number): Promise<void> {
 
 const root = writeJobs()
 const { child, url } = await startServer(root)
-const bare = await spawnServer(["bench/_bare-hono.ts"], {})
+// With the compile cache `bin/flwd.js` enables (its default directory), so
+// neither process pays Node's type stripper in memory.
+const bare = await spawnServer(["bench/_bare-hono.ts"], { NODE_COMPILE_CACHE: join(tmpdir(), "node-compile-cache") })
 try {
   await new Promise((r) => setTimeout(r, 500))
   report("idle RSS after start", mib(await rss(url)))
