@@ -23,7 +23,7 @@ import { performance } from "node:perf_hooks"
 import { median, ms, report } from "./_stats.ts"
 
 interface AutocannonResult {
-  readonly requests: { readonly average: number }
+  readonly requests: { readonly average: number; readonly total: number }
   readonly latency: { readonly p99: number }
   readonly non2xx: number
   readonly errors: number
@@ -106,33 +106,52 @@ const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`
 interface Load {
   readonly name: string
   readonly options: Record<string, unknown>
+  /** The server process, whose CPU time per request is read from /proc. */
+  readonly pid: number | undefined
 }
 
-async function requestsPerSecond(load: Load): Promise<{ readonly rps: number; readonly p99: number }> {
+// CPU seconds (user + system) a process has used so far (Linux /proc; clock ticks of 10 ms).
+function cpuSeconds(pid: number | undefined): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
+async function measure(load: Load): Promise<{ readonly rps: number; readonly p99: number; readonly cpuUs: number }> {
+  const before = cpuSeconds(load.pid)
   const result = await autocannon({ connections: 50, duration: seconds, ...load.options })
+  const cpu = cpuSeconds(load.pid) - before
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${load.name}: ${result.non2xx} non-2xx, ${result.errors} errors`)
-  return { rps: result.requests.average, p99: result.latency.p99 }
+  return { rps: result.requests.average, p99: result.latency.p99, cpuUs: (cpu * 1e6) / result.requests.total }
 }
 
 // Reference and flwd alternate, round after round, so a burst of load from
-// elsewhere on the machine falls on both.
+// elsewhere on the machine falls on both. Beside requests per second, the
+// server's CPU time per request: on a shared machine it moves less with the
+// neighbours' load than throughput does.
 async function compare(flwd: Load, reference: Load): Promise<void> {
   const ours: Array<number> = []
   const theirs: Array<number> = []
   const p99: Array<number> = []
+  const ourCpu: Array<number> = []
+  const theirCpu: Array<number> = []
   // Unmeasured: JIT warm-up of both servers.
   for (const load of [reference, flwd]) await autocannon({ connections: 50, duration: 1, ...load.options })
   for (let round = 0; round < rounds; round++) {
-    theirs.push((await requestsPerSecond(reference)).rps)
-    const r = await requestsPerSecond(flwd)
+    const t = await measure(reference)
+    theirs.push(t.rps)
+    theirCpu.push(t.cpuUs)
+    const r = await measure(flwd)
     ours.push(r.rps)
     p99.push(r.p99)
+    ourCpu.push(r.cpuUs)
   }
   const ratio = median(ours) / median(theirs)
   report(`${flwd.name} (50 connections, median of ${rounds})`, `${Math.round(median(ours))} req/s`)
   report(`${flwd.name} p99 latency (median)`, ms(median(p99)))
   report(`${reference.name}, same run`, `${Math.round(median(theirs))} req/s`)
   report(`${flwd.name} / ${reference.name}`, `${ratio.toFixed(2)}×`, `goal ≥ 0.5× ${ratio >= 0.5 ? "(met)" : "(NOT met)"}`)
+  report(`${flwd.name} server CPU per request (median)`, `${Math.round(median(ourCpu))} µs`)
+  report(`${reference.name} server CPU per request`, `${Math.round(median(theirCpu))} µs`)
 }
 
 async function subscribers(url: string, count: number): Promise<void> {
@@ -185,13 +204,13 @@ try {
   report("idle RSS after start", mib(await rss(url)))
   report("idle RSS of the bare Hono reference, same run", mib(procRss(bare.child.pid)))
   await compare(
-    { name: "GET /jobs", options: { url: `${url}/jobs`, headers } },
-    { name: "bare Hono GET /hello", options: { url: `${bare.url}/hello` } }
+    { name: "GET /jobs", options: { url: `${url}/jobs`, headers }, pid: child.pid },
+    { name: "bare Hono GET /hello", options: { url: `${bare.url}/hello` }, pid: bare.child.pid }
   )
   const body = JSON.stringify({ job: "gated", args: { gate: "/nonexistent", label: "bench" } })
   await compare(
-    { name: "POST /plans", options: { url: `${url}/plans`, method: "POST", headers: { ...headers, "content-type": "application/json" }, body } },
-    { name: "bare Hono POST /echo", options: { url: `${bare.url}/echo`, method: "POST", headers: { "content-type": "application/json" }, body } }
+    { name: "POST /plans", options: { url: `${url}/plans`, method: "POST", headers: { ...headers, "content-type": "application/json" }, body }, pid: child.pid },
+    { name: "bare Hono POST /echo", options: { url: `${bare.url}/echo`, method: "POST", headers: { "content-type": "application/json" }, body }, pid: bare.child.pid }
   )
   await subscribers(url, 1000)
   report("RSS after the benchmarks", mib(await rss(url)))
