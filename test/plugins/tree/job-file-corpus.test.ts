@@ -1,17 +1,12 @@
 /**
- * The tree's two fast paths against the libraries they stand in for, on
- * generated job files of every shape tree-v1 knows (every key of
- * TreeConfig, block and flow forms, each kind of scalar), whole and
- * mutated: `parseConfigYaml` answers exactly as `yaml` alone, error cases
- * included (the fast reader never accepts what `yaml` rejects), and the
- * fast argspec check never accepts what the `ArgSpec` Schema rejects.
+ * The fast YAML reader against the library it stands in for, on generated
+ * job files of every shape tree-v1 knows (every key of TreeConfig, block
+ * and flow forms, each kind of scalar), whole and mutated:
+ * `parseConfigYaml` answers exactly as `yaml` alone, error cases included
+ * (the fast reader never accepts what `yaml` rejects).
  */
 import t from "tap"
-import * as Either from "effect/Either"
-import * as Schema from "effect/Schema"
 import { parseDocument } from "yaml"
-import { ArgSpec } from "../../../core/mod.ts"
-import { fastArgSpec } from "../../../plugins/tree/_fast-argspec.ts"
 import { parseYamlSubset } from "../../../plugins/tree/_fast-yaml.ts"
 import { parseConfigYaml } from "../../../plugins/tree/mod.ts"
 
@@ -123,24 +118,4 @@ t.test("parseConfigYaml() answers as yaml alone on every job-file shape, whole a
   // Both sides must be exercised, or the comparison proves nothing.
   t.ok(fast > 1500, `the fast reader answered ${fast} of 4000`)
   t.ok(errors > 300, `yaml rejected ${errors} of 4000`)
-})
-
-t.test("fastArgSpec() never accepts what the ArgSpec Schema rejects, on generated argspecs", async (t) => {
-  const decode = Schema.decodeUnknownEither(ArgSpec)
-  let fast = 0
-  let rejected = 0
-  for (let n = 0; n < 3000; n++) {
-    const text = ["args:", ...Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => maybe() ? `  - ${argFlow()}` : argBlock("  "))].join("\n") + "\n"
-    const parsed = library(text)
-    if (!parsed.ok) continue
-    const slow = decode(parsed.value)
-    const answer = fastArgSpec(parsed.value)
-    if (Either.isLeft(slow)) rejected++
-    if (answer === undefined) continue
-    fast++
-    if (Either.isLeft(slow)) t.fail(`the fast check accepts what the Schema rejects: ${text}`)
-    else if (JSON.stringify(answer) !== JSON.stringify(slow.right)) t.same(answer, slow.right, text)
-  }
-  t.ok(fast > 500, `the fast check answered ${fast} of 3000`)
-  t.ok(rejected > 500, `the Schema rejected ${rejected} of 3000`)
 })
