@@ -6,7 +6,7 @@
  */
 import { Effect, Engine } from "../core/mod.ts"
 import type { EngineHandle } from "../create-engine.ts"
-import { tracingApi } from "./middleware/_otel.ts"
+import { tracingApi } from "./tracing-api.ts"
 
 /** The Engine service's methods. */
 export type EngineApi = typeof Engine.Service

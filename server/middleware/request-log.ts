@@ -9,14 +9,14 @@
  * Each request is also a span (`GET /runs/:id`), active while the handler
  * runs so the engine's spans become its children. Without a configured
  * tracer provider (`plugins/telemetry`) there is no span: the API's would
- * be a no-op (`_otel.ts`).
+ * be a no-op (`server/tracing-api.ts`).
  */
 import type * as OtelApi from "@opentelemetry/api"
 import type { Context, MiddlewareHandler, Next } from "hono"
 import { routePath } from "hono/route"
 import type { AppEnv } from "../context.ts"
 import type { Logger } from "../logger.ts"
-import { tracingApi } from "./_otel.ts"
+import { tracingApi } from "../tracing-api.ts"
 import { setResponseHeader } from "./response-header.ts"
 
 /** Ids a caller may choose: short, printable, no spaces or quotes to forge log fields with. */
