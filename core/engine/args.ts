@@ -113,17 +113,20 @@ const cache = new WeakMap<ArgSpec, CompiledArgs>()
 export function compileArgSpec(spec: ArgSpec): CompiledArgs {
   const hit = cache.get(spec)
   if (hit) return hit
-  const schema = argumentsSchema(spec.args)
-  const decodeAll = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "error" })
   // Valid arguments, the common case, skip the Schema (see args-fast.ts).
   const decodeFast = fastArgs(spec.args)
+  // The Schema, its decoder and its JSON Schema are made on first use:
+  // building them costs more than a plan, and most specs need one or none.
+  let schema: CompiledArgs["schema"] | undefined
+  let decodeAll: ((u: unknown) => Either.Either<Readonly<Record<string, unknown>>, ParseResult.ParseError>) | undefined
   let jsonSchema: CompiledArgs["jsonSchema"] | undefined
   const compiled: CompiledArgs = {
-    schema,
-    // Made on first use: the planner never asks for it.
+    get schema() {
+      return schema ??= argumentsSchema(spec.args)
+    },
     get jsonSchema() {
       // A copy as a plain record: JsonSchema7Root is a closed union of shapes.
-      return jsonSchema ??= { ...JSONSchema.make(schema, { target: "jsonSchema2020-12" }) }
+      return jsonSchema ??= { ...JSONSchema.make(compiled.schema, { target: "jsonSchema2020-12" }) }
     },
     secretNames: spec.args.filter((d) => d.format === "secret").map((d) => d.name),
     decode: (input) => {
@@ -134,6 +137,7 @@ export function compileArgSpec(spec: ArgSpec): CompiledArgs {
       const given = isObject(input) ? Object.fromEntries(Object.entries(input).filter(([, v]) => v !== null && v !== undefined)) : {}
       const fast = errors.length === 0 ? decodeFast(given) : undefined
       if (fast !== undefined) return Effect.succeed(fast)
+      decodeAll ??= Schema.decodeUnknownEither(compiled.schema, { errors: "all", onExcessProperty: "error" })
       const result = decodeAll(given)
       if (Either.isLeft(result)) errors.push(...fieldErrors(result.left))
       if (errors.length === 0 && Either.isRight(result)) return Effect.succeed(result.right as Record<string, unknown>)
