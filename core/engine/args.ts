@@ -3,8 +3,10 @@
  * Compiles an argspec (DESIGN §4) into one `Schema` of the argument object
  * (see args-field.ts): it decodes a request's arguments, applying defaults
  * and rejecting unknown names, and `JSONSchema.make` turns it into the JSON
- * Schema served to clients, so the two cannot disagree. Compiling is cached
- * per spec object because the planner compiles on every plan. `checkArgSpec`
+ * Schema served to clients, so the two cannot disagree. Valid arguments
+ * take a plain-code acceptor proven to agree with the Schema (args-fast.ts);
+ * the Schema decodes everything else and words the errors. Compiling is
+ * cached per spec object because the planner compiles on every plan. `checkArgSpec`
  * validates an argspec itself, so a bad spec is reported once at discovery
  * instead of on every plan. What leaves the engine of an argspec or of
  * resolved values is made in `public-view.ts`.
