@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as Effect from "effect/Effect"
-import { makeBlobStore, makeRegistryClient, parseImageReference, pullImage, toProblem } from "../../../plugins/oci/mod.ts"
+import { classifyOciError, makeBlobStore, makeRegistryClient, parseImageReference, pullImage, RegistryError, toProblem, UnpackError } from "../../../plugins/oci/mod.ts"
 import { startRegistry } from "../../helpers/registry.ts"
 import { buildImage, layerBlob, tarLayer } from "../../helpers/oci-image.ts"
 
@@ -45,4 +45,16 @@ t.test("toProblem() of a pull failing on the file system names the fs error, not
   // mkdir answers EEXIST (recursive) or ENOTDIR, depending on where it meets the file.
   t.match(problem.detail, /\b(EEXIST|ENOTDIR)\b/, "the fs error's own message and code")
   t.match(problem.detail, join(dir, "file"), "naming the path it failed on")
+})
+
+t.test("classifyOciError() passes OCI errors through and types anything else, keeping it as cause", async (t) => {
+  const io = (detail: string, cause: unknown) => new UnpackError({ reason: "io", detail, cause })
+  const registryError = new RegistryError({ reason: "denied", detail: "no" })
+  t.equal(classifyOciError(registryError, io), registryError)
+  const fsError = Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" })
+  const typed = classifyOciError(fsError, io)
+  t.ok(typed instanceof UnpackError)
+  t.equal(typed.cause, fsError)
+  t.match(toProblem(typed, "r").detail, "r: cannot unpack: ENOSPC: no space left on device, write (io)")
+  t.match(toProblem(classifyOciError("a string", io)).detail, "a string")
 })
