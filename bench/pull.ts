@@ -15,12 +15,16 @@
  *    (the POST alone, and spawn-to-answer including the server's start-up);
  * 4. `flwd :sources add` as a child process (start-up included).
  *
- * Goal: 3 and 4 ≤ 1.2× the floor. `npm run bench -- pull`; `ROUNDS=n` to
- * change the repetitions (default 3).
+ * Goal: 3 and 4 ≤ 1.2× the floor. Beside each wall-clock median, the CPU
+ * time (user + system) of the processes involved, read from this process's
+ * `cutime`/`cstime` in /proc (children once waited for): on a machine
+ * shared with other work, CPU moves far less than wall time. For the
+ * server that is its whole life (start-up, the add, shutdown).
+ * `npm run bench -- pull`; `ROUNDS=n` changes the repetitions (default 3).
  */
 import { execFile, spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { performance } from "node:perf_hooks"
@@ -91,6 +95,7 @@ function viaServer(ref: string, dataDir: string): Promise<[number, number]> {
       const m = /flwd listening on (http:\/\/\S+)/.exec(out)
       if (m === null || child.listenerCount("exit") === 0) return
       child.removeAllListeners("exit")
+      const exited = new Promise((r) => child.once("exit", r))
       try {
         const posted = performance.now()
         const res = await fetch(`${m[1]}/sources`, {
@@ -101,12 +106,14 @@ function viaServer(ref: string, dataDir: string): Promise<[number, number]> {
         const body = await res.text()
         const done = performance.now()
         if (res.status !== 201) throw new Error(`POST /sources: ${res.status} ${body}`)
+        child.kill("SIGTERM")
+        // Settled once the server has exited, so that its CPU time is counted.
+        await exited
         resolve([done - started, done - posted])
       } catch (e) {
-        reject(e)
-      } finally {
         child.kill("SIGTERM")
-        await new Promise((r) => child.once("exit", r))
+        await exited
+        reject(e)
       }
     })
   })
@@ -116,10 +123,21 @@ async function viaCli(ref: string, dataDir: string): Promise<void> {
   await run(process.execPath, [cli, "--data-dir", dataDir, "--policy", policyFile, "--root", jobsRoot, ":sources", "add", "--type", "oci", "--name", "bench", "--ref", ref, "--trusted"], { env: childEnv })
 }
 
-async function timed(fn: () => Promise<unknown>): Promise<number> {
+/** CPU ms of the children waited for so far (/proc/self/stat `cutime` + `cstime`, in clock ticks of 10 ms). */
+function childCpuMs(): number {
+  const stat = readFileSync("/proc/self/stat", "latin1")
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+  // Fields 16 and 17 of proc(5), counted from 1 with pid and comm before ")".
+  return (Number(fields[13]) + Number(fields[14])) * 10
+}
+
+async function timed(fn: () => Promise<unknown>, cpu?: Array<number>): Promise<number> {
+  const before = childCpuMs()
   const started = performance.now()
   await fn()
-  return performance.now() - started
+  const wall = performance.now() - started
+  cpu?.push(childCpuMs() - before)
+  return wall
 }
 
 try {
@@ -131,25 +149,34 @@ try {
     const ref = `${registry.host}/bench/${kind}:1.0.0`
     const total = layers.reduce((n, l) => n + l.size, 0)
     const t = { floor: [] as Array<number>, tools: [] as Array<number>, serverAll: [] as Array<number>, serverPost: [] as Array<number>, cli: [] as Array<number> }
+    const cpu = { floor: [] as Array<number>, tools: [] as Array<number>, server: [] as Array<number>, cli: [] as Array<number> }
     for (let round = 0; round < ROUNDS; round++) {
       const dir = join(work, `${kind}-${round}`)
-      t.floor.push(await timed(() => floor(registry.url, `bench/${kind}`, layers, join(dir, "floor"))))
-      t.tools.push(await timed(() => skopeoUmoci(ref, join(dir, "skopeo"))))
-      const [all, post] = await viaServer(ref, join(dir, "server"))
+      t.floor.push(await timed(() => floor(registry.url, `bench/${kind}`, layers, join(dir, "floor")), cpu.floor))
+      t.tools.push(await timed(() => skopeoUmoci(ref, join(dir, "skopeo")), cpu.tools))
+      let all = 0
+      let post = 0
+      await timed(async () => ([all, post] = await viaServer(ref, join(dir, "server"))), cpu.server)
       t.serverAll.push(all)
       t.serverPost.push(post)
-      t.cli.push(await timed(() => viaCli(ref, join(dir, "cli"))))
+      t.cli.push(await timed(() => viaCli(ref, join(dir, "cli")), cpu.cli))
       rmSync(dir, { recursive: true, force: true })
     }
     const f = median(t.floor)
     const ratio = (xs: Array<number>) => `${(median(xs) / f).toFixed(2)}× floor`
     const what = kind === "large" ? `${(total / MB).toFixed(0)} MB in 3 layers` : `15,000 files of 1–8 KB in 3 layers (${(total / MB).toFixed(0)} MB)`
     console.log(`\n${what}, median of ${ROUNDS} interleaved rounds`)
+    const c = median(cpu.floor)
+    const cpuRatio = (xs: Array<number>) => `${(median(xs) / c).toFixed(2)}× floor`
     report("floor: curl | gzip -dc | tar x, layers in parallel", ms(f))
     report("skopeo copy + umoci raw unpack", ms(median(t.tools)), ratio(t.tools))
     report("flwd :serve, POST /sources alone (fresh server)", ms(median(t.serverPost)), ratio(t.serverPost))
     report("flwd :serve, spawn to POST answered", ms(median(t.serverAll)), ratio(t.serverAll))
     report("flwd :sources add (CLI process)", ms(median(t.cli)), ratio(t.cli))
+    report("CPU: floor", ms(c))
+    report("CPU: skopeo + umoci", ms(median(cpu.tools)), cpuRatio(cpu.tools))
+    report("CPU: flwd :serve, whole life (start, add, stop)", ms(median(cpu.server)), cpuRatio(cpu.server))
+    report("CPU: flwd :sources add", ms(median(cpu.cli)), cpuRatio(cpu.cli))
   }
 } finally {
   for (const fn of cleanup.reverse()) await fn()
