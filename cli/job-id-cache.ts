@@ -96,6 +96,11 @@ function cacheFile(scope: CacheScope): string {
   return join(scope.dataDir, "cache", "completion-job-ids.json")
 }
 
+/** Whether completion has cached ids for `scope` (current or not): then they are worth keeping current. */
+export function hasJobIds(scope: CacheScope): boolean {
+  return existsSync(cacheFile(scope))
+}
+
 /** The cached ids of `scope`, if they are still current. */
 export function readJobIds(scope: CacheScope): ReadonlyArray<string> | undefined {
   try {

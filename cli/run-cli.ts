@@ -19,6 +19,8 @@ import { makeOutput, type Output, type Sink } from "./output.ts"
 import { findCommand, visibleCommands } from "./registry.ts"
 import { splitGlobals } from "./split-globals.ts"
 import { nearHint } from "./suggest.ts"
+import { cacheScope } from "./job-id-cache.ts"
+import { refreshJobIds } from "./refresh-job-ids.ts"
 import { describeEngine } from "./verbose.ts"
 import type { EngineHandle } from "../create-engine.ts"
 
@@ -102,9 +104,12 @@ async function main(argv: ReadonlyArray<string>, io: CliIo, out: { current: Outp
   const remote = serving ? undefined : globals.remote
 
   let handle: Promise<EngineHandle> | undefined
+  // The settings the in-process engine started with, for the completion cache.
+  let engineGlobals: Globals | undefined
   const engine = (overrides: Partial<Globals> = {}) =>
     handle ??= remote !== undefined ? remoteEngine(remote, globals, split.values, o) : import("../create-engine.ts").then((m) => {
       const g = { ...globals, ...overrides }
+      engineGlobals = g
       const started = performance.now()
       return m.createEngine(engineOptionsOf(g, io.env)).then((h) => {
         o.verbose(describeEngine(h.settings, h.config?.path ?? null, performance.now() - started))
@@ -161,7 +166,17 @@ async function main(argv: ReadonlyArray<string>, io: CliIo, out: { current: Outp
     return await command.run(ctx)
   } finally {
     o.verbose(`flwd: ${ctx.command} took ${Math.round(performance.now() - began)} ms`)
-    if (handle !== undefined) await handle.then((h) => h.dispose(), () => undefined)
+    if (handle !== undefined) {
+      // A command that started the engine may have changed what Tab should
+      // offer (and has touched the database the cache is keyed by): bring
+      // the cached job ids up to date while the engine is still open.
+      const scope = engineGlobals === undefined ? undefined : cacheScope(engineGlobals, io.env, process.cwd())
+      if (scope !== undefined) {
+        const write = await handle.then((h) => refreshJobIds(h, scope), () => undefined)
+        if (write !== undefined) after.push(write)
+      }
+      await handle.then((h) => h.dispose(), () => undefined)
+    }
     for (const f of after) f()
   }
 }

@@ -29,21 +29,41 @@ function addJob(box: Sandbox, id: string, config = "summary: Added\ncommand: ./r
   writeFileSync(join(dir, "config.yaml"), config)
 }
 
-t.test("a second Tab answers job ids from the cache without loading Effect", async (t) => {
-  const box = sandbox(t)
-  t.ok((await offered(t, box)).includes("hello-world"))
-  t.ok(existsSync(join(box.dataDir, "cache", "completion-job-ids.json")), "the listing was cached")
-  const log = join(box.cwd, "modules.log")
+/** Completes `:plan hel` with the real binary; resolves to what it printed and whether it started the engine. */
+async function tab(box: Sandbox): Promise<{ stdout: string; engine: boolean }> {
+  const log = join(box.cwd, `modules-${Math.random().toString(36).slice(2)}.log`)
   const child = spawn(process.execPath, ["--import", hook, binJs, "--data-dir", box.dataDir, ":complete", "--", ":plan", "hel"], {
     cwd: box.cwd,
     env: { ...process.env, FLWD_TEST_MODULE_LOG: log },
     stdio: ["ignore", "pipe", "pipe"]
   })
   const r = await collect(child)
-  t.equal(r.code, 0)
-  t.equal(r.stdout, "hello-world\n")
   const modules = readFileSync(log, "utf8").split("\n")
-  t.same(modules.filter((m) => /node_modules\/effect\/|\/create-engine\.ts$/.test(m)).slice(0, 3), [], "no engine started")
+  return { stdout: r.stdout, engine: modules.some((m) => /node_modules\/effect\/|\/create-engine\.ts$/.test(m)) }
+}
+
+t.test("a second Tab answers job ids from the cache without loading Effect", async (t) => {
+  const box = sandbox(t)
+  t.ok((await offered(t, box)).includes("hello-world"))
+  t.ok(existsSync(join(box.dataDir, "cache", "completion-job-ids.json")), "the listing was cached")
+  t.same(await tab(box), { stdout: "hello-world\n", engine: false }, "no engine started")
+})
+
+t.test("the Tab after a run, :jobs or a source added is still answered from the cache", async (t) => {
+  const box = sandbox(t)
+  t.ok((await offered(t, box)).includes("hello-world"))
+  const ran = await box.flwd(["hello-world", "--name", "Tab"])
+  t.equal(ran.code, 0, ran.stderr)
+  t.same(await tab(box), { stdout: "hello-world\n", engine: false }, "after a run")
+  t.equal((await box.flwd([":jobs"])).code, 0)
+  t.same(await tab(box), { stdout: "hello-world\n", engine: false }, "after :jobs")
+  const other = join(box.cwd, "other", "hello-there")
+  mkdirSync(other, { recursive: true })
+  writeFileSync(join(other, "config.yaml"), "summary: Elsewhere\ncommand: ./run.sh\n")
+  writeFileSync(join(other, "run.sh"), "#!/bin/sh\n", { mode: 0o755 })
+  t.equal((await box.flwd([":sources", "add", "--type", "local", "--name", "hel", "--path", join(box.cwd, "other")])).code, 0)
+  const after = await tab(box)
+  t.same({ ids: after.stdout.split("\n").filter((l) => l !== "").sort(), engine: after.engine }, { ids: ["hel/hello-there", "hello-world"], engine: false }, "after :sources add, with its jobs")
 })
 
 t.test("a job added, broken or removed, and a source added, show at the next Tab", async (t) => {
