@@ -1,9 +1,8 @@
 /**
  * @module
- * Keeps completion's cached job ids current after any command that started
- * the in-process engine. Every such command touches the database the cache
- * is keyed by (a run is recorded, the store is closed), so without this the
- * first Tab after each command would start the engine again. Only where
+ * Keeps completion's cached job ids current after `:jobs` and `:sources`,
+ * which touch the database the cache is keyed by, so the first Tab after
+ * them need not start the engine again. Only where
  * completion already keeps a cache: a user who never presses Tab pays
  * nothing. The ids are listed from the engine already open (in memory), and
  * written once it is disposed, when the database is as the next Tab finds it.

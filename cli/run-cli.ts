@@ -167,10 +167,13 @@ async function main(argv: ReadonlyArray<string>, io: CliIo, out: { current: Outp
   } finally {
     o.verbose(`flwd: ${ctx.command} took ${Math.round(performance.now() - began)} ms`)
     if (handle !== undefined) {
-      // A command that started the engine may have changed what Tab should
-      // offer (and has touched the database the cache is keyed by): bring
-      // the cached job ids up to date while the engine is still open.
-      const scope = engineGlobals === undefined ? undefined : cacheScope(engineGlobals, io.env, process.cwd())
+      // `:jobs` and `:sources` touch the database the cache is keyed by (and
+      // the latter changes what Tab should offer): bring the cached job ids
+      // up to date while the engine is still open. `:jobs` has discovered
+      // every job already; a run has not, and listing them all would cost
+      // it more than the next Tab saves, so after a run the Tab lists anew.
+      const refreshes = spec.name === ":jobs" || spec.name === ":sources"
+      const scope = engineGlobals === undefined || !refreshes ? undefined : cacheScope(engineGlobals, io.env, process.cwd())
       if (scope !== undefined) {
         const write = await handle.then((h) => refreshJobIds(h, scope), () => undefined)
         if (write !== undefined) after.push(write)
