@@ -3,11 +3,13 @@
  * Children of bench/oci.ts for the peak-RSS figure, each in a process of
  * its own so neither inflates the other's (nor the bench's) memory:
  *
- * - `push <registry-url> <repo> <temp-file>`: streams an add-on with one
- *   500 MB uncompressed layer of random data to disk and uploads it as
- *   `<repo>:1.0.0`; prints the layer size.
+ * - `push <registry-url> <repo> <temp-file> [mb]`: streams an add-on with one
+ *   uncompressed layer of random data (default 500 MB) to disk and uploads
+ *   it as `<repo>:1.0.0`; prints the layer size.
  * - `pull <data-dir> <registry-host> <ref>`: adds it through a fresh engine
- *   and prints `{ maxRssKb, vmHwmKb, ms }`.
+ *   and prints `{ maxRssKb, vmHwmKb, ms, before, after }`, where `before` is
+ *   the process once the engine is up (runtime and modules loaded) and
+ *   `after` once the add is done: RSS, heap and external memory, in kB.
  */
 import { createHash, randomBytes } from "node:crypto"
 import { once } from "node:events"
@@ -71,8 +73,8 @@ async function pushFile(registryUrl: string, repo: string, file: string, blob: L
   if (put.status !== 201) throw new Error(`upload of ${blob.digest}: HTTP ${put.status} ${answer}`)
 }
 
-async function push(registryUrl: string, repo: string, file: string): Promise<void> {
-  const big = await bigLayer(file, 500 * MB)
+async function push(registryUrl: string, repo: string, file: string, mb: number): Promise<void> {
+  const big = await bigLayer(file, mb * MB)
   await pushFile(registryUrl, repo, file, big)
   rmSync(file, { force: true })
   const top = layerBlob(await tarLayer(addonFiles), "gzip")
@@ -81,6 +83,14 @@ async function push(registryUrl: string, repo: string, file: string): Promise<vo
   await pushBlob(registryUrl, repo, image.config)
   await pushManifest(registryUrl, repo, "1.0.0", image.manifest)
   process.stdout.write(`${big.size}\n`)
+}
+
+const kb = (n: number) => Math.round(n / 1024)
+
+/** What the process holds now, in kB. */
+function memory(): Record<string, number> {
+  const m = process.memoryUsage()
+  return { rss: kb(m.rss), heapUsed: kb(m.heapUsed), heapTotal: kb(m.heapTotal), external: kb(m.external), arrayBuffers: kb(m.arrayBuffers) }
 }
 
 /** VmHWM: the peak of this address space (Linux), whatever the parent's size. */
@@ -100,13 +110,17 @@ async function pull(dataDir: string, registry: string, ref: string): Promise<voi
     env: {},
     policy: { profile: "secure", verify_signatures: "disabled", allowed_registries: [registry] }
   })
+  // The modules an add loads (the OCI plugin, undici, tar-stream) are loaded by the add itself: a first add of nothing would
+  // change what is measured, so `before` is the engine alone.
+  const before = memory()
   const started = performance.now()
   await engine.run(Effect.flatMap(Engine, (e) => e.addSource({ type: "oci", name: "big", ref, trusted: true })))
   const ms = performance.now() - started
+  const after = memory()
   await engine.dispose()
-  process.stdout.write(JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS, vmHwmKb: vmHwmKb(), ms }) + "\n")
+  process.stdout.write(JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS, vmHwmKb: vmHwmKb(), ms, before, after }) + "\n")
 }
 
 const [mode, ...args] = process.argv.slice(2)
-if (mode === "push") await push(args[0], args[1], args[2])
+if (mode === "push") await push(args[0], args[1], args[2], Number(args[3] ?? 500))
 else await pull(args[0], args[1], args[2])

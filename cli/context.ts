@@ -33,8 +33,9 @@ export interface Globals {
  * The options the in-process engine of an invocation starts with. The
  * environment's `FLWD_PROFILE` is replaced by the profile the globals already
  * resolved (`--profile` > `FLWD_PROFILE`), so the engine sees one answer.
+ * `env` is the invocation's (`CommandContext.env`); default the process's.
  */
-export function engineOptionsOf(g: Globals): EngineOptions {
+export function engineOptionsOf(g: Globals, env: Readonly<Record<string, string | undefined>> = process.env): EngineOptions {
   return {
     ...(g.root !== undefined ? { root: g.root } : {}),
     ...(g.dataDir !== undefined ? { dataDir: g.dataDir } : {}),
@@ -42,7 +43,7 @@ export function engineOptionsOf(g: Globals): EngineOptions {
     ...(g.policy !== undefined ? { policyFile: g.policy } : {}),
     ...(g.config !== undefined ? { config: g.config } : {}),
     ...(g.plugins.length > 0 ? { pluginModules: g.plugins } : {}),
-    env: { ...process.env, FLWD_PROFILE: g.profile }
+    env: { ...env, FLWD_PROFILE: g.profile }
   }
 }
 
@@ -57,12 +58,16 @@ export interface CommandContext {
   readonly args: ReadonlyArray<string>
   readonly globals: Globals
   readonly out: Output
+  /** The invocation's environment (`process.env`, or a test's). */
+  readonly env: Readonly<Record<string, string | undefined>>
   /**
    * The engine, started on first use and disposed when the command ends.
    * `overrides` apply to that first start only (`:complete` passes the
    * global flags of the command line it completes).
    */
   readonly engine: (overrides?: Partial<Globals>) => Promise<EngineHandle>
+  /** Calls `f` when the command has ended and its engine (if one started) is disposed. */
+  readonly afterEngine: (f: () => void) => void
   /** Calls `handler` on Ctrl-C / SIGTERM until the returned function is called. */
   readonly onInterrupt: (handler: (signal: Interrupt) => void) => () => void
 }

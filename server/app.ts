@@ -17,6 +17,7 @@ import { bodyLimit, DEFAULT_BODY_LIMIT, DEFAULT_READ_TIMEOUT_MS } from "./middle
 import { hostCheck, parseAllowedHosts } from "./middleware/host-check.ts"
 import { recordMetrics } from "./middleware/metrics.ts"
 import { requestLog } from "./middleware/request-log.ts"
+import { setResponseHeader } from "./middleware/response-header.ts"
 import { onNotFound, onProblem } from "./middleware/problem-errors.ts"
 import { eventsRoutes } from "./routes/events.ts"
 import { jobsRoutes } from "./routes/jobs.ts"
@@ -76,6 +77,9 @@ export interface AppOptions {
   readonly ui?: boolean
 }
 
+// Read-only for every request without a token: one value serves them all.
+const NO_SCOPES: ReadonlySet<never> = new Set()
+
 /**
  * Builds the app over a running engine. Fails with `config.invalid` when a
  * token entry is malformed, and `validation.failed` for a bad allowed host.
@@ -124,11 +128,11 @@ export function createApp(engine: EngineHandle, options: AppOptions = {}): Hono<
   app.use(requestLog(logger))
   app.use(recordMetrics(metrics))
   app.use(async function defaults(c, next) {
-    c.set("scopes", new Set())
+    c.set("scopes", NO_SCOPES)
     c.set("session", undefined)
     c.set("unmatched", false)
     await next()
-    c.header("x-content-type-options", "nosniff")
+    setResponseHeader(c, "x-content-type-options", "nosniff")
   })
   // Before auth: a rebinding page must learn nothing, not even which tokens fail.
   if (settings.loopback || allowedHosts.length > 0) app.use(hostCheck(allowedHosts))

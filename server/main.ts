@@ -15,6 +15,7 @@ import type { EngineHandle } from "../engine/handle.ts"
 import type { EngineOptions } from "../engine/options.ts"
 import type { TokenGrant } from "./auth/tokens.ts"
 import { startGcSweep } from "./gc-sweep.ts"
+import { startHeapCompaction } from "./heap-compaction.ts"
 import { makeLogger, parseLogFormat } from "./logger.ts"
 import { parseAllowedHosts } from "./middleware/host-check.ts"
 import { checkDevBind, DEFAULT_BIND, DEFAULT_GRACE_MS, parseBind, startServer } from "./serve.ts"
@@ -148,6 +149,7 @@ export async function runServe(input: ServeInput, io: ServeIO): Promise<number> 
     await engine.dispose().catch(() => undefined)
     throw e
   })
+  const stopCompacting = await startHeapCompaction()
   io.stdout(`flwd listening on ${server.url}`)
   if (dev) io.stderr("flwd: --dev: every scope with `Authorization: Bearer dev-token` (loopback only)")
   const stopSweeping = startGcSweep(engine, sweepEvery, io.stderr)
@@ -159,6 +161,7 @@ export async function runServe(input: ServeInput, io: ServeIO): Promise<number> 
       if (signals === 1) {
         io.stderr(`flwd: ${signal}: shutting down (waiting up to ${graceMs} ms for runs; send again to stop waiting)`)
         stopSweeping()
+        stopCompacting()
         server.shutdown().then(() => {
           off()
           resolve()

@@ -13,6 +13,9 @@ import { checkDepth } from "./json-depth.ts"
 import { readBody } from "./middleware/body-limit.ts"
 import { HttpError } from "./problem.ts"
 
+/** Strict UTF-8; stateless between calls (no `stream` option), so one serves every request. */
+const utf8 = new TextDecoder("utf-8", { fatal: true })
+
 /** The settings a body is read under: its size and how long it may take. */
 type BodyLimits = Pick<AppSettings, "bodyLimit" | "readTimeoutMs">
 
@@ -42,7 +45,7 @@ export async function readJson(c: Context<AppEnv>, limits: BodyLimits): Promise<
   }
   let text: string
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes)
+    text = utf8.decode(bytes)
   } catch {
     throw new HttpError("request.malformed", "The body is not valid UTF-8")
   }

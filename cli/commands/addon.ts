@@ -9,7 +9,8 @@
 import type { AddonValidation, PushProgress } from "../../plugins/addon/mod.ts"
 import { expectPositionals, parseArgs, type ParsedArgs, stringFlag, UsageError } from "../argv.ts"
 import type { CommandContext } from "../context.ts"
-import { isProblemLike, type Output, printProblem } from "../output.ts"
+import type { Output } from "../output.ts"
+import { isProblemLike, printProblem } from "../problem.ts"
 import { checkSubcommand, findCommand } from "../registry.ts"
 
 const spec = findCommand(":addon")!

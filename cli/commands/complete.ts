@@ -5,18 +5,22 @@
  * being completed, possibly empty) and prints the candidates starting with
  * it, one per line: commands, subcommands, flags (a job's from its
  * argspec), job ids, run ids, source names and flag values. Completion
- * must never get in the way: any failure prints nothing.
+ * must never get in the way: any failure prints nothing. Static words
+ * (commands, subcommands, flags, fixed values) are answered without
+ * loading Effect or the engine; both are imported only when a candidate
+ * needs the engine (job ids, runs, sources, a job's own flags).
  */
 import { existsSync } from "node:fs"
 import process from "node:process"
-import { Effect, EventType } from "../../core/mod.ts"
+import type { Effect } from "../../core/mod.ts"
 import type { FlagSpec } from "../argv.ts"
 import type { CommandContext, Globals } from "../context.ts"
+import { cacheScope, readJobIds, writeJobIds } from "../job-id-cache.ts"
 import { jobFlagSpecs } from "../job-flags.ts"
 import { beforeJobFlags, globalFlags } from "../global-flags.ts"
 import { addFlagSpecs, builtinSources } from "../source-add-flags.ts"
 import { findCommand, visibleCommands, type CommandSpec } from "../registry.ts"
-import { call, type EngineApi } from "./_engine.ts"
+import type { EngineApi } from "./_engine.ts"
 
 const globalKeys: Readonly<Record<string, keyof Globals>> = { root: "root", "data-dir": "dataDir", profile: "profile", policy: "policy" }
 const statuses = ["queued", "running", "succeeded", "failed", "canceled"]
@@ -63,7 +67,7 @@ function valueFlag(flags: ReadonlyArray<FlagSpec>, name: string): boolean {
  */
 async function startEngine(ctx: CommandContext, globals: Partial<Globals>): Promise<void> {
   const root = globals.root ?? ctx.globals.root ?? "jobs"
-  const dataDir = globals.dataDir ?? ctx.globals.dataDir ?? process.env.FLWD_DATA_DIR ?? ".flwd"
+  const dataDir = globals.dataDir ?? ctx.globals.dataDir ?? ctx.env.FLWD_DATA_DIR ?? ".flwd"
   if (!existsSync(root) && !existsSync(dataDir)) throw new Error("no job tree or data directory here")
   await ctx.engine(globals)
 }
@@ -86,9 +90,27 @@ async function candidates(ctx: CommandContext, words: ReadonlyArray<string>): Pr
   // Every engine call starts it with the global flags of the completed line.
   const ask = async <A>(f: (e: EngineApi) => Effect.Effect<A, unknown>): Promise<A> => {
     await startEngine(ctx, first.globals)
+    const { call } = await import("./_engine.ts")
     return call(ctx, f)
   }
-  const jobIds = async () => (await ask((e) => e.jobs())).map((j) => j.id)
+  // Job ids come from the cache while nothing they depend on has changed,
+  // so a second Tab starts no engine.
+  const scope = cacheScope({ ...ctx.globals, ...first.globals }, ctx.env, process.cwd())
+  const jobIds = async (): Promise<ReadonlyArray<string>> => {
+    const cached = scope === undefined ? undefined : readJobIds(scope)
+    if (cached !== undefined) return cached
+    const ids = (await ask((e) => e.jobs())).map((j) => j.id)
+    if (scope !== undefined) {
+      ctx.afterEngine(() => {
+        try {
+          writeJobIds(scope, ids)
+        } catch {
+          // A read-only data directory only means the next Tab is slow again.
+        }
+      })
+    }
+    return ids
+  }
   const spec = first.command === undefined ? undefined : findCommand(first.command)
   const isJob = first.command !== undefined && spec === undefined
   const jobId = isJob ? first.command : spec?.operands?.[0] === "job" ? first.operands[0] : undefined
@@ -109,13 +131,15 @@ async function candidates(ctx: CommandContext, words: ReadonlyArray<string>): Pr
       case "pull-policy":
         return pullPolicies
       case "type":
-        return spec?.name === ":sources" ? (await builtinSources()).map((p) => p.type) : spec?.name === ":events" ? [...EventType.literals] : []
+        return spec?.name === ":sources" ? (await builtinSources()).map((p) => p.type) : spec?.name === ":events" ? [...(await import("../../core/mod.ts")).EventType.literals] : []
       case "run":
         return spec?.name === ":events" ? (await ask((e) => e.runs({ limit: 50 }))).items.map((r) => r.id) : []
       case "job":
         return spec?.name === ":runs" ? jobIds() : []
-      case "profile":
+      case "profile": {
+        const { Effect } = await import("../../core/mod.ts")
         return [...(await ask((e) => Effect.sync(() => e.profiles().available)))]
+      }
       default:
         return [] // paths and free text: the shell's own completion takes over
     }

@@ -16,7 +16,7 @@ import { type CommandContext, engineOptionsOf } from "../context.ts"
 const where = ":config"
 
 function engineOptions(ctx: CommandContext, config?: string): EngineOptions {
-  return { ...engineOptionsOf(ctx.globals), ...(config !== undefined ? { config } : {}) }
+  return { ...engineOptionsOf(ctx.globals, ctx.env), ...(config !== undefined ? { config } : {}) }
 }
 
 async function validate(ctx: CommandContext, file: string | undefined): Promise<number> {

@@ -7,7 +7,8 @@
  */
 import { Effect, Stream, type Run, type RunEvent } from "../../core/mod.ts"
 import type { CommandContext, Interrupt } from "../context.ts"
-import { printProblem, printWarnings, type Output } from "../output.ts"
+import { printWarnings, type Output } from "../output.ts"
+import { printProblem } from "../problem.ts"
 import { logLines } from "../render-events.ts"
 import { call } from "./_engine.ts"
 import { jobRequest } from "./_job.ts"

@@ -18,6 +18,7 @@ import type { Dirent, Stats } from "node:fs"
 import { lstat, readdir, readlink, realpath } from "node:fs/promises"
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path"
 import { type FieldError, SourceError } from "../../core/mod.ts"
+import { codeOf } from "../oci/mod.ts"
 
 /**
  * One entry of the add-on layer.
@@ -79,7 +80,7 @@ async function checkLink(w: Walk, abs: string, shown: string): Promise<string | 
       return undefined
     }
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code
+    const code = codeOf(e)
     if (code === "ELOOP") {
       w.errors.push({ path: shown, message: "is a symlink loop" })
       return undefined

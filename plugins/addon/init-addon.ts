@@ -10,6 +10,7 @@
 import { chmod, copyFile, mkdir, open, readdir, symlink, unlink, writeFile } from "node:fs/promises"
 import { basename, join, resolve } from "node:path"
 import { ValidationError } from "../../core/mod.ts"
+import { codeOf, messageOf } from "../oci/mod.ts"
 
 /**
  * Options of `initAddon`.
@@ -162,9 +163,9 @@ export async function initAddon(options: InitAddonOptions): Promise<InitAddonRes
   if (name.trim() === "" || name.length > 200 || /[\r\n]/.test(name)) {
     throw invalid("name", "must be one line of 1-200 characters", "Invalid add-on name: must be one line of 1-200 characters")
   }
-  const existing = await readdir(dir).catch((e: NodeJS.ErrnoException) => {
-    if (e.code === "ENOENT") return [] as Array<string>
-    throw invalid("dir", e.code === "ENOTDIR" ? "is not a directory" : "cannot be read", `Cannot scaffold ${dir}: ${e.message}`)
+  const existing = await readdir(dir).catch((e: unknown) => {
+    if (codeOf(e) === "ENOENT") return [] as Array<string>
+    throw invalid("dir", codeOf(e) === "ENOTDIR" ? "is not a directory" : "cannot be read", `Cannot scaffold ${dir}: ${messageOf(e)}`)
   })
   if (existing.length > 0 && options.force !== true) {
     throw invalid("dir", "is not empty", `${dir} is not empty; pass --force to write the scaffold files into it anyway`)

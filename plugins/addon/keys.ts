@@ -8,6 +8,7 @@
 import { createPrivateKey, generateKeyPairSync, type KeyObject } from "node:crypto"
 import { chmod, open, rm } from "node:fs/promises"
 import { ValidationError } from "../../core/mod.ts"
+import { codeOf, messageOf } from "../oci/mod.ts"
 
 /**
  * Options of `generateKeyPair`.
@@ -40,8 +41,8 @@ const usage = (path: string, message: string, detail: string) => new ValidationE
 async function writeNew(path: string, text: string, mode: number, force: boolean): Promise<void> {
   // Removed first, not truncated: a new file gets `mode` whatever the old one had.
   if (force) await rm(path, { force: true })
-  const fh = await open(path, "wx", mode).catch((e: NodeJS.ErrnoException) => {
-    if (e.code === "EEXIST") throw usage("out", "exists", `${path} exists; pass --force to overwrite it`)
+  const fh = await open(path, "wx", mode).catch((e: unknown) => {
+    if (codeOf(e) === "EEXIST") throw usage("out", "exists", `${path} exists; pass --force to overwrite it`)
     throw e
   })
   try {
@@ -96,7 +97,7 @@ export function loadSigningKey(pem: string): KeyObject {
   try {
     key = createPrivateKey(pem)
   } catch (e) {
-    throw usage("key", "is not a PEM private key", `The key is not a PEM private key: ${(e as Error).message}`)
+    throw usage("key", "is not a PEM private key", `The key is not a PEM private key: ${messageOf(e)}`)
   }
   if (key.asymmetricKeyType !== "ec" || key.asymmetricKeyDetails?.namedCurve !== "prime256v1") {
     throw usage("key", "must be an ECDSA P-256 key", `The key is ${key.asymmetricKeyType} ${key.asymmetricKeyDetails?.namedCurve ?? ""}; cosign-compatible signatures need ECDSA P-256`)

@@ -13,7 +13,7 @@ import { createPublicKey, type KeyObject, sign, verify } from "node:crypto"
 import { readFile } from "node:fs/promises"
 import * as Effect from "effect/Effect"
 import { ValidationError } from "../../core/mod.ts"
-import { type Descriptor, type Digest, digestOf, makeRegistryClient, type Manifest, MediaType, parseImageReference, type RegistryClient, RegistryError, type RegistryOptions, splitDigest } from "../oci/mod.ts"
+import { type Descriptor, type Digest, digestOf, makeRegistryClient, type Manifest, MediaType, messageOf, parseImageReference, type RegistryClient, RegistryError, type RegistryOptions, splitDigest } from "../oci/mod.ts"
 import { runAddonEffect } from "./_run.ts"
 import { loadSigningKey } from "./keys.ts"
 import { uploadBlob } from "./upload-blob.ts"
@@ -124,8 +124,8 @@ function signEffect(client: RegistryClient, options: SignImageOptions, key: KeyO
 }
 
 async function readKeyFile(path: string): Promise<string> {
-  return readFile(path, "utf8").catch((e: NodeJS.ErrnoException) => {
-    throw new ValidationError({ code: "validation.failed", detail: `Cannot read the key ${path}: ${e.message}`, errors: [{ path: "key", message: "cannot be read" }] })
+  return readFile(path, "utf8").catch((e: unknown) => {
+    throw new ValidationError({ code: "validation.failed", detail: `Cannot read the key ${path}: ${messageOf(e)}`, errors: [{ path: "key", message: "cannot be read" }] })
   })
 }
 

@@ -11,7 +11,7 @@
  */
 import { open } from "node:fs/promises"
 import * as Effect from "effect/Effect"
-import { isTemporary, type RegistryClient, RegistryError, type Repository } from "../oci/mod.ts"
+import { isTemporary, messageOf, type RegistryClient, RegistryError, type Repository } from "../oci/mod.ts"
 import { openBlob, type StagedBlob } from "./staged-image.ts"
 
 /**
@@ -33,7 +33,7 @@ export type BlobOutcome = "exists" | "mounted" | "uploaded"
 const DEFAULT_CHUNK = 8 * 1024 * 1024
 
 const ioError = (blob: StagedBlob, repo: Repository) => (e: unknown) =>
-  e instanceof RegistryError ? e : new RegistryError({ reason: "network", detail: `cannot read blob ${blob.descriptor.digest}: ${(e as Error)?.message ?? String(e)}`, ref: `${repo.registry}/${repo.repository}`, cause: e })
+  e instanceof RegistryError ? e : new RegistryError({ reason: "network", detail: `cannot read blob ${blob.descriptor.digest}: ${messageOf(e)}`, ref: `${repo.registry}/${repo.repository}`, cause: e })
 
 /** The blob's bytes in chunks of exactly `size` (the last one shorter). */
 async function* chunks(blob: StagedBlob, client: RegistryClient, size: number): AsyncGenerator<Uint8Array> {

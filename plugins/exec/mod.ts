@@ -12,6 +12,7 @@ export { hasEnv, isLive, listPids, type ProcStat, readStat, signalAll } from "./
 export { namespaceMembers } from "./pid-namespace.ts"
 export { type BwrapStatus, readBwrapStatus } from "./bwrap-status.ts"
 export { findProgram } from "./find-program.ts"
+export { killGroup } from "./kill-group.ts"
 export {
   type Leader,
   liveProcesses,

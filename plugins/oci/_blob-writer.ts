@@ -3,8 +3,16 @@
  * Writing one blob into the cache: a temporary file in `blobs/tmp/`, then
  * fsync, rename into `blobs/<algorithm>/<hex>` and fsync of the directory,
  * so a blob is either absent or complete, even across a power loss.
+ *
+ * A blob can be read while it is still being written (`follow`): a pull
+ * unpacks each layer straight from its in-flight download, through the page
+ * cache, so layers download in parallel at full speed without being held in
+ * memory, and none waits for another's fsync. The reader ends only when the
+ * writer says the bytes are complete and verified (`end()`), and fails with
+ * the writer's error otherwise, so nothing unverified is ever accepted.
  */
 import { randomBytes } from "node:crypto"
+import { closeSync, openSync, readSync, writeSync } from "node:fs"
 import { mkdir, open, rename, unlink, type FileHandle } from "node:fs/promises"
 import { dirname, join } from "node:path"
 import { splitDigest } from "./digest.ts"
@@ -22,11 +30,23 @@ export interface BlobWriter {
   /** Checks the size, fsyncs and renames into place; returns the blob's path. The bytes must already be verified. */
   readonly commit: () => Promise<string>
   readonly abort: () => Promise<void>
+  /** No more writes: the bytes are all there and verified, or (with an error) they never will be. */
+  readonly end: (error?: unknown) => void
+  /** The bytes written so far and those still to come, until `end`. */
+  readonly follow: () => AsyncIterable<Uint8Array>
 }
 
-async function writeAll(fh: FileHandle, chunk: Uint8Array): Promise<void> {
+/** Largest read of `follow`: a few large reads, as the decompressor works best with. */
+const FOLLOW_CHUNK = 1024 * 1024
+
+/**
+ * Synchronous on purpose: a write of a downloaded chunk goes to the page
+ * cache and takes microseconds, less than the thread-pool round trip of an
+ * asynchronous one (the blob is fsynced once, asynchronously, at commit).
+ */
+function writeAll(fh: FileHandle, chunk: Uint8Array): void {
   let offset = 0
-  while (offset < chunk.length) offset += (await fh.write(chunk, offset, chunk.length - offset)).bytesWritten
+  while (offset < chunk.length) offset += writeSync(fh.fd, chunk, offset, chunk.length - offset)
 }
 
 async function fsyncDir(dir: string): Promise<void> {
@@ -46,6 +66,36 @@ export async function makeBlobWriter(tmp: string, final: string, descriptor: Des
   const fh = await open(file, "wx", 0o644)
   let written = 0
   let closed = false
+  let ended: { readonly error?: unknown } | undefined
+  let wake: () => void = () => {}
+  let woken = new Promise<void>((resolve) => (wake = resolve))
+  const notify = () => {
+    const w = wake
+    woken = new Promise<void>((resolve) => (wake = resolve))
+    w()
+  }
+  async function* follow(): AsyncGenerator<Uint8Array> {
+    const fd = openSync(file, "r")
+    try {
+      let position = 0
+      for (;;) {
+        if (position < written) {
+          const buf = Buffer.allocUnsafe(Math.min(FOLLOW_CHUNK, written - position))
+          const n = readSync(fd, buf, 0, buf.length, position)
+          position += n
+          yield n === buf.length ? buf : buf.subarray(0, n)
+          continue
+        }
+        if (ended !== undefined) {
+          if ("error" in ended) throw ended.error
+          return
+        }
+        await woken
+      }
+    } finally {
+      closeSync(fd)
+    }
+  }
   const close = async () => {
     if (!closed) {
       closed = true
@@ -58,9 +108,15 @@ export async function makeBlobWriter(tmp: string, final: string, descriptor: Des
   }
   return {
     write: async (chunk) => {
-      await writeAll(fh, chunk)
+      writeAll(fh, chunk)
       written += chunk.length
+      notify()
     },
+    end: (error) => {
+      ended = error === undefined ? {} : { error }
+      notify()
+    },
+    follow,
     commit: async () => {
       try {
         if (written !== size) throw new BlobStoreError({ reason: "corrupt", detail: `wrote ${written} bytes, expected ${size}`, digest })

@@ -56,6 +56,12 @@ export interface BlobStore {
   readonly remove: (digest: Digest) => Effect.Effect<void, BlobStoreError>
   /** Removes temporary files a crash left behind; returns how many. */
   readonly sweep: Effect.Effect<number, BlobStoreError>
+  /**
+   * Work in progress on behalf of this store's users, by key (an unpack by
+   * its destination), so two pulls of one image through one store do it
+   * once; it belongs to the store so that two engines share nothing.
+   */
+  readonly flights: Map<string, Promise<unknown>>
 }
 
 const ioError = (detail: string, digest?: string) => (cause: unknown) =>
@@ -174,6 +180,7 @@ export function makeBlobStore(dir: string): BlobStore {
       ),
     ensure,
     lease,
+    flights: new Map(),
     list: Effect.tryPromise({
       try: async () => {
         const out: Array<Digest> = []

@@ -25,6 +25,8 @@ export type RegistryErrorReason =
   | "unsupported-media-type"
   | "platform-not-found"
   | "protocol"
+  /** A credentials file (Docker's `config.json`, podman's `auth.json`) that does not decode. */
+  | "credentials"
 
 /**
  * A failure talking to a registry or verifying what it sent.
@@ -57,6 +59,7 @@ export type UnpackErrorReason =
   | "hardlink-escape"
   | "invalid-name"
   | "not-a-directory"
+  | "unsupported-entry"
   | "limit-exceeded"
   | "decompression-bomb"
   | "unsupported-media-type"
@@ -109,6 +112,49 @@ export type OciError = RegistryError | UnpackError | BlobStoreError
 /** True for an error of the OCI library. @since 0.1.0 @category guards */
 export function isOciError(u: unknown): u is OciError {
   return u instanceof RegistryError || u instanceof UnpackError || u instanceof BlobStoreError
+}
+
+/**
+ * The message of a value caught at a Promise edge: an Error's own message,
+ * else the value as text. Caught values are `unknown`; this reads them
+ * without casting.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export function messageOf(u: unknown): string {
+  if (u instanceof Error) return u.message
+  if (typeof u === "object" && u !== null && "message" in u && typeof u.message === "string") return u.message
+  return String(u)
+}
+
+/**
+ * The string `code` a caught error carries, if any: Node's system errors
+ * (`ENOENT`, `ECONNRESET`, …), sigstore-js's (`SIGNATURE_ERROR`, …).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export function codeOf(u: unknown): string | undefined {
+  return typeof u === "object" && u !== null && "code" in u && typeof u.code === "string" ? u.code : undefined
+}
+
+/**
+ * Classifies a value caught at a Promise edge: an OCI error passes
+ * through; anything else (an fs error, a bug) becomes the typed error
+ * `orElse` makes of its message, keeping the value as `cause`.
+ *
+ * @example
+ * Effect.tryPromise({
+ *   try: () => unpack(),
+ *   catch: (e) => classifyOciError(e, (detail, cause) => new UnpackError({ reason: "io", detail, cause }))
+ * })
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export function classifyOciError(u: unknown, orElse: (detail: string, cause: unknown) => OciError): OciError {
+  return isOciError(u) ? u : orElse(messageOf(u), u)
 }
 
 /**

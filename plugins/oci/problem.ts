@@ -5,7 +5,7 @@
  * registry's own error code, and never carries a stack trace.
  */
 import { SourceError } from "../../core/mod.ts"
-import { type OciError, RegistryError, UnpackError } from "./errors.ts"
+import { codeOf, isOciError, messageOf, type OciError, RegistryError, UnpackError } from "./errors.ts"
 
 /** Keeps a registry's free-text message to one short line. */
 function oneLine(s: string, max = 300): string {
@@ -20,6 +20,9 @@ function oneLine(s: string, max = 300): string {
  * @category errors
  */
 export function describeOciError(e: OciError, ref?: string): string {
+  // The type says OciError, but values reach here from Promise edges that
+  // cast what they caught: a foreign error is told by its own message.
+  if (!isOciError(e)) return `${ref ?? "image"}: ${oneLine(messageOf(e))}${codeOf(e) !== undefined ? ` (${codeOf(e)})` : ""}`
   if (e instanceof RegistryError) {
     const context: Array<string> = []
     if (e.status !== undefined) context.push(`HTTP ${e.status}`)

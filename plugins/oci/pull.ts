@@ -1,16 +1,20 @@
 /**
  * @module
  * Pulls an image into `addons/<manifest-digest>/rootfs` (DESIGN §5 steps
- * 4, 6, 7): resolve, then unpack the layers in order while later layers are
- * fetched into the cache in parallel (bounded). A layer not yet cached is
- * streamed once: download → verify → decompress → untar, its bytes teed into
- * the cache file, which is committed only when the digest matched. The rootfs
- * is renamed into place only after every layer was verified.
+ * 4, 6, 7): resolve, then download every missing layer at once (bounded)
+ * into its cache file while the layers are unpacked in order, each read
+ * straight from its growing cache file (`BlobWriter.follow`). Layers are
+ * applied one after the other because a later layer's whiteouts delete what
+ * earlier ones wrote; what runs in parallel is the network and the cache
+ * writes. A cache file is committed only when the digest matched and the
+ * layer unpacked, and the rootfs is renamed into place only after every
+ * layer was verified.
  */
 import { stat } from "node:fs/promises"
 import { Readable } from "node:stream"
 import * as Effect from "effect/Effect"
-import * as Fiber from "effect/Fiber"
+import * as Either from "effect/Either"
+import * as Runtime from "effect/Runtime"
 import type { BlobLease, BlobStore } from "./blob-store.ts"
 import { orAbort, settled } from "./_settled.ts"
 import { BlobStoreError, type OciError } from "./errors.ts"
@@ -87,15 +91,13 @@ export function fetchBlobs(
   })
 }
 
-/** Unpacks of one destination in this process, so two pulls of one image unpack it once. */
-const unpacking = new Map<string, Promise<UnpackResult>>()
-
-function singleFlight(destination: string, run: () => Promise<UnpackResult>, signal: AbortSignal): Promise<UnpackResult> {
-  const running = unpacking.get(destination)
+/** One unpack of a destination at a time per store: a second pull of the image waits for the first one's result. */
+function singleFlight(flights: Map<string, Promise<unknown>>, destination: string, run: () => Promise<UnpackResult>, signal: AbortSignal): Promise<UnpackResult> {
+  const running = flights.get(destination) as Promise<UnpackResult> | undefined
   // A failed unpack of someone else is no answer for us: run our own. Waiting on it stops when we are aborted.
-  if (running !== undefined) return orAbort(running, signal).catch((e) => (signal.aborted ? Promise.reject(e) : singleFlight(destination, run, signal)))
-  const p = run().finally(() => unpacking.delete(destination))
-  unpacking.set(destination, p)
+  if (running !== undefined) return orAbort(running, signal).catch((e) => (signal.aborted ? Promise.reject(e) : singleFlight(flights, destination, run, signal)))
+  const p = run().finally(() => flights.delete(destination))
+  flights.set(destination, p)
   return p
 }
 
@@ -121,34 +123,41 @@ export function pullImage(client: RegistryClient, options: PullOptions): Effect.
       return { ...image, rootfs: destination, reused: true, downloadedBytes: 0 }
     }
 
-    const fetchIntoCache = (layer: Descriptor, index: number) =>
-      store.ensure(layer, (signal) => counted(client.readBlob(ref, layer, signal), (n) => (downloaded += n))).pipe(
-        Effect.tap(() => Effect.sync(() => progress({ type: "layer", index, digest: layer.digest, size: layer.size, state: "fetched" }))),
-        Effect.withSpan("source.pull.layer", { attributes: { "oci.layer.index": index, "oci.layer.digest": layer.digest, "oci.layer.size": layer.size } })
-      )
-
-    // Later layers go to the cache in the background while earlier ones unpack.
-    const prefetch = yield* Effect.forEach(layers.slice(1), (l, i) => Effect.ignore(fetchIntoCache(l, i + 1)), {
-      concurrency: Math.max(1, concurrency - 1),
-      discard: true
-    }).pipe(Effect.fork)
-
+    // Every layer starts downloading at once (bounded), its bytes going to its cache file; each is unpacked
+    // in order straight from that file as it grows, so no layer waits for another's download or fsync.
+    const runtime = yield* Effect.runtime<never>()
+    const fetching = new AbortController()
+    const slots = limiter(concurrency)
+    const acquired = layers.map((layer, index) => acquire(layer, index, image.config.rootfs.diff_ids[index], fetching.signal))
     // Interrupted (a deadline), the unpack is aborted and its temporary directory gone before the failure is reported.
     const result = yield* settled(
-      (signal) =>
-        singleFlight(destination, () =>
+      (signal) => {
+        const stop = () => fetching.abort(signal.reason)
+        signal.addEventListener("abort", stop, { once: true })
+        return singleFlight(store.flights, destination, () =>
           unpackImageAsync({
             destination,
             limits: options.limits,
-            layers: layers.map((layer, index) => () => openLayer(layer, index, image.config.rootfs.diff_ids[index], signal)),
+            layers: acquired.map((layer) => () => orAbort(layer, signal)),
             onLayer: (index, stats) => progress({ type: "layer", index, digest: layers[index].digest, size: layers[index].size, state: "unpacked", bytes: stats.uncompressedBytes })
-          }), signal),
+          }), signal)
+          .finally(async () => {
+            signal.removeEventListener("abort", stop)
+            // Downloads of layers the unpack never reached: stop them, and wait until their temporary files are gone.
+            fetching.abort(new Error("pull ended"))
+            await Promise.all(acquired.map((a) => a.then((l) => {
+              l.source.destroy()
+              return l.settle?.(false)
+            }, () => undefined)))
+          })
+      },
       (e) => e as OciError
-    ).pipe(Effect.ensuring(Fiber.interrupt(prefetch)), Effect.withSpan("source.unpack", { attributes: { "oci.layers": layers.length } }))
+    ).pipe(Effect.withSpan("source.unpack", { attributes: { "oci.layers": layers.length } }))
 
     return { ...image, rootfs: result.rootfs, reused: result.reused, downloadedBytes: downloaded }
 
-    async function openLayer(layer: Descriptor, index: number, diffId: string | undefined, signal: AbortSignal): Promise<OpenedLayer> {
+    /** A layer's bytes: from the cache, or from its download, started now (in a free slot) and written to the cache alongside. */
+    async function acquire(layer: Descriptor, index: number, diffId: string | undefined, signal: AbortSignal): Promise<OpenedLayer> {
       const compression = compressionOf(layer.mediaType, layer.digest)
       for (let round = 0; round < 3; round++) {
         const lease: BlobLease = await store.lease(layer)
@@ -160,27 +169,61 @@ export function pullImage(client: RegistryClient, options: PullOptions): Effect.
           await orAbort(lease.wait, signal)
           continue
         }
-        progress({ type: "layer", index, digest: layer.digest, size: layer.size, state: "downloading" })
         const writer = lease.writer
-        const blob = counted(client.readBlob(ref, layer, signal), (n) => (downloaded += n))
-        async function* tee() {
-          for await (const chunk of blob) {
-            await writer.write(chunk)
-            yield chunk
-          }
+        const download = async () => {
+          progress({ type: "layer", index, digest: layer.digest, size: layer.size, state: "downloading" })
+          // The blob iterator ends only once the digest matched: then the follower may end too.
+          for await (const chunk of counted(client.readBlob(ref, layer, signal), (n) => (downloaded += n))) await writer.write(chunk)
+          progress({ type: "layer", index, digest: layer.digest, size: layer.size, state: "fetched" })
         }
+        // Run in this pull's runtime, so the layer's span is a child of the pull's.
+        const traced = Effect.tryPromise({ try: download, catch: (e) => e }).pipe(
+          Effect.withSpan("source.pull.layer", { attributes: { "oci.layer.index": index, "oci.layer.digest": layer.digest, "oci.layer.size": layer.size } }),
+          Effect.either
+        )
+        const pump = slots(() => Runtime.runPromise(runtime)(traced)).then((r) => {
+          if (Either.isLeft(r)) throw r.left
+        }).then(() => writer.end(), (e: unknown) => {
+          writer.end(e ?? new Error("download failed"))
+          throw e
+        })
+        // Observed here too: a layer the unpack never reaches must not leave an unhandled rejection.
+        pump.catch(() => undefined)
+        let settledOnce: Promise<void> | undefined
         return {
-          source: Readable.from(tee(), { objectMode: false }),
+          source: Readable.from(writer.follow(), { objectMode: false }),
           compression,
           digest: layer.digest,
           diffId,
-          // Reaching here with ok means the blob iterator ended, i.e. the digest matched.
-          settle: (ok) => (ok ? writer.commit().then(() => undefined) : writer.abort())
+          // Committed only once the download verified and the layer unpacked; otherwise the temporary file goes.
+          // The commit (an fsync of the whole blob) is not waited for here, so the next layer unpacks meanwhile;
+          // the pull waits for it before it ends (settle is asked again then, and answers the same promise).
+          settle: (ok) => {
+            settledOnce ??= pump.then(() => (ok ? writer.commit().then(() => undefined) : writer.abort()), () => writer.abort())
+            return ok ? Promise.resolve() : settledOnce
+          }
         }
       }
       throw new BlobStoreError({ reason: "io", detail: "layer is still being fetched by another pull", digest: layer.digest })
     }
   })
+}
+
+/** Runs at most `n` tasks at once, in the order they were given. */
+function limiter(n: number): <A>(task: () => Promise<A>) => Promise<A> {
+  let running = 0
+  const queue: Array<() => void> = []
+  return (task) =>
+    new Promise<void>((resolve) => {
+      if (running < n) {
+        running++
+        resolve()
+      } else queue.push(resolve)
+    }).then(() => task()).finally(() => {
+      const next = queue.shift()
+      if (next === undefined) running--
+      else next()
+    })
 }
 
 async function* counted(source: AsyncIterable<Uint8Array>, add: (n: number) => void): AsyncGenerator<Uint8Array> {

@@ -10,7 +10,7 @@ import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import type { BlobStore } from "./blob-store.ts"
-import { type BlobStoreError, RegistryError, type UnpackError } from "./errors.ts"
+import { type BlobStoreError, messageOf, RegistryError, UnpackError } from "./errors.ts"
 import { type Descriptor, type Digest, ImageConfig, type Manifest } from "./model.ts"
 import { availablePlatforms, formatPlatform, hostPlatform, type PlatformSpec, selectManifest } from "./platform.ts"
 import { type ImageReference, manifestReference } from "./reference.ts"
@@ -47,7 +47,7 @@ function fetchManifest(client: RegistryClient, store: BlobStore | undefined, ref
       const bytes = yield* store.read(pinned)
       return yield* Effect.try({
         try: () => decodeManifest(bytes, undefined, `${ref.registry}/${ref.repository}@${pinned}`),
-        catch: (e) => e as RegistryError
+        catch: (e) => e instanceof RegistryError ? e : new RegistryError({ reason: "invalid-manifest", detail: messageOf(e), cause: e })
       })
     }
     const fetched = yield* client.manifest(ref, reference)
@@ -114,7 +114,7 @@ export function resolveImage(
     }
     const manifest = fetched.manifest
     // Refuse layers that cannot be unpacked before downloading anything.
-    yield* Effect.try({ try: () => manifest.layers.forEach((l) => compressionOf(l.mediaType, l.digest)), catch: (e) => e as UnpackError })
+    yield* Effect.try({ try: () => manifest.layers.forEach((l) => compressionOf(l.mediaType, l.digest)), catch: (e) => e instanceof UnpackError ? e : new UnpackError({ reason: "unsupported-media-type", detail: messageOf(e), cause: e }) })
     const config = yield* fetchConfig(client, options.store, ref, manifest.config)
     if (config.rootfs.diff_ids.length !== manifest.layers.length) {
       return yield* Effect.fail(new RegistryError({

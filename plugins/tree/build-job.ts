@@ -10,7 +10,6 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { ArgDef, checkArgSpec, parseDuration } from "../../core/mod.ts"
 import type { ArgSpec, FieldError, JobDefinition, Step } from "../../core/mod.ts"
-import { fastArgSpec } from "./_fast-argspec.ts"
 import { TreeConfig, unknownConfigKeys } from "./config-schema.ts"
 import { splitShellWords } from "./shell-words.ts"
 import { orderSteps } from "./step-graph.ts"
@@ -85,12 +84,9 @@ export function buildJob(input: JobInput): BuiltJob {
   // An empty key (`summary:`) means the same as leaving it out.
   const config = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== null))
   const unknownKeys = unknownConfigKeys(config)
-  // Well-formed argspecs skip the Schema, the costly part of decoding (see _fast-argspec.ts).
-  const fastSpec = fastArgSpec(config.argspec)
-  if (fastSpec !== undefined) delete config.argspec
   const decoded = decodeConfig(config)
   if (Either.isLeft(decoded)) return { errors: parseErrors(decoded.left), unknownKeys, files: [] }
-  const c = fastSpec === undefined ? decoded.right : { ...decoded.right, argspec: fastSpec }
+  const c = decoded.right
   const errors: Array<FieldError> = []
   const warnings = unknownKeys.map((k) => `config key "${k}" is unknown and ignored`)
   const files: Array<{ field: string; path: string }> = []

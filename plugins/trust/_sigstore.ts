@@ -11,6 +11,7 @@ import { createRequire } from "node:module"
 import type { Bundle } from "@sigstore/bundle"
 import type { TrustedRoot } from "@sigstore/protobuf-specs"
 import type { Signer, TrustMaterial } from "@sigstore/verify"
+import { codeOf, messageOf } from "../oci/mod.ts"
 
 // Loaded on first use: most flwd commands never verify a signature, and the
 // sigstore libraries are a large share of a cold start.
@@ -124,7 +125,7 @@ export function classify(e: unknown, signer: "certificate" | "public-key"): "unt
   const { PolicyError, VerificationError } = sigstore().verify
   if (e instanceof PolicyError) return "untrusted"
   if (e instanceof VerificationError) {
-    const code = (e as { readonly code?: string }).code
+    const code = codeOf(e)
     if (code === "PUBLIC_KEY_ERROR") return "untrusted"
     if (code === "SIGNATURE_ERROR") return signer === "public-key" ? "untrusted" : "invalid-proof"
     if (code === "NOT_IMPLEMENTED_ERROR") return "malformed"
@@ -136,9 +137,8 @@ export function classify(e: unknown, signer: "certificate" | "public-key"): "unt
 /** A thrown error's message with its causes (sigstore-js wraps the telling one), one line. */
 export function errorText(e: unknown): string {
   const parts: Array<string> = []
-  for (let err: unknown = e; err !== undefined && err !== null && parts.length < 4; err = (err as { cause?: unknown }).cause) {
-    parts.push(err instanceof Error ? err.message : String(err))
-    if (!(err instanceof Error)) break
+  for (let err: unknown = e; err !== undefined && err !== null && parts.length < 4; err = err instanceof Error ? err.cause : undefined) {
+    parts.push(messageOf(err))
   }
   return parts.join(": ").replace(/\s+/g, " ").trim()
 }

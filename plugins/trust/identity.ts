@@ -11,6 +11,7 @@
  * end it with `$` to match the whole subject.
  */
 import type { FieldError } from "../../core/mod.ts"
+import { messageOf } from "../oci/mod.ts"
 
 /**
  * One trusted keyless identity, compiled.
@@ -51,7 +52,7 @@ export function compileIdentity(entry: KeylessEntry, index: number): KeylessIden
     const subjectRegexp = new RegExp(`^(?:${source.startsWith("^") ? source.slice(1) : source})`)
     return { issuer: entry.issuer, subject: null, subjectRegexp, label: `subject ~ ${source} from ${entry.issuer}` }
   } catch (e) {
-    return { path: `${path}.subject_regexp`, message: `is not a valid regular expression: ${(e as Error).message}` }
+    return { path: `${path}.subject_regexp`, message: `is not a valid regular expression: ${messageOf(e)}` }
   }
 }
 

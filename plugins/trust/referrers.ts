@@ -14,7 +14,7 @@
 import type { Dispatcher } from "undici"
 import { lazyUndici } from "../oci/mod.ts"
 import * as Effect from "effect/Effect"
-import { type Digest, RegistryError, registryBaseUrl, type Repository } from "../oci/mod.ts"
+import { type Digest, messageOf, RegistryError, registryBaseUrl, type Repository } from "../oci/mod.ts"
 import { TrustMediaType } from "./model.ts"
 
 /**
@@ -100,7 +100,7 @@ export function httpReferrers(options: HttpReferrersOptions = {}): { readonly fe
         if (!Array.isArray(manifests)) throw new RegistryError({ reason: "protocol", detail: "referrers answer is not an image index", ref })
         return { supported: true, manifests } as const
       },
-      catch: (e) => e instanceof RegistryError ? e : new RegistryError({ reason: "network", detail: String((e as Error)?.message ?? e), cause: e })
+      catch: (e) => e instanceof RegistryError ? e : new RegistryError({ reason: "network", detail: messageOf(e), cause: e })
     })
   return { fetch, close: Effect.promise(async () => void (await own?.destroy().catch(() => {}))) }
 }

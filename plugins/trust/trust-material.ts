@@ -16,6 +16,7 @@ import type { OciPolicy as Policy } from "../sources/oci/policy/mod.ts"
 import { rootFromJson, type SigstoreRoot } from "./_sigstore.ts"
 import { VerifyError } from "./errors.ts"
 import { compileIdentity, type KeylessIdentity } from "./identity.ts"
+import { messageOf } from "../oci/mod.ts"
 
 /** @since 0.1.0 @category models */
 export interface TrustedKey {
@@ -66,7 +67,7 @@ async function loadKey(entry: { readonly name: string; readonly path?: string; r
     try {
       pem = await readSmall(file)
     } catch (e) {
-      return { path: `${path}.path`, message: `cannot read key ${entry.name} from ${file}: ${(e as Error).message}` }
+      return { path: `${path}.path`, message: `cannot read key ${entry.name} from ${file}: ${messageOf(e)}` }
     }
   } else pem = entry.pem!
   const field = entry.path !== undefined ? `${path}.path` : `${path}.pem`
@@ -75,7 +76,7 @@ async function loadKey(entry: { readonly name: string; readonly path?: string; r
   try {
     key = createPublicKey({ key: pem, format: "pem" })
   } catch (e) {
-    return { path: field, message: `key ${entry.name} is not a PEM public key: ${(e as Error).message}` }
+    return { path: field, message: `key ${entry.name} is not a PEM public key: ${messageOf(e)}` }
   }
   const wrong = checkKey(key)
   return wrong === null ? { name: entry.name, key } : { path: field, message: `key ${entry.name}: ${wrong}` }
@@ -86,7 +87,7 @@ async function loadRoot(file: string, dir: string): Promise<SigstoreRoot | Field
   try {
     return rootFromJson(JSON.parse(await readSmall(path)))
   } catch (e) {
-    return { path: "trust.trusted_root", message: `${path} is not a usable Sigstore trusted root: ${(e as Error).message}` }
+    return { path: "trust.trusted_root", message: `${path} is not a usable Sigstore trusted root: ${messageOf(e)}` }
   }
 }
 

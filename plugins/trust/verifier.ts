@@ -9,7 +9,7 @@
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import type { OciPolicy as Policy, SignatureMode } from "../sources/oci/policy/mod.ts"
-import { Digest, makeRegistryClient, type RegistryClient, type RegistryOptions, type Repository } from "../oci/mod.ts"
+import { Digest, makeRegistryClient, messageOf, type RegistryClient, type RegistryOptions, type Repository } from "../oci/mod.ts"
 import { rootFromJson, type SigstoreRoot } from "./_sigstore.ts"
 import type { VerifyContext } from "./_step.ts"
 import { discoverCosignTag } from "./discover-cosign-tag.ts"
@@ -86,7 +86,7 @@ function lazyRoot(configured: SigstoreRoot | null, loader: RootLoader, dataDir: 
       pending.catch(() => (pending = null))
       return pending
     },
-    catch: (e) => `cannot load the Sigstore public-good trusted root with TUF (${(e as Error)?.message ?? String(e)}); configure trust.trusted_root to verify offline`
+    catch: (e) => `cannot load the Sigstore public-good trusted root with TUF (${messageOf(e)}); configure trust.trusted_root to verify offline`
   })
 }
 

@@ -60,6 +60,7 @@ export function readTimedOut(ms: number): HttpError {
  * @category constructors
  */
 export async function readBody(request: Request, limit: number, timeoutMs: number = DEFAULT_READ_TIMEOUT_MS): Promise<Uint8Array> {
+  if (declaredWithin(request, limit)) return readDeclared(request, limit, timeoutMs)
   if (request.body === null) return new Uint8Array(0)
   const reader = request.body.getReader()
   const chunks: Array<Uint8Array> = []
@@ -92,4 +93,33 @@ export async function readBody(request: Request, limit: number, timeoutMs: numbe
     offset += chunk.byteLength
   }
   return body
+}
+
+// A body whose length is declared (and within the limit) cannot grow past
+// it: the HTTP parser stops there. Such a body is read whole, which lets
+// the runtime hand over its buffered bytes without building a web stream
+// (`@hono/node-server` reads the socket directly); chunked bodies are
+// counted as they arrive instead.
+function declaredWithin(request: Request, limit: number): boolean {
+  const declared = request.headers.get("content-length")
+  if (declared === null || request.headers.get("transfer-encoding") !== null) return false
+  const n = Number(declared)
+  return Number.isSafeInteger(n) && n >= 0 && n <= limit
+}
+
+async function readDeclared(request: Request, limit: number, timeoutMs: number): Promise<Uint8Array> {
+  const read = request.arrayBuffer()
+  // Read on after a timeout only to be dropped with the connection.
+  read.catch(() => undefined)
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), timeoutMs)))
+  try {
+    const body = await Promise.race([read, late])
+    if (body === "late") throw readTimedOut(timeoutMs)
+    // An in-process `Request` is not held to its header by a parser.
+    if (body.byteLength > limit) throw tooLarge(limit)
+    return new Uint8Array(body)
+  } finally {
+    clearTimeout(timer)
+  }
 }

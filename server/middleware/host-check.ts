@@ -93,12 +93,35 @@ function refuse(host: string): HttpError {
  * ```
  */
 export function hostCheck(allowed: ReadonlyArray<HostPattern>): MiddlewareHandler<AppEnv> {
+  // A client sends the same `Host` on every request, so the verdict on each
+  // value is kept rather than parsed again; bounded, since the values come
+  // from clients. Only allowed values are kept: a refused one costs a parse.
+  const accepted = new Set<string>()
+  const allowedHost = (host: string): boolean => {
+    if (accepted.has(host)) return true
+    const name = hostName(host)
+    if (name === undefined || !hostAllowed(name, allowed)) return false
+    if (accepted.size >= MAX_KEPT) accepted.clear()
+    accepted.add(host)
+    return true
+  }
   return async function hostCheck(c, next) {
     const header = c.req.header("host")
-    for (const host of header !== undefined ? [header, new URL(c.req.url).host] : [new URL(c.req.url).host]) {
-      const name = hostName(host)
-      if (name === undefined || !hostAllowed(name, allowed)) throw refuse(host)
-    }
+    const target = urlHost(c.req.url)
+    if (header !== undefined && !allowedHost(header)) throw refuse(header)
+    if (!allowedHost(target)) throw refuse(target)
     await next()
   }
+}
+
+/** How many distinct allowed `Host` values a server remembers. */
+const MAX_KEPT = 64
+
+/** The host part of an absolute URL (`http://host:port/path` → `host:port`). */
+function urlHost(url: string): string {
+  const from = url.indexOf("//") + 2
+  const end = url.indexOf("/", from)
+  const authority = end === -1 ? url.slice(from) : url.slice(from, end)
+  // The URL the runtime made is already normalized; any userinfo would be before `@`.
+  return authority.slice(authority.lastIndexOf("@") + 1)
 }

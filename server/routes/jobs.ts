@@ -4,7 +4,7 @@
  * `addon/hello-world`), so the detail route takes the rest of the path.
  */
 import { Hono } from "hono"
-import { DEFAULT_SOURCE, JobError } from "../../core/mod.ts"
+import { DEFAULT_SOURCE, Effect, type Job, JobError, type SourceRecord } from "../../core/mod.ts"
 import type { AppEnv, Deps } from "../context.ts"
 import { call } from "../engine-call.ts"
 import { requireScope } from "../middleware/auth.ts"
@@ -21,12 +21,19 @@ export function jobsRoutes(deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
   const auth = requireScope(deps.tokens, "jobs:read")
 
+  // The catalogue hands out the same job list, and the registry the same
+  // source records, until something changes; so the listing is rendered once
+  // per change rather than per request.
+  let rendered: { jobs: ReadonlyArray<Job>; sources: ReadonlyArray<SourceRecord>; body: string } | undefined
   app.get("/", auth, async (c) => {
-    const [jobs, sources] = await Promise.all([call(engine, (e) => e.jobs()), call(engine, (e) => e.sources())])
-    const byName = new Map(sources.map((s) => [s.name, s]))
-    // Sorted by id, as `flwd :jobs` lists them.
-    const sorted = [...jobs].sort((a, b) => a.id.localeCompare(b.id))
-    return c.json({ items: sorted.map((job) => jobSummary(job, byName.get(job.source))) })
+    const [jobs, sources] = await call(engine, (e) => Effect.all([e.jobs(), e.sources()]))
+    if (rendered === undefined || rendered.jobs !== jobs || !sameItems(rendered.sources, sources)) {
+      const byName = new Map(sources.map((s) => [s.name, s]))
+      // Sorted by id, as `flwd :jobs` lists them.
+      const sorted = [...jobs].sort((a, b) => a.id.localeCompare(b.id))
+      rendered = { jobs, sources, body: JSON.stringify({ items: sorted.map((job) => jobSummary(job, byName.get(job.source))) }) }
+    }
+    return c.body(rendered.body, 200, { "content-type": "application/json" })
   })
 
   app.get("/:id{.+}", auth, async (c) => {
@@ -39,4 +46,9 @@ export function jobsRoutes(deps: Deps): Hono<AppEnv> {
   })
 
   return app
+}
+
+/** Whether two lists hold the very same values in the same order. */
+function sameItems<A>(a: ReadonlyArray<A>, b: ReadonlyArray<A>): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i])
 }

@@ -1,16 +1,22 @@
 /**
  * @module
- * Drives the real `flwd` binary: `process.execPath` with `cli/main.ts`, in
- * a temporary working directory holding a copy of the example jobs (plus a
- * slow job for cancellation and crash tests) and a temporary data directory.
+ * Drives `flwd` in a temporary working directory holding a copy of the
+ * example jobs (plus a slow job for cancellation and crash tests) and a
+ * temporary data directory. `flwd` runs the CLI in-process (`runCli`: the
+ * same argv parsing, output and exit status, without a process start each
+ * time); `start` and `flwdProcess` run the real binary, for what only a
+ * process shows (signals, exit, stdout and stderr as pipes).
  */
 import { spawn, type ChildProcess } from "node:child_process"
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
+import { runCli } from "../../cli/run-cli.ts"
 
 export const repo = resolve(import.meta.dirname, "../..")
 export const mainTs = join(repo, "cli/main.ts")
+/** The entry npm installs, which turns on the compile cache and imports `cli/main.ts`. */
+export const binJs = join(repo, "bin/flwd.js")
 
 export interface Result {
   readonly code: number | null
@@ -23,8 +29,10 @@ export interface Sandbox {
   readonly cwd: string
   readonly root: string
   readonly dataDir: string
-  /** Runs `flwd` with `--data-dir` set; resolves once it exits. */
-  readonly flwd: (args: ReadonlyArray<string>, options?: { env?: Record<string, string>; input?: string }) => Promise<Result>
+  /** Runs `flwd` with `--data-dir` set, in-process; resolves once it returns. */
+  readonly flwd: (args: ReadonlyArray<string>, options?: { env?: Record<string, string> }) => Promise<Result>
+  /** Runs the real binary (`bin/flwd.js`) with `--data-dir` set; resolves once it exits. */
+  readonly flwdProcess: (args: ReadonlyArray<string>, options?: { env?: Record<string, string>; input?: string }) => Promise<Result>
   /** Starts `flwd` and returns the live process, for signals. */
   readonly start: (args: ReadonlyArray<string>) => ChildProcess
   /** Every byte stored under the data directory (database, WAL, run dirs). */
@@ -36,6 +44,39 @@ function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env }
   for (const key of Object.keys(env)) if (key.startsWith("FLWD_") || key === "NO_COLOR" || key === "FORCE_COLOR") delete env[key]
   return { ...env, ...extra }
+}
+
+/** A text sink that keeps what is written to it. */
+function buffer(): { readonly write: (text: string) => boolean; text: string } {
+  const sink = { text: "", write: (text: string) => ((sink.text += text), true) }
+  return sink
+}
+
+/** In-process invocations run one at a time: each enters its directory and environment. */
+let queue: Promise<unknown> = Promise.resolve()
+
+/**
+ * `flwd args` in-process, in `cwd`, with `env` as the whole environment for
+ * its duration (plugins read `process.env` themselves: PATH, registry
+ * credentials), restored afterwards.
+ */
+export function inProcess(args: ReadonlyArray<string>, cwd: string, env: NodeJS.ProcessEnv): Promise<Result> {
+  const turn = queue.then(async (): Promise<Result> => {
+    const saved = { ...process.env }
+    const stdout = buffer()
+    const stderr = buffer()
+    for (const key of Object.keys(process.env)) delete process.env[key]
+    Object.assign(process.env, env)
+    try {
+      const code = await runCli(args, { stdout, stderr, env, cwd, exit: () => undefined })
+      return { code, signal: null, stdout: stdout.text, stderr: stderr.text }
+    } finally {
+      for (const key of Object.keys(process.env)) delete process.env[key]
+      Object.assign(process.env, saved)
+    }
+  })
+  queue = turn.catch(() => undefined)
+  return turn
 }
 
 /** A job that prints its process id, then sleeps until it is stopped. */
@@ -113,13 +154,14 @@ export function sandbox(t: { teardown: (fn: () => void) => void }): Sandbox {
   const dataDir = join(cwd, "data")
   t.teardown(() => rmSync(cwd, { recursive: true, force: true }))
   const start = (args: ReadonlyArray<string>, env?: Record<string, string>) =>
-    spawn(process.execPath, [mainTs, "--data-dir", dataDir, ...args], { cwd, env: cleanEnv(env), stdio: ["pipe", "pipe", "pipe"] })
+    spawn(process.execPath, [binJs, "--data-dir", dataDir, ...args], { cwd, env: cleanEnv(env), stdio: ["pipe", "pipe", "pipe"] })
   return {
     cwd,
     root,
     dataDir,
     start: (args) => start(args),
-    flwd: (args, options = {}) => {
+    flwd: (args, options = {}) => inProcess(["--data-dir", dataDir, ...args], cwd, cleanEnv(options.env)),
+    flwdProcess: (args, options = {}) => {
       const child = start(args, options.env)
       child.stdin?.end(options.input ?? "")
       return collect(child)

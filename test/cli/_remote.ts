@@ -1,16 +1,17 @@
 /**
  * @module
  * Remote-mode tests' setup: the real server (`flwd :serve --dev`, a child
- * process) over a sandbox's job tree and data directory, the real binary
- * pointed at it with `--remote`, and the same command in-process on the
- * same tree and data directory, to compare the two.
+ * process) over a sandbox's job tree and data directory, `flwd` pointed
+ * at it with `--remote`, and the same command without it on the same tree
+ * and data directory, to compare the two. Both run in-process (`runCli`);
+ * `start` runs the real binary for what needs a process (signals).
  */
 import { spawn, type ChildProcess } from "node:child_process"
 import { cpSync } from "node:fs"
 import { createServer } from "node:net"
 import { join } from "node:path"
 import type { Test } from "tap"
-import { collect, mainTs, sandbox, waitForOutput, type Result, type Sandbox } from "./_flwd.ts"
+import { binJs, collect, inProcess, sandbox, waitForOutput, type Result, type Sandbox } from "./_flwd.ts"
 
 /** An environment without the caller's flwd settings or colors. */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -23,9 +24,9 @@ export interface Remote {
   readonly box: Sandbox
   /** The server's base URL. */
   readonly url: string
-  /** Starts `flwd <args>` in the sandbox (no `--remote` added). */
+  /** Starts the real `flwd <args>` in the sandbox (no `--remote` added), for signals. */
   readonly start: (args: ReadonlyArray<string>, env?: Record<string, string>) => ChildProcess
-  /** Runs `flwd <args>` in the sandbox (no `--remote` added). */
+  /** Runs `flwd <args>` in-process in the sandbox (no `--remote` added). */
   readonly run: (args: ReadonlyArray<string>, env?: Record<string, string>) => Promise<Result>
   /** `flwd --remote URL --token dev-token <args>` */
   readonly remote: (...args: Array<string>) => Promise<Result>
@@ -43,7 +44,7 @@ export async function remoteSandbox(t: Test): Promise<Remote> {
   const box = sandbox(t)
   cpSync(join(box.root, "hello-world"), join(box.cwd, "team", "hello-world"), { recursive: true })
   // The server's working directory is the sandbox: local sources may point into it.
-  const server = spawn(process.execPath, [mainTs, ":serve", "--dev", "--bind", "127.0.0.1:0", "--root", box.root, "--data-dir", box.dataDir], {
+  const server = spawn(process.execPath, [binJs, ":serve", "--dev", "--bind", "127.0.0.1:0", "--root", box.root, "--data-dir", box.dataDir], {
     cwd: box.cwd,
     env: cleanEnv(),
     stdio: ["ignore", "pipe", "pipe"]
@@ -57,12 +58,10 @@ export async function remoteSandbox(t: Test): Promise<Remote> {
   const url = /flwd listening on (http:\/\/\S+)/.exec(out)![1]
 
   const start = (args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
-    spawn(process.execPath, [mainTs, ...args], { cwd: box.cwd, env: cleanEnv(env), stdio: ["pipe", "pipe", "pipe"] })
-  const run = (args: ReadonlyArray<string>, env: Record<string, string> = {}) => {
-    const child = start(args, env)
-    child.stdin?.end()
-    return collect(child)
-  }
+    spawn(process.execPath, [binJs, ...args], { cwd: box.cwd, env: cleanEnv(env), stdio: ["pipe", "pipe", "pipe"] })
+  // In-process, as `local` is: the client talks to the server over HTTP
+  // either way, and a process start each call would cost more than both.
+  const run = (args: ReadonlyArray<string>, env: Record<string, string> = {}) => inProcess(args, box.cwd, cleanEnv(env))
   const remote = (...args: Array<string>) => run(["--remote", url, "--token", "dev-token", ...args])
   const local = (...args: Array<string>) => box.flwd(args)
   const same = async (t: Test, args: Array<string>, normalize: (s: string) => string = (s) => s) => {

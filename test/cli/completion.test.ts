@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process"
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { mainTs, sandbox } from "./_flwd.ts"
+import { binJs, sandbox } from "./_flwd.ts"
 
 function has(program: string): boolean {
   return spawnSync("sh", ["-c", `command -v ${program}`]).status === 0
@@ -67,7 +67,7 @@ t.test(":complete in a directory without flwd creates nothing", async (t) => {
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const env = { ...process.env }
   delete env.FLWD_DATA_DIR
-  const r = spawnSync(process.execPath, [mainTs, ":complete", "--", ""], { cwd: dir, env, encoding: "utf8" })
+  const r = spawnSync(process.execPath, [binJs, ":complete", "--", ""], { cwd: dir, env, encoding: "utf8" })
   t.equal(r.status, 0)
   t.ok(r.stdout.split("\n").includes(":jobs"), "commands still complete")
   t.same(readdirSync(dir), [], "no data directory was created")
@@ -84,7 +84,7 @@ t.test("the bash script completes through the real helper", { skip: missing("bas
   writeFileSync(script, (await box.flwd(["completion", "bash"])).stdout)
   const complete = (line: string) => {
     const program = [
-      `flwd() { "${process.execPath}" "${mainTs}" --data-dir "${box.dataDir}" "$@"; }`,
+      `flwd() { "${process.execPath}" "${binJs}" --data-dir "${box.dataDir}" "$@"; }`,
       `source "${script}"`,
       `COMP_LINE='${line}'; COMP_POINT=\${#COMP_LINE}`,
       `_flwd_complete`,
@@ -106,7 +106,7 @@ t.test("the zsh script completes through the real helper", { skip: missing("zsh"
   // compadd and compdef are stand-ins: the widget's candidates are printed.
   const complete = (...words: Array<string>) => {
     const program = [
-      `flwd() { "${process.execPath}" "${mainTs}" --data-dir "${box.dataDir}" "$@" }`,
+      `flwd() { "${process.execPath}" "${binJs}" --data-dir "${box.dataDir}" "$@" }`,
       "compdef() { : }",
       `source "${script}"`,
       "compadd() { shift 2; print -l -- \"$@\" }",
@@ -129,7 +129,7 @@ t.test("the fish script completes through the real helper", { skip: missing("fis
   writeFileSync(script, (await box.flwd(["completion", "fish"])).stdout)
   const complete = (line: string) => {
     const program = [
-      `function flwd; "${process.execPath}" "${mainTs}" --data-dir "${box.dataDir}" $argv; end`,
+      `function flwd; "${process.execPath}" "${binJs}" --data-dir "${box.dataDir}" $argv; end`,
       `source "${script}"`,
       `complete -C '${line}'`
     ].join("\n")

@@ -12,17 +12,22 @@
  * `resolve`, no pin).
  */
 import { randomBytes } from "node:crypto"
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs"
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs"
 import { dirname, join, sep } from "node:path"
-import { discoverJobTreeEffect, Effect, type LoadedSource, maskCredentials, provenance, type SourceContext, sourceError, type SourceImpl } from "../../../mod.ts"
+import {
+  discoverJobTreeEffect, Effect, type LoadedSource, maskCredentials, provenance, type SourceContext, sourceError, type SourceImpl, unpackArchive, UnpackError
+} from "../../../mod.ts"
 import { download, DownloadError } from "./download.ts"
-import { extractTarGz, type ExtractLimits, UnsafeArchive } from "./extract.ts"
 import type { HttpArchiveSpec } from "./http-archive-source.ts"
 import { httpArchiveProblems } from "./http-archive-source.ts"
 import { sectionOf } from "./policy-section.ts"
 
 /** Options of `makeHttpArchiveSource`; each documents its default. */
-export interface HttpArchiveOptions extends ExtractLimits {
+export interface HttpArchiveOptions {
+  /** Entries in the archive. Default 10 000. */
+  readonly maxEntries?: number
+  /** Bytes of the archive, uncompressed. Default 256 MiB. */
+  readonly maxBytes?: number
   /** Largest archive downloaded, compressed. Default 64 MiB. */
   readonly maxDownloadBytes?: number
   /** Hosts archives may come from (`host` or `host:port`) when the policy has no `http_archive.allowed_hosts`. Default: any host. */
@@ -95,17 +100,23 @@ export function makeHttpArchiveImpl(options: HttpArchiveOptions = {}): SourceImp
       if (found !== undefined) return yield* serve(spec, found)
       const got = yield* download_(spec, ctx)
       const final = join(base(ctx), `${spec.sha256.slice(0, 16)}-${randomBytes(4).toString("hex")}`)
-      const tmp = `${final}.tmp`
       mkdirSync(dirname(final), { recursive: true })
+      // flwd's own unpacker: it refuses what could reach outside `final` (links, devices, absolute
+      // names, `..`) and makes `final` appear whole or not at all, so a crash leaves the old
+      // extraction or the new one, never half of one.
       yield* Effect.tryPromise({
-        try: () => extractTarGz(got.bytes, tmp, options),
+        try: () =>
+          unpackArchive({
+            source: got.bytes,
+            destination: final,
+            onlyFilesAndDirectories: true,
+            limits: { maxEntries: options.maxEntries ?? 10_000, maxBytes: options.maxBytes ?? 256 * 1024 * 1024 }
+          }),
         catch: (e) =>
-          sourceError(e instanceof UnsafeArchive ? "source.invalid" : "source.failed", `http-archive ${ctx.name}: ${e instanceof Error ? e.message : String(e)}`, {
+          sourceError(e instanceof UnpackError && e.reason !== "io" ? "source.invalid" : "source.failed", `http-archive ${ctx.name}: ${e instanceof Error ? e.message : String(e)}`, {
             errors: [{ path: "url", message: "the archive cannot be extracted safely" }]
           })
-      }).pipe(Effect.tapError(() => Effect.sync(() => rmSync(tmp, { recursive: true, force: true }))))
-      // A crash leaves the old extraction or the new one, never half of one.
-      renameSync(tmp, final)
+      })
       return yield* serve(spec, final)
     })
 

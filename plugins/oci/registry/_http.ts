@@ -6,7 +6,7 @@
  * go-containerregistry's `transport` package.
  */
 import type { Readable } from "node:stream"
-import { RegistryError } from "../errors.ts"
+import { codeOf, messageOf, RegistryError } from "../errors.ts"
 import type { RedirectRule, RequestKind } from "./redirect-rule.ts"
 
 /** @since 0.1.0 @category models */
@@ -127,9 +127,8 @@ export function isAbort(e: unknown): boolean {
 /** Maps a thrown network error to a `RegistryError` (`timeout` or `network`). */
 export function networkError(e: unknown, ref?: string): RegistryError {
   if (e instanceof RegistryError) return e
-  const err = e as { code?: string; message?: string } | null
-  const code = err?.code
-  const detail = `${err?.message ?? String(e)}${code !== undefined ? ` [${code}]` : ""}`
+  const code = codeOf(e)
+  const detail = `${messageOf(e)}${code !== undefined ? ` [${code}]` : ""}`
   return new RegistryError({
     reason: code !== undefined && TIMEOUT_CODES.has(code) ? "timeout" : "network",
     detail,

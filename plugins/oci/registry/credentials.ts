@@ -13,7 +13,10 @@ import { readFile } from "node:fs/promises"
 import { homedir } from "node:os"
 import { join } from "node:path"
 import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import { RegistryError } from "../errors.ts"
 
 /**
  * A credential: user and password, an identity token (OAuth2 refresh token,
@@ -98,14 +101,53 @@ const DockerConfig = Schema.Struct({
 type DockerConfig = typeof DockerConfig.Type
 const decodeConfig = Schema.decodeUnknownEither(DockerConfig)
 
-/** A file that is missing, too big, not JSON or not of this shape gives no credentials. */
-function parseConfig(bytes: Buffer): DockerConfig {
-  if (bytes.length > 1024 * 1024) return {}
+/** The largest auth file read; Docker's and podman's are a few hundred bytes. */
+const MAX_CONFIG_BYTES = 1024 * 1024
+
+/** `["auths", "host:5000", "auth"]` → `auths["host:5000"].auth`. */
+function fieldPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = ""
+  for (const p of path) {
+    const key = String(p)
+    out += /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? (out === "" ? key : `.${key}`) : `[${JSON.stringify(key)}]`
+  }
+  return out
+}
+
+/**
+ * Decodes an auth file. One that exists but does not decode is an error
+ * naming the file and the field, as containers/image reports it: passing it
+ * over would turn a typo into anonymous pulls and a puzzling `unauthorized`.
+ */
+function parseConfig(file: string, bytes: Buffer): DockerConfig {
+  const refuse = (detail: string, cause?: unknown) => new RegistryError({ reason: "credentials", detail: `${file}: ${detail}`, cause })
+  if (bytes.length > MAX_CONFIG_BYTES) throw refuse("is larger than 1 MiB")
+  let json: unknown
   try {
-    return Either.getOrElse(decodeConfig(JSON.parse(bytes.toString("utf8"))), () => ({}))
+    json = JSON.parse(bytes.toString("utf8"))
+  } catch (e) {
+    throw refuse(`is not JSON (${e instanceof Error ? e.message : String(e)})`, e)
+  }
+  const decoded = decodeConfig(json)
+  if (Either.isRight(decoded)) return decoded.right
+  const issue = ParseResult.ArrayFormatter.formatErrorSync(decoded.left)[0]
+  throw refuse(issue === undefined ? "is not an auth file" : `${issue.path.length > 0 ? `${fieldPath(issue.path)}: ` : ""}${issue.message}`, decoded.left)
+}
+
+/** What a credential helper answers to `get`; anything else is no credential. */
+const HelperAnswer = Schema.parseJson(Schema.Struct({ Username: Schema.optional(Schema.String), Secret: Schema.String }))
+const decodeHelperAnswer = Schema.decodeUnknownOption(HelperAnswer)
+
+/** Reads an auth file: empty when there is none, else decoded or a `credentials` error. */
+async function readConfig(file: string): Promise<DockerConfig> {
+  let bytes: Buffer
+  try {
+    bytes = await readFile(file)
   } catch {
+    // Missing, a directory or unreadable: no file for us, as for the Docker CLI.
     return {}
   }
+  return parseConfig(file, bytes)
 }
 
 function fromEntry(entry: AuthEntry): Credential | null {
@@ -176,15 +218,11 @@ export function runCredentialHelper(helper: string, serverUrl: string, options: 
     child.on("close", (code) => {
       clearTimeout(timer)
       if (code !== 0) return resolve(null)
-      try {
-        const parsed = JSON.parse(out) as { Username?: string; Secret?: string }
-        if (typeof parsed.Secret !== "string" || parsed.Secret === "") return resolve(null)
-        // The helper protocol marks identity tokens with the user name "<token>".
-        if (parsed.Username === "<token>") return resolve({ identityToken: parsed.Secret })
-        resolve({ username: parsed.Username ?? "", password: parsed.Secret })
-      } catch {
-        resolve(null)
-      }
+      const answer = decodeHelperAnswer(out)
+      if (Option.isNone(answer) || answer.value.Secret === "") return resolve(null)
+      // The helper protocol marks identity tokens with the user name "<token>".
+      if (answer.value.Username === "<token>") return resolve({ identityToken: answer.value.Secret })
+      resolve({ username: answer.value.Username ?? "", password: answer.value.Secret })
     })
     child.stdin.on("error", () => {})
     child.stdin.end(serverUrl)
@@ -193,7 +231,9 @@ export function runCredentialHelper(helper: string, serverUrl: string, options: 
 
 /**
  * Credentials from the Docker CLI configuration. The file is read once, on
- * first use; a missing or unreadable file means anonymous access.
+ * first use; a missing or unreadable file means anonymous access, and one
+ * that is not JSON or not of the auth file's shape fails with a
+ * `credentials` RegistryError naming the file and the field.
  *
  * @since 0.1.0
  * @category constructors
@@ -202,7 +242,7 @@ export function dockerConfigCredentials(options: DockerConfigOptions = {}): Cred
   if (options.path === undefined) return chainCredentials(...authFiles(options).map((path) => dockerConfigCredentials({ ...options, path })))
   const file = options.path
   let config: Promise<DockerConfig> | undefined
-  const load = (): Promise<DockerConfig> => (config ??= readFile(file).then(parseConfig, () => ({})))
+  const load = (): Promise<DockerConfig> => (config ??= readConfig(file))
   return async (registry) => {
     const cfg = await load()
     const keys = keysFor(registry)

@@ -52,7 +52,7 @@ export class Budget {
   addBytes(n: number, layer?: string): void {
     this.bytes += n
     if (this.bytes > this.limits.maxBytes) {
-      throw new UnpackError({ reason: "limit-exceeded", detail: `image is larger than ${this.limits.maxBytes} uncompressed bytes`, layer })
+      throw new UnpackError({ reason: "limit-exceeded", detail: `image holds more than ${this.limits.maxBytes} bytes uncompressed`, layer })
     }
   }
 

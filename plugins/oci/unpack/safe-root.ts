@@ -3,25 +3,37 @@
  * Filesystem access confined to a root. Every parent directory of a path is
  * checked with `lstat` and a symlink there is refused, never followed, so
  * nothing can be reached outside the root through a link planted by this or
- * an earlier layer; final components are created with `O_EXCL|O_NOFOLLOW`
- * after whatever was there is removed. The unpacker is the only writer of a
- * fresh private temp directory, so checked directories stay checked until it
- * removes something itself.
+ * an earlier layer; final components are created with `O_EXCL|O_NOFOLLOW`,
+ * and only when that fails with `EEXIST` is whatever was there looked at and
+ * removed. The unpacker is the only writer of a fresh private temp directory,
+ * so checked directories stay checked until it removes something itself.
+ *
+ * The calls are synchronous on purpose: an unpack is a long run of tiny
+ * metadata operations, and each asynchronous one is a thread-pool round trip
+ * (six per file) that costs more than the operation itself.
  */
-import { constants } from "node:fs"
-import { lstat, mkdir, open, readlink, rm, type FileHandle } from "node:fs/promises"
-import type { Stats } from "node:fs"
+import { constants, lstatSync, mkdirSync, openSync, rmSync, type Stats } from "node:fs"
+import { lstat, readlink } from "node:fs/promises"
 import { join } from "node:path"
 import { UnpackError } from "../errors.ts"
+
+const errno = (e: unknown): string | undefined =>
+  typeof e === "object" && e !== null && "code" in e && typeof e.code === "string" ? e.code : undefined
 
 async function lstatOrNull(path: string): Promise<Stats | null> {
   try {
     return await lstat(path)
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return null
+    if (errno(e) === "ENOENT") return null
     throw e
   }
 }
+
+function lstatOrNullSync(path: string): Stats | null {
+  return lstatSync(path, { throwIfNoEntry: false }) ?? null
+}
+
+const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW
 
 /**
  * A directory being unpacked into.
@@ -46,16 +58,20 @@ export class SafeRoot {
    * Checks (and with `create`, makes) every parent of `parts`. Returns false
    * when a parent is missing and `create` is off.
    */
-  async parents(parts: ReadonlyArray<string>, create: boolean, entry: string): Promise<boolean> {
-    for (let i = 1; i < parts.length; i++) {
-      const rel = parts.slice(0, i).join("/")
+  parents(parts: ReadonlyArray<string>, create: boolean, entry: string): boolean {
+    let rel = ""
+    for (let i = 0; i < parts.length - 1; i++) {
+      rel = i === 0 ? parts[0] : `${rel}/${parts[i]}`
       if (this.#dirs.has(rel)) continue
       const path = join(this.root, rel)
-      const st = await lstatOrNull(path)
-      if (st === null) {
-        if (!create) return false
-        await mkdir(path, { mode: 0o755 })
-      } else if (st.isSymbolicLink()) {
+      // On a fresh tree the directory is usually missing: try to make it first and look only if something is there.
+      if (create && this.#mkdir(path)) {
+        this.#dirs.add(rel)
+        continue
+      }
+      const st = lstatOrNullSync(path)
+      if (st === null) return false
+      if (st.isSymbolicLink()) {
         throw new UnpackError({ reason: "symlink-traversal", detail: `refusing to go through the symlink ${rel}`, layer: this.layer, entry })
       } else if (!st.isDirectory()) {
         throw new UnpackError({ reason: "not-a-directory", detail: `${rel} is not a directory`, layer: this.layer, entry })
@@ -65,19 +81,50 @@ export class SafeRoot {
     return true
   }
 
-  async stat(parts: ReadonlyArray<string>): Promise<Stats | null> {
-    return lstatOrNull(this.abs(parts))
+  /** Makes a directory; false when something is already there. */
+  #mkdir(path: string, mode = 0o755): boolean {
+    try {
+      mkdirSync(path, { mode })
+      return true
+    } catch (e) {
+      if (errno(e) === "EEXIST") return false
+      throw e
+    }
+  }
+
+  stat(parts: ReadonlyArray<string>): Stats | null {
+    return lstatOrNullSync(this.abs(parts))
   }
 
   /** Removes whatever is at `parts` (a link itself, never its target). */
-  async remove(parts: ReadonlyArray<string>): Promise<void> {
-    await rm(this.abs(parts), { recursive: true, force: true })
+  remove(parts: ReadonlyArray<string>): void {
+    rmSync(this.abs(parts), { recursive: true, force: true })
     this.#dirs.clear()
   }
 
-  /** Creates a new regular file, refusing to follow a symlink or reuse what is there. */
-  async createFile(parts: ReadonlyArray<string>): Promise<FileHandle> {
-    return open(this.abs(parts), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600)
+  /**
+   * Creates a new regular file with `mode` (less the umask) and returns its
+   * descriptor, never following a symlink or reusing what is there: on
+   * `EEXIST` whatever it is (a file, a link, a directory) is removed first.
+   */
+  createFile(parts: ReadonlyArray<string>, mode: number): number {
+    const path = this.abs(parts)
+    try {
+      return openSync(path, CREATE, mode)
+    } catch (e) {
+      if (errno(e) !== "EEXIST") throw e
+    }
+    this.remove(parts)
+    return openSync(path, CREATE, mode)
+  }
+
+  /** Makes the directory at `parts` unless one is there; whatever else is there is removed first. */
+  makeDir(parts: ReadonlyArray<string>): void {
+    const path = this.abs(parts)
+    if (this.#mkdir(path, 0o700)) return
+    if (lstatOrNullSync(path)?.isDirectory() === true) return
+    this.remove(parts)
+    mkdirSync(path, { mode: 0o700 })
   }
 
   /** Notes a directory this unpack made or checked. */

@@ -12,7 +12,7 @@ import * as Effect from "effect/Effect"
 import { isOciError, type OciError, UnpackError } from "../errors.ts"
 import { Budget, type UnpackLimits } from "./limits.ts"
 import { SafeRoot } from "./safe-root.ts"
-import { type LayerInput, type LayerStats, unpackLayer } from "./unpack-layer.ts"
+import { type EntryPolicy, type LayerInput, type LayerStats, unpackLayer } from "./unpack-layer.ts"
 
 /**
  * A layer to unpack, opened when its turn comes; `settle` is told whether it
@@ -31,7 +31,7 @@ export interface OpenedLayer extends LayerInput {
  * @since 0.1.0
  * @category models
  */
-export interface UnpackImageOptions {
+export interface UnpackImageOptions extends EntryPolicy {
   /** The rootfs directory to create (`addons/<manifest-digest>/rootfs`). */
   readonly destination: string
   readonly layers: ReadonlyArray<() => Promise<OpenedLayer>>
@@ -80,7 +80,7 @@ export async function unpackImageAsync(options: UnpackImageOptions): Promise<Unp
       const layer = await open()
       let ok = false
       try {
-        stats.push(await unpackLayer(root, layer, budget))
+        stats.push(await unpackLayer(root, layer, budget, options))
         ok = true
       } finally {
         await layer.settle?.(ok)

@@ -8,8 +8,13 @@
  * belongs to the user running flwd, who keeps read and write access to what
  * was unpacked (files at least 0600, directories 0700) so it can be replaced
  * and removed later.
+ *
+ * Filesystem calls are synchronous (see `safe-root.ts`): a file costs one
+ * `open` with `O_EXCL` and its mode, its writes, `futimes` and `close`, with
+ * no thread-pool round trip in between; a parent directory is made or
+ * checked once per layer.
  */
-import { link, mkdir, symlink, chmod } from "node:fs/promises"
+import { chmodSync, closeSync, fchmodSync, futimesSync, linkSync, symlinkSync, writeSync } from "node:fs"
 import type { Readable } from "node:stream"
 import { pipeline } from "node:stream/promises"
 import { extract as tarExtract, type Header } from "tar-stream"
@@ -54,35 +59,74 @@ export interface LayerInput {
   readonly diffId?: string
 }
 
+/**
+ * How entries other than files and directories are treated.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface EntryPolicy {
+  /**
+   * Refuse the whole archive on an entry that is not a regular file or a
+   * directory, or whose name is absolute, instead of keeping links inside
+   * the root, skipping devices and fifos and reading `/a` as `a`. Whiteout
+   * names are then ordinary names. Default false (image layers).
+   */
+  readonly onlyFilesAndDirectories?: boolean
+}
+
 /** An entry's body as tar-stream (streamx) hands it over. */
 type EntryBody = AsyncIterable<unknown> & { resume(): unknown }
 
 const fileMode = (mode: number) => (mode & 0o777) | 0o600
 const dirMode = (mode: number) => (mode & 0o777) | 0o700
 
+/** The process umask, read without changing it (`process.umask()` alone is deprecated). */
+function currentUmask(): number {
+  const mask = process.umask(0o022)
+  process.umask(mask)
+  return mask
+}
+
 class LayerUnpacker {
   readonly root: SafeRoot
   readonly budget: Budget
   readonly layer: string | undefined
   readonly writes = new LayerWrites()
+  /** Mode bits `open` drops; a file whose mode loses some gets an `fchmod`. */
+  readonly umask = currentUmask()
   entries = 0
   skipped = 0
   stripped = 0
 
-  constructor(root: SafeRoot, budget: Budget, layer: string | undefined) {
+  readonly strict: boolean
+
+  constructor(root: SafeRoot, budget: Budget, layer: string | undefined, policy: EntryPolicy) {
     this.root = root
     this.budget = budget
     this.layer = layer
+    this.strict = policy.onlyFilesAndDirectories === true
+  }
+
+  /** With `onlyFilesAndDirectories`, what refuses the archive. */
+  refuse(header: Header): void {
+    const name = header.name
+    if (name.startsWith("/")) throw new UnpackError({ reason: "path-escape", detail: "entry name is absolute", layer: this.layer, entry: name })
+    const type = header.type ?? "file"
+    if (type !== "file" && type !== "contiguous-file" && type !== "directory") {
+      throw new UnpackError({ reason: "unsupported-entry", detail: `entry is a ${type}; only files and directories are allowed`, layer: this.layer, entry: name })
+    }
   }
 
   async entry(header: Header, body: EntryBody): Promise<void> {
     const name = header.name
     this.entries++
     this.budget.addEntry(this.layer, name)
+    if (this.strict) this.refuse(header)
     const max = this.budget.limits.maxPathLength
     const parts = entryComponents(name, { maxLength: max, layer: this.layer })
     const base = parts[parts.length - 1] ?? ""
-    if (base.startsWith(WHITEOUT_PREFIX)) {
+    if (!this.strict && base.startsWith(WHITEOUT_PREFIX)) {
       body.resume()
       const dir = parts.slice(0, -1)
       if (base === OPAQUE_MARKER) return applyOpaque(this.root, dir, this.writes, name)
@@ -98,7 +142,7 @@ class LayerUnpacker {
     if ((mode & 0o7000) !== 0) this.stripped++
     if (parts.length === 0) {
       body.resume()
-      if (header.type === "directory") await chmod(this.root.root, dirMode(mode))
+      if (header.type === "directory") chmodSync(this.root.root, dirMode(mode))
       return
     }
     switch (header.type) {
@@ -120,57 +164,52 @@ class LayerUnpacker {
     }
   }
 
-  async clear(parts: ReadonlyArray<string>, keepDir: boolean): Promise<boolean> {
-    const st = await this.root.stat(parts)
-    if (st === null) return false
-    if (keepDir && st.isDirectory()) return true
-    await this.root.remove(parts)
-    return false
+  clear(parts: ReadonlyArray<string>): void {
+    if (this.root.stat(parts) !== null) this.root.remove(parts)
   }
 
-  async directory(parts: ReadonlyArray<string>, mode: number, name: string): Promise<void> {
-    await this.root.parents(parts, true, name)
-    const path = this.root.abs(parts)
-    if (!(await this.clear(parts, true))) await mkdir(path, { mode: 0o700 })
-    await chmod(path, dirMode(mode))
+  directory(parts: ReadonlyArray<string>, mode: number, name: string): void {
+    this.root.parents(parts, true, name)
+    this.root.makeDir(parts)
+    chmodSync(this.root.abs(parts), dirMode(mode))
     this.root.markDir(parts)
     this.writes.add(parts)
   }
 
   async file(parts: ReadonlyArray<string>, mode: number, mtime: Date | undefined, body: EntryBody, name: string): Promise<void> {
-    await this.root.parents(parts, true, name)
-    await this.clear(parts, false)
-    const fh = await this.root.createFile(parts)
+    this.root.parents(parts, true, name)
+    const wanted = fileMode(mode)
+    const fd = this.root.createFile(parts, wanted)
     try {
       for await (const chunk of body) {
         const buf = chunk as Buffer
         let offset = 0
-        while (offset < buf.length) offset += (await fh.write(buf, offset, buf.length - offset)).bytesWritten
+        while (offset < buf.length) offset += writeSync(fd, buf, offset, buf.length - offset)
       }
-      await fh.chmod(fileMode(mode))
-      if (mtime !== undefined && !Number.isNaN(mtime.getTime())) await fh.utimes(mtime, mtime)
+      if ((wanted & this.umask) !== 0) fchmodSync(fd, wanted)
+      if (mtime !== undefined && !Number.isNaN(mtime.getTime())) futimesSync(fd, mtime, mtime)
     } finally {
-      await fh.close()
+      closeSync(fd)
     }
     this.writes.add(parts)
   }
 
-  async symlink(parts: ReadonlyArray<string>, target: string, name: string): Promise<void> {
+  symlink(parts: ReadonlyArray<string>, target: string, name: string): void {
     if (target === "" || target.includes("\0")) {
       throw new UnpackError({ reason: "invalid-name", detail: "symlink target is empty or contains a NUL byte", layer: this.layer, entry: name })
     }
     if (Buffer.byteLength(target) > this.budget.limits.maxPathLength) {
       throw new UnpackError({ reason: "limit-exceeded", detail: `symlink target is longer than ${this.budget.limits.maxPathLength} bytes`, layer: this.layer, entry: name })
     }
-    await this.root.parents(parts, true, name)
-    await this.clear(parts, false)
+    this.root.parents(parts, true, name)
+    this.clear(parts)
     // The link is stored as given: it is never followed while unpacking, and
     // in the sandbox the rootfs is "/", where absolute targets stay inside.
-    await symlink(target, this.root.abs(parts))
+    symlinkSync(target, this.root.abs(parts))
     this.writes.add(parts)
   }
 
-  async hardlink(parts: ReadonlyArray<string>, target: string, name: string): Promise<void> {
+  hardlink(parts: ReadonlyArray<string>, target: string, name: string): void {
     const escape = (detail: string) => new UnpackError({ reason: "hardlink-escape", detail, layer: this.layer, entry: name })
     let targetParts: ReadonlyArray<string>
     try {
@@ -183,15 +222,15 @@ class LayerUnpacker {
     // The target must be a regular file this or an earlier layer extracted, reached without symlinks.
     let st = null
     try {
-      if (await this.root.parents(targetParts, false, name)) st = await this.root.stat(targetParts)
+      if (this.root.parents(targetParts, false, name)) st = this.root.stat(targetParts)
     } catch (e) {
       if (e instanceof UnpackError) throw escape(`hardlink target ${JSON.stringify(target.slice(0, 200))}: ${e.detail}`)
       throw e
     }
     if (st === null || !st.isFile()) throw escape(`hardlink target ${JSON.stringify(target.slice(0, 200))} is not a regular file inside the image`)
-    await this.root.parents(parts, true, name)
-    await this.clear(parts, false)
-    await link(this.root.abs(targetParts), this.root.abs(parts))
+    this.root.parents(parts, true, name)
+    this.clear(parts)
+    linkSync(this.root.abs(targetParts), this.root.abs(parts))
     this.writes.add(parts)
   }
 }
@@ -214,10 +253,10 @@ function wrap(e: unknown, layer?: string): unknown {
  * @since 0.1.0
  * @category constructors
  */
-export async function unpackLayer(root: SafeRoot, input: LayerInput, budget: Budget): Promise<LayerStats> {
+export async function unpackLayer(root: SafeRoot, input: LayerInput, budget: Budget, policy: EntryPolicy = {}): Promise<LayerStats> {
   root.layer = input.digest
   const meter = new LayerMeter(budget, input.digest)
-  const unpacker = new LayerUnpacker(root, budget, input.digest)
+  const unpacker = new LayerUnpacker(root, budget, input.digest, policy)
   const extract = tarExtract()
   // Settled into a value at once: the pipeline may fail while an entry is still being written.
   const piping: Promise<unknown> = pipeline(input.source, meter.input(), decompressor(input.compression), meter.output(), extract)

@@ -5,7 +5,7 @@
  * directory. Both apply only to what earlier layers left: entries of the same
  * layer are kept whatever their order in the archive.
  */
-import { readdir } from "node:fs/promises"
+import { readdirSync } from "node:fs"
 import type { SafeRoot } from "./safe-root.ts"
 
 /** The prefix marking a whiteout. @since 0.1.0 @category constants */
@@ -30,32 +30,32 @@ export class LayerWrites {
 }
 
 /** Removes `dir/name` left by an earlier layer. @since 0.1.0 @category utils */
-export async function applyWhiteout(root: SafeRoot, dir: ReadonlyArray<string>, name: string, writes: LayerWrites, entry: string): Promise<void> {
+export function applyWhiteout(root: SafeRoot, dir: ReadonlyArray<string>, name: string, writes: LayerWrites, entry: string): void {
   const target = [...dir, name]
   if (writes.written.has(target.join("/")) || writes.ancestors.has(target.join("/"))) return
-  if (!(await root.parents(target, false, entry))) return
-  if ((await root.stat(target)) !== null) await root.remove(target)
+  if (!root.parents(target, false, entry)) return
+  if (root.stat(target) !== null) root.remove(target)
 }
 
 /** Removes everything under `dir` that the current layer did not write. @since 0.1.0 @category utils */
-export async function applyOpaque(root: SafeRoot, dir: ReadonlyArray<string>, writes: LayerWrites, entry: string): Promise<void> {
-  if (!(await root.parents([...dir, OPAQUE_MARKER], false, entry))) return
-  const st = await root.stat(dir)
+export function applyOpaque(root: SafeRoot, dir: ReadonlyArray<string>, writes: LayerWrites, entry: string): void {
+  if (!root.parents([...dir, OPAQUE_MARKER], false, entry)) return
+  const st = root.stat(dir)
   if (st === null || !st.isDirectory()) return
-  await prune(root, dir, writes)
+  prune(root, dir, writes)
 }
 
-async function prune(root: SafeRoot, dir: ReadonlyArray<string>, writes: LayerWrites): Promise<void> {
-  for (const name of await readdir(root.abs(dir))) {
+function prune(root: SafeRoot, dir: ReadonlyArray<string>, writes: LayerWrites): void {
+  for (const name of readdirSync(root.abs(dir))) {
     const child = [...dir, name]
     const rel = child.join("/")
     const keep = writes.written.has(rel) || writes.ancestors.has(rel)
     if (!keep) {
-      await root.remove(child)
+      root.remove(child)
       continue
     }
     // A directory this layer (re)declared shows only this layer's content below an opaque parent.
-    const st = await root.stat(child)
-    if (st?.isDirectory() === true) await prune(root, child, writes)
+    const st = root.stat(child)
+    if (st?.isDirectory() === true) prune(root, child, writes)
   }
 }

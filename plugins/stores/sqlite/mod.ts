@@ -25,6 +25,15 @@ import { migrate } from "./_schema.ts"
 import { make } from "./store.ts"
 
 /**
+ * Run-listing cursors, also used by the PostgreSQL store: the same opaque
+ * string pages through runs on either.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export { decodeCursor, encodeCursor } from "./_cursor.ts"
+
+/**
  * @since 0.1.0
  * @category models
  */

@@ -2,7 +2,7 @@ import t from "tap"
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { chainCredentials, dockerConfigCredentials, runCredentialHelper, staticCredentials } from "../../../plugins/oci/mod.ts"
+import { chainCredentials, dockerConfigCredentials, RegistryError, runCredentialHelper, staticCredentials } from "../../../plugins/oci/mod.ts"
 
 function dir(t: { teardown: (fn: () => void) => void }): string {
   const d = mkdtempSync(join(tmpdir(), "flwd-creds-"))
@@ -35,11 +35,25 @@ t.test("dockerConfigCredentials() reads auths as the Docker CLI writes them", as
   t.equal(await source("127.0.0.1:9999"), null)
 })
 
-t.test("dockerConfigCredentials() treats a missing or broken file as anonymous", async (t) => {
+t.test("dockerConfigCredentials() treats a missing file as anonymous", async (t) => {
   const d = dir(t)
   t.equal(await dockerConfigCredentials({ path: join(d, "missing.json") })("docker.io"), null)
-  writeFileSync(join(d, "broken.json"), "{not json")
-  t.equal(await dockerConfigCredentials({ path: join(d, "broken.json") })("docker.io"), null)
+})
+
+t.test("dockerConfigCredentials() names the file and the field of a malformed file", async (t) => {
+  const d = dir(t)
+  const failure = async (name: string, content: string) => {
+    writeFileSync(join(d, name), content)
+    const error: unknown = await dockerConfigCredentials({ path: join(d, name) })("127.0.0.1:5000").then(() => undefined, (e: unknown) => e)
+    t.ok(error instanceof RegistryError, `${name} is refused with a RegistryError`)
+    return error instanceof RegistryError ? error : undefined
+  }
+  const badEntry = await failure("entry.json", JSON.stringify({ auths: { "127.0.0.1:5000": { auth: 42 } } }))
+  t.equal(badEntry?.reason, "credentials")
+  t.match(badEntry?.message, `${join(d, "entry.json")}: auths["127.0.0.1:5000"].auth: Expected string, actual 42`)
+  t.match((await failure("helpers.json", JSON.stringify({ credHelpers: [] })))?.message, `${join(d, "helpers.json")}: credHelpers: Expected`)
+  t.match((await failure("broken.json", "{not json"))?.message, `${join(d, "broken.json")}: is not JSON`)
+  t.match((await failure("big.json", `{"x": "${"a".repeat(1024 * 1024)}"}`))?.message, `${join(d, "big.json")}: is larger than 1 MiB`)
 })
 
 t.test("runCredentialHelper() speaks the docker-credential-helpers protocol", async (t) => {

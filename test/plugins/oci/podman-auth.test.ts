@@ -82,11 +82,15 @@ t.test("$XDG_RUNTIME_DIR/containers/auth.json, then ~/.config/containers/auth.js
   if (first._tag === "Left") t.equal((first.left as RegistryError).reason, "unauthorized")
 })
 
-t.test("a podman file before Docker's config.json; a malformed file is skipped", async (t) => {
+t.test("a podman file before Docker's config.json; a malformed file is an error naming the file and field", async (t) => {
   const home = temp(t)
   authFile(join(home, ".docker/config.json"), registry.host, "alice", "s3cret")
   t.equal((await pull(client(t, { env: {}, home }), t))._tag, "Right", "Docker's config.json when no podman file")
   mkdirSync(join(home, ".config/containers"), { recursive: true })
-  writeFileSync(join(home, ".config/containers/auth.json"), JSON.stringify({ auths: { [registry.host]: { auth: 42 } } }))
-  t.equal((await pull(client(t, { env: {}, home }), t))._tag, "Right", "a file that does not decode is passed over")
+  const podman = join(home, ".config/containers/auth.json")
+  writeFileSync(podman, JSON.stringify({ auths: { [registry.host]: { auth: 42 } } }))
+  const result = await pull(client(t, { env: {}, home }), t)
+  if (result._tag !== "Left") return t.fail("a file that does not decode must not be passed over")
+  t.ok(result.left instanceof RegistryError && result.left.reason === "credentials")
+  t.match(result.left.message, `${podman}: auths[${JSON.stringify(registry.host)}].auth: Expected string, actual 42`)
 })

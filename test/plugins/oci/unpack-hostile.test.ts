@@ -127,7 +127,7 @@ t.test("unpackImage() enforces the total byte limit", async (t) => {
     { entries: [{ path: "b", content: Buffer.alloc(600 * 1024, 2) }] }
   ], { maxBytes: 1024 * 1024 })
   t.equal(e.reason, "limit-exceeded")
-  t.match(e.detail, /uncompressed bytes/)
+  t.match(e.detail, /more than 1048576 bytes uncompressed/)
   assertContained(t, sb)
 })
 

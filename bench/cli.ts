@@ -1,0 +1,119 @@
+/**
+ * @module
+ * CLI start-up (`npm run bench -- cli`): each command a person types, as a
+ * fresh process through `bin/flwd.js` (the entry npm installs, which turns
+ * on the compile cache first), against `node -e ''` (the bare runtime
+ * start) measured in the same run. Repetitions are interleaved, command by
+ * command, so a load spike on a shared machine hits every figure alike;
+ * each command runs once unmeasured first, as a user's second command
+ * would find the compile cache and the database already there.
+ *
+ * - `--version`, `--help`, `completion bash` and the static completion of
+ *   `:` (goal ≤ 100 ms);
+ * - the completion of job names on a generated 1,000-job tree, as the
+ *   first Tab after other commands (they touched the database, so the
+ *   cached ids are stale) and as a second Tab in a row (goal ≤ 100 ms);
+ * - `:jobs` on that tree (goal ≤ 250 ms);
+ * - a run of a trivial local job, end to end (goal ≤ 300 ms).
+ *
+ * `FLWD_BENCH_BASE=<another checkout>` measures that checkout's
+ * `bin/flwd.js` beside each command in the same run (a before/after), on
+ * its own data directory.
+ */
+import { spawnSync } from "node:child_process"
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join, resolve } from "node:path"
+import { performance } from "node:perf_hooks"
+import process from "node:process"
+import { median, ms, report } from "./_stats.ts"
+
+const repo = resolve(import.meta.dirname, "..")
+const bin = join(repo, "bin", "flwd.js")
+const work = mkdtempSync(join(tmpdir(), "flwd-bench-cli-"))
+const root = join(work, "jobs")
+const dataDir = join(work, "data")
+const reps = Number(process.env.FLWD_BENCH_REPS ?? 9)
+
+/** 1,000 jobs in 20 groups, each with two typed arguments, plus `trivial`. */
+function generateTree(count: number): void {
+  for (let i = 0; i < count; i++) {
+    const dir = join(root, `group-${i % 20}`, `job-${i}`)
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(join(dir, "config.yaml"), [
+      `summary: Generated job number ${i}`,
+      "command: ./run.sh",
+      "argspec:",
+      "  args:",
+      "    - { name: target, type: string, required: true }",
+      "    - { name: count, type: integer, default: 1, minimum: 1 }",
+      ""
+    ].join("\n"))
+    writeFileSync(join(dir, "run.sh"), "#!/bin/sh\necho ok\n", { mode: 0o755 })
+  }
+  const trivial = join(root, "trivial")
+  mkdirSync(trivial, { recursive: true })
+  writeFileSync(join(trivial, "config.yaml"), "summary: Prints one line\ncommand: ./run.sh\n")
+  writeFileSync(join(trivial, "run.sh"), "#!/bin/sh\necho hi\n", { mode: 0o755 })
+}
+
+interface Case {
+  readonly name: string
+  readonly argv: ReadonlyArray<string>
+  readonly goal: string
+  /** Run once untimed right before each timed run (a second Tab in a row). */
+  readonly again?: boolean
+  readonly times: Array<number>
+}
+
+const base = process.env.FLWD_BENCH_BASE
+const flwd = (...args: Array<string>) => [bin, "--root", root, "--data-dir", dataDir, ...args]
+const ours: ReadonlyArray<Case> = [
+  { name: "node -e ''", argv: ["-e", ""], goal: "(reference)", times: [] },
+  { name: "flwd --version", argv: flwd("--version"), goal: "≤ 100 ms", times: [] },
+  { name: "flwd --help", argv: flwd("--help"), goal: "≤ 100 ms", times: [] },
+  { name: "flwd completion bash", argv: flwd("completion", "bash"), goal: "≤ 100 ms", times: [] },
+  { name: "flwd :complete -- : (static)", argv: flwd(":complete", "--", ":"), goal: "≤ 100 ms", times: [] },
+  // After other commands: each of them touched the database, so the cached
+  // ids are stale and the engine lists the jobs.
+  { name: "flwd :complete -- :plan group-1/ (job names, first Tab)", argv: flwd(":complete", "--", ":plan", "group-1/"), goal: "≤ 100 ms", times: [] },
+  { name: "  the same, second Tab in a row (cached ids)", argv: flwd(":complete", "--", ":plan", "group-1/"), goal: "≤ 100 ms", again: true, times: [] },
+  { name: "flwd :jobs (1,000 jobs)", argv: flwd(":jobs"), goal: "≤ 250 ms", times: [] },
+  { name: "flwd trivial (a local job run, end to end)", argv: flwd("trivial"), goal: "≤ 300 ms", times: [] }
+]
+const cases: ReadonlyArray<Case> = base === undefined ? ours : ours.flatMap((c) =>
+  c.argv[0] !== bin ? [c] : [c, {
+    ...c,
+    name: `  ${base.split("/").pop()}: ${c.name.trim()}`.slice(0, 58),
+    argv: [join(resolve(base), "bin", "flwd.js"), "--root", root, "--data-dir", `${dataDir}-base`, ...c.argv.slice(5)],
+    goal: "",
+    times: []
+  }])
+
+function timeOnce(c: Case): number {
+  const started = performance.now()
+  const result = spawnSync(process.execPath, c.argv, { cwd: work, stdio: ["ignore", "pipe", "pipe"] })
+  const elapsed = performance.now() - started
+  if (result.status !== 0) throw new Error(`${c.name} failed (${result.status}): ${result.stderr}`)
+  if (c.argv[0] !== "-e" && result.stdout.length === 0) throw new Error(`${c.name} printed nothing`)
+  return elapsed
+}
+
+try {
+  generateTree(1000)
+  for (const c of cases) timeOnce(c)
+  for (let i = 0; i < reps; i++) {
+    for (const c of cases) {
+      if (c.again === true) timeOnce(c)
+      c.times.push(timeOnce(c))
+    }
+  }
+  const bare = median(cases[0].times)
+  console.log(`median of ${reps} interleaved runs each; ratio against node -e '' (${ms(bare)})`)
+  for (const c of cases) {
+    const m = median(c.times)
+    report(c.name, `${ms(m)} ${(m / bare).toFixed(1)}×`, c.goal)
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true })
+}
