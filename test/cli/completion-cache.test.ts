@@ -34,7 +34,8 @@ async function tab(box: Sandbox): Promise<{ stdout: string; engine: boolean }> {
   const log = join(box.cwd, `modules-${Math.random().toString(36).slice(2)}.log`)
   const child = spawn(process.execPath, ["--import", hook, binJs, "--data-dir", box.dataDir, ":complete", "--", ":plan", "hel"], {
     cwd: box.cwd,
-    env: { ...process.env, FLWD_TEST_MODULE_LOG: log },
+    // As a shell would start it: without the test runner's NODE_OPTIONS loaders.
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, FLWD_TEST_MODULE_LOG: log },
     stdio: ["ignore", "pipe", "pipe"]
   })
   const r = await collect(child)
