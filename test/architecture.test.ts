@@ -198,7 +198,9 @@ const allowed: Readonly<Record<string, ReadonlyArray<string>>> = {
     "@opentelemetry/resources",
     "@opentelemetry/sdk-trace-base",
     "@opentelemetry/sdk-trace-node",
-    "@opentelemetry/semantic-conventions"
+    "@opentelemetry/semantic-conventions",
+    // The PostgreSQL store's driver, import()ed only when a store URL names PostgreSQL.
+    "postgres"
   ],
   // The platform layer plugins build with is chosen here, never in core/.
   engine: ["node:", "effect", "@effect/platform", "@effect/platform-node", "yaml"],

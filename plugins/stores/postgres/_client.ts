@@ -6,17 +6,13 @@
  */
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import type { Sql as DriverSql, TransactionSql } from "postgres"
+import type { Sql } from "./_sql.ts"
 import { StoreError } from "../../../core/mod.ts"
 import type { Checked } from "./_options.ts"
 import { redact } from "./_options.ts"
 import { migrate } from "./_migrations.ts"
 
-/** A connection pool whose connections use the store's schema. */
-export type Sql = DriverSql
-
-/** The pool inside `sql.begin`: one connection, one transaction. */
-export type Tx = TransactionSql
+export type { Sql, Tx } from "./_sql.ts"
 
 /** The first line of what was thrown, for a problem's detail. */
 export function describe(error: unknown): string {

@@ -11,7 +11,7 @@
  * transactional in PostgreSQL, so a failed migration leaves no half-made
  * tables behind.
  */
-import type { Sql } from "./_client.ts"
+import type { Sql } from "./_sql.ts"
 
 /**
  * Records are kept whole as `json` (verbatim text, checked to be JSON);
