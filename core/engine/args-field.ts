@@ -44,7 +44,7 @@ function makeTypeSchema(type: ArgType, items: ArgType | undefined, jsonSchema: o
       return Schema.Number.annotations({ message, jsonSchema: { type: "integer", ...jsonSchema } })
         .pipe(Schema.filter((n) => Number.isSafeInteger(n), { message }))
     case "number":
-      return Schema.Number.annotations({ message, jsonSchema }).pipe(Schema.filter((n) => Number.isFinite(n), { message }))
+      return Schema.Number.annotations({ message, jsonSchema }).pipe(Schema.filter((n) => Number.isFinite(n), { message, jsonSchema: {} }))
     // Kept as it came, own `__proto__` keys included (see ArgObject).
     case "object": return Object.keys(jsonSchema).length === 0 ? ArgObject : ArgObject.annotations({ jsonSchema: { type: "object", ...jsonSchema } })
     case "array": return Schema.Array(typeSchema(items ?? "string", undefined, jsonSchema)).annotations({ message })
@@ -104,16 +104,17 @@ export function fieldSchema(def: ArgDef): Schema.Schema<any> {
     // A NUL byte would truncate the path in every system call that sees it.
     add((v) => !(Array.isArray(v) ? v : [v]).some((x) => typeof x === "string" && x.includes("\0")), "must not contain NUL bytes")
   }
-  let s = typeSchema(def.type, def.items_type, typeKeywords)
-  if (checks.length > 0) {
-    s = s.pipe(Schema.filter((v) => {
-      for (const [ok, message] of checks) if (!ok(v)) return message
-      return true
-    }, { jsonSchema: keywords }))
-  }
+  // A refinement's `jsonSchema` keywords are merged over what its base gives, while plain
+  // annotations are dropped on a base that has a `jsonSchema` of its own (integer, a finite
+  // number): so a default and a description travel as keywords of the last filter.
   const annotations = {
     ...(def.description !== undefined ? { description: def.description } : {}),
     ...(def.default !== undefined && !secret ? { default: def.default } : {})
   }
-  return Object.keys(annotations).length > 0 ? s.annotations(annotations) : s
+  const s = typeSchema(def.type, def.items_type, typeKeywords)
+  if (checks.length === 0 && Object.keys(annotations).length === 0) return s
+  return s.pipe(Schema.filter((v) => {
+    for (const [ok, message] of checks) if (!ok(v)) return message
+    return true
+  }, { jsonSchema: { ...keywords, ...annotations } }))
 }

@@ -202,3 +202,19 @@ t.test("checkArgSpec() reports problems of the argspec itself", async (t) => {
     { path: "arguments.x.default", message: "must be an integer" }
   ], "paths can follow the legacy form")
 })
+
+t.test("the JSON Schema keeps every type's default and description, constrained or not", async (t) => {
+  const types = [
+    { name: "ratio", type: "number", default: 0.5, description: "A ratio" },
+    { name: "count", type: "integer", default: 3, description: "How many" },
+    { name: "limit", type: "integer", default: 7, minimum: 1, description: "At most" },
+    { name: "label", type: "string", default: "x", description: "A label" },
+    { name: "loud", type: "boolean", default: true, description: "Shout" }
+  ]
+  const { jsonSchema } = compileArgSpec({ args: types } as never)
+  const properties = jsonSchema.properties as Record<string, Record<string, unknown>>
+  for (const a of types) {
+    t.match(properties[a.name], { type: a.type, default: a.default, description: a.description }, a.name)
+  }
+  t.equal(properties.limit.minimum, 1)
+})
