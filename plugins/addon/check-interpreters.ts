@@ -10,6 +10,7 @@
 import { open } from "node:fs/promises"
 import { join } from "node:path"
 import { type FieldError, type JobDefinition, SourceError } from "../../core/mod.ts"
+import { ociProblem } from "../oci/mod.ts"
 import { type ImageFiles, lookup, onPath } from "./image-files.ts"
 
 /** What `execvp` searches when the image's config sets no PATH (Docker's default). */
@@ -83,9 +84,9 @@ export async function missingInterpreters(jobs: ReadonlyArray<JobDefinition>, fi
  * @category constructors
  */
 export function interpreterProblem(subject: string, errors: ReadonlyArray<FieldError>): SourceError {
-  return new SourceError({
-    code: "addon.interpreter.missing",
-    detail: `${subject}: ${errors.length === 1 ? "a job's interpreter is" : `${errors.length} interpreters are`} missing from the image; first: ${errors[0].path}: ${errors[0].message}`,
-    errors
-  })
+  return ociProblem(
+    "addon.interpreter.missing",
+    `${subject}: ${errors.length === 1 ? "a job's interpreter is" : `${errors.length} interpreters are`} missing from the image; first: ${errors[0].path}: ${errors[0].message}`,
+    { errors }
+  )
 }

@@ -14,7 +14,7 @@ import { createWriteStream } from "node:fs"
 import { join } from "node:path"
 import { pipeline } from "node:stream/promises"
 import { SourceError } from "../../core/mod.ts"
-import { decodeManifest, type Descriptor, type Digest, MediaType, type RegistryClient, splitDigest } from "../oci/mod.ts"
+import { decodeManifest, type Descriptor, type Digest, MediaType, ociProblem, type RegistryClient, splitDigest } from "../oci/mod.ts"
 import { openBlob, type StagedBlob, type StagedImage } from "./staged-image.ts"
 
 /** The annotation naming an image of a layout (image-spec `annotations.md`). @since 0.1.0 @category constants */
@@ -58,7 +58,7 @@ async function readIndex(layout: string): Promise<LayoutIndex | null> {
   if (text === null) return null
   const index = JSON.parse(text) as LayoutIndex
   if (typeof index !== "object" || index === null || !Array.isArray(index.manifests)) {
-    throw new SourceError({ code: "E_OCI", detail: `${layout}: index.json is not an OCI image index` })
+    throw ociProblem("E_OCI", `${layout}: index.json is not an OCI image index`)
   }
   return index
 }
@@ -93,7 +93,7 @@ export async function writeOciLayout(layout: string, image: StagedImage, refName
  * @category constructors
  */
 export async function readOciLayout(layout: string, refName?: string): Promise<StagedImage> {
-  const fail = (detail: string) => new SourceError({ code: "E_OCI", detail: `${layout}: ${detail}` })
+  const fail = (detail: string) => ociProblem("E_OCI", `${layout}: ${detail}`)
   const index = await readIndex(layout)
   if (index === null) throw fail("not an OCI image layout (no index.json)")
   const named = refName === undefined ? index.manifests : index.manifests.filter((m) => m.annotations?.[REF_NAME] === refName)

@@ -4,7 +4,8 @@
  * (DESIGN §5 step 9): the detail names the reference, the HTTP status and the
  * registry's own error code, and never carries a stack trace.
  */
-import { SourceError } from "../../core/mod.ts"
+import type { SourceError } from "../../core/mod.ts"
+import { ociProblem } from "./problems/mod.ts"
 import { codeOf, isOciError, messageOf, type OciError, RegistryError, UnpackError } from "./errors.ts"
 
 /** Keeps a registry's free-text message to one short line. */
@@ -45,5 +46,5 @@ export function describeOciError(e: OciError, ref?: string): string {
  * @category errors
  */
 export function toProblem(e: OciError, ref?: string): SourceError {
-  return new SourceError({ code: "E_OCI", detail: describeOciError(e, ref), cause: e })
+  return ociProblem("E_OCI", describeOciError(e, ref), { cause: e })
 }

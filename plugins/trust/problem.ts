@@ -5,6 +5,7 @@
  * `policy.invalid` (422) with the failing fields.
  */
 import { SourceError } from "../../core/mod.ts"
+import { ociProblem } from "../oci/mod.ts"
 import { describeReason, type VerifyError } from "./errors.ts"
 
 /**
@@ -16,9 +17,7 @@ import { describeReason, type VerifyError } from "./errors.ts"
  */
 export function toProblem(e: VerifyError): SourceError {
   if (e.reason === "policy") return new SourceError({ code: "policy.invalid", detail: e.summary, errors: e.errors, cause: e })
-  return new SourceError({
-    code: "image.signature.required",
-    detail: `${e.ref ?? "image"}: ${e.summary}`,
+  return ociProblem("image.signature.required", `${e.ref ?? "image"}: ${e.summary}`, {
     errors: [{ path: "ref", message: describeReason(e.reason) }],
     cause: e
   })

@@ -7,7 +7,7 @@
  * not only where the engine's assembled table is at hand.
  */
 import { SourceError } from "../../../core/mod.ts"
-import { ociProblems } from "./problems.ts"
+import { ociProblems } from "../../oci/problems/mod.ts"
 
 /** `e` with its entry from the plugin's table, when its code is the plugin's. */
 export function withOciProblem(e: SourceError): SourceError {

@@ -10,7 +10,8 @@ import * as Effect from "effect/Effect"
 import { type JobDefinition, type JobImageConfig, type LoadedSource, type SourceContext, SourceError } from "../../../core/mod.ts"
 import {
   type BlobStore, formatPlatform, hostPlatform, type ImageConfig, type ImageReference, parsePlatform, type PlatformSpec, pullImage, type RegistryClient,
-  resolveImage, toProblem, type UnpackLimits, withDigest
+  resolveImage, toProblem, type UnpackLimits, withDigest,
+  ociProblem
 } from "../../oci/mod.ts"
 import { withPullMarker } from "./_activity.ts"
 import { countingClient, makeReporter } from "./_progress.ts"
@@ -71,11 +72,7 @@ export function pullAddon(spec: OciSourceSpec, ctx: SourceContext, env: PullEnv,
     const image = yield* resolveImage(env.client, ref, { platform, store: env.store }).pipe(Effect.mapError((e) => toProblem(e, shown)), Effect.withSpan("source.resolve"))
     // An index chooses by platform; a single image is what it is, and a wrong one cannot run.
     if (platform !== undefined && image.indexDigest === null && !samePlatform(image.platform, platform)) {
-      return yield* new SourceError({
-        code: "E_OCI",
-        detail: `${shown}: no manifest for ${formatPlatform(platform)}; the image is ${formatPlatform(image.platform)} (platform-not-found)`,
-        errors: [{ path: "platform", message: `the image is ${formatPlatform(image.platform)}` }]
-      })
+      return yield* ociProblem("E_OCI", `${shown}: no manifest for ${formatPlatform(platform)}; the image is ${formatPlatform(image.platform)} (platform-not-found)`, { errors: [{ path: "platform", message: `the image is ${formatPlatform(image.platform)}` }] })
     }
     reporter.layers(image.manifest.layers)
     let unpacked = 0

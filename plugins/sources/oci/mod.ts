@@ -24,7 +24,7 @@ export { type OciRef, OciSourceSpec, PullPolicy, pullPolicyOf, Reference } from 
 export { OciPin } from "./source-pin.ts"
 export { ociPolicyFields, type OciPolicy, ociPolicyOf, OciPolicySection } from "./policy-section.ts"
 export { SignatureMode } from "./signature-mode-type.ts"
-export { ociProblems } from "./problems.ts"
+export { ociProblem, ociProblems, type OciProblemCode } from "../../oci/problems/mod.ts"
 export type { OciAdmissionRequests } from "./admission-requests.ts"
 export { AddonManifest, AddonPermission, MAX_MANIFEST_BYTES, parseAddonManifest } from "./addon-manifest.ts"
 export { type AddonTree, readAddon, type ReadAddonOptions, validateAddonTree } from "./read-addon.ts"

@@ -11,7 +11,7 @@ import { defineSourcePlugin, PluginError, type SourcePlugin } from "../../../cor
 import { ociAddFlags } from "./add-flags.ts"
 import type { OciSourceOptions } from "./oci-source.ts"
 import { ociPolicyFields } from "./policy-section.ts"
-import { ociProblems } from "./problems.ts"
+import { ociProblems } from "../../oci/problems/mod.ts"
 import { OciPin } from "./source-pin.ts"
 import { OciSourceSpec } from "./spec.ts"
 

@@ -11,7 +11,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { parseDuration, type Policy, SourceError } from "../../../core/mod.ts"
 import { ociPolicyOf } from "./policy-section.ts"
-import type { RequestWatch } from "../../oci/mod.ts"
+import { ociProblem, type RequestWatch } from "../../oci/mod.ts"
 
 /** The default `pull_timeout`. @since 0.1.0 @category constants */
 export const defaultPullTimeoutMs = 120_000
@@ -39,11 +39,7 @@ export function pullTimeoutMs(policy: Policy): number {
 export function withPullDeadline<A>(ref: string, ms: number, watch: RequestWatch, effect: Effect.Effect<A, SourceError>): Effect.Effect<A, SourceError> {
   const expired = Effect.flatMap(Effect.sleep(Duration.millis(ms)), () =>
     Effect.fail(
-      new SourceError({
-        code: "E_OCI",
-        detail: `${ref}: the pull did not finish within ${Duration.format(Duration.millis(ms))} (pull_timeout); ${watch.describe() ?? "no request was sent"} (timeout)`,
-        errors: [{ path: "ref", message: "the registry did not answer in time" }]
-      })
+      ociProblem("E_OCI", `${ref}: the pull did not finish within ${Duration.format(Duration.millis(ms))} (pull_timeout); ${watch.describe() ?? "no request was sent"} (timeout)`, { errors: [{ path: "ref", message: "the registry did not answer in time" }] })
     ))
   return Effect.raceFirst(effect, expired)
 }

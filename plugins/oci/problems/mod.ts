@@ -1,9 +1,13 @@
 /**
  * @module
- * The problem codes the OCI source plugin fails with, contributed to the
- * engine's problem table (`problems` of the plugin definition).
+ * The problem codes of OCI add-ons (registry, image, manifest, signature,
+ * interpreter), with their entries. The OCI source plugin contributes them
+ * to the engine's table (`problems` of its definition); the libraries that
+ * fail with them (registry, trust, add-on authoring) build their errors
+ * with `ociProblem`, so status and title are right wherever the error
+ * travels: a plan, `flwd :addon validate`, a log line.
  */
-import type { ProblemInfo } from "../../../core/mod.ts"
+import { type FieldError, type ProblemInfo, SourceError } from "../../../core/mod.ts"
 
 /**
  * @since 0.2.0
@@ -38,3 +42,31 @@ export const ociProblems = {
     fix: "Give the image the program: pack with --base IMAGE (an image that has it) or a rootfs/ directory (flwd :addon init --busybox writes one), or change the job's interpreter, command or #! line"
   },
 } as const satisfies Readonly<Record<string, ProblemInfo>>
+
+/**
+ * A code of the table above.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export type OciProblemCode = keyof typeof ociProblems
+
+/**
+ * The error of an OCI problem code, carrying its entry.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export function ociProblem(
+  code: OciProblemCode,
+  detail: string,
+  options: { readonly errors?: ReadonlyArray<FieldError> | undefined; readonly cause?: unknown } = {}
+): SourceError {
+  return new SourceError({
+    code,
+    detail,
+    problem: ociProblems[code],
+    ...(options.errors !== undefined ? { errors: options.errors } : {}),
+    ...(options.cause !== undefined ? { cause: options.cause } : {})
+  })
+}
