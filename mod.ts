@@ -14,16 +14,16 @@
  * ```
  */
 export * from "./core/mod.ts"
-export { createEngine, layerEngine, EngineInfo, resolveSettings, type EngineHandle, type EngineOptions, type EngineStartError } from "./engine/mod.ts"
-export { builtinPlugins, enginePlugins, layerPlatform, resolveOptions, type ResolvedOptions } from "./engine/mod.ts"
-export { loadConfig, readConfigFile, effectiveConfig, FlwdConfig, type ConfigFile, type ReconcileReport } from "./engine/mod.ts"
-export { discoverJobTree, discoverJobTreeEffect, type DiscoveredTree, type DiscoverOptions } from "./plugins/tree/mod.ts"
+export { createEngine, type EngineHandle, EngineInfo, type EngineOptions, type EngineStartError, layerEngine, resolveSettings } from "./engine/mod.ts"
+export { builtinPlugins, enginePlugins, layerPlatform, type ResolvedOptions, resolveOptions } from "./engine/mod.ts"
+export { type ConfigFile, effectiveConfig, FlwdConfig, loadConfig, readConfigFile, type ReconcileReport } from "./engine/mod.ts"
+export { type DiscoveredTree, discoverJobTree, discoverJobTreeEffect, type DiscoverOptions } from "./plugins/tree/mod.ts"
 export { loadPluginModule, loadPlugins, type PluginModuleRef } from "./plugins/loader/mod.ts"
-export { gitSource, makeGitSource, GitSourceSpec, type GitSourceOptions } from "./plugins/sources/git/mod.ts"
+export { gitSource, type GitSourceOptions, GitSourceSpec, makeGitSource } from "./plugins/sources/git/mod.ts"
 export { loadPolicyFile } from "./plugins/policy/mod.ts"
 export { packAddon, pushImage, signImage } from "./plugins/addon/mod.ts"
 // The reference parser alone: the registry client it belongs to loads undici.
-export { formatReference, imageReference, parseImageReference, parseImageReferenceEither, type ImageReference } from "./plugins/oci/reference.ts"
+export { formatReference, type ImageReference, imageReference, parseImageReference, parseImageReferenceEither } from "./plugins/oci/reference.ts"
 // The safe unpacker and the process helpers, for plugins of their own: each from its file, so importing flwd loads no registry client.
 export { unpackArchive, type UnpackArchiveOptions } from "./plugins/oci/unpack/unpack-archive.ts"
 export type { UnpackResult } from "./plugins/oci/unpack/unpack-image.ts"
@@ -34,4 +34,4 @@ export { removeSecrets, writeSecrets } from "./plugins/exec/secrets.ts"
 export { type LineSplitter, makeLineSplitter, MAX_LINE_BYTES } from "./plugins/exec/line-splitter.ts"
 export { killGroup } from "./plugins/exec/kill-group.ts"
 export { builtinProfiles, disabledProfile, permissiveProfile, secureProfile } from "./plugins/profiles/mod.ts"
-export { createApp, type AppOptions } from "./server/mod.ts"
+export { type AppOptions, createApp } from "./server/mod.ts"

@@ -23,7 +23,10 @@ import { buildImage, type LayerBlob, layerBlob, pushBlob, pushManifest, tarLayer
 const MB = 1024 * 1024
 
 const addonFiles = [
-  { path: "flwd-addon/manifest.yaml", content: "apiVersion: flwd.addon/v1\nkind: AddOn\nmetadata: { id: big, name: Big, version: 1.0.0 }\nrequires: { flwd: \">=0.1.0\" }\n" },
+  {
+    path: "flwd-addon/manifest.yaml",
+    content: 'apiVersion: flwd.addon/v1\nkind: AddOn\nmetadata: { id: big, name: Big, version: 1.0.0 }\nrequires: { flwd: ">=0.1.0" }\n'
+  },
   { path: "flwd-addon/jobs/hello/config.yaml", content: "command: ./run.sh\n" }
 ]
 

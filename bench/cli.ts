@@ -40,15 +40,18 @@ function generateTree(count: number): void {
   for (let i = 0; i < count; i++) {
     const dir = join(root, `group-${i % 20}`, `job-${i}`)
     mkdirSync(dir, { recursive: true })
-    writeFileSync(join(dir, "config.yaml"), [
-      `summary: Generated job number ${i}`,
-      "command: ./run.sh",
-      "argspec:",
-      "  args:",
-      "    - { name: target, type: string, required: true }",
-      "    - { name: count, type: integer, default: 1, minimum: 1 }",
-      ""
-    ].join("\n"))
+    writeFileSync(
+      join(dir, "config.yaml"),
+      [
+        `summary: Generated job number ${i}`,
+        "command: ./run.sh",
+        "argspec:",
+        "  args:",
+        "    - { name: target, type: string, required: true }",
+        "    - { name: count, type: integer, default: 1, minimum: 1 }",
+        ""
+      ].join("\n")
+    )
     writeFileSync(join(dir, "run.sh"), "#!/bin/sh\necho ok\n", { mode: 0o755 })
   }
   const trivial = join(root, "trivial")
@@ -88,7 +91,8 @@ const cases: ReadonlyArray<Case> = base === undefined ? ours : ours.flatMap((c) 
     argv: [join(resolve(base), "bin", "flwd.js"), "--root", root, "--data-dir", `${dataDir}-base`, ...c.argv.slice(5)],
     goal: "",
     times: []
-  }])
+  }]
+)
 
 function timeOnce(c: Case): number {
   const started = performance.now()

@@ -22,26 +22,32 @@ function generateTree(count: number): void {
   for (let i = 0; i < count; i++) {
     const dir = join(root, `group-${i % 20}`, `job-${i}`)
     mkdirSync(dir, { recursive: true })
-    writeFileSync(join(dir, "config.yaml"), [
-      `name: Job ${i}`,
-      `summary: Generated job number ${i}`,
-      "command: ./run.sh",
-      "argspec:",
-      "  args:",
-      "    - { name: target, type: string, required: true }",
-      "    - { name: count, type: integer, default: 1, minimum: 1 }",
-      ""
-    ].join("\n"))
+    writeFileSync(
+      join(dir, "config.yaml"),
+      [
+        `name: Job ${i}`,
+        `summary: Generated job number ${i}`,
+        "command: ./run.sh",
+        "argspec:",
+        "  args:",
+        "    - { name: target, type: string, required: true }",
+        "    - { name: count, type: integer, default: 1, minimum: 1 }",
+        ""
+      ].join("\n")
+    )
     writeFileSync(join(dir, "run.sh"), "#!/bin/sh\necho ok\n", { mode: 0o755 })
   }
   const ten = join(root, "ten-args")
   mkdirSync(ten, { recursive: true })
-  const args = Array.from({ length: 10 }, (_, i) =>
-    i % 3 === 0
-      ? `    - { name: s${i}, type: string, required: true, maxLength: 64, pattern: "^[a-z]+$" }`
-      : i % 3 === 1
-      ? `    - { name: n${i}, type: integer, default: 3, minimum: 0, maximum: 100 }`
-      : `    - { name: b${i}, type: boolean, default: false }`)
+  const args = Array.from(
+    { length: 10 },
+    (_, i) =>
+      i % 3 === 0
+        ? `    - { name: s${i}, type: string, required: true, maxLength: 64, pattern: "^[a-z]+$" }`
+        : i % 3 === 1
+        ? `    - { name: n${i}, type: integer, default: 3, minimum: 0, maximum: 100 }`
+        : `    - { name: b${i}, type: boolean, default: false }`
+  )
   writeFileSync(join(ten, "config.yaml"), ["command: ./run.sh", "argspec:", "  args:", ...args, ""].join("\n"))
   writeFileSync(join(ten, "run.sh"), "#!/bin/sh\ntrue\n", { mode: 0o755 })
 }
@@ -80,8 +86,9 @@ report("in-process plan of a 10-arg job (median of 2,000)", ms(median(planTimes)
 
 const runs = 500
 const started = performance.now()
-const ids = await Promise.all(Array.from({ length: runs }, () =>
-  engine.run(Effect.flatMap(Engine, (e) => e.run({ job: "ten-args", args: planArgs }))).then((r) => r.id)))
+const ids = await Promise.all(
+  Array.from({ length: runs }, () => engine.run(Effect.flatMap(Engine, (e) => e.run({ job: "ten-args", args: planArgs }))).then((r) => r.id))
+)
 await engine.run(Effect.flatMap(Engine, (e) => e.awaitIdle))
 const elapsed = (performance.now() - started) / 1000
 const failed = (await Promise.all(ids.map((id) => engine.run(Effect.flatMap(Engine, (e) => e.getRun(id))))))

@@ -32,7 +32,10 @@ const work = mkdtempSync(join(tmpdir(), "flwd-bench-oci-"))
 cleanup.push(() => rmSync(work, { recursive: true, force: true }))
 
 const addonFiles = [
-  { path: "flwd-addon/manifest.yaml", content: "apiVersion: flwd.addon/v1\nkind: AddOn\nmetadata: { id: bench, name: Bench, version: 1.0.0 }\nrequires: { flwd: \">=0.1.0\" }\n" },
+  {
+    path: "flwd-addon/manifest.yaml",
+    content: 'apiVersion: flwd.addon/v1\nkind: AddOn\nmetadata: { id: bench, name: Bench, version: 1.0.0 }\nrequires: { flwd: ">=0.1.0" }\n'
+  },
   { path: "flwd-addon/jobs/hello/config.yaml", content: "command: ./run.sh\n" },
   { path: "flwd-addon/jobs/hello/run.sh", content: "#!/bin/sh\necho hello\n", mode: 0o755 }
 ]
@@ -63,7 +66,13 @@ try {
   })
   if (pushed.status !== 0) throw new Error(`pushing the big image failed: ${pushed.stderr}`)
   const bigSize = Number(pushed.stdout.trim())
-  const child = spawnSync(process.execPath, [join(import.meta.dirname, "_pull-rss.ts"), "pull", join(work, "big-data"), registry.host, `${registry.host}/bench/big:1.0.0`], {
+  const child = spawnSync(process.execPath, [
+    join(import.meta.dirname, "_pull-rss.ts"),
+    "pull",
+    join(work, "big-data"),
+    registry.host,
+    `${registry.host}/bench/big:1.0.0`
+  ], {
     encoding: "utf8",
     env: { ...process.env, NODE_NO_WARNINGS: "1" }
   })
@@ -75,8 +84,9 @@ try {
   if (pulled.vmHwmKb !== null) report("peak RSS of the pulling process (VmHWM)", `${(pulled.vmHwmKb / 1024).toFixed(1)} MB`)
 
   // 1. ~60 MB in three gzip layers of random data (gzip cannot shrink it).
-  const layers = await Promise.all([0, 1, 2].map(async (i) =>
-    layerBlob(await tarLayer([...(i === 2 ? addonFiles : []), { path: `data/part${i}`, content: randomBytes(20 * MB) }]), "gzip")))
+  const layers = await Promise.all(
+    [0, 1, 2].map(async (i) => layerBlob(await tarLayer([...(i === 2 ? addonFiles : []), { path: `data/part${i}`, content: randomBytes(20 * MB) }]), "gzip"))
+  )
   const image = buildImage(layers)
   const ref = `${registry.host}/bench/addon:1.0.0`
   await pushImage(registry.url, "bench/addon", "1.0.0", image)
@@ -111,7 +121,6 @@ try {
   await engine.dispose()
   report(`warm re-add of the same digest (median of ${WARM_ROUNDS})`, ms(median(warm)))
   report("blob GETs during the warm re-adds", String(gets), `goal 0 — ${gets === 0 ? "met" : "NOT met"}`)
-
 } finally {
   for (const fn of cleanup.reverse()) await fn()
 }

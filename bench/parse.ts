@@ -55,22 +55,25 @@ for (let i = 0; i < 1000; i++) {
   const dir = join(root, `group-${i % 20}`, `job-${i}`)
   mkdirSync(dir, { recursive: true })
   // The shape of bench/engine.ts's tree, plus a comment and a block sequence.
-  writeFileSync(join(dir, "config.yaml"), [
-    `name: Job ${i}  # generated`,
-    `summary: Generated job number ${i}`,
-    "command: ./run.sh",
-    "tags:",
-    "  - generated",
-    "argspec:",
-    "  args:",
-    "    - { name: target, type: string, required: true }",
-    "    - { name: count, type: integer, default: 1, minimum: 1 }",
-    "    - name: mode",
-    "      type: string",
-    "      enum: [fast, slow]",
-    "      default: fast",
-    ""
-  ].join("\n"))
+  writeFileSync(
+    join(dir, "config.yaml"),
+    [
+      `name: Job ${i}  # generated`,
+      `summary: Generated job number ${i}`,
+      "command: ./run.sh",
+      "tags:",
+      "  - generated",
+      "argspec:",
+      "  args:",
+      "    - { name: target, type: string, required: true }",
+      "    - { name: count, type: integer, default: 1, minimum: 1 }",
+      "    - name: mode",
+      "      type: string",
+      "      enum: [fast, slow]",
+      "      default: fast",
+      ""
+    ].join("\n")
+  )
   writeFileSync(join(dir, "run.sh"), "#!/bin/sh\necho ok\n", { mode: 0o755 })
 }
 
@@ -81,7 +84,9 @@ const variants = [
 const discovery = new Map<string, Array<number>>()
 for (let round = 0; round < 5; round++) {
   for (const v of variants) {
-    const child = spawnSync(process.execPath, ["--disable-warning=ExperimentalWarning", import.meta.filename, "discover", root, v.without], { encoding: "utf8" })
+    const child = spawnSync(process.execPath, ["--disable-warning=ExperimentalWarning", import.meta.filename, "discover", root, v.without], {
+      encoding: "utf8"
+    })
     if (child.status !== 0) throw new Error(`discovery ${v.without} failed: ${child.stderr}`)
     const out = JSON.parse(child.stdout) as { median: number; jobs: number; errors: number }
     if (out.jobs !== 1000 || out.errors !== 0) throw new Error(`discovery ${v.without} found ${out.jobs} jobs, ${out.errors} errors`)
@@ -99,12 +104,15 @@ const Schema = await import("effect/Schema")
 const { compileArgSpec } = await import("../core/engine/args.ts")
 const { fastArgs } = await import("../core/engine/args-fast.ts")
 const specs = Array.from({ length: 1000 }, (_, j) => ({
-  args: Array.from({ length: 10 }, (_, i) =>
-    i % 3 === 0
-      ? { name: `s${i}`, type: "string" as const, required: true, maxLength: 64, pattern: "^[a-z]+$" }
-      : i % 3 === 1
-      ? { name: `n${i}`, type: "integer" as const, default: 3, minimum: 0, maximum: 100 + j }
-      : { name: `b${i}`, type: "boolean" as const, default: false })
+  args: Array.from(
+    { length: 10 },
+    (_, i) =>
+      i % 3 === 0
+        ? { name: `s${i}`, type: "string" as const, required: true, maxLength: 64, pattern: "^[a-z]+$" }
+        : i % 3 === 1
+        ? { name: `n${i}`, type: "integer" as const, default: 3, minimum: 0, maximum: 100 + j }
+        : { name: `b${i}`, type: "boolean" as const, default: false }
+  )
 }))
 const valid = { s0: "abc", s3: "def", s6: "ghi", s9: "jkl" }
 const fast = specs.map((s) => fastArgs(s.args))

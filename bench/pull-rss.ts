@@ -32,18 +32,31 @@ try {
   const registry = await startRegistry({ teardown: (fn) => cleanup.push(fn) })
   for (const size of [50, 500]) {
     // Built and pushed by another process, so the pulling one starts small.
-    const pushed = spawnSync(process.execPath, [child, "push", registry.url, `bench/rss${size}`, join(work, "layer.tar"), String(size)], { encoding: "utf8", env })
+    const pushed = spawnSync(process.execPath, [child, "push", registry.url, `bench/rss${size}`, join(work, "layer.tar"), String(size)], {
+      encoding: "utf8",
+      env
+    })
     if (pushed.status !== 0) throw new Error(`pushing the ${size} MB image failed: ${pushed.stderr}`)
     // A child's maxRSS starts at its parent's on Linux; VmHWM is its own address space's peak.
-    const pulled = spawnSync(process.execPath, [child, "pull", join(work, `data-${size}`), registry.host, `${registry.host}/bench/rss${size}:1.0.0`], { encoding: "utf8", env })
+    const pulled = spawnSync(process.execPath, [child, "pull", join(work, `data-${size}`), registry.host, `${registry.host}/bench/rss${size}:1.0.0`], {
+      encoding: "utf8",
+      env
+    })
     if (pulled.status !== 0) throw new Error(`the pull child failed: ${pulled.stderr}`)
     const r = JSON.parse(pulled.stdout.trim().split("\n").at(-1)!) as Pulled
     console.log(`\none ${size} MB uncompressed layer`)
     report("add", ms(r.ms))
-    report("peak RSS (VmHWM)", r.vmHwmKb === null ? "n/a" : mb(r.vmHwmKb), `goal ≤ 150 MB — ${r.vmHwmKb !== null && r.vmHwmKb <= 150 * 1024 ? "met" : "NOT met"}`)
+    report(
+      "peak RSS (VmHWM)",
+      r.vmHwmKb === null ? "n/a" : mb(r.vmHwmKb),
+      `goal ≤ 150 MB — ${r.vmHwmKb !== null && r.vmHwmKb <= 150 * 1024 ? "met" : "NOT met"}`
+    )
     report("peak RSS (resourceUsage().maxRSS)", mb(r.maxRssKb))
     report("engine up, before the add: RSS / heap used / external", `${mb(r.before.rss)} / ${mb(r.before.heapUsed)} / ${mb(r.before.external)}`)
-    report("after the add: RSS / heap used / heap total / external", `${mb(r.after.rss)} / ${mb(r.after.heapUsed)} / ${mb(r.after.heapTotal)} / ${mb(r.after.external)}`)
+    report(
+      "after the add: RSS / heap used / heap total / external",
+      `${mb(r.after.rss)} / ${mb(r.after.heapUsed)} / ${mb(r.after.heapTotal)} / ${mb(r.after.external)}`
+    )
     rmSync(join(work, `data-${size}`), { recursive: true, force: true })
   }
 } finally {

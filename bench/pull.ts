@@ -43,7 +43,10 @@ const work = mkdtempSync(join(tmpdir(), "flwd-bench-pull-"))
 cleanup.push(() => rmSync(work, { recursive: true, force: true }))
 
 const addonFiles: ReadonlyArray<EntrySpec> = [
-  { path: "flwd-addon/manifest.yaml", content: "apiVersion: flwd.addon/v1\nkind: AddOn\nmetadata: { id: bench, name: Bench, version: 1.0.0 }\nrequires: { flwd: \">=0.1.0\" }\n" },
+  {
+    path: "flwd-addon/manifest.yaml",
+    content: 'apiVersion: flwd.addon/v1\nkind: AddOn\nmetadata: { id: bench, name: Bench, version: 1.0.0 }\nrequires: { flwd: ">=0.1.0" }\n'
+  },
   { path: "flwd-addon/jobs/hello/config.yaml", content: "command: ./run.sh\n" },
   { path: "flwd-addon/jobs/hello/run.sh", content: "#!/bin/sh\necho hello\n", mode: 0o755 }
 ]
@@ -53,7 +56,10 @@ function smallFiles(layer: number): Array<EntrySpec> {
   const out: Array<EntrySpec> = []
   for (let i = 0; i < 5000; i++) {
     const size = 1024 + Math.floor(Math.random() * 7 * 1024)
-    out.push({ path: `node_modules/pkg${layer}-${Math.floor(i / 20)}/lib/file${i % 20}.js`, content: randomBytes(Math.ceil(size * 0.75)).toString("base64").slice(0, size) })
+    out.push({
+      path: `node_modules/pkg${layer}-${Math.floor(i / 20)}/lib/file${i % 20}.js`,
+      content: randomBytes(Math.ceil(size * 0.75)).toString("base64").slice(0, size)
+    })
   }
   return out
 }
@@ -84,7 +90,10 @@ async function skopeoUmoci(ref: string, dir: string): Promise<void> {
 /** A fresh server; returns [spawn to answer, POST alone] in ms. */
 function viaServer(ref: string, dataDir: string): Promise<[number, number]> {
   const started = performance.now()
-  const child = spawn(process.execPath, [cli, "--data-dir", dataDir, "--policy", policyFile, "--root", jobsRoot, ":serve", "--bind", "127.0.0.1:0"], { env: childEnv, stdio: ["ignore", "pipe", "pipe"] })
+  const child = spawn(process.execPath, [cli, "--data-dir", dataDir, "--policy", policyFile, "--root", jobsRoot, ":serve", "--bind", "127.0.0.1:0"], {
+    env: childEnv,
+    stdio: ["ignore", "pipe", "pipe"]
+  })
   let out = ""
   let err = ""
   child.stderr.on("data", (d) => (err += d))
@@ -120,7 +129,24 @@ function viaServer(ref: string, dataDir: string): Promise<[number, number]> {
 }
 
 async function viaCli(ref: string, dataDir: string): Promise<void> {
-  await run(process.execPath, [cli, "--data-dir", dataDir, "--policy", policyFile, "--root", jobsRoot, ":sources", "add", "--type", "oci", "--name", "bench", "--ref", ref, "--trusted"], { env: childEnv })
+  await run(process.execPath, [
+    cli,
+    "--data-dir",
+    dataDir,
+    "--policy",
+    policyFile,
+    "--root",
+    jobsRoot,
+    ":sources",
+    "add",
+    "--type",
+    "oci",
+    "--name",
+    "bench",
+    "--ref",
+    ref,
+    "--trusted"
+  ], { env: childEnv })
 }
 
 /** CPU ms of the children waited for so far (/proc/self/stat `cutime` + `cstime`, in clock ticks of 10 ms). */
@@ -148,7 +174,13 @@ try {
     await pushImage(registry.url, `bench/${kind}`, "1.0.0", buildImage(layers))
     const ref = `${registry.host}/bench/${kind}:1.0.0`
     const total = layers.reduce((n, l) => n + l.size, 0)
-    const t = { floor: [] as Array<number>, tools: [] as Array<number>, serverAll: [] as Array<number>, serverPost: [] as Array<number>, cli: [] as Array<number> }
+    const t = {
+      floor: [] as Array<number>,
+      tools: [] as Array<number>,
+      serverAll: [] as Array<number>,
+      serverPost: [] as Array<number>,
+      cli: [] as Array<number>
+    }
     const cpu = { floor: [] as Array<number>, tools: [] as Array<number>, server: [] as Array<number>, cli: [] as Array<number> }
     for (let round = 0; round < ROUNDS; round++) {
       const dir = join(work, `${kind}-${round}`)

@@ -23,8 +23,15 @@ const work = mkdtempSync(join(tmpdir(), "flwd-bench-sandbox-"))
 writeFileSync(join(work, "run.sh"), "#!/bin/sh\necho ok\n", { mode: 0o755 })
 
 const job: Job = {
-  id: "trivial", local_id: "trivial", source: "default", name: "trivial", dir: work,
-  steps: [], argspec: { args: [] }, env: {}, warnings: []
+  id: "trivial",
+  local_id: "trivial",
+  source: "default",
+  name: "trivial",
+  dir: work,
+  steps: [],
+  argspec: { args: [] },
+  env: {},
+  warnings: []
 }
 
 function request(round: number): ExecRequest {

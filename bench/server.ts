@@ -44,21 +44,28 @@ function writeJobs(): string {
   const root = join(work, "jobs")
   const dir = join(root, "gated")
   mkdirSync(dir, { recursive: true })
-  writeFileSync(join(dir, "config.yaml"), [
-    "summary: Waits for a file, then prints ten lines",
-    "command: ./run.sh",
-    "argspec:",
-    "  args:",
-    "    - { name: gate, type: string, required: true }",
-    "    - { name: label, type: string, default: bench, maxLength: 40 }",
-    ""
-  ].join("\n"))
-  writeFileSync(join(dir, "run.sh"), [
-    "#!/bin/sh",
-    "while [ ! -e \"$ARG_GATE\" ]; do sleep 0.05; done",
-    "i=1; while [ $i -le 10 ]; do echo \"line $i\"; i=$((i + 1)); done",
-    ""
-  ].join("\n"), { mode: 0o755 })
+  writeFileSync(
+    join(dir, "config.yaml"),
+    [
+      "summary: Waits for a file, then prints ten lines",
+      "command: ./run.sh",
+      "argspec:",
+      "  args:",
+      "    - { name: gate, type: string, required: true }",
+      "    - { name: label, type: string, default: bench, maxLength: 40 }",
+      ""
+    ].join("\n")
+  )
+  writeFileSync(
+    join(dir, "run.sh"),
+    [
+      "#!/bin/sh",
+      'while [ ! -e "$ARG_GATE" ]; do sleep 0.05; done',
+      'i=1; while [ $i -le 10 ]; do echo "line $i"; i=$((i + 1)); done',
+      ""
+    ].join("\n"),
+    { mode: 0o755 }
+  )
   return root
 }
 
@@ -209,8 +216,16 @@ try {
   )
   const body = JSON.stringify({ job: "gated", args: { gate: "/nonexistent", label: "bench" } })
   await compare(
-    { name: "POST /plans", options: { url: `${url}/plans`, method: "POST", headers: { ...headers, "content-type": "application/json" }, body }, pid: child.pid },
-    { name: "bare Hono POST /echo", options: { url: `${bare.url}/echo`, method: "POST", headers: { "content-type": "application/json" }, body }, pid: bare.child.pid }
+    {
+      name: "POST /plans",
+      options: { url: `${url}/plans`, method: "POST", headers: { ...headers, "content-type": "application/json" }, body },
+      pid: child.pid
+    },
+    {
+      name: "bare Hono POST /echo",
+      options: { url: `${bare.url}/echo`, method: "POST", headers: { "content-type": "application/json" }, body },
+      pid: bare.child.pid
+    }
   )
   await subscribers(url, 1000)
   report("RSS after the benchmarks", mib(await rss(url)))

@@ -30,15 +30,18 @@ function writeJobs(): string {
   const root = join(work, "jobs")
   const dir = join(root, "hello")
   mkdirSync(dir, { recursive: true })
-  writeFileSync(join(dir, "config.yaml"), [
-    "summary: Prints one line",
-    "command: ./run.sh",
-    "argspec:",
-    "  args:",
-    "    - { name: name, type: string, default: bench }",
-    ""
-  ].join("\n"))
-  writeFileSync(join(dir, "run.sh"), "#!/bin/sh\necho \"hello $ARG_NAME\"\n", { mode: 0o755 })
+  writeFileSync(
+    join(dir, "config.yaml"),
+    [
+      "summary: Prints one line",
+      "command: ./run.sh",
+      "argspec:",
+      "  args:",
+      "    - { name: name, type: string, default: bench }",
+      ""
+    ].join("\n")
+  )
+  writeFileSync(join(dir, "run.sh"), '#!/bin/sh\necho "hello $ARG_NAME"\n', { mode: 0o755 })
   // A run still going, whose page loads the live log.
   const wait = join(root, "wait")
   mkdirSync(wait, { recursive: true })
@@ -49,7 +52,15 @@ function writeJobs(): string {
 
 async function startServer(root: string) {
   const child = spawn(process.execPath, [
-    "server/main.ts", "--bind", "127.0.0.1:0", "--root", root, "--data-dir", join(work, "data"), "--grace", "1s"
+    "server/main.ts",
+    "--bind",
+    "127.0.0.1:0",
+    "--root",
+    root,
+    "--data-dir",
+    join(work, "data"),
+    "--grace",
+    "1s"
   ], { cwd: repo, env: { ...process.env, FLWD_TOKENS: `${token}:*`, NODE_NO_WARNINGS: "1" }, stdio: ["ignore", "pipe", "inherit"] })
   const url = await new Promise<string>((ok, fail) => {
     let out = ""
@@ -82,8 +93,11 @@ async function fillRuns(url: string): Promise<string> {
   }
   await Promise.all(Array.from({ length: 8 }, worker))
   for (;;) {
-    const busy = await Promise.all(["queued", "running"].map(async (status) =>
-      ((await (await fetch(`${url}/runs?status=${status}&limit=1`, { headers: bearer })).json()) as { items: Array<unknown> }).items.length))
+    const busy = await Promise.all(
+      ["queued", "running"].map(async (status) =>
+        ((await (await fetch(`${url}/runs?status=${status}&limit=1`, { headers: bearer })).json()) as { items: Array<unknown> }).items.length
+      )
+    )
     if (busy.every((n) => n === 0)) return first
     await new Promise((r) => setTimeout(r, 200))
   }
@@ -167,7 +181,9 @@ try {
   report(`GET /runs JSON, same ${RUNS} runs in 2 pages (${kb(json.bytes)})`, ms(json.median), "(reference)")
   report("ratio page / JSON", (page.median / json.median).toFixed(2))
 
-  const live = await (await fetch(`${url}/runs`, { method: "POST", headers: { ...bearer, "content-type": "application/json" }, body: JSON.stringify({ job: "wait" }) })).json() as { id: string }
+  const live =
+    await (await fetch(`${url}/runs`, { method: "POST", headers: { ...bearer, "content-type": "application/json" }, body: JSON.stringify({ job: "wait" }) }))
+      .json() as { id: string }
   const pages: Record<string, string> = {
     login: "/ui/login",
     overview: "/ui/",

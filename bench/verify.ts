@@ -39,13 +39,26 @@ try {
   const mock = await startMockSigstore(teardown)
   const root = join(work, "trusted_root.json")
   writeFileSync(root, mock.trustedRoot)
-  await attachBundle(registry.url, "bench/keyless", image.manifest, await dsseBundle(mock, `${registry.host}/bench/keyless`, digest, { identity: { iss: ISSUER, sub: SUBJECT } }))
+  await attachBundle(
+    registry.url,
+    "bench/keyless",
+    image.manifest,
+    await dsseBundle(mock, `${registry.host}/bench/keyless`, digest, { identity: { iss: ISSUER, sub: SUBJECT } })
+  )
 
   const base: Policy = { allowed_registries: [registry.host] }
   const modes: ReadonlyArray<{ readonly name: string; readonly repo: string; readonly policy: Policy }> = [
     { name: "verification disabled", repo: "bench/plain", policy: { ...base, verify_signatures: "disabled" } },
-    { name: "cosign key signature", repo: "bench/key", policy: { ...base, trust: { keys: [{ name: "bench", pem: key.publicKey.export({ type: "spki", format: "pem" }).toString() }] } } },
-    { name: "keyless bundle, mock Sigstore", repo: "bench/keyless", policy: { ...base, trust: { keyless: [{ issuer: ISSUER, subject: SUBJECT }], trusted_root: root } } }
+    {
+      name: "cosign key signature",
+      repo: "bench/key",
+      policy: { ...base, trust: { keys: [{ name: "bench", pem: key.publicKey.export({ type: "spki", format: "pem" }).toString() }] } }
+    },
+    {
+      name: "keyless bundle, mock Sigstore",
+      repo: "bench/keyless",
+      policy: { ...base, trust: { keyless: [{ issuer: ISSUER, subject: SUBJECT }], trusted_root: root } }
+    }
   ]
   const engines: Array<EngineHandle> = []
   for (const [i, m] of modes.entries()) {

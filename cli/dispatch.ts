@@ -6,7 +6,7 @@
  * table that imported them back would be an import cycle.
  */
 import type { CommandModule } from "./context.ts"
-import { type CommandSpec as Spec, commands } from "./registry.ts"
+import { commands, type CommandSpec as Spec } from "./registry.ts"
 
 /** @since 0.1.0 @category models */
 export interface CommandSpec extends Spec {

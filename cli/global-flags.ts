@@ -15,7 +15,12 @@ import type { FlagSpec } from "./flag-spec.ts"
 export const globalFlags: ReadonlyArray<FlagSpec> = [
   { name: "root", kind: "value", valueName: "dir", description: "job tree whose jobs keep bare ids (default ./jobs)" },
   { name: "data-dir", kind: "value", valueName: "dir", description: "data directory (default $FLWD_DATA_DIR, else ./.flwd)" },
-  { name: "profile", kind: "value", valueName: "name", description: "default security profile (default $FLWD_PROFILE, else flwd.yaml's, else the policy's, else secure)" },
+  {
+    name: "profile",
+    kind: "value",
+    valueName: "name",
+    description: "default security profile (default $FLWD_PROFILE, else flwd.yaml's, else the policy's, else secure)"
+  },
   { name: "policy", kind: "value", valueName: "file", description: "policy file (default $FLWD_POLICY_FILE, else ./flwd.policy.yaml)" },
   { name: "config", kind: "value", valueName: "file", description: "flwd.yaml to read (default $FLWD_CONFIG, else ./flwd.yaml when present)" },
   { name: "plugin", kind: "list", valueName: "path|pkg", description: "load a plugin module (a path or a package name); repeatable" },
@@ -24,7 +29,13 @@ export const globalFlags: ReadonlyArray<FlagSpec> = [
   { name: "quiet", kind: "boolean", short: "q", description: "no progress or notes on stderr; results, warnings and errors still print" },
   { name: "help", kind: "boolean", short: "h", description: "show help" },
   { name: "version", kind: "boolean", description: "print the version" },
-  { name: "remote", kind: "value", valueName: "url", hidden: true, description: "talk to the flwd server at url (default $FLWD_REMOTE) instead of running the engine in-process" },
+  {
+    name: "remote",
+    kind: "value",
+    valueName: "url",
+    hidden: true,
+    description: "talk to the flwd server at url (default $FLWD_REMOTE) instead of running the engine in-process"
+  },
   { name: "token", kind: "value", valueName: "token", hidden: true, description: "bearer token for --remote (default $FLWD_TOKEN)" }
 ]
 

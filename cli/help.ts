@@ -6,7 +6,7 @@
 import type { FlagSpec } from "./argv.ts"
 import type { Output } from "./output.ts"
 import { globalFlags } from "./global-flags.ts"
-import { visibleCommands, type CommandSpec } from "./registry.ts"
+import { type CommandSpec, visibleCommands } from "./registry.ts"
 
 /**
  * `  --name <value>   description` lines, aligned. `showHidden` lists the

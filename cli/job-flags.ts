@@ -7,7 +7,7 @@
  * `args.invalid` with the field's path, like any other invalid value.
  */
 import type { ArgDef, ArgSpec, ArgType, Job } from "../core/mod.ts"
-import { missingValue, repeated, unknownFlag, UsageError, type FlagSpec } from "./argv.ts"
+import { type FlagSpec, missingValue, repeated, unknownFlag, UsageError } from "./argv.ts"
 import { printGlobalFlags } from "./help.ts"
 import type { Output } from "./output.ts"
 

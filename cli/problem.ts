@@ -68,9 +68,7 @@ export function printProblem(out: Output, u: unknown): number {
       status: problem.status ?? 500,
       detail: problem.detail,
       code: problem.code,
-      ...(problem.errors !== undefined && problem.errors.length > 0
-        ? { errors: problem.errors.map((e) => ({ path: e.path, message: e.message })) }
-        : {}),
+      ...(problem.errors !== undefined && problem.errors.length > 0 ? { errors: problem.errors.map((e) => ({ path: e.path, message: e.message })) } : {}),
       ...(fix !== undefined ? { fix } : {})
     }))
   } else {

@@ -23,7 +23,6 @@ export interface CommandSpec {
   readonly hidden?: boolean
 }
 
-
 const insecureRegistryFlag: FlagSpec = {
   name: "insecure-registry",
   kind: "list",
@@ -45,7 +44,7 @@ export const commands: ReadonlyArray<CommandSpec> = [
     summary: "List the jobs of every source",
     usage: "flwd :jobs [--ids] [--json]",
     flags: [{ name: "ids", kind: "boolean", description: "print only job ids, one per line (used by shell completion)" }],
-    examples: ["flwd :jobs", "flwd :jobs --json"],
+    examples: ["flwd :jobs", "flwd :jobs --json"]
   },
   {
     name: ":plan",
@@ -53,7 +52,7 @@ export const commands: ReadonlyArray<CommandSpec> = [
     usage: "flwd :plan <job> [job flags] [--json]",
     flags: [],
     operands: ["job"],
-    examples: ["flwd :plan hello-world --name Alice"],
+    examples: ["flwd :plan hello-world --name Alice"]
   },
   {
     name: ":run",
@@ -61,7 +60,7 @@ export const commands: ReadonlyArray<CommandSpec> = [
     usage: "flwd :run <job> [job flags] [--json]",
     flags: [],
     operands: ["job"],
-    examples: ["flwd :run hello-world --name Alice"],
+    examples: ["flwd :run hello-world --name Alice"]
   },
   {
     name: ":runs",
@@ -89,9 +88,14 @@ export const commands: ReadonlyArray<CommandSpec> = [
       { name: "follow", kind: "boolean", description: "keep printing new events until Ctrl-C (with --run: until the run ends)" },
       { name: "run", kind: "value", valueName: "id", description: "only this run's events" },
       { name: "type", kind: "list", valueName: "type", description: "only events of this type (run.finished, policy.decision, source.added, …); repeatable" },
-      { name: "after", kind: "value", valueName: "id", description: "start after this event id (default: the start of the journal; with --follow, what happens next)" }
+      {
+        name: "after",
+        kind: "value",
+        valueName: "id",
+        description: "start after this event id (default: the start of the journal; with --follow, what happens next)"
+      }
     ],
-    examples: ["flwd :events --type policy.decision", "flwd :events --follow --run <id>", "flwd :events --follow --json"],
+    examples: ["flwd :events --type policy.decision", "flwd :events --follow --run <id>", "flwd :events --follow --json"]
   },
   {
     name: ":sources",
@@ -107,7 +111,12 @@ export const commands: ReadonlyArray<CommandSpec> = [
     subcommands: [
       { name: "list", summary: "List sources", usage: "flwd :sources [list] [--json]", flags: [] },
       { name: "show", summary: "Show one source with its diagnostics", usage: "flwd :sources show <name> [--json]", flags: [], operands: ["source"] },
-      { name: "add", summary: "Add (or replace) a source", usage: "flwd :sources add --type T --name N [--path P | --url U | --ref R] [--trusted] [--pull-policy P] [--json]", flags: sourceAddFlags },
+      {
+        name: "add",
+        summary: "Add (or replace) a source",
+        usage: "flwd :sources add --type T --name N [--path P | --url U | --ref R] [--trusted] [--pull-policy P] [--json]",
+        flags: sourceAddFlags
+      },
       { name: "refresh", summary: "Reload a source", usage: "flwd :sources refresh <name> [--json]", flags: [], operands: ["source"] },
       { name: "remove", summary: "Remove a source", usage: "flwd :sources remove <name> [--json]", flags: [], operands: ["source"] }
     ]
@@ -117,7 +126,7 @@ export const commands: ReadonlyArray<CommandSpec> = [
     summary: "Remove pulled add-on images, blobs and pins no source refers to",
     usage: "flwd :gc [--dry-run] [--json]",
     flags: [{ name: "dry-run", kind: "boolean", description: "only list what would be removed" }],
-    examples: ["flwd :gc --dry-run", "flwd :gc"],
+    examples: ["flwd :gc --dry-run", "flwd :gc"]
   },
   {
     name: ":policy",
@@ -126,8 +135,18 @@ export const commands: ReadonlyArray<CommandSpec> = [
     flags: [],
     examples: ["flwd :policy show", "flwd :policy check 127.0.0.1:5000/example/addon:1.0.0"],
     subcommands: [
-      { name: "show", summary: "Print the profile, what each profile makes of the policy, registries, trusted keys (by name), ceilings and overrides", usage: "flwd :policy show [--json]", flags: [] },
-      { name: "check", summary: "Run registry admission and signature verification for an image; exit 0 admitted, 1 denied", usage: "flwd :policy check <ref> [--json]", flags: [] }
+      {
+        name: "show",
+        summary: "Print the profile, what each profile makes of the policy, registries, trusted keys (by name), ceilings and overrides",
+        usage: "flwd :policy show [--json]",
+        flags: []
+      },
+      {
+        name: "check",
+        summary: "Run registry admission and signature verification for an image; exit 0 admitted, 1 denied",
+        usage: "flwd :policy check <ref> [--json]",
+        flags: []
+      }
     ]
   },
   {
@@ -142,24 +161,39 @@ export const commands: ReadonlyArray<CommandSpec> = [
     ],
     subcommands: [
       {
-        name: "init", summary: "Scaffold an add-on directory (manifest.yaml and an example job)", usage: "flwd :addon init <dir> [--id ID] [--name NAME] [--busybox] [--force] [--json]",
+        name: "init",
+        summary: "Scaffold an add-on directory (manifest.yaml and an example job)",
+        usage: "flwd :addon init <dir> [--id ID] [--name NAME] [--busybox] [--force] [--json]",
         flags: [
           { name: "id", kind: "value", valueName: "id", description: "metadata.id (default: from the directory name)" },
           { name: "name", kind: "value", valueName: "name", description: "metadata.name (default: the id in title case)" },
           { name: "force", kind: "boolean", description: "write into a non-empty directory" },
-          { name: "busybox", kind: "boolean", description: "copy this host's static /bin/busybox into rootfs/bin (sh linked to it): a runnable image with no base" }
-        ],
+          {
+            name: "busybox",
+            kind: "boolean",
+            description: "copy this host's static /bin/busybox into rootfs/bin (sh linked to it): a runnable image with no base"
+          }
+        ]
       },
       {
-        name: "validate", summary: "Check an add-on directory or image as adding it as a source would", usage: "flwd :addon validate <dir|ref> [--base IMAGE] [--platform os/arch] [--json]",
+        name: "validate",
+        summary: "Check an add-on directory or image as adding it as a source would",
+        usage: "flwd :addon validate <dir|ref> [--base IMAGE] [--platform os/arch] [--json]",
         flags: [
-          { name: "base", kind: "value", valueName: "image", description: "for a directory: the base image it will be packed on (its files count for the interpreter check)" },
+          {
+            name: "base",
+            kind: "value",
+            valueName: "image",
+            description: "for a directory: the base image it will be packed on (its files count for the interpreter check)"
+          },
           { name: "platform", kind: "value", valueName: "os/arch", description: "platform to pull for an image reference (default: this host's)" },
           insecureRegistryFlag
-        ],
+        ]
       },
       {
-        name: "pack", summary: "Build a reproducible OCI image of an add-on; write a layout or push it", usage: "flwd :addon pack <dir> --tag REF [--base IMAGE] [--platform os/arch] [--oci-layout DIR] [--push] [--json]",
+        name: "pack",
+        summary: "Build a reproducible OCI image of an add-on; write a layout or push it",
+        usage: "flwd :addon pack <dir> --tag REF [--base IMAGE] [--platform os/arch] [--oci-layout DIR] [--push] [--json]",
         flags: [
           { name: "tag", kind: "value", valueName: "ref", description: "the image's name, registry/repository:tag (required)" },
           { name: "base", kind: "value", valueName: "image", description: "base image whose layers go under the add-on (default: none)" },
@@ -167,28 +201,34 @@ export const commands: ReadonlyArray<CommandSpec> = [
           { name: "oci-layout", kind: "value", valueName: "dir", description: "write the image into this OCI image layout" },
           { name: "push", kind: "boolean", description: "push the image to --tag" },
           insecureRegistryFlag
-        ],
+        ]
       },
       {
-        name: "push", summary: "Push an image of an OCI layout to a registry", usage: "flwd :addon push <layout> --tag REF [--json]",
+        name: "push",
+        summary: "Push an image of an OCI layout to a registry",
+        usage: "flwd :addon push <layout> --tag REF [--json]",
         flags: [
           { name: "tag", kind: "value", valueName: "ref", description: "where to push, registry/repository:tag; its tag names the layout's image (required)" },
           insecureRegistryFlag
-        ],
+        ]
       },
       {
-        name: "sign", summary: "Sign an image with a key, cosign-compatible (tag sha256-<hex>.sig)", usage: "flwd :addon sign <ref> --key key.pem [--json]",
+        name: "sign",
+        summary: "Sign an image with a key, cosign-compatible (tag sha256-<hex>.sig)",
+        usage: "flwd :addon sign <ref> --key key.pem [--json]",
         flags: [
           { name: "key", kind: "value", valueName: "file", description: "ECDSA P-256 private key, PEM (required; see keygen)" },
           insecureRegistryFlag
-        ],
+        ]
       },
       {
-        name: "keygen", summary: "Generate an ECDSA P-256 key pair: <out>.pem (private, 0600) and <out>.pub", usage: "flwd :addon keygen [--out key] [--force] [--json]",
+        name: "keygen",
+        summary: "Generate an ECDSA P-256 key pair: <out>.pem (private, 0600) and <out>.pub",
+        usage: "flwd :addon keygen [--out key] [--force] [--json]",
         flags: [
           { name: "out", kind: "value", valueName: "path", description: "file name without extension (default: key)" },
           { name: "force", kind: "boolean", description: "overwrite existing key files" }
-        ],
+        ]
       }
     ]
   },
@@ -198,22 +238,21 @@ export const commands: ReadonlyArray<CommandSpec> = [
     usage: "flwd completion bash|zsh|fish",
     flags: [],
     operands: ["shell"],
-    examples: ["source <(flwd completion bash)", "flwd completion fish > ~/.config/fish/completions/flwd.fish"],
+    examples: ["source <(flwd completion bash)", "flwd completion fish > ~/.config/fish/completions/flwd.fish"]
   },
   {
     name: ":complete",
     summary: "Completion candidates for the words after `flwd` (used by the completion scripts)",
     usage: "flwd :complete -- <word>… <current word>",
     flags: [],
-    hidden: true,
-  }
-  ,
+    hidden: true
+  },
   {
     name: ":serve",
     summary: "Serve the HTTP API",
     usage: "flwd :serve [--bind HOST:PORT] [--dev] [--grace 10s] [--body-limit BYTES]",
     flags: serveFlags,
-    examples: ["flwd :serve --dev --root examples/jobs", "FLWD_TOKENS='ci-token:runs:read,runs:write' flwd :serve --bind 127.0.0.1:8080"],
+    examples: ["flwd :serve --dev --root examples/jobs", "FLWD_TOKENS='ci-token:runs:read,runs:write' flwd :serve --bind 127.0.0.1:8080"]
   },
   {
     name: ":config",

@@ -114,7 +114,7 @@ async function main(argv: ReadonlyArray<string>, io: CliIo, out: { current: Outp
       return m.createEngine(engineOptionsOf(g, io.env)).then((h) => {
         o.verbose(describeEngine(h.settings, h.config?.path ?? null, performance.now() - started))
         // `:serve` reports these itself.
-        if (!serving) for (const f of h.reconciled?.failed ?? []) o.note(`flwd: declared source ${f.name} is not loaded: ${f.code}: ${f.detail}`)
+        if (!serving) { for (const f of h.reconciled?.failed ?? []) o.note(`flwd: declared source ${f.name} is not loaded: ${f.code}: ${f.detail}`) }
         return h
       })
     })
@@ -123,10 +123,12 @@ async function main(argv: ReadonlyArray<string>, io: CliIo, out: { current: Outp
     const signals: ReadonlyArray<Interrupt> = ["SIGINT", "SIGTERM"]
     // The first signal asks the command to wind down (cancel the run); a
     // second one means the user will not wait.
-    const listeners = signals.map((s) => [s, () => {
-      if (++interrupts > 1) (io.exit ?? process.exit)(s === "SIGINT" ? 130 : 143)
-      handler(s)
-    }] as const)
+    const listeners = signals.map((s) =>
+      [s, () => {
+        if (++interrupts > 1) (io.exit ?? process.exit)(s === "SIGINT" ? 130 : 143)
+        handler(s)
+      }] as const
+    )
     for (const [s, l] of listeners) process.on(s, l)
     return () => {
       for (const [s, l] of listeners) process.off(s, l)
@@ -146,7 +148,11 @@ async function main(argv: ReadonlyArray<string>, io: CliIo, out: { current: Outp
     // `:plan <job> --help` and `:run <job> --help` describe the job instead.
     const sub = spec.subcommands?.find((s) => s.name === args[0])
     if (!(spec.operands?.[0] === "job" && args.length > 0)) {
-      printCommandHelp(o, sub !== undefined && spec.name === ":sources" && sub.name === "add" ? await (await import("./source-add-flags.ts")).withKindFlags(sub) : sub ?? spec, sub !== undefined ? spec : undefined)
+      printCommandHelp(
+        o,
+        sub !== undefined && spec.name === ":sources" && sub.name === "add" ? await (await import("./source-add-flags.ts")).withKindFlags(sub) : sub ?? spec,
+        sub !== undefined ? spec : undefined
+      )
       return 0
     }
   }
@@ -191,12 +197,17 @@ async function main(argv: ReadonlyArray<string>, io: CliIo, out: { current: Outp
  * server for that profile on each plan and run.
  */
 async function remoteEngine(url: string, globals: Globals, flags: Readonly<Record<string, string>>, out: Output): Promise<EngineHandle> {
-  const local = [["root", "--root"], ["dataDir", "--data-dir"], ["policy", "--policy"], ["config", "--config"], ["plugin", "--plugin"]].filter(([key]) => flags[key] !== undefined)
+  const local = [["root", "--root"], ["dataDir", "--data-dir"], ["policy", "--policy"], ["config", "--config"], ["plugin", "--plugin"]].filter(([key]) =>
+    flags[key] !== undefined
+  )
   if (local.length > 0) {
     const names = local.map(([, flag]) => flag)
-    throw new UsageError(`${names.join(", ")} ${names.length === 1 ? "configures" : "configure"} the in-process engine; with --remote (or FLWD_REMOTE) the server uses its own`, {
-      errors: names.map((flag) => ({ path: flag, message: "not with --remote" }))
-    })
+    throw new UsageError(
+      `${names.join(", ")} ${names.length === 1 ? "configures" : "configure"} the in-process engine; with --remote (or FLWD_REMOTE) the server uses its own`,
+      {
+        errors: names.map((flag) => ({ path: flag, message: "not with --remote" }))
+      }
+    )
   }
   const { createRemoteHandle } = await import("../client/mod.ts")
   out.verbose(`flwd: remote engine ${url}${globals.profile !== undefined ? `, profile ${globals.profile} asked` : ""}`)

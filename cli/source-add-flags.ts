@@ -63,7 +63,9 @@ export function addFlagFields(parsed: ParsedArgs, sources: Sources, type: string
       if (value === true) fields[field] = true
     } else if (typeof value === "string") {
       if (flag.value === "integer") {
-        if (!/^-?\d+$/.test(value)) throw new UsageError(`--${name} takes a whole number`, { errors: [{ path: `--${name}`, message: "must be a whole number" }] })
+        if (!/^-?\d+$/.test(value)) {
+          throw new UsageError(`--${name} takes a whole number`, { errors: [{ path: `--${name}`, message: "must be a whole number" }] })
+        }
         fields[field] = Number(value)
       } else fields[field] = value
     }

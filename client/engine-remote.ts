@@ -18,8 +18,8 @@ import {
   type EngineError,
   JobError,
   type PlanRequest,
-  type RunEvent,
   RunError,
+  type RunEvent,
   SourceError,
   StoreError,
   terminalEventTypes,
@@ -108,13 +108,15 @@ export function makeRemoteEngine(http: Http, options: { readonly profile?: strin
   const sources = () => fetchAs("GET", "/sources", toSources)
 
   const startRun = (request: PlanRequest, headers: Readonly<Record<string, string>> = {}) =>
-    Effect.flatMap(http.request("POST", "/runs", { body: planBody(request, options.profile), headers }), (reply) =>
-      Effect.map(toRun(reply.body, `POST ${http.display}/runs`), (run) => ({ run, replayed: reply.headers.get("idempotent-replay") === "true" })))
+    Effect.flatMap(
+      http.request("POST", "/runs", { body: planBody(request, options.profile), headers }),
+      (reply) => Effect.map(toRun(reply.body, `POST ${http.display}/runs`), (run) => ({ run, replayed: reply.headers.get("idempotent-replay") === "true" }))
+    )
 
   // A run's terminal event is journaled just before its record is updated,
   // so a record read right after the event may still say `running`.
   const settle = (id: string) =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       for (let attempt = 0; attempt < 50; attempt++) {
         if (terminalStatuses.includes((yield* getRun(id)).status)) return
         yield* Effect.sleep(Duration.millis(Math.min(200, 10 * 2 ** attempt)))
@@ -183,8 +185,10 @@ export function makeRemoteEngine(http: Http, options: { readonly profile?: strin
     sources,
     source: (name) => Effect.flatMap(sourcePath(name), (path) => fetchAs("GET", path, toSource)),
     addSource: (spec) =>
-      orDie(Effect.flatMap(http.request("POST", "/sources", { body: spec }), (reply) =>
-        Effect.map(toSource(reply.body, `POST ${http.display}/sources`), (record) => ({ source: record, created: reply.status === 201 })))),
+      orDie(
+        Effect.flatMap(http.request("POST", "/sources", { body: spec }), (reply) =>
+          Effect.map(toSource(reply.body, `POST ${http.display}/sources`), (record) => ({ source: record, created: reply.status === 201 })))
+      ),
     removeSource: (name) => Effect.flatMap(sourcePath(name), (path) => orDie(Effect.asVoid(http.request("DELETE", path)))),
     refreshSource: (name) => Effect.flatMap(sourcePath(name), (path) => fetchAs("POST", `${path}:refresh`, toSource)),
     // No endpoint names the server's profiles: the built-ins, and the one this client asks for.

@@ -51,7 +51,9 @@ function decodeLine(line: string, where: string): Effect.Effect<RunEvent, Failur
   }
   const problem = (value as { type?: unknown; problem?: unknown } | null)?.type === "error" ? (value as { problem?: unknown }).problem : undefined
   if (problem !== undefined) {
-    return Effect.fail(isProblemDocument(problem) ? fromProblem(problem) : new RemoteError({ reason: "protocol", detail: `${where} failed without a problem document` }))
+    return Effect.fail(
+      isProblemDocument(problem) ? fromProblem(problem) : new RemoteError({ reason: "protocol", detail: `${where} failed without a problem document` })
+    )
   }
   return toEvent(value, where)
 }
@@ -113,7 +115,7 @@ export function followEvents(http: Http, options: FollowOptions): Stream.Stream<
       connected && isTransient(error) ? Effect.sync(() => void (lastError = error)) : Effect.fail(error)
 
     const next = (): Stream.Stream<RunEvent, Failure> =>
-      over ? Stream.empty : Stream.unwrap(Effect.gen(function*() {
+      over ? Stream.empty : Stream.unwrap(Effect.gen(function* () {
         if (lastError === undefined) {
           const settled = yield* options.settled.pipe(Effect.catchAll((e) => Effect.as(remember(e), false)))
           if (settled) return Stream.empty

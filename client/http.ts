@@ -48,7 +48,10 @@ export interface Http {
   readonly display: string
   readonly request: (method: string, path: string, options?: RequestOptions) => Effect.Effect<Reply, EngineError | RemoteError>
   /** Opens a streaming response; closing the scope closes the connection. */
-  readonly open: (path: string, query: Readonly<Record<string, string | undefined>>) => Effect.Effect<ReadableStream<Uint8Array>, EngineError | RemoteError, Scope.Scope>
+  readonly open: (
+    path: string,
+    query: Readonly<Record<string, string | undefined>>
+  ) => Effect.Effect<ReadableStream<Uint8Array>, EngineError | RemoteError, Scope.Scope>
 }
 
 /**
@@ -134,7 +137,7 @@ export function makeHttp(options: HttpOptions): Http {
     })
 
   const request: Http["request"] = (method, path, o = {}) =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const headers: Record<string, string> = { accept: "application/json", ...auth, ...o.headers }
       if (o.body !== undefined) headers["content-type"] = "application/json"
       const url = urlOf(path, o.query)
@@ -151,7 +154,7 @@ export function makeHttp(options: HttpOptions): Http {
     })
 
   const open: Http["open"] = (path, query) =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       // Closing the scope (the stream ended or its consumer stopped) aborts the connection.
       const controller = yield* Effect.acquireRelease(Effect.sync(() => new AbortController()), (c) => Effect.sync(() => c.abort()))
       const where = `GET ${prefix}${path}`

@@ -76,9 +76,7 @@ export function isProblemDocument(u: unknown): u is { readonly code: string; rea
  */
 export function fromProblem(doc: { readonly code: string; readonly detail: string; readonly errors?: unknown }): EngineError {
   const errors = fieldErrors(doc.errors)
-  const fields = isCode(doc.code)
-    ? { code: doc.code, detail: doc.detail }
-    : { code: "internal" as const, detail: `${doc.code}: ${doc.detail}` }
+  const fields = isCode(doc.code) ? { code: doc.code, detail: doc.detail } : { code: "internal" as const, detail: `${doc.code}: ${doc.detail}` }
   const Cls = classFor(fields.code)
   return new Cls(errors !== undefined ? { ...fields, errors } : fields)
 }

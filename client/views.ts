@@ -117,7 +117,6 @@ export const toRunPage = (body: unknown, where: string) => checked(RunPage, body
 /** @since 0.1.0 @category constructors */
 export const toSource = (body: unknown, where: string) => checked(SourceRecord, body, where)
 /** @since 0.1.0 @category constructors */
-export const toSources = (body: unknown, where: string) =>
-  Effect.map(checked(Items(SourceRecord), body, where), (b) => b.items)
+export const toSources = (body: unknown, where: string) => Effect.map(checked(Items(SourceRecord), body, where), (b) => b.items)
 /** @since 0.1.0 @category constructors */
 export const toEvent = (body: unknown, where: string) => checked(RunEvent, body, where)

@@ -5,7 +5,7 @@
  * error and provenance constructors that keep credentials out of records.
  */
 import * as Schema from "effect/Schema"
-import { problemCodes, SourceError, type CoreProblemCode, type FieldError, type ProblemInfo } from "./domain/errors.ts"
+import { type CoreProblemCode, type FieldError, problemCodes, type ProblemInfo, SourceError } from "./domain/errors.ts"
 import { SourceName } from "./domain/source.ts"
 import type { ExecutorPlugin, ProfilePlugin, SourcePlugin } from "./plugin.ts"
 
@@ -52,6 +52,8 @@ export function defineExecutorPlugin(plugin: ExecutorPlugin): ExecutorPlugin {
  * @since 0.1.0
  * @category errors
  */
+// `string & {}` keeps the literal codes offered by editors while admitting any string.
+// deno-lint-ignore ban-types
 export type SourceProblemCode = Extract<CoreProblemCode, `source.${string}` | `discovery.${string}`> | (string & {})
 
 /** @since 0.1.0 @category models */

@@ -9,7 +9,7 @@
 import { existsSync, readFileSync } from "node:fs"
 import { dirname, resolve } from "node:path"
 import { parseDocument } from "yaml"
-import { ConfigError, DEFAULT_SOURCE, fieldErrors, type FieldError, Schema, SourceName } from "../core/mod.ts"
+import { ConfigError, DEFAULT_SOURCE, type FieldError, fieldErrors, Schema, SourceName } from "../core/mod.ts"
 import { tidy } from "./_tidy.ts"
 import { FlwdConfig } from "./config-schema.ts"
 
@@ -51,7 +51,11 @@ export function findConfigFile(options: FindConfigOptions = {}): string | null {
   if (options.config === false) return null
   const cwd = options.cwd ?? process.cwd()
   const env = options.env ?? process.env
-  const explicit = options.config !== undefined && options.config !== "" ? options.config : env.FLWD_CONFIG !== undefined && env.FLWD_CONFIG !== "" ? env.FLWD_CONFIG : undefined
+  const explicit = options.config !== undefined && options.config !== ""
+    ? options.config
+    : env.FLWD_CONFIG !== undefined && env.FLWD_CONFIG !== ""
+    ? env.FLWD_CONFIG
+    : undefined
   if (explicit !== undefined) return resolve(cwd, explicit)
   const found = resolve(cwd, "flwd.yaml")
   return existsSync(found) ? found : null
@@ -78,7 +82,10 @@ export function readConfigFile(path: string): ConfigFile {
   }
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true })
   if (doc.errors.length > 0) {
-    throw invalid(`Config file ${path} is not valid YAML`, doc.errors.map((e) => ({ path: `line ${e.linePos?.[0].line ?? "?"}`, message: e.message.split("\n")[0] })))
+    throw invalid(
+      `Config file ${path} is not valid YAML`,
+      doc.errors.map((e) => ({ path: `line ${e.linePos?.[0].line ?? "?"}`, message: e.message.split("\n")[0] }))
+    )
   }
   const js: unknown = doc.toJS() ?? {}
   // `sources:` with nothing under it means none, as YAML readers expect.
@@ -87,7 +94,10 @@ export function readConfigFile(path: string): ConfigFile {
   if (decoded._tag === "Left") {
     const errors = tidy(fieldErrors(decoded.left).map((e) => ({ ...e, path: bracketed(e.path) || "(file)" })))
     // A parent listed beside its own failing fields adds nothing.
-    throw invalid(`Invalid config file ${path}`, errors.filter((e) => !errors.some((o) => o !== e && (o.path.startsWith(`${e.path}.`) || o.path.startsWith(`${e.path}[`)))))
+    throw invalid(
+      `Invalid config file ${path}`,
+      errors.filter((e) => !errors.some((o) => o !== e && (o.path.startsWith(`${e.path}.`) || o.path.startsWith(`${e.path}[`))))
+    )
   }
   const errors: Array<FieldError> = []
   const seen = new Map<string, number>()

@@ -10,9 +10,7 @@ import { scopes } from "./api-scopes.ts"
 const Path = Schema.String.pipe(Schema.filter((s) => s.trim() !== "" || "must be a non-empty path"))
 
 const Bind = Schema.String.pipe(
-  Schema.filter((s) =>
-    /^(?:(?:\[[0-9A-Fa-f:.]+\]|[^:[\]\s]*)(?::\d{1,5})?|\d{1,5})$/.test(s.trim()) || "must be HOST:PORT (e.g. 127.0.0.1:8080)"
-  )
+  Schema.filter((s) => /^(?:(?:\[[0-9A-Fa-f:.]+\]|[^:[\]\s]*)(?::\d{1,5})?|\d{1,5})$/.test(s.trim()) || "must be HOST:PORT (e.g. 127.0.0.1:8080)")
 )
 
 const Duration = Schema.Union(Schema.String, Schema.Number).pipe(
@@ -34,8 +32,10 @@ export const ConfigToken = Schema.Struct({
   scopes: Schema.Array(Scope).pipe(Schema.minItems(1, { message: () => "must name at least one scope (or *)" }))
 }).pipe(
   Schema.filter((t) =>
-    t.token === undefined && t.token_sha256 === undefined ? { path: ["token"], message: "give token or token_sha256" }
-      : t.token !== undefined && t.token_sha256 !== undefined ? { path: ["token_sha256"], message: "give token or token_sha256, not both" }
+    t.token === undefined && t.token_sha256 === undefined
+      ? { path: ["token"], message: "give token or token_sha256" }
+      : t.token !== undefined && t.token_sha256 !== undefined
+      ? { path: ["token_sha256"], message: "give token or token_sha256, not both" }
       : true
   )
 )

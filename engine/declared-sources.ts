@@ -11,7 +11,19 @@
  * start reads which records carry it before the engine restores them.
  */
 import * as Either from "effect/Either"
-import { ConfigError, Effect, Engine, fieldErrors, type FieldError, Schema, type AnySourcePlugin, type SourceImpl, type SourcePlugin, type SourceRecord, type SourceSpec } from "../core/mod.ts"
+import {
+  type AnySourcePlugin,
+  ConfigError,
+  Effect,
+  Engine,
+  type FieldError,
+  fieldErrors,
+  Schema,
+  type SourceImpl,
+  type SourcePlugin,
+  type SourceRecord,
+  type SourceSpec
+} from "../core/mod.ts"
 import { tidy } from "./_tidy.ts"
 import type { DeclaredSource } from "./config-schema.ts"
 
@@ -121,14 +133,19 @@ export function checkDeclaredSources(declared: ReadonlyArray<DeclaredSource>, pl
       return
     }
     const decoded = Schema.decodeUnknownEither(plugin.spec, { onExcessProperty: "error", errors: "all" })(input)
-    if (decoded._tag === "Left") errors.push(...tidy(fieldErrors(decoded.left, `sources[${i}]`).map((e) => ({ ...e, path: e.path.replace(/^(sources\[\d+\])(?=[^.])/, "$1.") }))))
+    if (decoded._tag === "Left") {
+      errors.push(...tidy(fieldErrors(decoded.left, `sources[${i}]`).map((e) => ({ ...e, path: e.path.replace(/^(sources\[\d+\])(?=[^.])/, "$1.") }))))
+    }
   })
   if (errors.length > 0) throw new ConfigError({ code: "config.invalid", detail: `Invalid sources in config file ${file}`, errors })
 }
 
 // Key order does not matter for "unchanged".
 const canonical = (v: unknown): string =>
-  JSON.stringify(v, (_, x) => (x !== null && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b))) : x))
+  JSON.stringify(
+    v,
+    (_, x) => (x !== null && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b))) : x)
+  )
 
 function sameSpec(record: SourceRecord, input: DeclaredSource, plugins: ImportedSources): boolean {
   const plugin = pluginFor(plugins, input.type)
@@ -157,10 +174,17 @@ export function reconcileSources(
   stored: ReadonlySet<string>,
   marked: Set<string>
 ): Effect.Effect<ReconcileReport, never, Engine> {
-  return Effect.gen(function*() {
+  return Effect.gen(function* () {
     const engine = yield* Engine
-    const report = { added: [] as Array<string>, updated: [] as Array<string>, removed: [] as Array<string>, unchanged: [] as Array<string>, failed: [] as Array<ReconcileReport["failed"][number]> }
-    const failed = (name: string) => (e: { readonly code: string; readonly detail: string }) => Effect.sync(() => void report.failed.push({ name, code: e.code, detail: e.detail }))
+    const report = {
+      added: [] as Array<string>,
+      updated: [] as Array<string>,
+      removed: [] as Array<string>,
+      unchanged: [] as Array<string>,
+      failed: [] as Array<ReconcileReport["failed"][number]>
+    }
+    const failed = (name: string) => (e: { readonly code: string; readonly detail: string }) =>
+      Effect.sync(() => void report.failed.push({ name, code: e.code, detail: e.detail }))
     const records = yield* engine.sources().pipe(Effect.orElseSucceed((): ReadonlyArray<SourceRecord> => []))
     const byName = new Map(records.map((r) => [r.name, r]))
     for (const input of declared) {
@@ -183,10 +207,11 @@ export function reconcileSources(
       yield* engine.removeSource(name).pipe(
         Effect.matchEffect({
           onFailure: failed(name),
-          onSuccess: () => Effect.sync(() => {
-            report.removed.push(name)
-            marked.delete(name)
-          })
+          onSuccess: () =>
+            Effect.sync(() => {
+              report.removed.push(name)
+              marked.delete(name)
+            })
         })
       )
     }

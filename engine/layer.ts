@@ -24,7 +24,6 @@
 import { mkdirSync } from "node:fs"
 import { join } from "node:path"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import { type Engine, engineLayer, type PluginSet, Store, StoreError } from "../core/mod.ts"
 import { loadRootTree, localSource } from "../plugins/sources/local/mod.ts"
@@ -46,7 +45,11 @@ function makeDataDir(dataDir: string): Effect.Effect<void, StoreError> {
   return Effect.try({
     try: () => void mkdirSync(dataDir, { recursive: true }),
     catch: (cause) =>
-      new StoreError({ code: "store.failed", detail: `Cannot create the data directory ${dataDir}: ${cause instanceof Error ? cause.message : String(cause)}`, cause })
+      new StoreError({
+        code: "store.failed",
+        detail: `Cannot create the data directory ${dataDir}: ${cause instanceof Error ? cause.message : String(cause)}`,
+        cause
+      })
   })
 }
 
@@ -68,14 +71,14 @@ function makeDataDir(dataDir: string): Effect.Effect<void, StoreError> {
  * ```
  */
 export function layerEngine(options: EngineOptions = {}): Layer.Layer<Engine | EngineInfo, EngineStartError> {
-  const built = Layer.unwrapEffect(Effect.gen(function*() {
+  const built = Layer.unwrapEffect(Effect.gen(function* () {
     const { inputs, settings, plugins, config } = yield* prepareStart(options)
     yield* makeDataDir(settings.dataDir)
     yield* sweep(plugins, settings.dataDir)
     const declared = config?.config.sources ?? []
     const store = SqliteStore.layer({ path: join(settings.dataDir, "flwd.db") })
     // Which names the store holds as declared is read before the engine restores (and rewrites) their records.
-    const start = Layer.unwrapEffect(Effect.gen(function*() {
+    const start = Layer.unwrapEffect(Effect.gen(function* () {
       const stored = config === null ? new Set<string>() : storedDeclared(yield* Effect.flatMap(Store, (s) => s.listSources()))
       const marked = new Set([...stored, ...declared.map((d) => d.name)])
       const set = config === null ? plugins : { ...plugins, sources: markDeclared(plugins.sources, marked) }
@@ -84,17 +87,20 @@ export function layerEngine(options: EngineOptions = {}): Layer.Layer<Engine | E
         ...(settings.root !== undefined ? { root: { type: localSource.type, path: settings.root, load: loadRootTree(settings.root) } } : {}),
         pluginTimeoutMs: inputs.pluginTimeoutMs
       })
-      const info = Layer.effect(EngineInfo, Effect.gen(function*() {
-        const reconciled = config === null ? null : yield* reconcileSources(declared, set, stored, marked)
-        return {
-          settings,
-          config,
-          plugins,
-          pluginModules: inputs.pluginModules.map((m) => m.specifier),
-          pluginTimeoutMs: inputs.pluginTimeoutMs,
-          reconciled
-        }
-      }))
+      const info = Layer.effect(
+        EngineInfo,
+        Effect.gen(function* () {
+          const reconciled = config === null ? null : yield* reconcileSources(declared, set, stored, marked)
+          return {
+            settings,
+            config,
+            plugins,
+            pluginModules: inputs.pluginModules.map((m) => m.specifier),
+            pluginTimeoutMs: inputs.pluginTimeoutMs,
+            reconciled
+          }
+        })
+      )
       return Layer.provideMerge(info, engine)
     }))
     return start.pipe(Layer.provide(store))

@@ -12,7 +12,7 @@
  * const file = loadConfig({ config: "flwd.yaml" }) // throws config.invalid naming each failing field
  * ```
  */
-export { scopes, type Scope } from "./api-scopes.ts"
+export { type Scope, scopes } from "./api-scopes.ts"
 export { builtinPlugins } from "./builtin-plugins.ts"
 export { type ConfigFile, configPath, findConfigFile, type FindConfigOptions, loadConfig, readConfigFile } from "./config-file.ts"
 export { ConfigToken, DeclaredSource, FlwdConfig } from "./config-schema.ts"
@@ -22,8 +22,17 @@ export { effectiveConfig, type EffectiveConfigInput } from "./effective-config.t
 export { EngineInfo } from "./engine-info.ts"
 export type { EngineHandle } from "./handle.ts"
 export { layerEngine } from "./layer.ts"
-export { openRuntime, type OpenRuntime } from "./open-runtime.ts"
-export { type EngineOptions, readPolicy, readStartInputs, resolveOptions, type ResolvedOptions, resolveSettings, settingsOf, type StartInputs } from "./options.ts"
+export { type OpenRuntime, openRuntime } from "./open-runtime.ts"
+export {
+  type EngineOptions,
+  readPolicy,
+  readStartInputs,
+  type ResolvedOptions,
+  resolveOptions,
+  resolveSettings,
+  settingsOf,
+  type StartInputs
+} from "./options.ts"
 export { layerEnginePlatform, layerPlatform } from "./platform.ts"
-export { enginePlugins, policySchemaOf, type PolicySchema } from "./plugin-set.ts"
+export { enginePlugins, type PolicySchema, policySchemaOf } from "./plugin-set.ts"
 export { type EngineStartError, isEngineStartError } from "./start-error.ts"

@@ -9,7 +9,7 @@ import { type EngineSettings, parseDuration, type PluginSet, type Policy } from 
 import type { PluginModuleRef } from "../plugins/loader/mod.ts"
 import { type LoadedPolicy, loadPolicyFile } from "../plugins/policy/load/mod.ts"
 import { type ConfigFile, configPath, loadConfig } from "./config-file.ts"
-import { enginePlugins, policySchemaOf, type PolicySchema } from "./plugin-set.ts"
+import { enginePlugins, type PolicySchema, policySchemaOf } from "./plugin-set.ts"
 
 /**
  * Options of `createEngine`; each documents its default.
@@ -84,7 +84,9 @@ export function readStartInputs(options: EngineOptions = {}): StartInputs {
     cwd,
     config,
     policyFile: options.policyFile ?? nonEmpty(env.FLWD_POLICY_FILE) ?? fromFile(config, c?.policy),
-    pluginModules: config === null ? pluginRefs([], options, cwd) : pluginRefs((c?.plugins ?? []).map((specifier, i) => ({ specifier, base: config.dir, from: `${config.path} plugins[${i}]` })), options, cwd),
+    pluginModules: config === null
+      ? pluginRefs([], options, cwd)
+      : pluginRefs((c?.plugins ?? []).map((specifier, i) => ({ specifier, base: config.dir, from: `${config.path} plugins[${i}]` })), options, cwd),
     pluginTimeoutMs: options.pluginTimeoutMs ?? timeout ?? 30_000
   }
 }

@@ -51,7 +51,7 @@ const configBug = (cause: unknown) =>
  * @category constructors
  */
 export function prepareStart(options: EngineOptions): Effect.Effect<PreparedStart, EngineStartError> {
-  return Effect.gen(function*() {
+  return Effect.gen(function* () {
     const inputs = yield* startStep(() => readStartInputs(options), configBug)
     const given = options.plugins ?? {}
     const loaded = yield* startStep(

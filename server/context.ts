@@ -58,7 +58,7 @@ export interface AppSettings {
   /** Aborted when the server shuts down: open event streams end. */
   readonly signal: AbortSignal | undefined
   /** Aborted when shutdown begins: new runs are refused. */
-  readonly draining: AbortSignal | undefined  /** Where unexpected errors are logged. */
+  readonly draining: AbortSignal | undefined /** Where unexpected errors are logged. */
   readonly log: (message: string) => void
 }
 

@@ -16,7 +16,6 @@
  * `v8.setFlagsFromString` pattern of its documentation); elsewhere this
  * does nothing.
  */
-import process from "node:process"
 
 type Collect = (options: { readonly type: "major"; readonly execution: "sync"; readonly flavor: "last-resort" }) => void
 

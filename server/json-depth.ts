@@ -46,9 +46,7 @@ export function checkDepth(body: unknown, max: number = MAX_JSON_DEPTH): void {
         errors: [{ path, message: `is nested more than ${max} levels deep` }]
       })
     }
-    const entries: Array<[string | number, unknown]> = Array.isArray(frame.value)
-      ? frame.value.map((v, i) => [i, v])
-      : Object.entries(frame.value)
+    const entries: Array<[string | number, unknown]> = Array.isArray(frame.value) ? frame.value.map((v, i) => [i, v]) : Object.entries(frame.value)
     // Pushed in reverse, so the walk reports the first offender in document order.
     for (let i = entries.length - 1; i >= 0; i--) {
       const [key, value] = entries[i]

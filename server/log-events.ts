@@ -8,7 +8,7 @@
  */
 import type { RunEvent } from "../core/mod.ts"
 import type { EngineHandle } from "../engine/handle.ts"
-import type { LogFields, LogLevel, Logger } from "./logger.ts"
+import type { LogFields, Logger, LogLevel } from "./logger.ts"
 import { watchEvents } from "./metrics.ts"
 
 const text = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined)
@@ -31,17 +31,22 @@ export function logLine(event: RunEvent): string | null {
     return `flwd: source.failed: ${text(d.name) ?? "?"}${type} ${text(d.operation) ?? "?"}: ${text(d.code) ?? "?"}: ${text(d.detail) ?? ""}`
   }
   if (event.type === "policy.decision" && (d.decision === "deny" || d.decision === "warn" || d.decision === "allow")) {
-    const about = [text(d.profile) && `profile ${text(d.profile)}`, text(d.source) && `source ${text(d.source)}`, event.run_id !== null && `run ${event.run_id}`]
+    const about = [
+      text(d.profile) && `profile ${text(d.profile)}`,
+      text(d.source) && `source ${text(d.source)}`,
+      event.run_id !== null && `run ${event.run_id}`
+    ]
       .filter((x) => typeof x === "string")
       .join(", ")
-    return `flwd: policy.decision: ${d.decision} ${text(d.code) ?? "?"} on ${text(d.subject) ?? "?"}${about !== "" ? ` (${about})` : ""}: ${text(d.reason) ?? ""}`
+    return `flwd: policy.decision: ${d.decision} ${text(d.code) ?? "?"} on ${text(d.subject) ?? "?"}${about !== "" ? ` (${about})` : ""}: ${
+      text(d.reason) ?? ""
+    }`
   }
   return null
 }
 
 /** How much an event matters: failures are errors, refusals and warnings warnings. */
-const levelOf = (event: RunEvent): LogLevel =>
-  event.type === "source.failed" ? "error" : event.data.decision === "allow" ? "info" : "warn"
+const levelOf = (event: RunEvent): LogLevel => event.type === "source.failed" ? "error" : event.data.decision === "allow" ? "info" : "warn"
 
 /** The structured fields of an event's line. */
 const fieldsOf = (event: RunEvent): LogFields => ({

@@ -56,7 +56,11 @@ function grace(text: string | undefined): number {
   if (text === undefined) return DEFAULT_GRACE_MS
   const ms = parseDuration(text)
   if (ms === undefined) {
-    throw new ValidationError({ code: "validation.failed", detail: "--grace must be a duration such as 10s or 500ms", errors: [{ path: "--grace", message: "must be a duration" }] })
+    throw new ValidationError({
+      code: "validation.failed",
+      detail: "--grace must be a duration such as 10s or 500ms",
+      errors: [{ path: "--grace", message: "must be a duration" }]
+    })
   }
   return ms
 }
@@ -65,7 +69,11 @@ function readTimeout(text: string | undefined): number | undefined {
   if (text === undefined) return undefined
   const ms = parseDuration(text)
   if (ms === undefined || ms < 1) {
-    throw new ValidationError({ code: "validation.failed", detail: "--read-timeout must be a positive duration such as 30s", errors: [{ path: "--read-timeout", message: "must be a positive duration" }] })
+    throw new ValidationError({
+      code: "validation.failed",
+      detail: "--read-timeout must be a positive duration such as 30s",
+      errors: [{ path: "--read-timeout", message: "must be a positive duration" }]
+    })
   }
   return ms
 }
@@ -74,7 +82,11 @@ function gcInterval(text: string | undefined): number {
   if (text === undefined) return DEFAULT_GC_INTERVAL_MS
   const ms = parseDuration(text)
   if (ms === undefined) {
-    throw new ValidationError({ code: "validation.failed", detail: "--gc-interval must be a duration such as 6h, or 0 to disable", errors: [{ path: "--gc-interval", message: "must be a duration" }] })
+    throw new ValidationError({
+      code: "validation.failed",
+      detail: "--gc-interval must be a duration such as 6h, or 0 to disable",
+      errors: [{ path: "--gc-interval", message: "must be a duration" }]
+    })
   }
   return ms
 }
@@ -82,7 +94,11 @@ function gcInterval(text: string | undefined): number {
 function otlpTracesUrl(text: string): string {
   const url = URL.canParse(text) ? new URL(text) : null
   if (url === null || (url.protocol !== "http:" && url.protocol !== "https:")) {
-    throw new ValidationError({ code: "validation.failed", detail: "--otlp-endpoint must be an http(s) URL such as http://127.0.0.1:4318", errors: [{ path: "--otlp-endpoint", message: "must be an http(s) URL" }] })
+    throw new ValidationError({
+      code: "validation.failed",
+      detail: "--otlp-endpoint must be an http(s) URL such as http://127.0.0.1:4318",
+      errors: [{ path: "--otlp-endpoint", message: "must be an http(s) URL" }]
+    })
   }
   return `${text.replace(/\/+$/, "")}/v1/traces`
 }
@@ -93,7 +109,11 @@ const DEFAULT_GC_INTERVAL_MS = 6 * 60 * 60 * 1000
 function bytes(text: string | undefined): number | undefined {
   if (text === undefined) return undefined
   if (!/^\d{1,12}$/.test(text) || Number(text) < 1) {
-    throw new ValidationError({ code: "validation.failed", detail: "--body-limit must be a positive number of bytes", errors: [{ path: "--body-limit", message: "must be a byte count" }] })
+    throw new ValidationError({
+      code: "validation.failed",
+      detail: "--body-limit must be a positive number of bytes",
+      errors: [{ path: "--body-limit", message: "must be a byte count" }]
+    })
   }
   return Number(text)
 }
@@ -250,7 +270,7 @@ export async function main(argv: ReadonlyArray<string>): Promise<number> {
     }, io)
   } catch (e) {
     io.stderr(`flwd: ${isProblem(e) ? `${e.code}: ${e.detail}` : e instanceof Error ? e.message : String(e)}`)
-    if (isProblem(e)) for (const f of e.errors ?? []) io.stderr(`  ${f.path}: ${f.message}`)
+    if (isProblem(e)) { for (const f of e.errors ?? []) io.stderr(`  ${f.path}: ${f.message}`) }
     // Usage mistakes exit 2 (as the CLI does); anything else, such as a port in use, 1.
     const code = (e as { code?: unknown }).code
     return code === "validation.failed" || (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS")) ? 2 : 1

@@ -123,9 +123,10 @@ export function makeMetrics(options: {
  * @category constructors
  */
 export function watchEvents(engine: EngineHandle, metrics: Pick<Metrics, "observeEvent">, signal: AbortSignal | undefined): void {
-  const feed = Effect.flatMap(Engine, (e) =>
-    Effect.flatMap(e.latestEventId, (after) =>
-      Stream.runForEach(e.events({ after }), (event) => Effect.sync(() => metrics.observeEvent(event)))))
+  const feed = Effect.flatMap(
+    Engine,
+    (e) => Effect.flatMap(e.latestEventId, (after) => Stream.runForEach(e.events({ after }), (event) => Effect.sync(() => metrics.observeEvent(event))))
+  )
   const fiber = Runtime.runFork(engine.runtime)(feed.pipe(Effect.ignore))
   signal?.addEventListener("abort", () => void Effect.runFork(Fiber.interrupt(fiber)), { once: true })
 }

@@ -121,8 +121,12 @@ function paths(): Json {
       })
     },
     "/runs/{id}": { get: op("Show a run", "getRun", { "200": json("Run", "The run") }, { ...bearer("runs:read"), parameters: [runId] }) },
-    "/runs/{id}:cancel": { post: op("Cancel a run", "cancelRun", { "200": json("Run", "The run, canceling") }, { ...bearer("runs:write"), parameters: [runId] }) },
-    "/runs/{id}/cancel": { post: op("Cancel a run (alias)", "cancelRunAlias", { "200": json("Run", "The run, canceling") }, { ...bearer("runs:write"), parameters: [runId] }) },
+    "/runs/{id}:cancel": {
+      post: op("Cancel a run", "cancelRun", { "200": json("Run", "The run, canceling") }, { ...bearer("runs:write"), parameters: [runId] })
+    },
+    "/runs/{id}/cancel": {
+      post: op("Cancel a run (alias)", "cancelRunAlias", { "200": json("Run", "The run, canceling") }, { ...bearer("runs:write"), parameters: [runId] })
+    },
     "/runs/{id}/events": {
       get: op("Follow a run: its journal, then live events, ending after the terminal event", "runEvents", { "200": streamed }, {
         ...bearer("runs:read"),

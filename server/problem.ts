@@ -5,7 +5,7 @@
  * edge (auth, body limits, routing) are `HttpError`s with codes from the same
  * closed table, so clients see one vocabulary.
  */
-import { isProblem, problemCodes, problemFix, problemInfo, type FieldError, type ProblemCode } from "../core/mod.ts"
+import { type FieldError, isProblem, type ProblemCode, problemCodes, problemFix, problemInfo } from "../core/mod.ts"
 
 /** The media type of every error body. */
 export const PROBLEM_TYPE = "application/problem+json"
@@ -97,6 +97,6 @@ export function toProblem(error: unknown, instance: string): ProblemDocument {
 export function problemResponse(error: unknown, instance: string): Response {
   const doc = toProblem(error, instance)
   const headers = new Headers({ "content-type": PROBLEM_TYPE, "cache-control": "no-store" })
-  if (error instanceof HttpError) for (const [k, v] of Object.entries(error.headers)) headers.set(k, v)
+  if (error instanceof HttpError) { for (const [k, v] of Object.entries(error.headers)) headers.set(k, v) }
   return new Response(JSON.stringify(doc), { status: doc.status, headers })
 }

@@ -28,8 +28,7 @@ export interface Address {
   readonly port: number
 }
 
-const invalid = (detail: string, path: string, message: string) =>
-  new ValidationError({ code: "validation.failed", detail, errors: [{ path, message }] })
+const invalid = (detail: string, path: string, message: string) => new ValidationError({ code: "validation.failed", detail, errors: [{ path, message }] })
 
 /**
  * Parses `HOST:PORT`, `[IPv6]:PORT`, `:PORT` (loopback) or `PORT`.

@@ -83,8 +83,7 @@ export function makeStreamHub(engine: EngineHandle, options: { readonly heartbea
   const track = (entry: OpenStream) => {
     open.add(entry)
     if (timer === undefined) {
-      timer = setInterval(beat, options.heartbeatMs)
-      // The heartbeat alone never keeps a process alive.
+      timer = setInterval(beat, options.heartbeatMs) // The heartbeat alone never keeps a process alive.
       ;(timer as { unref?: () => void }).unref?.()
     }
   }

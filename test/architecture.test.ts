@@ -230,7 +230,8 @@ t.test("each folder imports only its npm packages, all of them dependencies", as
 
 t.test("ManagedRuntime is used only in cli/ and server/", async (t) => {
   for (const file of product.filter((f) => !["cli", "server"].includes(folderOf(f)))) {
-    const uses = (imports.get(file) ?? []).some((i) => i.spec === "effect/ManagedRuntime") || /\bManagedRuntime\./.test(code(readFileSync(join(repo, file), "utf8")))
+    const uses = (imports.get(file) ?? []).some((i) => i.spec === "effect/ManagedRuntime") ||
+      /\bManagedRuntime\./.test(code(readFileSync(join(repo, file), "utf8")))
     t.notOk(uses, `${file} does not use ManagedRuntime`)
   }
 })

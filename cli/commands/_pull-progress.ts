@@ -88,7 +88,7 @@ export function withPullProgress<A, E>(ctx: CommandContext, name: string, op: (e
   const render = out.json ? (e: RunEvent) => out.record(e) : out.interactive && !out.quiet ? terminalRenderer(out) : null
   if (render === null) return call(ctx, op)
   return call(ctx, (engine) =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const after = yield* Effect.orElseSucceed(engine.latestEventId, () => 0)
       let seen = after
       const follower = yield* Stream.runForEach(engine.events({ after }), (event) =>

@@ -35,7 +35,13 @@ function registryOptions(parsed: ParsedArgs) {
 }
 
 function bytes(n: number): string {
-  return n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KiB` : n < 1024 ** 3 ? `${(n / 1024 ** 2).toFixed(1)} MiB` : `${(n / 1024 ** 3).toFixed(2)} GiB`
+  return n < 1024
+    ? `${n} B`
+    : n < 1024 ** 2
+    ? `${(n / 1024).toFixed(1)} KiB`
+    : n < 1024 ** 3
+    ? `${(n / 1024 ** 2).toFixed(1)} MiB`
+    : `${(n / 1024 ** 3).toFixed(2)} GiB`
 }
 
 /** Progress notes on a terminal only: blobs that take a while get a line per quarter. */
@@ -57,13 +63,24 @@ function progress(out: Output): ((e: PushProgress) => void) | undefined {
 
 function printValidation(out: Output, v: AddonValidation): number {
   if (v.valid) {
-    if (out.json) out.document({ valid: true, subject: v.subject, kind: v.kind, ...(v.digest !== undefined ? { digest: v.digest } : {}), addon: v.addon, jobs: v.jobs, diagnostics: v.diagnostics })
-    else {
+    if (out.json) {
+      out.document({
+        valid: true,
+        subject: v.subject,
+        kind: v.kind,
+        ...(v.digest !== undefined ? { digest: v.digest } : {}),
+        addon: v.addon,
+        jobs: v.jobs,
+        diagnostics: v.diagnostics
+      })
+    } else {
       out.line(`valid: ${v.addon!.id} ${v.addon!.version} (${v.addon!.name})${v.digest !== undefined ? ` ${v.digest}` : ""}`)
       out.line(`jobs: ${v.jobs.length > 0 ? v.jobs.join(", ") : "none"}`)
     }
   }
-  for (const d of v.diagnostics.filter((x) => x.level === "warning")) if (!out.json) out.note(`${out.style.yellow("warning")}: ${d.path}: ${d.code}: ${d.message}`)
+  for (const d of v.diagnostics.filter((x) => x.level === "warning")) {
+    if (!out.json) out.note(`${out.style.yellow("warning")}: ${d.path}: ${d.code}: ${d.message}`)
+  }
   if (v.valid) return 0
   printProblem(out, v.problem)
   return 2
@@ -76,7 +93,13 @@ async function dispatch(ctx: CommandContext, sub: string, parsed: ParsedArgs): P
   switch (sub) {
     case "init": {
       const dir = operand(parsed, where, "a directory")
-      const r = await lib.initAddon({ dir, id: stringFlag(parsed, "id"), name: stringFlag(parsed, "name"), force: parsed.flags.force === true, busybox: parsed.flags.busybox === true })
+      const r = await lib.initAddon({
+        dir,
+        id: stringFlag(parsed, "id"),
+        name: stringFlag(parsed, "name"),
+        force: parsed.flags.force === true,
+        busybox: parsed.flags.busybox === true
+      })
       if (out.json) out.document(r)
       else {
         out.line(`created add-on ${r.id} in ${r.dir}: ${r.files.join(", ")}`)
@@ -87,7 +110,15 @@ async function dispatch(ctx: CommandContext, sub: string, parsed: ParsedArgs): P
     case "validate": {
       const target = operand(parsed, where, "a directory or image reference")
       const base = stringFlag(parsed, "base")
-      return printValidation(out, await lib.validateAddon({ target, platform: stringFlag(parsed, "platform"), registry: registryOptions(parsed), ...(base !== undefined ? { base } : {}) }))
+      return printValidation(
+        out,
+        await lib.validateAddon({
+          target,
+          platform: stringFlag(parsed, "platform"),
+          registry: registryOptions(parsed),
+          ...(base !== undefined ? { base } : {})
+        })
+      )
     }
     case "pack":
     case "push": {
@@ -97,7 +128,9 @@ async function dispatch(ctx: CommandContext, sub: string, parsed: ParsedArgs): P
       const common = { registry: registryOptions(parsed), onProgress }
       const r = sub === "pack"
         ? await lib.packAddon({
-          dir: source, tag, ...common,
+          dir: source,
+          tag,
+          ...common,
           base: stringFlag(parsed, "base"),
           platform: stringFlag(parsed, "platform"),
           ociLayout: stringFlag(parsed, "oci-layout"),
@@ -108,7 +141,10 @@ async function dispatch(ctx: CommandContext, sub: string, parsed: ParsedArgs): P
       if (out.json) {
         out.document({
           // snake_case, as every --json document.
-          digest: r.digest, ref: r.ref, size: r.size, media_type: r.mediaType,
+          digest: r.digest,
+          ref: r.ref,
+          size: r.size,
+          media_type: r.mediaType,
           ...("layout" in r && r.layout !== undefined ? { layout: r.layout } : {}),
           ...("addon" in r ? { addon: r.addon, layer: { digest: r.layer.digest, diff_id: r.layer.diffId, size: r.layer.size } } : {}),
           pushed: pushed !== undefined,
@@ -118,7 +154,9 @@ async function dispatch(ctx: CommandContext, sub: string, parsed: ParsedArgs): P
       }
       if ("addon" in r) out.info(`packed ${r.addon.id} ${r.addon.version}: add-on layer ${r.layer.digest} (${bytes(r.layer.size)})`)
       if ("layout" in r && r.layout !== undefined) out.info(`wrote ${r.layout}:${r.ref.slice(r.ref.lastIndexOf(":") + 1)}`)
-      if (pushed !== undefined) out.info(`pushed ${pushed.ref}: ${pushed.blobs.uploaded} blob(s) uploaded, ${pushed.blobs.mounted} mounted, ${pushed.blobs.skipped} already there`)
+      if (pushed !== undefined) {
+        out.info(`pushed ${pushed.ref}: ${pushed.blobs.uploaded} blob(s) uploaded, ${pushed.blobs.mounted} mounted, ${pushed.blobs.skipped} already there`)
+      }
       out.line(r.digest)
       return 0
     }

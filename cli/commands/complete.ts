@@ -19,7 +19,7 @@ import { cacheScope, readJobIds, writeJobIds } from "../job-id-cache.ts"
 import { jobFlagSpecs } from "../job-flags.ts"
 import { beforeJobFlags, globalFlags } from "../global-flags.ts"
 import { addFlagSpecs, builtinSources } from "../source-add-flags.ts"
-import { findCommand, visibleCommands, type CommandSpec } from "../registry.ts"
+import { type CommandSpec, findCommand, visibleCommands } from "../registry.ts"
 import type { EngineApi } from "./_engine.ts"
 
 const globalKeys: Readonly<Record<string, keyof Globals>> = { root: "root", "data-dir": "dataDir", profile: "profile", policy: "policy" }
@@ -131,7 +131,11 @@ async function candidates(ctx: CommandContext, words: ReadonlyArray<string>): Pr
       case "pull-policy":
         return pullPolicies
       case "type":
-        return spec?.name === ":sources" ? (await builtinSources()).map((p) => p.type) : spec?.name === ":events" ? [...(await import("../../core/mod.ts")).EventType.literals] : []
+        return spec?.name === ":sources"
+          ? (await builtinSources()).map((p) => p.type)
+          : spec?.name === ":events"
+          ? [...(await import("../../core/mod.ts")).EventType.literals]
+          : []
       case "run":
         return spec?.name === ":events" ? (await ask((e) => e.runs({ limit: 50 }))).items.map((r) => r.id) : []
       case "job":

@@ -13,7 +13,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import { type EngineError, EventType, type RunEvent, terminalEventTypes, terminalStatuses } from "../../core/mod.ts"
-import { expectPositionals, parseArgs, stringFlag, UsageError, type ParsedArgs } from "../argv.ts"
+import { expectPositionals, parseArgs, type ParsedArgs, stringFlag, UsageError } from "../argv.ts"
 import type { CommandContext } from "../context.ts"
 import { findCommand } from "../registry.ts"
 import { describeEngineEvent } from "../render-events.ts"
@@ -66,7 +66,7 @@ const isTerminal = (event: RunEvent) => terminalEventTypes.includes(event.type)
 function journaled(e: EngineApi, options: Selection, after: number): Stream.Stream<RunEvent, EngineError> {
   const { run, follow } = options
   return Stream.paginateChunkEffect(after, (cursor) =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       while (true) {
         const page = yield* e.journal({ ...(run !== undefined ? { run_id: run } : {}), after: cursor, limit: 500 })
         if (page.length > 0) {
@@ -96,7 +96,7 @@ function streamed(e: EngineApi, options: Selection, after: number, latest: numbe
 }
 
 function selected(e: EngineApi, options: Selection, remote: boolean): Stream.Stream<RunEvent, EngineError> {
-  return Stream.unwrap(Effect.gen(function*() {
+  return Stream.unwrap(Effect.gen(function* () {
     // An unknown run is run.not.found before anything is printed.
     if (options.run !== undefined) yield* e.getRun(options.run)
     const latest = yield* e.latestEventId

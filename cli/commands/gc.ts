@@ -26,10 +26,13 @@ export async function run(ctx: CommandContext): Promise<number> {
   const { out } = ctx
   if (out.json) {
     // Each plugin's own figures at the top level (the add-on plugin's rootfs, blobs, pins, skipped), then the totals.
-    const details = Object.assign({}, ...result.plugins.map((p) => {
-      const { summary: _summary, items: _items, ...rest } = p.report.details ?? {}
-      return rest
-    }))
+    const details = Object.assign(
+      {},
+      ...result.plugins.map((p) => {
+        const { summary: _summary, items: _items, ...rest } = p.report.details ?? {}
+        return rest
+      })
+    )
     out.document({ ...details, removed: result.removed, freed_bytes: result.freedBytes, dry_run: dryRun })
     return 0
   }

@@ -151,13 +151,15 @@ export async function run(ctx: CommandContext): Promise<number> {
     const { resolved, policyDir, profile } = await load(ctx)
     // Imported here only: the registry client and sigstore load for this subcommand alone.
     const { checkImage } = await import("../../plugins/sources/oci/mod.ts")
-    const checked = await Effect.runPromise(checkImage({
-      ref,
-      profile,
-      policy: resolved.settings.policy,
-      policyDir,
-      dataDir: resolved.settings.dataDir
-    }).pipe(Effect.either))
+    const checked = await Effect.runPromise(
+      checkImage({
+        ref,
+        profile,
+        policy: resolved.settings.policy,
+        policyDir,
+        dataDir: resolved.settings.dataDir
+      }).pipe(Effect.either)
+    )
     if (checked._tag === "Left") throw checked.left
     if (out.json) out.document(checked.right)
     else printCheck(out, checked.right)

@@ -5,9 +5,9 @@
  * stderr as the job wrote them; `--json` prints every event as NDJSON.
  * Ctrl-C cancels the run and exits 130 once the engine has ended it.
  */
-import { Effect, Stream, type Run, type RunEvent } from "../../core/mod.ts"
+import { Effect, type Run, type RunEvent, Stream } from "../../core/mod.ts"
 import type { CommandContext, Interrupt } from "../context.ts"
-import { printWarnings, type Output } from "../output.ts"
+import { type Output, printWarnings } from "../output.ts"
 import { printProblem } from "../problem.ts"
 import { logLines } from "../render-events.ts"
 import { call } from "./_engine.ts"
@@ -64,8 +64,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     call(ctx, (e) => e.cancel(started.id)).catch(() => undefined)
   })
   try {
-    await call(ctx, (e) =>
-      Stream.runForEach(e.runEvents(started.id), (event) => Effect.sync(() => render(out, event, multiStep))))
+    await call(ctx, (e) => Stream.runForEach(e.runEvents(started.id), (event) => Effect.sync(() => render(out, event, multiStep))))
     // The terminal event is journaled before the run record is updated.
     await call(ctx, (e) => e.awaitIdle)
   } finally {

@@ -3,8 +3,8 @@
  * `flwd :runs`: run history (ID, JOB, STATUS, EXIT, CREATED), one run's
  * details, its events (following it until it ends) and cancellation.
  */
-import { Effect, RunStatus, Stream, type Run, type RunFilter } from "../../core/mod.ts"
-import { expectPositionals, parseArgs, stringFlag, UsageError, type ParsedArgs } from "../argv.ts"
+import { Effect, type Run, type RunFilter, RunStatus, Stream } from "../../core/mod.ts"
+import { expectPositionals, parseArgs, type ParsedArgs, stringFlag, UsageError } from "../argv.ts"
 import type { CommandContext } from "../context.ts"
 import type { Output } from "../output.ts"
 import { checkSubcommand, findCommand } from "../registry.ts"
@@ -20,7 +20,13 @@ function when(iso: string | null): string {
 }
 
 function colorStatus(out: Output, status: RunStatus): string {
-  return status === "succeeded" ? out.style.green(status) : status === "failed" ? out.style.red(status) : status === "canceled" ? out.style.yellow(status) : status
+  return status === "succeeded"
+    ? out.style.green(status)
+    : status === "failed"
+    ? out.style.red(status)
+    : status === "canceled"
+    ? out.style.yellow(status)
+    : status
 }
 
 /** Reads a run id operand. */
@@ -107,9 +113,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     }
     case "events": {
       const id = runId(parsed, where)
-      await call(ctx, (e) =>
-        Stream.runForEach(e.runEvents(id), (event) =>
-          Effect.sync(() => (out.json ? out.record(event) : out.line(describeEvent(event))))))
+      await call(ctx, (e) => Stream.runForEach(e.runEvents(id), (event) => Effect.sync(() => (out.json ? out.record(event) : out.line(describeEvent(event))))))
       return 0
     }
     case "cancel": {

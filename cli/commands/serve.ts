@@ -21,11 +21,26 @@ export const serveFlags: ReadonlyArray<FlagSpec> = [
   { name: "grace", kind: "value", valueName: "duration", description: "how long shutdown waits for runs before canceling them (default 10s)" },
   { name: "body-limit", kind: "value", valueName: "bytes", description: "largest request body (default 1048576)" },
   { name: "read-timeout", kind: "value", valueName: "duration", description: "how long a client may take to send a request before a 408 (default 30s)" },
-  { name: "allowed-host", kind: "list", valueName: "name", description: "also answer requests for this Host (a proxy's name; *.name for subdomains); repeatable" },
+  {
+    name: "allowed-host",
+    kind: "list",
+    valueName: "name",
+    description: "also answer requests for this Host (a proxy's name; *.name for subdomains); repeatable"
+  },
   { name: "gc-interval", kind: "value", valueName: "duration", description: "sweep unreferenced add-ons and blobs this often (default 6h; 0 disables)" },
   { name: "no-ui", kind: "boolean", description: "do not serve the web console at /ui" },
-  { name: "log", kind: "value", valueName: "format", description: "log format on stderr: text (warnings and failures; default) or json (one object a line, every request too)" },
-  { name: "otlp-endpoint", kind: "value", valueName: "url", description: "send traces over OTLP/HTTP to this collector (beats OTEL_EXPORTER_OTLP_ENDPOINT; default: that variable, else off)" }
+  {
+    name: "log",
+    kind: "value",
+    valueName: "format",
+    description: "log format on stderr: text (warnings and failures; default) or json (one object a line, every request too)"
+  },
+  {
+    name: "otlp-endpoint",
+    kind: "value",
+    valueName: "url",
+    description: "send traces over OTLP/HTTP to this collector (beats OTEL_EXPORTER_OTLP_ENDPOINT; default: that variable, else off)"
+  }
 ]
 
 /** @since 0.1.0 @category commands */

@@ -8,9 +8,9 @@
  * the source as the last line.
  */
 import type { AnySourcePlugin, SourceRecord, SourceSpec } from "../../core/mod.ts"
-import { expectPositionals, parseArgs, stringFlag, UsageError, type ParsedArgs } from "../argv.ts"
+import { expectPositionals, parseArgs, type ParsedArgs, stringFlag, UsageError } from "../argv.ts"
 import type { CommandContext } from "../context.ts"
-import { printWarnings, type Output } from "../output.ts"
+import { type Output, printWarnings } from "../output.ts"
 import { checkSubcommand, findCommand } from "../registry.ts"
 import { describeDecision } from "../render-events.ts"
 import { call } from "./_engine.ts"

@@ -35,18 +35,22 @@ export function checkLoaded(name: string, loaded: unknown): Effect.Effect<Loaded
   const errors = fieldErrors(result.left)
   const jobs = Array.isArray((loaded as { jobs?: unknown } | null)?.jobs) ? (loaded as { jobs: Array<{ id?: unknown }> }).jobs : []
   // Name the offending jobs by id: "jobs.3" alone means nothing to an operator.
-  const ids = [...new Set(errors.flatMap((e) => {
-    const m = /^jobs\.(\d+)/.exec(e.path)
-    const id = m === null ? undefined : jobs[Number(m[1])]?.id
-    return m === null ? [] : [typeof id === "string" ? id : `#${m[1]}`]
-  }))]
-  return Effect.fail(new SourceError({
-    code: "source.plugin.failed",
-    detail: ids.length > 0
-      ? `Source ${name}: the plugin returned invalid jobs (${ids.slice(0, 5).join(", ")}${ids.length > 5 ? ", …" : ""})`
-      : `Source ${name}: the plugin returned an invalid result`,
-    errors
-  }))
+  const ids = [
+    ...new Set(errors.flatMap((e) => {
+      const m = /^jobs\.(\d+)/.exec(e.path)
+      const id = m === null ? undefined : jobs[Number(m[1])]?.id
+      return m === null ? [] : [typeof id === "string" ? id : `#${m[1]}`]
+    }))
+  ]
+  return Effect.fail(
+    new SourceError({
+      code: "source.plugin.failed",
+      detail: ids.length > 0
+        ? `Source ${name}: the plugin returned invalid jobs (${ids.slice(0, 5).join(", ")}${ids.length > 5 ? ", …" : ""})`
+        : `Source ${name}: the plugin returned an invalid result`,
+      errors
+    })
+  )
 }
 
 /**
@@ -93,7 +97,7 @@ export function withIdleTimeout<A>(
   lastActivity: () => number
 ): Effect.Effect<A, SourceError> {
   const watchdog = (started: number) =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       for (;;) {
         const now = yield* Clock.currentTimeMillis
         const idle = now - Math.max(started, lastActivity())

@@ -29,7 +29,7 @@ export function makeGate(permits: number): Gate {
   })
 
   const acquire = (restore: <X, Y, Z>(e: Effect.Effect<X, Y, Z>) => Effect.Effect<X, Y, Z>) =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       if (free > 0 && waiters.length === 0) {
         free--
         return
@@ -52,9 +52,7 @@ export function makeGate(permits: number): Gate {
     })
 
   const withPermit = <A, E, R>(self: Effect.Effect<A, E, R>) =>
-    Effect.uninterruptibleMask((restore) =>
-      acquire(restore).pipe(Effect.zipRight(restore(self).pipe(Effect.ensuring(release))))
-    )
+    Effect.uninterruptibleMask((restore) => acquire(restore).pipe(Effect.zipRight(restore(self).pipe(Effect.ensuring(release)))))
 
   return { withPermit }
 }

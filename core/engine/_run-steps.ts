@@ -72,17 +72,15 @@ export function invalidSteps(steps: ReadonlyArray<Step>): string | null {
 
 /** Runs every step; fails only when the journal cannot be written. */
 export function runSteps(ctx: StepsContext): Effect.Effect<StepsOutcome, StoreError> {
-  return Effect.gen(function*() {
+  return Effect.gen(function* () {
     const steps = ctx.resolved.plan.steps
     const single = steps.length === 1
     const done = new Map<string, Deferred.Deferred<StepStatus>>()
     for (const step of steps) done.set(step.id, yield* Deferred.make<StepStatus>())
     let failure: StepsOutcome | null = null
 
-    const event = (type: NewEvent["type"], data: Record<string, unknown>) =>
-      Effect.map(ctx.now, (at): NewEvent => ({ run_id: ctx.runId, type, at, data }))
-    const emit = (type: NewEvent["type"], data: Record<string, unknown>) =>
-      Effect.flatMap(event(type, data), (e) => ctx.publish([e]))
+    const event = (type: NewEvent["type"], data: Record<string, unknown>) => Effect.map(ctx.now, (at): NewEvent => ({ run_id: ctx.runId, type, at, data }))
+    const emit = (type: NewEvent["type"], data: Record<string, unknown>) => Effect.flatMap(event(type, data), (e) => ctx.publish([e]))
     const name = (step: Step) => (single ? "" : `step "${step.id}" `)
 
     const onOutput = (step: Step) => (stream: "stdout" | "stderr", lines: ReadonlyArray<string>) =>
@@ -99,7 +97,7 @@ export function runSteps(ctx: StepsContext): Effect.Effect<StepsOutcome, StoreEr
         )
 
     const execute = (step: Step, index: number) =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         yield* emit("step.started", { step: step.id })
         const result = yield* Effect.either(ctx.resolved.executor.execute({
           runId: ctx.runId,
@@ -132,7 +130,7 @@ export function runSteps(ctx: StepsContext): Effect.Effect<StepsOutcome, StoreEr
       }).pipe(Effect.withSpan("run.step", { attributes: { "flwd.run_id": ctx.runId, "flwd.step": step.id } }))
 
     const runStep = (step: Step, index: number) =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const needs = yield* Effect.forEach(step.needs, (id) => Deferred.await(done.get(id)!))
         let status: StepStatus
         if (needs.every((s) => s === "succeeded")) status = yield* execute(step, index)

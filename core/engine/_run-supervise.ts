@@ -26,7 +26,7 @@ export function supervise<A, E, R, R2>(
   stop: Effect.Effect<unknown, never, R2>
 ): Effect.Effect<Supervised<A, E>, never, R | R2> {
   return Effect.uninterruptibleMask((restore) =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       let stopped = false
       const work = yield* Effect.fork(Effect.interruptible(self))
       // Once `stop` fires, interrupting the work runs to completion.

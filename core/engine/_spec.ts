@@ -5,7 +5,7 @@
 import * as Effect from "effect/Effect"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import { SourceError, ValidationError, type FieldError } from "../domain/errors.ts"
+import { type FieldError, SourceError, ValidationError } from "../domain/errors.ts"
 import { DEFAULT_SOURCE, SourceName, type SourceSpec } from "../domain/source.ts"
 import type { SourcePlugin } from "../plugin.ts"
 
@@ -25,7 +25,7 @@ export function decodeSpec(
   pluginFor: (type: string) => SourcePlugin<any, any> | undefined,
   types: ReadonlyArray<string>
 ): Effect.Effect<{ readonly spec: SourceSpec; readonly plugin: SourcePlugin<any, any> }, ValidationError | SourceError> {
-  return Effect.gen(function*() {
+  return Effect.gen(function* () {
     if (typeof input !== "object" || input === null || Array.isArray(input)) {
       return yield* new ValidationError({ code: "validation.failed", detail: "A source spec must be an object" })
     }

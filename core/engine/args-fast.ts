@@ -15,12 +15,18 @@ const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "obj
 
 function typeOk(type: ArgType, items: ArgType | undefined, v: unknown): boolean {
   switch (type) {
-    case "string": return typeof v === "string"
-    case "integer": return Number.isSafeInteger(v)
-    case "number": return typeof v === "number" && Number.isFinite(v)
-    case "boolean": return typeof v === "boolean"
-    case "object": return isObject(v)
-    case "array": return Array.isArray(v) && v.every((x) => typeOk(items ?? "string", undefined, x))
+    case "string":
+      return typeof v === "string"
+    case "integer":
+      return Number.isSafeInteger(v)
+    case "number":
+      return typeof v === "number" && Number.isFinite(v)
+    case "boolean":
+      return typeof v === "boolean"
+    case "object":
+      return isObject(v)
+    case "array":
+      return Array.isArray(v) && v.every((x) => typeOk(items ?? "string", undefined, x))
   }
 }
 

@@ -7,7 +7,7 @@
  * it.
  */
 import * as Schema from "effect/Schema"
-import { ArgObject, type ArgDef, type ArgType } from "../domain/argspec.ts"
+import { type ArgDef, ArgObject, type ArgType } from "../domain/argspec.ts"
 
 const typeMessages: Record<ArgType, string> = {
   string: "must be a string",
@@ -38,16 +38,20 @@ const plainTypes = new Map<string, Schema.Schema<any>>()
 function makeTypeSchema(type: ArgType, items: ArgType | undefined, jsonSchema: object): Schema.Schema<any> {
   const message = () => typeMessages[type]
   switch (type) {
-    case "string": return Schema.String.annotations({ message, jsonSchema })
-    case "boolean": return Schema.Boolean.annotations({ message, jsonSchema })
+    case "string":
+      return Schema.String.annotations({ message, jsonSchema })
+    case "boolean":
+      return Schema.Boolean.annotations({ message, jsonSchema })
     case "integer":
       return Schema.Number.annotations({ message, jsonSchema: { type: "integer", ...jsonSchema } })
         .pipe(Schema.filter((n) => Number.isSafeInteger(n), { message }))
     case "number":
       return Schema.Number.annotations({ message, jsonSchema }).pipe(Schema.filter((n) => Number.isFinite(n), { message, jsonSchema: {} }))
     // Kept as it came, own `__proto__` keys included (see ArgObject).
-    case "object": return Object.keys(jsonSchema).length === 0 ? ArgObject : ArgObject.annotations({ jsonSchema: { type: "object", ...jsonSchema } })
-    case "array": return Schema.Array(typeSchema(items ?? "string", undefined, jsonSchema)).annotations({ message })
+    case "object":
+      return Object.keys(jsonSchema).length === 0 ? ArgObject : ArgObject.annotations({ jsonSchema: { type: "object", ...jsonSchema } })
+    case "array":
+      return Schema.Array(typeSchema(items ?? "string", undefined, jsonSchema)).annotations({ message })
   }
 }
 
@@ -81,7 +85,9 @@ export function fieldSchema(def: ArgDef): Schema.Schema<any> {
   // says there is one (see public-view.ts).
   const typeKeywords = secret
     ? { format: "secret", writeOnly: true, ...(def.default !== undefined ? { "x-has-default": true } : {}) }
-    : def.format ? { format: def.format } : {}
+    : def.format
+    ? { format: def.format }
+    : {}
   const checks: Array<readonly [(v: any) => boolean, string]> = []
   const keywords: Record<string, unknown> = {}
   const add = (predicate: (v: any) => boolean, message: string, jsonSchema?: Record<string, unknown>) => {

@@ -16,7 +16,7 @@ import * as Either from "effect/Either"
 import * as JSONSchema from "effect/JSONSchema"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import { ArgObject, type ArgDef, type ArgSpec, type ArgType } from "../domain/argspec.ts"
+import { type ArgDef, ArgObject, type ArgSpec, type ArgType } from "../domain/argspec.ts"
 import { ValidationError } from "../domain/errors.ts"
 import type { FieldError } from "../domain/errors.ts"
 import { fastArgs } from "./args-fast.ts"
@@ -143,11 +143,13 @@ export function compileArgSpec(spec: ArgSpec): CompiledArgs {
       const result = decodeAll(given)
       if (Either.isLeft(result)) errors.push(...fieldErrors(result.left))
       if (errors.length === 0 && Either.isRight(result)) return Effect.succeed(result.right as Record<string, unknown>)
-      return Effect.fail(new ValidationError({
-        code: "args.invalid",
-        detail: errors.map((e) => `${e.path} ${e.message}`).join("; "),
-        errors
-      }))
+      return Effect.fail(
+        new ValidationError({
+          code: "args.invalid",
+          detail: errors.map((e) => `${e.path} ${e.message}`).join("; "),
+          errors
+        })
+      )
     }
   }
   cache.set(spec, compiled)

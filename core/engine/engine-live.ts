@@ -7,7 +7,7 @@
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
-import { RunError, SourceError, type EngineError } from "../domain/errors.ts"
+import { type EngineError, RunError, SourceError } from "../domain/errors.ts"
 import type { PlanRequest } from "../domain/plan.ts"
 import type { SourceSpec } from "../domain/source.ts"
 import type { PluginSet } from "../plugin.ts"
@@ -30,7 +30,7 @@ import * as SourceRegistryLive from "./source-registry.ts"
 import { SourceRegistry } from "./source-registry.ts"
 import { Store } from "./store.ts"
 
-const engineService = Effect.gen(function*() {
+const engineService = Effect.gen(function* () {
   const store = yield* Store
   const bus = yield* EventBus
   const catalog = yield* JobCatalog
@@ -42,9 +42,7 @@ const engineService = Effect.gen(function*() {
 
   const getRun = (id: string) =>
     store.getRun(id).pipe(
-      Effect.flatMap((run) =>
-        run === null ? Effect.fail(new RunError({ code: "run.not.found", detail: `No run "${id}"` })) : Effect.succeed(run)
-      )
+      Effect.flatMap((run) => run === null ? Effect.fail(new RunError({ code: "run.not.found", detail: `No run "${id}"` })) : Effect.succeed(run))
     )
 
   const source = (name: string) =>
@@ -60,7 +58,7 @@ const engineService = Effect.gen(function*() {
   // One key at a time, so two concurrent requests with one key start one run.
   const idempotency = yield* Effect.makeSemaphore(1)
   const runIdempotent = (key: string, requestHash: string, request: PlanRequest) =>
-    idempotency.withPermits(1)(Effect.gen(function*() {
+    idempotency.withPermits(1)(Effect.gen(function* () {
       const existing = yield* store.getIdempotency(key)
       if (existing !== null) {
         if (existing.request_hash !== requestHash) {
@@ -80,8 +78,7 @@ const engineService = Effect.gen(function*() {
 
   return Engine.of({
     jobs: () => catalog.list,
-    job: (id, sourceName) =>
-      catalog.get(id, sourceName).pipe(Effect.map((job) => ({ job, argsSchema: compileArgSpec(job.argspec).jsonSchema }))),
+    job: (id, sourceName) => catalog.get(id, sourceName).pipe(Effect.map((job) => ({ job, argsSchema: compileArgSpec(job.argspec).jsonSchema }))),
     diagnostics: () => catalog.diagnostics,
     plan: (request) => planner.plan(request).pipe(Effect.map((resolved) => resolved.plan)),
     run: (request) => planner.plan(request).pipe(Effect.flatMap(runner.start)),
@@ -89,8 +86,7 @@ const engineService = Effect.gen(function*() {
     runs: (filter) => store.listRuns(filter),
     journal: (query) => store.listEvents(query),
     cancel: (id) => runner.cancel(id),
-    runEvents: (id, after) =>
-      Stream.unwrap(getRun(id).pipe(Effect.map(() => bus.follow({ run_id: id, after: after ?? 0 })))),
+    runEvents: (id, after) => Stream.unwrap(getRun(id).pipe(Effect.map(() => bus.follow({ run_id: id, after: after ?? 0 })))),
     events: (options) => bus.follow({ ...options, run_id: undefined, untilTerminal: false }),
     sources: () => registry.entries.pipe(Effect.map((entries) => entries.map((e) => e.record))),
     source,

@@ -14,7 +14,7 @@ import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as SubscriptionRef from "effect/SubscriptionRef"
 import type { StoreError } from "../domain/errors.ts"
-import { terminalEventTypes, type NewEvent, type RunEvent } from "../domain/run.ts"
+import { type NewEvent, type RunEvent, terminalEventTypes } from "../domain/run.ts"
 import { Store } from "./store.ts"
 
 /** @since 0.1.0 @category models */
@@ -43,16 +43,14 @@ const PAGE = 500
  */
 export const layer: Layer.Layer<EventBus, never, Store> = Layer.effect(
   EventBus,
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const store = yield* Store
     const latest = yield* SubscriptionRef.make(yield* store.latestEventId().pipe(Effect.orElseSucceed(() => 0)))
 
     const publish = (events: ReadonlyArray<NewEvent>) =>
-      events.length === 0
-        ? Effect.succeed([] as ReadonlyArray<RunEvent>)
-        : store.appendEvents(events).pipe(
-          Effect.tap((stored) => SubscriptionRef.set(latest, stored[stored.length - 1].id))
-        )
+      events.length === 0 ? Effect.succeed([] as ReadonlyArray<RunEvent>) : store.appendEvents(events).pipe(
+        Effect.tap((stored) => SubscriptionRef.set(latest, stored[stored.length - 1].id))
+      )
 
     // Followers at the same position read the same page: share it while the
     // journal has not moved, so a thousand subscribers of one run cost one
@@ -73,8 +71,7 @@ export const layer: Layer.Layer<EventBus, never, Store> = Layer.effect(
       })
 
     // Waits until anything newer than `seen` is journaled (any run's event).
-    const waitBeyond = (seen: number) =>
-      latest.changes.pipe(Stream.filter((id) => id > seen), Stream.take(1), Stream.runDrain)
+    const waitBeyond = (seen: number) => latest.changes.pipe(Stream.filter((id) => id > seen), Stream.take(1), Stream.runDrain)
 
     // A run that is already terminal has journaled its terminal event (the
     // Runner journals it before it updates the run), so nothing more comes.
@@ -87,14 +84,12 @@ export const layer: Layer.Layer<EventBus, never, Store> = Layer.effect(
       const untilTerminal = options.untilTerminal ?? true
       type State = { cursor: number; done: boolean }
       return Stream.paginateChunkEffect({ cursor: options.after ?? 0, done: false } as State, (state) =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           while (true) {
             const seen = yield* SubscriptionRef.get(latest)
             const page = yield* readPage(options.run_id, state.cursor, seen)
             if (page.length > 0) {
-              const end = options.run_id !== undefined && untilTerminal
-                ? page.findIndex((e) => terminalEventTypes.includes(e.type))
-                : -1
+              const end = options.run_id !== undefined && untilTerminal ? page.findIndex((e) => terminalEventTypes.includes(e.type)) : -1
               const batch = end >= 0 ? page.slice(0, end + 1) : page
               const next: State = { cursor: batch[batch.length - 1].id, done: end >= 0 }
               return [
@@ -113,5 +108,3 @@ export const layer: Layer.Layer<EventBus, never, Store> = Layer.effect(
     return { publish, follow }
   })
 )
-
-

@@ -9,7 +9,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Ref from "effect/Ref"
-import { JobError, type EngineError } from "../domain/errors.ts"
+import { type EngineError, JobError } from "../domain/errors.ts"
 import type { ArgSpec } from "../domain/argspec.ts"
 import type { Diagnostic, Job } from "../domain/job.ts"
 import { DEFAULT_SOURCE } from "../domain/source.ts"
@@ -52,14 +52,14 @@ export class JobCatalog extends Context.Tag("flwd/engine/JobCatalog")<JobCatalog
  */
 export const layer: Layer.Layer<JobCatalog, never, SourceRegistry> = Layer.effect(
   JobCatalog,
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const registry = yield* SourceRegistry
     const cache = yield* Ref.make<Snapshot | null>(null)
     // Keyed by the public job, so a job of a replaced snapshot still finds its own spec.
     const defined = new WeakMap<Job, ArgSpec>()
 
     const build = (version: number) =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const jobs: Array<Job> = []
         const byId = new Map<string, Job>()
         const diagnostics: Array<SourcedDiagnostic> = []
@@ -98,14 +98,14 @@ export const layer: Layer.Layer<JobCatalog, never, SourceRegistry> = Layer.effec
         return snapshot
       })
 
-    const current = Effect.gen(function*() {
+    const current = Effect.gen(function* () {
       const version = yield* registry.version
       const cached = yield* Ref.get(cache)
       return cached !== null && cached.version === version ? cached : yield* build(version)
     })
 
     const get = (id: string, source?: string) =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const snapshot = yield* current
         const found = source === undefined || source === DEFAULT_SOURCE && !id.includes("/")
           ? snapshot.byId.get(id)

@@ -29,9 +29,12 @@ export class PluginPlatform extends Context.Tag("flwd/engine/PluginPlatform")<Pl
  * @category layers
  */
 export function layerPluginPlatform(platform: Layer.Layer<PlatformServices>): Layer.Layer<PluginPlatform> {
-  return Layer.scoped(PluginPlatform, Effect.gen(function*() {
-    const scope = yield* Effect.scope
-    const context = yield* Effect.cached(Layer.buildWithScope(platform, scope))
-    return { context }
-  }))
+  return Layer.scoped(
+    PluginPlatform,
+    Effect.gen(function* () {
+      const scope = yield* Effect.scope
+      const context = yield* Effect.cached(Layer.buildWithScope(platform, scope))
+      return { context }
+    })
+  )
 }

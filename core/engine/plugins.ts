@@ -62,63 +62,66 @@ export class Plugins extends Context.Tag("flwd/engine/Plugins")<Plugins, {
  * @category layers
  */
 export function layerPlugins(set: PluginSet): Layer.Layer<Plugins, PluginError, PluginPlatform | EngineConfig> {
-  return Layer.scoped(Plugins, Effect.gen(function*() {
-    const scope = yield* Effect.scope
-    const config = yield* EngineConfig
-    const env = {
-      dataDir: config.dataDir,
-      policy: config.policy,
-      killGraceMs: config.killGraceMs,
-      ...(config.policyDir !== undefined ? { policyDir: config.policyDir } : {}),
-      ...(config.policyFile !== undefined ? { policyFile: config.policyFile } : {})
-    }
-    // Built when a first make needs it: an engine that builds no plugin loads no platform module.
-    const platform = Effect.map((yield* PluginPlatform).context, (services) => Context.add(services, PluginEnv, env))
-    const sources = new Map<string, SourcePlugin<any, any>>()
-    const profiles = new Map<string, ProfilePlugin>()
-    const executors = new Map<string, ExecutorPlugin>()
-    const claim = <P>(map: Map<string, P>, kind: string, name: string, plugin: P) =>
-      map.has(name)
-        ? Effect.fail(new PluginError({ code: "plugin.invalid", detail: `Two ${kind} plugins claim "${name}"` }))
-        : Effect.sync(() => void map.set(name, plugin))
-    for (const p of set.sources) {
-      for (const name of [p.type, ...(p.aliases ?? [])]) yield* claim(sources, "source", name, p)
-    }
-    for (const p of set.profiles) yield* claim(profiles, "profile", p.name, p)
-    for (const p of set.executors) yield* claim(executors, "executor", p.kind, p)
-    const assembled = yield* Either.match(assembleContributions(set), { onLeft: Effect.fail, onRight: Effect.succeed })
-
-    // One builder per plugin object (aliases share it), held by this engine only.
-    const builders = new Map<object, Effect.Effect<unknown, PluginError>>()
-    const builderOf = <A>(plugin: { readonly make: Effect.Effect<A, PluginError, MakeServices> }, what: string, check: (impl: A) => string | null) => {
-      let builder = builders.get(plugin) as Effect.Effect<A, PluginError> | undefined
-      if (builder === undefined) {
-        builder = buildOnce(plugin.make, what, check, scope, platform)
-        builders.set(plugin, builder)
+  return Layer.scoped(
+    Plugins,
+    Effect.gen(function* () {
+      const scope = yield* Effect.scope
+      const config = yield* EngineConfig
+      const env = {
+        dataDir: config.dataDir,
+        policy: config.policy,
+        killGraceMs: config.killGraceMs,
+        ...(config.policyDir !== undefined ? { policyDir: config.policyDir } : {}),
+        ...(config.policyFile !== undefined ? { policyFile: config.policyFile } : {})
       }
-      return builder
-    }
+      // Built when a first make needs it: an engine that builds no plugin loads no platform module.
+      const platform = Effect.map((yield* PluginPlatform).context, (services) => Context.add(services, PluginEnv, env))
+      const sources = new Map<string, SourcePlugin<any, any>>()
+      const profiles = new Map<string, ProfilePlugin>()
+      const executors = new Map<string, ExecutorPlugin>()
+      const claim = <P>(map: Map<string, P>, kind: string, name: string, plugin: P) =>
+        map.has(name)
+          ? Effect.fail(new PluginError({ code: "plugin.invalid", detail: `Two ${kind} plugins claim "${name}"` }))
+          : Effect.sync(() => void map.set(name, plugin))
+      for (const p of set.sources) {
+        for (const name of [p.type, ...(p.aliases ?? [])]) yield* claim(sources, "source", name, p)
+      }
+      for (const p of set.profiles) yield* claim(profiles, "profile", p.name, p)
+      for (const p of set.executors) yield* claim(executors, "executor", p.kind, p)
+      const assembled = yield* Either.match(assembleContributions(set), { onLeft: Effect.fail, onRight: Effect.succeed })
 
-    return {
-      sourcePlugin: (type: string) => sources.get(type),
-      source: (type: string) => {
-        const plugin = sources.get(type)
-        if (plugin === undefined) return Effect.succeed(undefined)
-        return Effect.map(builderOf(plugin, `source type "${plugin.type}"`, checkSourceImpl), (impl) => ({ plugin, impl }))
-      },
-      profile: (name: string) => profiles.get(name),
-      executor: (kind: string) => {
-        const plugin = executors.get(kind)
-        return plugin === undefined ? Effect.succeed(undefined) : builderOf(plugin, `executor "${kind}"`, checkExecutorImpl)
-      },
-      profiles: [...profiles.values()],
-      sourceTypes: [...sources.keys()],
-      defaultExecutor: set.defaultExecutor,
-      set,
-      problems: assembled.problems,
-      policySchema: assembled.policy
-    }
-  }))
+      // One builder per plugin object (aliases share it), held by this engine only.
+      const builders = new Map<object, Effect.Effect<unknown, PluginError>>()
+      const builderOf = <A>(plugin: { readonly make: Effect.Effect<A, PluginError, MakeServices> }, what: string, check: (impl: A) => string | null) => {
+        let builder = builders.get(plugin) as Effect.Effect<A, PluginError> | undefined
+        if (builder === undefined) {
+          builder = buildOnce(plugin.make, what, check, scope, platform)
+          builders.set(plugin, builder)
+        }
+        return builder
+      }
+
+      return {
+        sourcePlugin: (type: string) => sources.get(type),
+        source: (type: string) => {
+          const plugin = sources.get(type)
+          if (plugin === undefined) return Effect.succeed(undefined)
+          return Effect.map(builderOf(plugin, `source type "${plugin.type}"`, checkSourceImpl), (impl) => ({ plugin, impl }))
+        },
+        profile: (name: string) => profiles.get(name),
+        executor: (kind: string) => {
+          const plugin = executors.get(kind)
+          return plugin === undefined ? Effect.succeed(undefined) : builderOf(plugin, `executor "${kind}"`, checkExecutorImpl)
+        },
+        profiles: [...profiles.values()],
+        sourceTypes: [...sources.keys()],
+        defaultExecutor: set.defaultExecutor,
+        set,
+        problems: assembled.problems,
+        policySchema: assembled.policy
+      }
+    })
+  )
 }
 
 const isFunction = (u: unknown) => typeof u === "function"
@@ -154,7 +157,7 @@ function buildOnce<A>(
   const lock = Effect.unsafeMakeSemaphore(1)
   const invalid = (detail: string, cause?: unknown) =>
     new PluginError({ code: "plugin.invalid", detail: `Cannot build the plugin for ${what}: ${detail}`, ...(cause !== undefined ? { cause } : {}) })
-  const attempt = Effect.gen(function*() {
+  const attempt = Effect.gen(function* () {
     const scope = yield* Scope.fork(engineScope, ExecutionStrategy.sequential)
     const exit = yield* Effect.flatMap(platform, (services) => Effect.provide(Scope.extend(Effect.suspend(() => make), scope), services)).pipe(
       Effect.catchAllDefect((defect) => Effect.fail(invalid(defect instanceof Error ? defect.message : String(defect), defect))),

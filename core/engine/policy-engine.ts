@@ -44,7 +44,7 @@ export class PolicyEngine extends Context.Tag("flwd/engine/PolicyEngine")<Policy
  */
 export const layer: Layer.Layer<PolicyEngine, PolicyError, EngineConfig | Plugins | EventBus> = Layer.effect(
   PolicyEngine,
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const config = yield* EngineConfig
     const plugins = yield* Plugins
     const bus = yield* EventBus
@@ -72,7 +72,7 @@ export const layer: Layer.Layer<PolicyEngine, PolicyError, EngineConfig | Plugin
       }]).pipe(Effect.asVoid, Effect.orDie)
 
     const resolveProfile = (request: ProfileRequest) =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         let chosen = defaultProfile
         if (request.requested !== undefined && request.requested !== defaultProfile.name) {
           const wanted = yield* lookup(request.requested)

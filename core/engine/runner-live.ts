@@ -94,7 +94,7 @@ function patch(outcome: Outcome, at: string): Partial<Omit<Run, "id" | "plan">> 
  */
 export const layer: Layer.Layer<Runner, never, Store | EventBus | EngineConfig> = Layer.scoped(
   Runner,
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const store = yield* Store
     const bus = yield* EventBus
     const config = yield* EngineConfig
@@ -115,7 +115,7 @@ export const layer: Layer.Layer<Runner, never, Store | EventBus | EngineConfig> 
     }
 
     const execute = (run: Run, resolved: ResolvedPlan): Effect.Effect<Outcome, StoreError> =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const at = yield* now
         yield* bus.publish([{
           run_id: run.id,
@@ -152,7 +152,7 @@ export const layer: Layer.Layer<Runner, never, Store | EventBus | EngineConfig> 
       })
 
     const finish = (entry: Entry, outcome: Outcome) =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const at = yield* now
         // Terminal event first, then the record (see the module comment).
         yield* Effect.ignore(bus.publish([terminal(entry.id, at, outcome)]))
@@ -166,7 +166,7 @@ export const layer: Layer.Layer<Runner, never, Store | EventBus | EngineConfig> 
 
     const lifecycle = (entry: Entry, run: Run, resolved: ResolvedPlan) =>
       Effect.uninterruptibleMask((restore) =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const queued = execute(run, resolved)
           const gate = jobGate(resolved)
           const gated = gate === null ? global.withPermit(queued) : gate.withPermit(global.withPermit(queued))
@@ -189,7 +189,7 @@ export const layer: Layer.Layer<Runner, never, Store | EventBus | EngineConfig> 
       )
 
     const start = (resolved: ResolvedPlan) =>
-      Effect.uninterruptible(Effect.gen(function*() {
+      Effect.uninterruptible(Effect.gen(function* () {
         const ms = yield* Clock.currentTimeMillis
         const plan = resolved.plan
         const run: Run = {
@@ -228,7 +228,7 @@ export const layer: Layer.Layer<Runner, never, Store | EventBus | EngineConfig> 
       }))
 
     const cancel = (id: string) =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const entry = active.get(id)
         if (entry !== undefined) {
           yield* Deferred.succeed(entry.cancel, CANCEL_REASON)

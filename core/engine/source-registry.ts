@@ -18,11 +18,11 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
-import { problemInfo, SourceError, type EngineError } from "../domain/errors.ts"
+import { type EngineError, problemInfo, SourceError } from "../domain/errors.ts"
 import { DEFAULT_SOURCE, type SourceRecord, type SourceSpec } from "../domain/source.ts"
 import type { LoadedSource, SourceContext, SourceImpl, SourcePlugin } from "../plugin.ts"
 import { type Activity, checkLoaded, DEFAULT_PLUGIN_TIMEOUT_MS, makeActivity, withIdleTimeout } from "./_plugin-guard.ts"
-import { failedRecord, holdPin, type HeldPin, kindOf, now, pinOfRecord, pullPolicyOf, recordOf, samePin } from "./_source-record.ts"
+import { failedRecord, type HeldPin, holdPin, kindOf, now, pinOfRecord, pullPolicyOf, recordOf, samePin } from "./_source-record.ts"
 import { decodeSpec, fieldErrors } from "./_spec.ts"
 import { EngineConfig } from "./config.ts"
 import { EventBus } from "./event-bus.ts"
@@ -107,7 +107,7 @@ export function layer(
 }
 
 const make = (options: RegistryOptions) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const store = yield* Store
     const bus = yield* EventBus
     const plugins = yield* Plugins
@@ -181,7 +181,7 @@ const make = (options: RegistryOptions) =>
 
     /** Resolves (when the kind re-resolves) and loads what the spec names now. */
     const fresh = (spec: SourceSpec, plugin: SourcePlugin<any, any>, impl: SourceImpl<any, any>) =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const pin = impl.resolve === undefined ? null : holdPin(plugin, yield* guard(spec.name, (ctx) => impl.resolve!(spec, ctx)))
         const loaded = yield* guardLoad(spec.name, (ctx) => impl.load(spec, pin?.value ?? null, ctx))
         return { pin, loaded }
@@ -194,9 +194,9 @@ const make = (options: RegistryOptions) =>
      * or null when a newer state won (`next` is then released).
      */
     const commit = (next: Next, expected: number | "any") =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const name = next.record.name
-        const outcome = yield* lock.withPermits(1)(Effect.gen(function*() {
+        const outcome = yield* lock.withPermits(1)(Effect.gen(function* () {
           const previous = (yield* Ref.get(state)).get(name)
           if (expected !== "any" && previous?.generation !== expected) return { committed: null, previous }
           if (name !== DEFAULT_SOURCE) yield* store.putSource(next.record)
@@ -216,7 +216,7 @@ const make = (options: RegistryOptions) =>
     // The root tree, never persisted, never admitted: it is the operator's own choice.
     const root = options.root
     const loadRoot = (created: string, generation: number | "any") =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const spec: SourceSpec = { type: root!.type, name: DEFAULT_SOURCE, path: root!.path }
         const plugin = { type: root!.type, spec: Schema.Unknown }
         const loaded = yield* guardLoad(DEFAULT_SOURCE, () => root!.load)
@@ -227,15 +227,38 @@ const make = (options: RegistryOptions) =>
       const loaded = yield* loadRoot(now(), "any").pipe(Effect.either)
       if (loaded._tag === "Left") {
         const spec: SourceSpec = { type: root.type, name: DEFAULT_SOURCE, path: root.path }
-        yield* put({ record: failedRecord(spec, root.type, loaded.left, now()), spec, plugin: null, impl: null, loaded: null, pin: null, generation: ++generations, pending: false })
+        yield* put({
+          record: failedRecord(spec, root.type, loaded.left, now()),
+          spec,
+          plugin: null,
+          impl: null,
+          loaded: null,
+          pin: null,
+          generation: ++generations,
+          pending: false
+        })
       }
     }
 
     // Persisted sources come back under their pull policy; one that fails to load is kept as failed.
     const restore = (record: SourceRecord) =>
-      Effect.gen(function*() {
-        const unloaded = (error: { readonly code: string; readonly detail: string }, spec: SourceSpec, plugin: SourcePlugin<any, any> | null, impl: SourceImpl<any, any> | null) =>
-          put({ record: failedRecord(record.spec as SourceSpec, record.type, error, record.created_at, record.pin), spec, plugin, impl, loaded: null, pin: null, generation: ++generations, pending: false })
+      Effect.gen(function* () {
+        const unloaded = (
+          error: { readonly code: string; readonly detail: string },
+          spec: SourceSpec,
+          plugin: SourcePlugin<any, any> | null,
+          impl: SourceImpl<any, any> | null
+        ) =>
+          put({
+            record: failedRecord(record.spec as SourceSpec, record.type, error, record.created_at, record.pin),
+            spec,
+            plugin,
+            impl,
+            loaded: null,
+            pin: null,
+            generation: ++generations,
+            pending: false
+          })
             .pipe(Effect.zipRight(failed("restore", record.name, record.type)(error)))
         const envelope = { ...record.spec, type: record.type, name: record.name } as SourceSpec
         const found = yield* plugins.source(record.type).pipe(Effect.either)
@@ -247,12 +270,20 @@ const make = (options: RegistryOptions) =>
         const decoded = Schema.decodeUnknownEither(plugin.spec, { onExcessProperty: "error", errors: "all" })(envelope)
         if (decoded._tag === "Left") {
           const errors = fieldErrors(decoded.left)
-          return yield* unloaded({ code: "source.invalid", detail: `The stored ${plugin.type} spec no longer decodes: ${errors.map((e) => `${e.path} ${e.message}`).join("; ")}` }, envelope, plugin, impl)
+          return yield* unloaded(
+            {
+              code: "source.invalid",
+              detail: `The stored ${plugin.type} spec no longer decodes: ${errors.map((e) => `${e.path} ${e.message}`).join("; ")}`
+            },
+            envelope,
+            plugin,
+            impl
+          )
         }
         const spec = decoded.right as SourceSpec
         const stored = pinOfRecord(plugin, record)
         const pull = pullPolicyOf(spec)
-        const outcome = yield* Effect.gen(function*() {
+        const outcome = yield* Effect.gen(function* () {
           if (impl.resolve === undefined) return { pin: null, loaded: yield* guardLoad(spec.name, (ctx) => impl.load(spec, null, ctx)), pending: false }
           if (stored === null) return { ...(yield* fresh(spec, plugin, impl)), pending: false }
           if (pull === "on-startup") {
@@ -285,16 +316,14 @@ const make = (options: RegistryOptions) =>
     const find = (name: string) =>
       Effect.flatMap(Ref.get(state), (m) => {
         const entry = m.get(name)
-        return entry === undefined
-          ? Effect.fail(new SourceError({ code: "source.not.found", detail: `No source named "${name}"` }))
-          : Effect.succeed(entry)
+        return entry === undefined ? Effect.fail(new SourceError({ code: "source.not.found", detail: `No source named "${name}"` })) : Effect.succeed(entry)
       })
 
     const add = (input: unknown) =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         // A request that does not decode never became a source operation: the caller gets the problem.
         const { spec, plugin } = yield* decodeSpec(input, plugins.sourcePlugin, plugins.sourceTypes)
-        return yield* Effect.gen(function*() {
+        return yield* Effect.gen(function* () {
           const decision = policy.defaultProfile.admit?.({ kind: "source.add", spec }, config.policy)
           if (decision !== undefined) {
             yield* policy.record({ ...decision, source: spec.name })
@@ -312,11 +341,11 @@ const make = (options: RegistryOptions) =>
       }).pipe(Effect.withSpan("source.add"))
 
     const remove = (name: string) =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         if (name === DEFAULT_SOURCE) {
           return yield* new SourceError({ code: "source.name.reserved", detail: "The root job tree cannot be removed" })
         }
-        const entry = yield* lock.withPermits(1)(Effect.gen(function*() {
+        const entry = yield* lock.withPermits(1)(Effect.gen(function* () {
           const entry = yield* find(name)
           yield* store.removeSource(name).pipe(Effect.tapError(failed("remove", name, entry.record.type)))
           yield* Ref.update(state, (m) => {
@@ -342,7 +371,7 @@ const make = (options: RegistryOptions) =>
 
     const refresh = (name: string) =>
       Effect.flatMap(find(name), (entry) =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           if (entry.plugin === null || entry.impl === null) {
             if (name !== DEFAULT_SOURCE || root === undefined) return entry.record
             const committed = yield* loadRoot(entry.record.created_at, entry.generation)
@@ -357,13 +386,13 @@ const make = (options: RegistryOptions) =>
         }).pipe(Effect.tapError(failed("refresh", name, entry.record.type))))
 
     const beforeUse = (name: string) =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const entry = yield* find(name)
         const { plugin, impl, loaded } = entry
         if (plugin === null || impl?.resolve === undefined || loaded === null) return false
         const pull = pullPolicyOf(entry.spec)
         if (!(pull === "always" || (pull === "on-run" && entry.pending))) return false
-        return yield* Effect.gen(function*() {
+        return yield* Effect.gen(function* () {
           const pin = holdPin(plugin, yield* guard(name, (ctx) => impl.resolve!(entry.spec, ctx)))
           const next = samePin(pin, entry.pin)
             ? { loaded, pin: entry.pin }

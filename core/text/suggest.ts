@@ -34,9 +34,7 @@ export function suggest(input: string, candidates: ReadonlyArray<string>, max = 
     .map((candidate) => {
       const lower = candidate.toLowerCase()
       const tail = lower.slice(lower.lastIndexOf("/") + 1)
-      const score = lower.startsWith(wanted) || tail.startsWith(wanted)
-        ? 0
-        : Math.min(distance(wanted, lower), distance(wanted, tail))
+      const score = lower.startsWith(wanted) || tail.startsWith(wanted) ? 0 : Math.min(distance(wanted, lower), distance(wanted, tail))
       return { candidate, score }
     })
     .filter((c) => c.score <= limit)

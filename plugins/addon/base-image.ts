@@ -34,7 +34,7 @@ export interface BaseImage {
  * @category constructors
  */
 export function resolveBase(client: RegistryClient, base: string, platform?: PlatformSpec): Effect.Effect<BaseImage, unknown> {
-  return Effect.gen(function*() {
+  return Effect.gen(function* () {
     const ref = parseImageReference(base, "base")
     const image = yield* resolveImage(client, ref, { platform })
     const bytes = yield* client.blobBytes(ref, image.manifest.config)
@@ -43,7 +43,11 @@ export function resolveBase(client: RegistryClient, base: string, platform?: Pla
     const layers = image.manifest.layers.map((d: Descriptor): StagedBlob => {
       if (d.urls !== undefined && d.urls.length > 0) {
         // Foreign layers live outside the registry; flwd neither fetches nor re-hosts them.
-        throw new RegistryError({ reason: "unsupported-media-type", detail: `base layer ${d.digest} is a foreign layer (urls); use a base image without them`, ref: ref.normalized })
+        throw new RegistryError({
+          reason: "unsupported-media-type",
+          detail: `base layer ${d.digest} is a foreign layer (urls); use a base image without them`,
+          ref: ref.normalized
+        })
       }
       return { descriptor: ociLayer(d), origin }
     })

@@ -44,7 +44,11 @@ function found(files: ImageFiles, program: string, path: string): boolean {
  * @since 0.1.0
  * @category utils
  */
-export async function missingInterpreters(jobs: ReadonlyArray<JobDefinition>, files: ImageFiles, path: string = DEFAULT_PATH): Promise<ReadonlyArray<FieldError>> {
+export async function missingInterpreters(
+  jobs: ReadonlyArray<JobDefinition>,
+  files: ImageFiles,
+  path: string = DEFAULT_PATH
+): Promise<ReadonlyArray<FieldError>> {
   const errors: Array<FieldError> = []
   const seen = new Set<string>()
   for (const job of jobs) {
@@ -70,7 +74,10 @@ export async function missingInterpreters(jobs: ReadonlyArray<JobDefinition>, fi
       }
       if (!found(files, program, path) && !seen.has(`${config}\0${program}`)) {
         seen.add(`${config}\0${program}`)
-        errors.push({ path: config, message: `job ${job.id}: runs ${program}, which the image does not have${program.includes("/") ? "" : ` on PATH (${path})`}` })
+        errors.push({
+          path: config,
+          message: `job ${job.id}: runs ${program}, which the image does not have${program.includes("/") ? "" : ` on PATH (${path})`}`
+        })
       }
     }
   }
@@ -86,7 +93,9 @@ export async function missingInterpreters(jobs: ReadonlyArray<JobDefinition>, fi
 export function interpreterProblem(subject: string, errors: ReadonlyArray<FieldError>): SourceError {
   return ociProblem(
     "addon.interpreter.missing",
-    `${subject}: ${errors.length === 1 ? "a job's interpreter is" : `${errors.length} interpreters are`} missing from the image; first: ${errors[0].path}: ${errors[0].message}`,
+    `${subject}: ${errors.length === 1 ? "a job's interpreter is" : `${errors.length} interpreters are`} missing from the image; first: ${errors[0].path}: ${
+      errors[0].message
+    }`,
     { errors }
   )
 }

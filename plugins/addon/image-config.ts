@@ -107,7 +107,13 @@ const OCI_TWIN: Readonly<Record<string, string>> = {
 /** A base layer's descriptor as the add-on manifest lists it. @since 0.1.0 @category constructors */
 export function ociLayer(d: Descriptor): Descriptor {
   const mediaType = OCI_TWIN[d.mediaType] ?? d.mediaType
-  return { mediaType, digest: d.digest, size: d.size, ...(d.urls !== undefined ? { urls: d.urls } : {}), ...(d.annotations !== undefined ? { annotations: d.annotations } : {}) }
+  return {
+    mediaType,
+    digest: d.digest,
+    size: d.size,
+    ...(d.urls !== undefined ? { urls: d.urls } : {}),
+    ...(d.annotations !== undefined ? { annotations: d.annotations } : {})
+  }
 }
 
 /**

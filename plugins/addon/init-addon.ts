@@ -47,8 +47,7 @@ export interface InitAddonResult {
 
 const ID = /^[a-z0-9][a-z0-9._-]{0,62}$/
 
-const invalid = (path: string, message: string, detail: string) =>
-  new ValidationError({ code: "validation.failed", detail, errors: [{ path, message }] })
+const invalid = (path: string, message: string, detail: string) => new ValidationError({ code: "validation.failed", detail, errors: [{ path, message }] })
 
 function defaultId(dir: string): string {
   return basename(resolve(dir)).toLowerCase().replace(/[^a-z0-9._-]+/g, "-").replace(/^[^a-z0-9]+/, "").slice(0, 63)
@@ -70,7 +69,7 @@ function scaffold(id: string, name: string): ReadonlyArray<readonly [string, str
     "  version: 0.1.0",
     `  summary: ${JSON.stringify(`Jobs of ${name}`)}`,
     "requires:",
-    "  flwd: \">=0.1.0\"",
+    '  flwd: ">=0.1.0"',
     "# The jobs of jobs/ this add-on exposes; leave the list out to expose every job.",
     "jobs:",
     "  - { id: hello-world, summary: Greets someone }",
@@ -90,7 +89,7 @@ function scaffold(id: string, name: string): ReadonlyArray<readonly [string, str
     "#!/bin/sh",
     "# flwd passes each argument as ARG_<NAME> (see docs/job-trees.md).",
     "set -eu",
-    "echo \"Hello, ${ARG_NAME:-world}!\"",
+    'echo "Hello, ${ARG_NAME:-world}!"',
     ""
   ].join("\n")
   return [
@@ -129,7 +128,9 @@ async function isStaticElf(file: string): Promise<boolean> {
 async function copyBusybox(dir: string, from: string): Promise<ReadonlyArray<string>> {
   const ok = await isStaticElf(from).catch(() => undefined)
   if (ok !== true) {
-    const why = ok === undefined ? "cannot be read (install a static busybox, e.g. Debian's busybox-static)" : "is not a statically linked executable; it would not run without the host's libraries"
+    const why = ok === undefined
+      ? "cannot be read (install a static busybox, e.g. Debian's busybox-static)"
+      : "is not a statically linked executable; it would not run without the host's libraries"
     throw invalid("busybox", why, `${from} ${why}`)
   }
   await mkdir(join(dir, "rootfs", "bin"), { recursive: true })

@@ -100,7 +100,11 @@ export function loadSigningKey(pem: string): KeyObject {
     throw usage("key", "is not a PEM private key", `The key is not a PEM private key: ${messageOf(e)}`)
   }
   if (key.asymmetricKeyType !== "ec" || key.asymmetricKeyDetails?.namedCurve !== "prime256v1") {
-    throw usage("key", "must be an ECDSA P-256 key", `The key is ${key.asymmetricKeyType} ${key.asymmetricKeyDetails?.namedCurve ?? ""}; cosign-compatible signatures need ECDSA P-256`)
+    throw usage(
+      "key",
+      "must be an ECDSA P-256 key",
+      `The key is ${key.asymmetricKeyType} ${key.asymmetricKeyDetails?.namedCurve ?? ""}; cosign-compatible signatures need ECDSA P-256`
+    )
   }
   return key
 }

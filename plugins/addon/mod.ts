@@ -22,7 +22,15 @@ export { initAddon, type InitAddonOptions, type InitAddonResult } from "./init-a
 export { type AddonValidation, validateAddon, type ValidateAddonOptions } from "./validate-addon.ts"
 export { packAddon, type PackAddonOptions, type PackResult } from "./pack-addon.ts"
 export { pushImage, type PushImageOptions, type PushProgress, type PushResult, pushStaged } from "./push-image.ts"
-export { SIGNATURE_ANNOTATION, signatureTag, signImage, type SignImageOptions, type SignResult, SIMPLE_SIGNING_MEDIA_TYPE, simpleSigningPayload } from "./sign-image.ts"
+export {
+  SIGNATURE_ANNOTATION,
+  signatureTag,
+  signImage,
+  type SignImageOptions,
+  type SignResult,
+  SIMPLE_SIGNING_MEDIA_TYPE,
+  simpleSigningPayload
+} from "./sign-image.ts"
 export { generateKeyPair, type GenerateKeyPairOptions, type KeyPair, loadSigningKey } from "./keys.ts"
 export { ADDON_PREFIX, collectAddonEntries, type LayerEntry } from "./collect-tree.ts"
 export { buildLayer, type BuiltLayer } from "./build-layer.ts"

@@ -13,7 +13,6 @@ import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/
 import { createWriteStream } from "node:fs"
 import { join } from "node:path"
 import { pipeline } from "node:stream/promises"
-import { SourceError } from "../../core/mod.ts"
 import { decodeManifest, type Descriptor, type Digest, MediaType, ociProblem, type RegistryClient, splitDigest } from "../oci/mod.ts"
 import { openBlob, type StagedBlob, type StagedImage } from "./staged-image.ts"
 
@@ -99,7 +98,11 @@ export async function readOciLayout(layout: string, refName?: string): Promise<S
   const named = refName === undefined ? index.manifests : index.manifests.filter((m) => m.annotations?.[REF_NAME] === refName)
   if (named.length !== 1) {
     const names = index.manifests.map((m) => m.annotations?.[REF_NAME]).filter((n) => n !== undefined)
-    throw fail(`${named.length === 0 ? "no image" : "more than one image"}${refName !== undefined ? ` named ${JSON.stringify(refName)}` : ""}; the layout has ${names.length > 0 ? names.join(", ") : "no named images"}`)
+    throw fail(
+      `${named.length === 0 ? "no image" : "more than one image"}${refName !== undefined ? ` named ${JSON.stringify(refName)}` : ""}; the layout has ${
+        names.length > 0 ? names.join(", ") : "no named images"
+      }`
+    )
   }
   const manifestBytes = await readFile(layoutBlobPath(layout, named[0].digest)).catch(() => null)
   if (manifestBytes === null) throw fail(`manifest blob ${named[0].digest} is missing`)

@@ -12,7 +12,15 @@ import { join } from "node:path"
 import * as Effect from "effect/Effect"
 import { ValidationError } from "../../core/mod.ts"
 import {
-  digestOf, type Digest, hostPlatform, makeRegistryClient, MediaType, parseImageReference, parsePlatform, type PlatformSpec, type RegistryClient,
+  type Digest,
+  digestOf,
+  hostPlatform,
+  makeRegistryClient,
+  MediaType,
+  parseImageReference,
+  parsePlatform,
+  type PlatformSpec,
+  type RegistryClient,
   type RegistryOptions
 } from "../oci/mod.ts"
 import { asProblem, runAddonEffect } from "./_run.ts"
@@ -21,7 +29,7 @@ import { buildLayer } from "./build-layer.ts"
 import { collectAddonEntries, collectRootfsEntries } from "./collect-tree.ts"
 import { addonLabels, buildConfig, buildManifest, rfc3339 } from "./image-config.ts"
 import { writeOciLayout } from "./oci-layout.ts"
-import { pushStaged, type PushProgress, type PushResult } from "./push-image.ts"
+import { type PushProgress, type PushResult, pushStaged } from "./push-image.ts"
 import type { StagedImage } from "./staged-image.ts"
 import type { UploadOptions } from "./upload-blob.ts"
 import { validateAddon } from "./validate-addon.ts"
@@ -90,7 +98,13 @@ function epochOf(options: PackAddonOptions): number | undefined {
   if (options.sourceDateEpoch !== undefined) return options.sourceDateEpoch
   const raw = process.env.SOURCE_DATE_EPOCH
   if (raw === undefined || raw === "") return undefined
-  if (!/^\d{1,12}$/.test(raw)) throw usage("SOURCE_DATE_EPOCH", "must be whole seconds since 1970", `SOURCE_DATE_EPOCH=${JSON.stringify(raw.slice(0, 40))} is not whole seconds since 1970`)
+  if (!/^\d{1,12}$/.test(raw)) {
+    throw usage(
+      "SOURCE_DATE_EPOCH",
+      "must be whole seconds since 1970",
+      `SOURCE_DATE_EPOCH=${JSON.stringify(raw.slice(0, 40))} is not whole seconds since 1970`
+    )
+  }
   return Number(raw)
 }
 
@@ -109,13 +123,19 @@ function epochOf(options: PackAddonOptions): number | undefined {
  */
 export async function packAddon(options: PackAddonOptions): Promise<PackResult> {
   const ref = parseImageReference(options.tag, "tag")
-  if (ref.digest !== null) throw usage("tag", "must name a tag, not a digest", `--tag ${ref.normalized} names a digest; the digest of a packed image is computed, give a tag`)
+  if (ref.digest !== null) {
+    throw usage("tag", "must name a tag, not a digest", `--tag ${ref.normalized} names a digest; the digest of a packed image is computed, give a tag`)
+  }
   const epoch = epochOf(options)
   if (!(await stat(options.dir).then((s) => s.isDirectory(), () => false))) {
     throw usage("dir", "is not a directory", `${options.dir} is not a directory`)
   }
   const validation = await validateAddon({
-    target: options.dir, flwdVersion: options.flwdVersion, base: options.base, platform: options.platform, registry: options.registry,
+    target: options.dir,
+    flwdVersion: options.flwdVersion,
+    base: options.base,
+    platform: options.platform,
+    registry: options.registry,
     ...(options.checkInterpreters !== undefined ? { checkInterpreters: options.checkInterpreters } : {})
   })
   if (!validation.valid) throw validation.problem!
@@ -136,7 +156,15 @@ export async function packAddon(options: PackAddonOptions): Promise<PackResult> 
     const created = epoch !== undefined ? rfc3339(epoch) : undefined
     const labels = addonLabels(tree, created)
     const meta = tree.metadata
-    const configBytes = buildConfig({ base: base?.config, platform, diffId: layer.diffId, ...(rootLayer !== undefined ? { rootfsDiffId: rootLayer.diffId } : {}), labels, created, comment: `flwd add-on ${meta.id} ${meta.version}` })
+    const configBytes = buildConfig({
+      base: base?.config,
+      platform,
+      diffId: layer.diffId,
+      ...(rootLayer !== undefined ? { rootfsDiffId: rootLayer.diffId } : {}),
+      labels,
+      created,
+      comment: `flwd add-on ${meta.id} ${meta.version}`
+    })
     const config = { mediaType: MediaType.OciConfig, digest: digestOf(configBytes), size: configBytes.length }
     const layerDescriptor = { mediaType: MediaType.OciLayerGzip, digest: layer.digest, size: layer.size }
     const annotations = {

@@ -66,8 +66,13 @@ export interface PushResult {
  * @since 0.1.0
  * @category constructors
  */
-export function pushStaged(client: RegistryClient, image: StagedImage, target: string, options: Omit<PushImageOptions, "image" | "ref" | "client" | "registry"> = {}): Effect.Effect<PushResult, unknown> {
-  return Effect.gen(function*() {
+export function pushStaged(
+  client: RegistryClient,
+  image: StagedImage,
+  target: string,
+  options: Omit<PushImageOptions, "image" | "ref" | "client" | "registry"> = {}
+): Effect.Effect<PushResult, unknown> {
+  return Effect.gen(function* () {
     const ref = parseImageReference(target, "ref")
     const progress = options.onProgress ?? (() => {})
     const counts = { uploaded: 0, mounted: 0, skipped: 0 }
@@ -78,11 +83,13 @@ export function pushStaged(client: RegistryClient, image: StagedImage, target: s
       return uploadBlob(client, ref, blob, {
         chunkSize: options.chunkSize,
         restarts: options.restarts,
-        onBytes: (n) => progress({ type: "bytes", digest, size, sent: (sent += n) })
-      }).pipe(Effect.tap((outcome) => Effect.sync(() => {
-        counts[outcome === "exists" ? "skipped" : outcome]++
-        progress({ type: "blob", digest, size, state: outcome })
-      })))
+        onBytes: (n) => progress({ type: "bytes", digest, size, sent: sent += n })
+      }).pipe(Effect.tap((outcome) =>
+        Effect.sync(() => {
+          counts[outcome === "exists" ? "skipped" : outcome]++
+          progress({ type: "blob", digest, size, state: outcome })
+        })
+      ))
     }, { concurrency: Math.max(1, options.concurrency ?? 3), discard: true })
     const reference = ref.digest ?? ref.tag ?? "latest"
     const digest = yield* client.putManifest(ref, reference, image.manifestBytes, image.manifest.mediaType)

@@ -13,7 +13,20 @@ import { createPublicKey, type KeyObject, sign, verify } from "node:crypto"
 import { readFile } from "node:fs/promises"
 import * as Effect from "effect/Effect"
 import { ValidationError } from "../../core/mod.ts"
-import { type Descriptor, type Digest, digestOf, makeRegistryClient, type Manifest, MediaType, messageOf, parseImageReference, type RegistryClient, RegistryError, type RegistryOptions, splitDigest } from "../oci/mod.ts"
+import {
+  type Descriptor,
+  type Digest,
+  digestOf,
+  makeRegistryClient,
+  type Manifest,
+  MediaType,
+  messageOf,
+  parseImageReference,
+  type RegistryClient,
+  RegistryError,
+  type RegistryOptions,
+  splitDigest
+} from "../oci/mod.ts"
 import { runAddonEffect } from "./_run.ts"
 import { loadSigningKey } from "./keys.ts"
 import { uploadBlob } from "./upload-blob.ts"
@@ -84,7 +97,7 @@ export function signatureTag(digest: string): string {
 const EMPTY_CONFIG = Buffer.from("{}")
 
 function signEffect(client: RegistryClient, options: SignImageOptions, key: KeyObject): Effect.Effect<SignResult, unknown> {
-  return Effect.gen(function*() {
+  return Effect.gen(function* () {
     const ref = parseImageReference(options.ref, "ref")
     const repo = { registry: ref.registry, repository: ref.repository }
     const name = `${ref.registry}/${ref.repository}`
@@ -105,10 +118,23 @@ function signEffect(client: RegistryClient, options: SignImageOptions, key: KeyO
     const signatureRef = `${name}:${tag}`
     if (ours !== undefined) {
       const current = yield* client.resolve({ ...ref, tag, digest: null, normalized: signatureRef })
-      return { digest, ref: `${name}@${digest}`, signatureRef, signatureDigest: current.digest, payload, signature: ours.annotations![SIGNATURE_ANNOTATION], added: false }
+      return {
+        digest,
+        ref: `${name}@${digest}`,
+        signatureRef,
+        signatureDigest: current.digest,
+        payload,
+        signature: ours.annotations![SIGNATURE_ANNOTATION],
+        added: false
+      }
     }
     const signature = sign("sha256", payloadBytes, key).toString("base64")
-    const layer: Descriptor = { mediaType: SIMPLE_SIGNING_MEDIA_TYPE, digest: payloadDigest, size: payloadBytes.length, annotations: { [SIGNATURE_ANNOTATION]: signature } }
+    const layer: Descriptor = {
+      mediaType: SIMPLE_SIGNING_MEDIA_TYPE,
+      digest: payloadDigest,
+      size: payloadBytes.length,
+      annotations: { [SIGNATURE_ANNOTATION]: signature }
+    }
     const config: Descriptor = { mediaType: MediaType.OciConfig, digest: digestOf(EMPTY_CONFIG), size: EMPTY_CONFIG.length }
     yield* uploadBlob(client, repo, { descriptor: layer, bytes: payloadBytes })
     yield* uploadBlob(client, repo, { descriptor: config, bytes: EMPTY_CONFIG })
@@ -125,7 +151,11 @@ function signEffect(client: RegistryClient, options: SignImageOptions, key: KeyO
 
 async function readKeyFile(path: string): Promise<string> {
   return readFile(path, "utf8").catch((e: unknown) => {
-    throw new ValidationError({ code: "validation.failed", detail: `Cannot read the key ${path}: ${messageOf(e)}`, errors: [{ path: "key", message: "cannot be read" }] })
+    throw new ValidationError({
+      code: "validation.failed",
+      detail: `Cannot read the key ${path}: ${messageOf(e)}`,
+      errors: [{ path: "key", message: "cannot be read" }]
+    })
   })
 }
 
@@ -142,9 +172,7 @@ async function readKeyFile(path: string): Promise<string> {
  * ```
  */
 export async function signImage(options: SignImageOptions): Promise<SignResult> {
-  const key = typeof options.key !== "string"
-    ? options.key
-    : loadSigningKey(options.key.includes("-----BEGIN") ? options.key : await readKeyFile(options.key))
+  const key = typeof options.key !== "string" ? options.key : loadSigningKey(options.key.includes("-----BEGIN") ? options.key : await readKeyFile(options.key))
   const client = options.client ?? makeRegistryClient(options.registry)
   try {
     return await runAddonEffect(signEffect(client, options, key), options.ref)

@@ -33,7 +33,12 @@ export type BlobOutcome = "exists" | "mounted" | "uploaded"
 const DEFAULT_CHUNK = 8 * 1024 * 1024
 
 const ioError = (blob: StagedBlob, repo: Repository) => (e: unknown) =>
-  e instanceof RegistryError ? e : new RegistryError({ reason: "network", detail: `cannot read blob ${blob.descriptor.digest}: ${messageOf(e)}`, ref: `${repo.registry}/${repo.repository}`, cause: e })
+  e instanceof RegistryError ? e : new RegistryError({
+    reason: "network",
+    detail: `cannot read blob ${blob.descriptor.digest}: ${messageOf(e)}`,
+    ref: `${repo.registry}/${repo.repository}`,
+    cause: e
+  })
 
 /** The blob's bytes in chunks of exactly `size` (the last one shorter). */
 async function* chunks(blob: StagedBlob, client: RegistryClient, size: number): AsyncGenerator<Uint8Array> {
@@ -101,7 +106,7 @@ export function uploadBlob(
   const chunkSize = Math.max(1, options.chunkSize ?? DEFAULT_CHUNK)
   const restarts = options.restarts ?? 2
   const sent = options.onBytes ?? (() => {})
-  return Effect.gen(function*() {
+  return Effect.gen(function* () {
     // A HEAD answer has no body to carry the registry's error code: on 401/403 go on, and the upload reports it.
     const present = yield* client.blobSize(repo, digest).pipe(
       Effect.catchIf((e) => e.reason === "unauthorized" || e.reason === "denied", () => Effect.succeed(null))
@@ -121,7 +126,7 @@ export function uploadBlob(
       sent(bytes.length)
       return "uploaded" as const
     }
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 0;; attempt++) {
       const result = yield* Effect.either(chunked(session))
       session = undefined
       if (result._tag === "Right") return "uploaded" as const
@@ -134,7 +139,7 @@ export function uploadBlob(
   function chunked(open: URL | undefined): Effect.Effect<void, RegistryError> {
     return Effect.suspend(() => {
       const iterator = chunks(blob, client, chunkSize)[Symbol.asyncIterator]()
-      return Effect.gen(function*() {
+      return Effect.gen(function* () {
         let location = open ?? (yield* client.startUpload(repo))
         let offset = 0
         for (;;) {

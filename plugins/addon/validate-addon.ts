@@ -13,7 +13,15 @@ import { join } from "node:path"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import { type Diagnostic, type JobDefinition, SourceError, ValidationError } from "../../core/mod.ts"
-import { makeBlobStore, makeRegistryClient, parseImageReferenceEither, parsePlatform, pullImage, type RegistryClient, type RegistryOptions } from "../oci/mod.ts"
+import {
+  makeBlobStore,
+  makeRegistryClient,
+  parseImageReferenceEither,
+  parsePlatform,
+  pullImage,
+  type RegistryClient,
+  type RegistryOptions
+} from "../oci/mod.ts"
 import { type AddonManifest, type AddonTree, readAddon, validateAddonTree } from "../sources/oci/mod.ts"
 import { flwdVersion, runAddonEffect } from "./_run.ts"
 import { DEFAULT_PATH, interpreterProblem, missingInterpreters } from "./check-interpreters.ts"
@@ -110,11 +118,13 @@ function validateImage(options: ValidateAddonOptions, version: string): Effect.E
   const parsed = parseImageReferenceEither(options.target, "target")
   if (Either.isLeft(parsed)) {
     const reason = parsed.left.errors?.[0]?.message ?? "invalid reference"
-    return Effect.fail(new ValidationError({
-      code: "validation.failed",
-      detail: `${JSON.stringify(options.target.slice(0, 300))} is neither a directory nor an image reference (${reason})`,
-      errors: [{ path: "target", message: "is neither a directory nor an image reference" }]
-    }))
+    return Effect.fail(
+      new ValidationError({
+        code: "validation.failed",
+        detail: `${JSON.stringify(options.target.slice(0, 300))} is neither a directory nor an image reference (${reason})`,
+        errors: [{ path: "target", message: "is neither a directory nor an image reference" }]
+      })
+    )
   }
   const ref = parsed.right
   const client = options.client ?? makeRegistryClient(options.registry)
@@ -122,7 +132,7 @@ function validateImage(options: ValidateAddonOptions, version: string): Effect.E
   return Effect.acquireUseRelease(
     Effect.promise(() => mkdtemp(join(tmpdir(), "flwd-addon-validate-"))),
     (dataDir) =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const pulled = yield* pullImage(client, { ref, store: makeBlobStore(dataDir), platform })
         return yield* readAddon(pulled.rootfs, "/flwd-addon", { flwdVersion: version, subject: ref.normalized }).pipe(
           Effect.flatMap((tree) => {
@@ -163,11 +173,13 @@ export async function validateAddon(options: ValidateAddonOptions): Promise<Addo
   if (await isDirectory(options.target)) {
     const subject = options.target
     let jobs: ReadonlyArray<JobDefinition> = []
-    const result = await runAddonEffect(validateAddonTree(options.target, { flwdVersion: version, subject }).pipe(
-      Effect.tap((tree) => Effect.sync(() => jobs = tree.jobs)),
-      Effect.map((tree) => validationOf(tree, subject, "directory")),
-      Effect.catchIf((e) => e.code === "E_ADDON_MANIFEST", (e) => Effect.succeed(invalidManifest(e, subject, "directory")))
-    ))
+    const result = await runAddonEffect(
+      validateAddonTree(options.target, { flwdVersion: version, subject }).pipe(
+        Effect.tap((tree) => Effect.sync(() => jobs = tree.jobs)),
+        Effect.map((tree) => validationOf(tree, subject, "directory")),
+        Effect.catchIf((e) => e.code === "E_ADDON_MANIFEST", (e) => Effect.succeed(invalidManifest(e, subject, "directory")))
+      )
+    )
     if (!result.valid || options.checkInterpreters === false) return result
     // Valid as a source, but would it run? Each interpreter must be in the image it packs into.
     const missing = await checkDirectoryImage(options.target, jobs, options)

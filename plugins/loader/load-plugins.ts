@@ -7,7 +7,7 @@
  * start with `plugin.invalid` naming the module. Nothing half-loaded runs.
  */
 import { pathToFileURL } from "node:url"
-import { PluginError, type FieldError, type PluginSet, type SourcePlugin } from "../../core/mod.ts"
+import { type FieldError, PluginError, type PluginSet, type SourcePlugin } from "../../core/mod.ts"
 import { resolvePluginModule } from "./resolve-module.ts"
 import { claims, type Definition, validateExport } from "./validate.ts"
 
@@ -77,7 +77,12 @@ export async function loadPluginModule(ref: PluginModuleRef, timeoutMs = 30_000)
   }
   if (module.default === undefined) {
     const named = Object.keys(module)
-    throw invalid(ref, `has no default export; a plugin module default-exports its definition (export default defineSourcePlugin({ … }))${named.length > 0 ? `; it exports only ${named.join(", ")}` : ""}`)
+    throw invalid(
+      ref,
+      `has no default export; a plugin module default-exports its definition (export default defineSourcePlugin({ … }))${
+        named.length > 0 ? `; it exports only ${named.join(", ")}` : ""
+      }`
+    )
   }
   const checked = validateExport(module.default)
   if ("errors" in checked) {
@@ -117,7 +122,11 @@ export async function loadPlugins(
 ): Promise<{ readonly set: PluginSet; readonly modules: ReadonlyArray<LoadedPluginModule> }> {
   const owners = builtinClaims(options.builtin ?? {})
   const modules: Array<LoadedPluginModule> = []
-  const set = { sources: [] as Array<PluginSet["sources"][number]>, profiles: [] as Array<PluginSet["profiles"][number]>, executors: [] as Array<PluginSet["executors"][number]> }
+  const set = {
+    sources: [] as Array<PluginSet["sources"][number]>,
+    profiles: [] as Array<PluginSet["profiles"][number]>,
+    executors: [] as Array<PluginSet["executors"][number]>
+  }
   for (const ref of refs) {
     const loaded = await loadPluginModule(ref, options.timeoutMs)
     if (modules.some((m) => m.file === loaded.file)) continue

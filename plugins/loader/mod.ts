@@ -10,8 +10,6 @@
  * const { set } = await loadPlugins([{ specifier: "./my-source.ts", base: process.cwd(), from: "--plugin" }])
  * ```
  */
-export {
-  loadPluginModule, type LoadedPluginModule, loadPlugins, type LoadPluginsOptions, type PluginModuleRef
-} from "./load-plugins.ts"
+export { type LoadedPluginModule, loadPluginModule, loadPlugins, type LoadPluginsOptions, type PluginModuleRef } from "./load-plugins.ts"
 export { isPathSpecifier, resolvePluginModule } from "./resolve-module.ts"
 export { claims, type Definition, validateExport } from "./validate.ts"

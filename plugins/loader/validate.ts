@@ -56,9 +56,9 @@ const replaced: Readonly<Record<string, string>> = {
   remove: "is renamed in plugin contract v2: release(spec, loaded), in what make builds",
   preview: "moved in plugin contract v2: make (an Effect) builds { preview, execute }",
   execute: "moved in plugin contract v2: make (an Effect) builds { preview, execute }",
-  admitSource: "is replaced in plugin contract v2 by admit(request, policy), answering { kind: \"source.add\", spec }",
-  admitRegistry: "is replaced in plugin contract v2 by admit(request, policy), answering { kind: \"oci.registry\", registry, allowed }",
-  signatureMode: "is replaced in plugin contract v2 by admit(request, policy), answering { kind: \"oci.signature\", image, configured }"
+  admitSource: 'is replaced in plugin contract v2 by admit(request, policy), answering { kind: "source.add", spec }',
+  admitRegistry: 'is replaced in plugin contract v2 by admit(request, policy), answering { kind: "oci.registry", registry, allowed }',
+  signatureMode: 'is replaced in plugin contract v2 by admit(request, policy), answering { kind: "oci.signature", image, configured }'
 }
 
 function obsolete(errors: Array<FieldError>, at: string, d: Fields, names: ReadonlyArray<string>): void {
@@ -102,12 +102,19 @@ function source(d: Fields, at: string, errors: Array<FieldError>): void {
     check(errors, `${at}.addFlags`, Array.isArray(d.addFlags), "must be an array of { flag, help }")
     if (Array.isArray(d.addFlags)) {
       d.addFlags.forEach((f: unknown, i) =>
-        check(errors, `${at}.addFlags[${i}]`, isRecord(f) && typeof f.flag === "string" && kindName.test(f.flag) && typeof f.help === "string", "must be { flag, help } with a flag name of a-z, 0-9 and '-'")
+        check(
+          errors,
+          `${at}.addFlags[${i}]`,
+          isRecord(f) && typeof f.flag === "string" && kindName.test(f.flag) && typeof f.help === "string",
+          "must be { flag, help } with a flag name of a-z, 0-9 and '-'"
+        )
       )
     }
   }
   obsolete(errors, at, d, ["lazy", "load", "restore", "beforeUse", "remove"])
-  if (!("load" in d) && !("lazy" in d)) check(errors, `${at}.make`, Effect.isEffect(d.make), makeMessage("implementation { load, resolve?, release?, redact? }"))
+  if (!("load" in d) && !("lazy" in d)) {
+    check(errors, `${at}.make`, Effect.isEffect(d.make), makeMessage("implementation { load, resolve?, release?, redact? }"))
+  }
   contributions(d, at, errors)
 }
 
@@ -124,7 +131,9 @@ function profile(d: Fields, at: string, errors: Array<FieldError>): void {
 function executor(d: Fields, at: string, errors: Array<FieldError>): void {
   name(errors, `${at}.kind`, d.kind)
   obsolete(errors, at, d, ["lazy", "preview", "execute"])
-  if (!("execute" in d) && !("preview" in d) && !("lazy" in d)) check(errors, `${at}.make`, Effect.isEffect(d.make), makeMessage("executor { preview, execute }"))
+  if (!("execute" in d) && !("preview" in d) && !("lazy" in d)) {
+    check(errors, `${at}.make`, Effect.isEffect(d.make), makeMessage("executor { preview, execute }"))
+  }
   contributions(d, at, errors)
 }
 

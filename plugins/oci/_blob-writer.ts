@@ -13,7 +13,7 @@
  */
 import { randomBytes } from "node:crypto"
 import { closeSync, openSync, readSync, writeSync } from "node:fs"
-import { mkdir, open, rename, unlink, type FileHandle } from "node:fs/promises"
+import { type FileHandle, mkdir, open, rename, unlink } from "node:fs/promises"
 import { dirname, join } from "node:path"
 import { splitDigest } from "./digest.ts"
 import { BlobStoreError } from "./errors.ts"

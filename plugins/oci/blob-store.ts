@@ -122,7 +122,7 @@ export function makeBlobStore(dir: string): BlobStore {
     settled(
       async (signal) => {
         // Two rounds: if the fetch we waited for failed, try once ourselves.
-        for (let round = 0; ; round++) {
+        for (let round = 0;; round++) {
           const l = await lease(descriptor)
           if (l._tag === "cached") return l.path
           if (l._tag === "busy" && round < 2) {

@@ -22,14 +22,14 @@ export * from "./model.ts"
 export * from "./digest.ts"
 export * from "./errors.ts"
 export * from "./problem.ts"
-export { ociProblem, ociProblems, type OciProblemCode } from "./problems/mod.ts"
+export { ociProblem, type OciProblemCode, ociProblems } from "./problems/mod.ts"
 export * from "./reference.ts"
 export * from "./platform.ts"
 export * from "./layout.ts"
 export * from "./blob-store.ts"
 export * from "./resolve-image.ts"
 export * from "./pull.ts"
-export { layer, makeRegistryClient, Registry, type PingResult, type RegistryClient, type RegistryOptions, type Repository } from "./registry/client.ts"
+export { layer, makeRegistryClient, type PingResult, Registry, type RegistryClient, type RegistryOptions, type Repository } from "./registry/client.ts"
 export { type Challenge, parseChallenges, pickChallenge } from "./registry/challenge.ts"
 export {
   chainCredentials,
@@ -42,18 +42,11 @@ export {
 } from "./registry/credentials.ts"
 export { allowsPlainHttp, isLoopback, registryBaseUrl } from "./registry/endpoint.ts"
 export { decodeManifest, defaultMaxManifestBytes, type FetchedManifest } from "./registry/manifests.ts"
-export { backoffMs, type RetryOptions, retryAfterMs } from "./registry/retry.ts"
+export { backoffMs, retryAfterMs, type RetryOptions } from "./registry/retry.ts"
 export type { TimeoutOptions } from "./registry/transport.ts"
 export type { UploadBody } from "./registry/uploads.ts"
 export { nextLink } from "./registry/tags.ts"
-export {
-  type RedirectHop,
-  type RedirectRule,
-  type RequestKind,
-  type RequestScope,
-  type RequestWatch,
-  watchRequests
-} from "./registry/request-scope.ts"
+export { type RedirectHop, type RedirectRule, type RequestKind, type RequestScope, type RequestWatch, watchRequests } from "./registry/request-scope.ts"
 export { type Compression, compressionOf, hasZstd } from "./unpack/decompress.ts"
 export { Budget, defaultLimits, type UnpackLimits } from "./unpack/limits.ts"
 export { resolveInRoot } from "./unpack/safe-root.ts"

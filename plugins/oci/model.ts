@@ -33,9 +33,15 @@ export const manifestMediaTypes: ReadonlyArray<string> = [MediaType.OciManifest,
 export const indexMediaTypes: ReadonlyArray<string> = [MediaType.OciIndex, MediaType.DockerManifestList]
 /** Media types of layers flwd can unpack. @since 0.1.0 @category media types */
 export const layerMediaTypes: ReadonlyArray<string> = [
-  MediaType.OciLayer, MediaType.OciLayerGzip, MediaType.OciLayerZstd,
-  MediaType.OciLayerNondistributable, MediaType.OciLayerNondistributableGzip, MediaType.OciLayerNondistributableZstd,
-  MediaType.DockerLayer, MediaType.DockerLayerGzip, MediaType.DockerForeignLayerGzip
+  MediaType.OciLayer,
+  MediaType.OciLayerGzip,
+  MediaType.OciLayerZstd,
+  MediaType.OciLayerNondistributable,
+  MediaType.OciLayerNondistributableGzip,
+  MediaType.OciLayerNondistributableZstd,
+  MediaType.DockerLayer,
+  MediaType.DockerLayerGzip,
+  MediaType.DockerForeignLayerGzip
 ]
 
 /**

@@ -23,7 +23,7 @@ import type { Descriptor, Digest } from "./model.ts"
 import type { PlatformSpec } from "./platform.ts"
 import type { ImageReference } from "./reference.ts"
 import type { RegistryClient, Repository } from "./registry/client.ts"
-import { resolveImage, type ResolvedImage } from "./resolve-image.ts"
+import { type ResolvedImage, resolveImage } from "./resolve-image.ts"
 import { compressionOf } from "./unpack/decompress.ts"
 import type { UnpackLimits } from "./unpack/limits.ts"
 import { type OpenedLayer, unpackImageAsync, type UnpackResult } from "./unpack/unpack-image.ts"
@@ -36,7 +36,14 @@ import { type OpenedLayer, unpackImageAsync, type UnpackResult } from "./unpack/
  */
 export type PullProgress =
   | { readonly type: "resolved"; readonly digest: Digest; readonly platform: string; readonly layers: number; readonly bytes: number }
-  | { readonly type: "layer"; readonly index: number; readonly digest: Digest; readonly size: number; readonly state: "cached" | "downloading" | "fetched" | "unpacked"; readonly bytes?: number }
+  | {
+    readonly type: "layer"
+    readonly index: number
+    readonly digest: Digest
+    readonly size: number
+    readonly state: "cached" | "downloading" | "fetched" | "unpacked"
+    readonly bytes?: number
+  }
 
 /**
  * Options of `pullImage`.
@@ -92,10 +99,17 @@ export function fetchBlobs(
 }
 
 /** One unpack of a destination at a time per store: a second pull of the image waits for the first one's result. */
-function singleFlight(flights: Map<string, Promise<unknown>>, destination: string, run: () => Promise<UnpackResult>, signal: AbortSignal): Promise<UnpackResult> {
+function singleFlight(
+  flights: Map<string, Promise<unknown>>,
+  destination: string,
+  run: () => Promise<UnpackResult>,
+  signal: AbortSignal
+): Promise<UnpackResult> {
   const running = flights.get(destination) as Promise<UnpackResult> | undefined
   // A failed unpack of someone else is no answer for us: run our own. Waiting on it stops when we are aborted.
-  if (running !== undefined) return orAbort(running, signal).catch((e) => (signal.aborted ? Promise.reject(e) : singleFlight(flights, destination, run, signal)))
+  if (running !== undefined) {
+    return orAbort(running, signal).catch((e) => (signal.aborted ? Promise.reject(e) : singleFlight(flights, destination, run, signal)))
+  }
   const p = run().finally(() => flights.delete(destination))
   flights.set(destination, p)
   return p
@@ -115,7 +129,13 @@ export function pullImage(client: RegistryClient, options: PullOptions): Effect.
   return Effect.gen(function* () {
     const image = yield* resolveImage(client, ref, { platform: options.platform, store })
     const layers = image.manifest.layers
-    progress({ type: "resolved", digest: image.digest, platform: [image.platform.os, image.platform.architecture, image.platform.variant].filter(Boolean).join("/"), layers: layers.length, bytes: layers.reduce((n, l) => n + l.size, 0) })
+    progress({
+      type: "resolved",
+      digest: image.digest,
+      platform: [image.platform.os, image.platform.architecture, image.platform.variant].filter(Boolean).join("/"),
+      layers: layers.length,
+      bytes: layers.reduce((n, l) => n + l.size, 0)
+    })
     const destination = options.destination?.(image.digest) ?? addonRootfsPath(store.dir, image.digest)
     let downloaded = 0
     // Content-addressed: an image unpacked before is the same image; nothing to fetch.
@@ -139,16 +159,19 @@ export function pullImage(client: RegistryClient, options: PullOptions): Effect.
             destination,
             limits: options.limits,
             layers: acquired.map((layer) => () => orAbort(layer, signal)),
-            onLayer: (index, stats) => progress({ type: "layer", index, digest: layers[index].digest, size: layers[index].size, state: "unpacked", bytes: stats.uncompressedBytes })
+            onLayer: (index, stats) =>
+              progress({ type: "layer", index, digest: layers[index].digest, size: layers[index].size, state: "unpacked", bytes: stats.uncompressedBytes })
           }), signal)
           .finally(async () => {
             signal.removeEventListener("abort", stop)
             // Downloads of layers the unpack never reached: stop them, and wait until their temporary files are gone.
             fetching.abort(new Error("pull ended"))
-            await Promise.all(acquired.map((a) => a.then((l) => {
-              l.source.destroy()
-              return l.settle?.(false)
-            }, () => undefined)))
+            await Promise.all(acquired.map((a) =>
+              a.then((l) => {
+                l.source.destroy()
+                return l.settle?.(false)
+              }, () => undefined)
+            ))
           })
       },
       (e) => e as OciError

@@ -40,7 +40,12 @@ export interface ResolvedImage {
 /** Manifests nested deeper than this (index → index → …) are refused. */
 const MAX_DEPTH = 3
 
-function fetchManifest(client: RegistryClient, store: BlobStore | undefined, ref: ImageReference, reference: string): Effect.Effect<FetchedManifest, RegistryError | BlobStoreError> {
+function fetchManifest(
+  client: RegistryClient,
+  store: BlobStore | undefined,
+  ref: ImageReference,
+  reference: string
+): Effect.Effect<FetchedManifest, RegistryError | BlobStoreError> {
   return Effect.gen(function* () {
     const pinned = reference.includes(":") ? (reference as Digest) : null
     if (store !== undefined && pinned !== null && (yield* store.has(pinned))) {
@@ -56,7 +61,12 @@ function fetchManifest(client: RegistryClient, store: BlobStore | undefined, ref
   })
 }
 
-function fetchConfig(client: RegistryClient, store: BlobStore | undefined, ref: ImageReference, descriptor: Descriptor): Effect.Effect<ImageConfig, RegistryError | BlobStoreError> {
+function fetchConfig(
+  client: RegistryClient,
+  store: BlobStore | undefined,
+  ref: ImageReference,
+  descriptor: Descriptor
+): Effect.Effect<ImageConfig, RegistryError | BlobStoreError> {
   return Effect.gen(function* () {
     const cached = store !== undefined && (yield* store.has(descriptor.digest, descriptor.size))
     const bytes = cached ? yield* store!.read(descriptor.digest) : yield* client.blobBytes(ref, descriptor)
@@ -101,27 +111,40 @@ export function resolveImage(
       const chosen = selectManifest(fetched.index, want)
       if (chosen === undefined) {
         const offered = availablePlatforms(fetched.index)
-        return yield* Effect.fail(new RegistryError({
-          reason: "platform-not-found",
-          detail: `no manifest for ${formatPlatform(want)}; the index offers ${offered.length > 0 ? offered.join(", ") : "no platforms"}`,
-          ref: ref.normalized
-        }))
+        return yield* Effect.fail(
+          new RegistryError({
+            reason: "platform-not-found",
+            detail: `no manifest for ${formatPlatform(want)}; the index offers ${offered.length > 0 ? offered.join(", ") : "no platforms"}`,
+            ref: ref.normalized
+          })
+        )
       }
       fetched = yield* fetchManifest(client, options.store, ref, chosen.digest)
       if (fetched.descriptor.digest !== chosen.digest) {
-        return yield* Effect.fail(new RegistryError({ reason: "digest-mismatch", detail: `manifest is ${fetched.descriptor.digest}, the index says ${chosen.digest}`, ref: ref.normalized }))
+        return yield* Effect.fail(
+          new RegistryError({
+            reason: "digest-mismatch",
+            detail: `manifest is ${fetched.descriptor.digest}, the index says ${chosen.digest}`,
+            ref: ref.normalized
+          })
+        )
       }
     }
     const manifest = fetched.manifest
     // Refuse layers that cannot be unpacked before downloading anything.
-    yield* Effect.try({ try: () => manifest.layers.forEach((l) => compressionOf(l.mediaType, l.digest)), catch: (e) => e instanceof UnpackError ? e : new UnpackError({ reason: "unsupported-media-type", detail: messageOf(e), cause: e }) })
+    yield* Effect.try({
+      try: () => manifest.layers.forEach((l) => compressionOf(l.mediaType, l.digest)),
+      catch: (e) => e instanceof UnpackError ? e : new UnpackError({ reason: "unsupported-media-type", detail: messageOf(e), cause: e })
+    })
     const config = yield* fetchConfig(client, options.store, ref, manifest.config)
     if (config.rootfs.diff_ids.length !== manifest.layers.length) {
-      return yield* Effect.fail(new RegistryError({
-        reason: "invalid-manifest",
-        detail: `manifest lists ${manifest.layers.length} layers, the config ${config.rootfs.diff_ids.length} diff ids`,
-        ref: ref.normalized
-      }))
+      return yield* Effect.fail(
+        new RegistryError({
+          reason: "invalid-manifest",
+          detail: `manifest lists ${manifest.layers.length} layers, the config ${config.rootfs.diff_ids.length} diff ids`,
+          ref: ref.normalized
+        })
+      )
     }
     const platform: PlatformSpec = config.variant !== undefined
       ? { os: config.os, architecture: config.architecture, variant: config.variant }

@@ -27,11 +27,7 @@ export function tracingConfig(env: Readonly<Record<string, string | undefined>>)
   if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === "true") return null
   const traces = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim()
   const base = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim()
-  const url = traces !== undefined && traces !== ""
-    ? traces
-    : base !== undefined && base !== ""
-    ? `${base.replace(/\/+$/, "")}/v1/traces`
-    : null
+  const url = traces !== undefined && traces !== "" ? traces : base !== undefined && base !== "" ? `${base.replace(/\/+$/, "")}/v1/traces` : null
   if (url === null) return null
   const name = env.OTEL_SERVICE_NAME?.trim()
   return { url, serviceName: name !== undefined && name !== "" ? name : "flwd" }

@@ -121,7 +121,7 @@ function inline(text: string): unknown {
     if (cursor.text.slice(cursor.at).trim() !== "") bail()
     return value
   }
-  if (c === "\"" || c === "'") {
+  if (c === '"' || c === "'") {
     const cursor = { text, at: 0 }
     const value = quoted(cursor)
     if (cursor.at !== text.length) bail()
@@ -170,7 +170,7 @@ function flow(c: Cursor): unknown {
 function flowValue(c: Cursor): unknown {
   const ch = c.text[c.at]
   if (ch === "{" || ch === "[") return flow(c)
-  if (ch === "\"" || ch === "'") return quoted(c)
+  if (ch === '"' || ch === "'") return quoted(c)
   const m = /^[^,\[\]{}]*/.exec(c.text.slice(c.at))!
   const token = m[0].trimEnd()
   if (token === "" || token.includes(": ") || token.endsWith(":") || token.includes(" #")) bail()
@@ -178,7 +178,7 @@ function flowValue(c: Cursor): unknown {
   return plain(token)
 }
 
-const escapes: Record<string, string> = { "\\": "\\", "\"": "\"", "/": "/", n: "\n", t: "\t", r: "\r", b: "\b", "0": "\0", " ": " " }
+const escapes: Record<string, string> = { "\\": "\\", '"': '"', "/": "/", n: "\n", t: "\t", r: "\r", b: "\b", "0": "\0", " ": " " }
 
 function quoted(c: Cursor): string {
   const q = c.text[c.at++]
@@ -192,7 +192,7 @@ function quoted(c: Cursor): string {
         out += "'"
         c.at++
       } else return out
-    } else if (ch === "\"") return out
+    } else if (ch === '"') return out
     else if (ch !== "\\") out += ch
     else {
       const e = c.text[c.at++]

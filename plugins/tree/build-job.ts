@@ -115,9 +115,7 @@ export function buildJob(input: JobInput): BuiltJob {
     return out
   }
 
-  const interpreter = c.interpreter === undefined
-    ? []
-    : typeof c.interpreter === "string" ? c.interpreter.split(/\s+/).filter((w) => w !== "") : c.interpreter
+  const interpreter = c.interpreter === undefined ? [] : typeof c.interpreter === "string" ? c.interpreter.split(/\s+/).filter((w) => w !== "") : c.interpreter
   if (c.interpreter !== undefined && interpreter.length === 0) errors.push({ path: "interpreter", message: "must not be empty" })
 
   let steps: Array<Step> = []

@@ -49,14 +49,18 @@ export const TreeConfig = Schema.Struct({
     key: Schema.String,
     value: Schema.Union(Schema.String, Schema.Number, Schema.Boolean).annotations(says("must be a string, a number or a boolean"))
   })),
-  timeout: Schema.optional(Schema.Union(Schema.String, Schema.Number).annotations(
-    says("must be a duration such as 30s, 10m, 1h, 500ms, or a number of seconds")
-  )),
+  timeout: Schema.optional(
+    Schema.Union(Schema.String, Schema.Number).annotations(
+      says("must be a duration such as 30s, 10m, 1h, 500ms, or a number of seconds")
+    )
+  ),
   security_profile: Schema.optional(Schema.String),
   executor: Schema.optional(Schema.String),
-  concurrency: Schema.optional(Schema.Number.pipe(
-    Schema.filter((n) => Number.isSafeInteger(n) && n > 0, { message: () => "must be a positive integer" })
-  ).annotations({ message: () => "must be a positive integer" }))
+  concurrency: Schema.optional(
+    Schema.Number.pipe(
+      Schema.filter((n) => Number.isSafeInteger(n) && n > 0, { message: () => "must be a positive integer" })
+    ).annotations({ message: () => "must be a positive integer" })
+  )
 })
 /** @since 0.1.0 @category models */
 export type TreeConfig = typeof TreeConfig.Type

@@ -41,11 +41,16 @@ const scriptRe = /^\d{3}_/
 const errorCode = (e: unknown) => (e as NodeJS.ErrnoException)?.code ?? String(e)
 const reason = (e: unknown) => {
   const code = errorCode(e)
-  return code === "EACCES" || code === "EPERM" ? "permission denied"
-    : code === "EISDIR" ? "is a directory"
-    : code === "ENOENT" ? "does not exist"
-    : code === "ENOTDIR" ? "is not a directory"
-    : code === "ELOOP" ? "symlink loop"
+  return code === "EACCES" || code === "EPERM"
+    ? "permission denied"
+    : code === "EISDIR"
+    ? "is a directory"
+    : code === "ENOENT"
+    ? "does not exist"
+    : code === "ENOTDIR"
+    ? "is not a directory"
+    : code === "ELOOP"
+    ? "symlink loop"
     : code
 }
 
@@ -131,7 +136,12 @@ function walk(w: Walk, dir: string, rel: string, depth: number): void {
   }
   if (rel === "") {
     if (config !== undefined) {
-      w.diagnostics.push({ level: "warning", code: "discovery.invalid", path: "config.yaml", message: "a config at the tree root is ignored: a job is a directory below the root" })
+      w.diagnostics.push({
+        level: "warning",
+        code: "discovery.invalid",
+        path: "config.yaml",
+        message: "a config at the tree root is ignored: a job is a directory below the root"
+      })
     }
   } else if (config !== undefined || legacy) loadJob(w, dir, rel, config, legacy, scripts, entries)
 }

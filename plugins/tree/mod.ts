@@ -11,9 +11,9 @@
  * const { jobs, diagnostics } = await discoverJobTree("examples/jobs")
  * ```
  */
-export { discoverJobTree, discoverJobTreeEffect, discoverJobTreeSync, type DiscoveredTree, type DiscoverOptions } from "./discover.ts"
+export { type DiscoveredTree, discoverJobTree, discoverJobTreeEffect, discoverJobTreeSync, type DiscoverOptions } from "./discover.ts"
 export { buildJob, type BuiltJob, type JobInput } from "./build-job.ts"
 export { TreeConfig, unknownConfigKeys } from "./config-schema.ts"
 export { parseConfigYaml, type ParsedYaml } from "./parse-config-yaml.ts"
-export { splitShellWords, type ShellWords } from "./shell-words.ts"
+export { type ShellWords, splitShellWords } from "./shell-words.ts"
 export { orderSteps } from "./step-graph.ts"

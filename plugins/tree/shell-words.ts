@@ -60,14 +60,14 @@ export function splitShellWords(text: string): ShellWords {
       word += text.slice(i + 1, close)
       inWord = true
       i = close + 1
-    } else if (c === "\"") {
+    } else if (c === '"') {
       inWord = true
       i++
       for (;;) {
         if (i >= text.length) return { ok: false, message: "unterminated double quote" }
         const d = text[i]
-        if (d === "\"") break
-        if (d === "\\" && i + 1 < text.length && "\"\\`$\n".includes(text[i + 1])) {
+        if (d === '"') break
+        if (d === "\\" && i + 1 < text.length && '"\\`$\n'.includes(text[i + 1])) {
           if (text[i + 1] !== "\n") word += text[i + 1]
           i += 2
           continue

@@ -21,12 +21,11 @@ let libs: {
   readonly specs: typeof import("@sigstore/protobuf-specs")
   readonly verify: typeof import("@sigstore/verify")
 } | undefined
-const sigstore = () =>
-  (libs ??= {
-    bundle: require("@sigstore/bundle"),
-    specs: require("@sigstore/protobuf-specs"),
-    verify: require("@sigstore/verify")
-  })
+const sigstore = () => (libs ??= {
+  bundle: require("@sigstore/bundle"),
+  specs: require("@sigstore/protobuf-specs"),
+  verify: require("@sigstore/verify")
+})
 
 export type { Bundle }
 
@@ -117,7 +116,9 @@ export function verifyKeyBundle(bundle: Bundle, key: KeyObject, root: SigstoreRo
     ...(root?.material ?? emptyMaterial),
     publicKey: () => ({ publicKey: key, validFor: () => true })
   }
-  new (sigstore().verify.Verifier)(material, { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: 0 }).verify(sigstore().verify.toSignedEntity(bundle, artifact))
+  new (sigstore().verify.Verifier)(material, { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: 0 }).verify(
+    sigstore().verify.toSignedEntity(bundle, artifact)
+  )
 }
 
 /** Sorts a thrown verification error into the reasons flwd reports. */

@@ -12,7 +12,7 @@ import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { Digest as DigestSchema } from "../oci/mod.ts"
 import { digestTag, type Found, MAX_SIGNATURE_BYTES, reject, settle, type VerifyContext } from "./_step.ts"
-import { CosignAnnotation, COSIGN_SIGN_PREDICATE, isBundleMediaType, TrustMediaType } from "./model.ts"
+import { COSIGN_SIGN_PREDICATE, CosignAnnotation, isBundleMediaType, TrustMediaType } from "./model.ts"
 import type { ReferrersFetch } from "./referrers.ts"
 import { verifyBundleBytes } from "./verify-bundle.ts"
 
@@ -41,7 +41,7 @@ export function bundleReferrers(entries: ReadonlyArray<unknown>): ReadonlyArray<
 function loadReferrer(ctx: VerifyContext, referrer: Referrer) {
   const where = `referrer ${referrer.digest}`
   return settle(
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       if (referrer.size > MAX_SIGNATURE_BYTES) return reject("malformed", `${where} is larger than ${MAX_SIGNATURE_BYTES} bytes`)
       const fetched = yield* ctx.client.manifest(ctx.repo, referrer.digest)
       if (fetched.kind !== "manifest") return reject("malformed", `${where} is an index, not an artifact manifest`)
@@ -74,9 +74,7 @@ export function discoverReferrersApi(ctx: VerifyContext, referrers: ReferrersFet
         ? { found: found(ctx, answer.manifests), fallback: false }
         : { found: { status: "absent", detail: answer.detail } as Found, fallback: true }
     ),
-    Effect.catchAll((e) =>
-      Effect.succeed({ found: { status: "failed", reason: "unavailable", detail: e.detail } as Found, fallback: true })
-    )
+    Effect.catchAll((e) => Effect.succeed({ found: { status: "failed", reason: "unavailable", detail: e.detail } as Found, fallback: true }))
   )
 }
 
@@ -96,9 +94,11 @@ export function discoverReferrersTag(ctx: VerifyContext): Effect.Effect<Found> {
     ),
     Effect.catchAll((e): Effect.Effect<Found> =>
       Effect.succeed(
-        e.reason === "not-found"
-          ? { status: "absent", detail: "not found" }
-          : { status: "failed", reason: e.reason === "invalid-manifest" || e.reason === "too-large" ? "malformed" : "unavailable", detail: `${tag}: ${e.detail}` }
+        e.reason === "not-found" ? { status: "absent", detail: "not found" } : {
+          status: "failed",
+          reason: e.reason === "invalid-manifest" || e.reason === "too-large" ? "malformed" : "unavailable",
+          detail: `${tag}: ${e.detail}`
+        }
       )
     )
   )

@@ -68,7 +68,5 @@ export function matchIdentity(
 ): KeylessIdentity | null {
   if (cert.subject === null || cert.issuer === null) return null
   const subject = cert.subject
-  return identities.find((id) =>
-    id.issuer === cert.issuer && (id.subject !== null ? id.subject === subject : id.subjectRegexp!.test(subject))
-  ) ?? null
+  return identities.find((id) => id.issuer === cert.issuer && (id.subject !== null ? id.subject === subject : id.subjectRegexp!.test(subject))) ?? null
 }

@@ -14,7 +14,7 @@
 import type { Dispatcher } from "undici"
 import { lazyUndici } from "../oci/mod.ts"
 import * as Effect from "effect/Effect"
-import { type Digest, messageOf, RegistryError, registryBaseUrl, type Repository } from "../oci/mod.ts"
+import { type Digest, messageOf, registryBaseUrl, RegistryError, type Repository } from "../oci/mod.ts"
 import { TrustMediaType } from "./model.ts"
 
 /**
@@ -73,7 +73,9 @@ async function readBody(body: Dispatcher.ResponseData["body"], max: number, ref:
  * @category constructors
  */
 export function httpReferrers(options: HttpReferrersOptions = {}): { readonly fetch: ReferrersFetch; readonly close: Effect.Effect<void> } {
-  const own = options.dispatcher === undefined ? new (lazyUndici().Agent)({ connect: { timeout: 30_000 }, headersTimeout: 60_000, bodyTimeout: 60_000 }) : undefined
+  const own = options.dispatcher === undefined
+    ? new (lazyUndici().Agent)({ connect: { timeout: 30_000 }, headersTimeout: 60_000, bodyTimeout: 60_000 })
+    : undefined
   const dispatcher = options.dispatcher ?? own!
   const max = options.maxBytes ?? 4 * 1024 * 1024
   const fetch: ReferrersFetch = (repo, digest, artifactType) =>
@@ -87,7 +89,12 @@ export function httpReferrers(options: HttpReferrersOptions = {}): { readonly fe
           await res.body.dump({ limit: 65_536 })
           if (UNSUPPORTED.has(res.statusCode)) return { supported: false, detail: "unsupported" } as const
           if (res.statusCode === 401 || res.statusCode === 403) return { supported: false, detail: "needs credentials" } as const
-          throw new RegistryError({ reason: res.statusCode >= 500 ? "server" : "protocol", detail: `referrers API answered HTTP ${res.statusCode}`, status: res.statusCode, ref })
+          throw new RegistryError({
+            reason: res.statusCode >= 500 ? "server" : "protocol",
+            detail: `referrers API answered HTTP ${res.statusCode}`,
+            status: res.statusCode,
+            ref
+          })
         }
         let json: unknown
         try {

@@ -52,7 +52,7 @@ export function describeDiscovery(report: DiscoveryReport, digest: string): stri
  * @category constructors
  */
 export function runDiscovery(ctx: VerifyContext, steps: ReadonlyArray<DiscoveryStep>): Effect.Effect<DiscoveryOutcome> {
-  return Effect.gen(function*() {
+  return Effect.gen(function* () {
     const reports = new Map<DiscoveryPath, PathReport>(skipped.map((r) => [r.path, r]))
     const report = () => PATHS.map((p) => reports.get(p)!)
     const rejections: Array<{ readonly reason: Rejection; readonly detail: string }> = []
@@ -73,7 +73,13 @@ export function runDiscovery(ctx: VerifyContext, steps: ReadonlyArray<DiscoveryS
         }
         const considered = found.candidates.length < found.total ? `, first ${found.candidates.length} considered` : ""
         const noun = found.total === 1 ? "signature" : "signatures"
-        reports.set(step.path, { path: step.path, tried: true, found: found.total, matched: false, detail: `${found.total} ${noun}${considered}, none verified` })
+        reports.set(step.path, {
+          path: step.path,
+          tried: true,
+          found: found.total,
+          matched: false,
+          detail: `${found.total} ${noun}${considered}, none verified`
+        })
       }
       if (!next) break
     }

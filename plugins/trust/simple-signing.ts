@@ -21,8 +21,7 @@ export interface SimpleSigningClaims {
   readonly dockerReference: string | null
 }
 
-const record = (u: unknown): Record<string, unknown> | null =>
-  typeof u === "object" && u !== null && !Array.isArray(u) ? (u as Record<string, unknown>) : null
+const record = (u: unknown): Record<string, unknown> | null => typeof u === "object" && u !== null && !Array.isArray(u) ? (u as Record<string, unknown>) : null
 
 /**
  * Reads the claims, or says what is missing.

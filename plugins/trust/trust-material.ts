@@ -58,7 +58,11 @@ function checkKey(key: KeyObject): string | null {
   return `unsupported key type ${type}; use ECDSA P-256/P-384, Ed25519 or RSA`
 }
 
-async function loadKey(entry: { readonly name: string; readonly path?: string; readonly pem?: string }, i: number, dir: string): Promise<TrustedKey | FieldError> {
+async function loadKey(
+  entry: { readonly name: string; readonly path?: string; readonly pem?: string },
+  i: number,
+  dir: string
+): Promise<TrustedKey | FieldError> {
   const path = `trust.keys[${i}]`
   if ((entry.path === undefined) === (entry.pem === undefined)) return { path, message: `key ${entry.name} needs exactly one of path or pem` }
   let pem: string
@@ -101,7 +105,7 @@ const isFieldError = (u: unknown): u is FieldError => typeof u === "object" && u
  * @category constructors
  */
 export function loadTrustPolicy(policy: Policy, policyDir: string): Effect.Effect<TrustPolicy, VerifyError> {
-  return Effect.gen(function*() {
+  return Effect.gen(function* () {
     const trust = policy.trust ?? {}
     const loaded = yield* Effect.promise(() =>
       Promise.all([

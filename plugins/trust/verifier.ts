@@ -103,7 +103,7 @@ function lazyRoot(configured: SigstoreRoot | null, loader: RootLoader, dataDir: 
  * ```
  */
 export function makeVerifier(options: VerifierOptions): Effect.Effect<ImageVerifier, VerifyError> {
-  return Effect.gen(function*() {
+  return Effect.gen(function* () {
     const trust = yield* loadTrustPolicy(options.policy, options.policyDir)
     const registryOptions: RegistryOptions = { insecureRegistries: options.policy.insecure_registries, ...options.registryOptions }
     const client = options.registry ?? makeRegistryClient(registryOptions)
@@ -125,7 +125,7 @@ export function makeVerifier(options: VerifierOptions): Effect.Effect<ImageVerif
           : Effect.succeed({ mode: request.mode, verified: false, signer: null, reason: error.summary, discovery: error.discovery ?? skipped })
       if (!isDigest(digest)) return conclude(new VerifyError({ reason: "malformed", detail: `${digest} is not a sha256 or sha512 digest`, ref }))
       const reader = request.client ?? client
-      return Effect.gen(function*() {
+      return Effect.gen(function* () {
         const ctx: VerifyContext = {
           client: reader,
           repo: { registry: request.ref.registry, repository: request.ref.repository },
@@ -148,7 +148,7 @@ export function makeVerifier(options: VerifierOptions): Effect.Effect<ImageVerif
     return {
       verifyImage,
       trust,
-      close: Effect.gen(function*() {
+      close: Effect.gen(function* () {
         if (http !== null) yield* http.close
         if (options.registry === undefined) yield* client.close
       })

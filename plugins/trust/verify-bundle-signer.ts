@@ -13,7 +13,7 @@ import { type Outcome, reject, type VerifyContext } from "./_step.ts"
 import { matchIdentity } from "./identity.ts"
 
 function withKeys(ctx: VerifyContext, bundle: Bundle, artifact: Buffer | undefined, where: string): Effect.Effect<Outcome> {
-  return Effect.gen(function*() {
+  return Effect.gen(function* () {
     if (ctx.trust.keys.length === 0) return reject("untrusted", `${where} is signed with a key, and the policy lists no trust.keys`)
     // Log entries and timestamps a key-signed bundle carries are checked too, which needs a root.
     let root: SigstoreRoot | null = null
@@ -37,7 +37,7 @@ function withKeys(ctx: VerifyContext, bundle: Bundle, artifact: Buffer | undefin
 }
 
 function withCertificate(ctx: VerifyContext, bundle: Bundle, artifact: Buffer | undefined, where: string): Effect.Effect<Outcome> {
-  return Effect.gen(function*() {
+  return Effect.gen(function* () {
     if (ctx.trust.identities.length === 0) {
       return reject("untrusted", `${where} is signed keyless, and the policy lists no trust.keyless identities`)
     }
@@ -51,7 +51,10 @@ function withCertificate(ctx: VerifyContext, bundle: Bundle, artifact: Buffer | 
     }
     const id = matchIdentity(ctx.trust.identities, cert)
     if (id === null) {
-      return reject("untrusted", `${where} is signed by ${cert.subject ?? "(no subject)"} (issuer ${cert.issuer ?? "none"}), which matches no trust.keyless entry`)
+      return reject(
+        "untrusted",
+        `${where} is signed by ${cert.subject ?? "(no subject)"} (issuer ${cert.issuer ?? "none"}), which matches no trust.keyless entry`
+      )
     }
     return { ok: true, signer: `${cert.subject} (${cert.issuer})` }
   })

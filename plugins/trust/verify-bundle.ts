@@ -44,7 +44,7 @@ function statementGap(payload: Buffer, digest: string, where: string, signer: st
  */
 export function verifyBundleBytes(ctx: VerifyContext, bytes: Uint8Array, where: string): Effect.Effect<Outcome> {
   return settle(
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       let bundle: Bundle
       try {
         bundle = parseBundle(JSON.parse(Buffer.from(bytes).toString("utf8")))
@@ -57,7 +57,10 @@ export function verifyBundleBytes(ctx: VerifyContext, bytes: Uint8Array, where: 
         const hex = ctx.digest.split(":")[1]
         if (!ctx.digest.startsWith("sha256:") || content.sha256 !== hex) {
           // Its signature is over bytes we do not have, so its signer cannot be checked.
-          return reject("digest-mismatch", `${where} is a message signature over sha256:${content.sha256 ?? "(not sha256)"}, not ${ctx.digest} (signer not checked)`)
+          return reject(
+            "digest-mismatch",
+            `${where} is a message signature over sha256:${content.sha256 ?? "(not sha256)"}, not ${ctx.digest} (signer not checked)`
+          )
         }
         const manifest = Buffer.from(yield* ctx.manifestBytes)
         return yield* verifyBundleSigner(ctx, bundle, manifest, where)

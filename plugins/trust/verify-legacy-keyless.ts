@@ -67,7 +67,7 @@ export function verifyLegacyKeyless(
   annotations: Readonly<Record<string, string>>,
   where: string
 ): Effect.Effect<Outcome> {
-  return Effect.gen(function*() {
+  return Effect.gen(function* () {
     let bundle: Bundle
     try {
       bundle = legacyBundle(payload, signature, annotations)

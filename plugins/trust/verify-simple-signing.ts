@@ -23,7 +23,7 @@ import { verifyLegacyKeyless } from "./verify-legacy-keyless.ts"
 export function verifySimpleSigningLayer(ctx: VerifyContext, layer: Descriptor, index: number): Effect.Effect<Outcome> {
   const where = `signature layer ${index}`
   return settle(
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const signature = layer.annotations?.[CosignAnnotation.Signature]
       if (signature === undefined) return reject("malformed", `${where} has no ${CosignAnnotation.Signature} annotation`)
       if (decodeBase64(signature) === null) return reject("malformed", `${where}: the signature annotation is not base64`)
@@ -35,9 +35,12 @@ export function verifySimpleSigningLayer(ctx: VerifyContext, layer: Descriptor, 
         return yield* verifyLegacyKeyless(ctx, payload, signature, layer.annotations, where)
       }
       const keys = ctx.trust.keys.map((k) => k.name)
-      return reject("untrusted", keys.length === 0
-        ? `${where} is signed with a key, and the policy lists no trust.keys`
-        : `${where} is not signed by a trusted key (checked ${keys.join(", ")})`)
+      return reject(
+        "untrusted",
+        keys.length === 0
+          ? `${where} is signed with a key, and the policy lists no trust.keys`
+          : `${where} is not signed by a trusted key (checked ${keys.join(", ")})`
+      )
     }),
     where
   )

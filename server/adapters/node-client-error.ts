@@ -10,7 +10,7 @@
 import { RequestError } from "@hono/node-server"
 import { STATUS_CODES } from "node:http"
 import type { Duplex } from "node:stream"
-import { problemCodes, type CoreProblemCode as ProblemCode } from "../../core/mod.ts"
+import { type CoreProblemCode as ProblemCode, problemCodes } from "../../core/mod.ts"
 import { PROBLEM_TYPE } from "../problem.ts"
 
 // Node's parser and timeout codes; anything else the parser reports is a 400.

@@ -86,7 +86,7 @@ export function makeTokenTable(grants: ReadonlyArray<TokenGrant>): TokenTable {
     if (hash.length !== 32) continue
     const granted = new Set<Scope>(grant.scopes.includes("*") ? scopes : grant.scopes as ReadonlyArray<Scope>)
     const same = entries.find((e) => timingSafeEqual(e.hash, hash))
-    if (same !== undefined) for (const s of granted) same.scopes.add(s)
+    if (same !== undefined) { for (const s of granted) same.scopes.add(s) }
     else entries.push({ hash, scopes: granted })
   }
   return {

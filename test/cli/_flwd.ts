@@ -7,7 +7,7 @@
  * time); `start` and `flwdProcess` run the real binary, for what only a
  * process shows (signals, exit, stdout and stderr as pipes).
  */
-import { spawn, type ChildProcess } from "node:child_process"
+import { type ChildProcess, spawn } from "node:child_process"
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
@@ -85,7 +85,7 @@ function writeSlowJob(root: string): void {
   mkdirSync(dir, { recursive: true })
   writeFileSync(join(dir, "config.yaml"), "summary: Sleeps until stopped\ncommand: ./run.sh\n")
   // `exec` keeps the printed pid the sleeping process, so a test can reap it.
-  writeFileSync(join(dir, "run.sh"), "#!/bin/sh\necho \"slow-started $$\"\nexec sleep 60\n")
+  writeFileSync(join(dir, "run.sh"), '#!/bin/sh\necho "slow-started $$"\nexec sleep 60\n')
   chmodSync(join(dir, "run.sh"), 0o755)
 }
 
@@ -93,18 +93,21 @@ function writeSlowJob(root: string): void {
 function writeTypedJob(root: string): void {
   const dir = join(root, "typed")
   mkdirSync(dir, { recursive: true })
-  writeFileSync(join(dir, "config.yaml"), [
-    "summary: Takes typed arguments",
-    "command: ./run.sh",
-    "argspec:",
-    "  args:",
-    "    - { name: count, type: integer, minimum: 1, description: How many }",
-    "    - { name: ratio, type: number }",
-    "    - { name: meta, type: object }",
-    "    - { name: level, type: string, enum: [low, high], default: low }",
-    ""
-  ].join("\n"))
-  writeFileSync(join(dir, "run.sh"), "#!/bin/sh\necho \"count=$ARG_COUNT ratio=$ARG_RATIO level=$ARG_LEVEL\"\n")
+  writeFileSync(
+    join(dir, "config.yaml"),
+    [
+      "summary: Takes typed arguments",
+      "command: ./run.sh",
+      "argspec:",
+      "  args:",
+      "    - { name: count, type: integer, minimum: 1, description: How many }",
+      "    - { name: ratio, type: number }",
+      "    - { name: meta, type: object }",
+      "    - { name: level, type: string, enum: [low, high], default: low }",
+      ""
+    ].join("\n")
+  )
+  writeFileSync(join(dir, "run.sh"), '#!/bin/sh\necho "count=$ARG_COUNT ratio=$ARG_RATIO level=$ARG_LEVEL"\n')
   chmodSync(join(dir, "run.sh"), 0o755)
 }
 

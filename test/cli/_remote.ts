@@ -6,12 +6,12 @@
  * and data directory, to compare the two. Both run in-process (`runCli`);
  * `start` runs the real binary for what needs a process (signals).
  */
-import { spawn, type ChildProcess } from "node:child_process"
+import { type ChildProcess, spawn } from "node:child_process"
 import { cpSync } from "node:fs"
 import { createServer } from "node:net"
 import { join } from "node:path"
 import type { Test } from "tap"
-import { binJs, collect, inProcess, sandbox, waitForOutput, type Result, type Sandbox } from "./_flwd.ts"
+import { binJs, collect, inProcess, type Result, type Sandbox, sandbox, waitForOutput } from "./_flwd.ts"
 
 /** An environment without the caller's flwd settings or colors. */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {

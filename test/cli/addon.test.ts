@@ -18,7 +18,10 @@ t.test("flwd :addon: init, validate, pack --push, validate the image, keygen, si
   // --busybox: the image gets the /bin/sh its job's #! line needs (pack checks it).
   const init = await s.flwd([":addon", "init", dir, "--busybox"])
   t.equal(init.code, 0, init.stderr)
-  t.match(init.stdout, /^created add-on hello-tools in .*hello-tools: manifest\.yaml, jobs\/hello-world\/config\.yaml, jobs\/hello-world\/run\.sh, rootfs\/bin\/busybox, rootfs\/bin\/sh\n$/)
+  t.match(
+    init.stdout,
+    /^created add-on hello-tools in .*hello-tools: manifest\.yaml, jobs\/hello-world\/config\.yaml, jobs\/hello-world\/run\.sh, rootfs\/bin\/busybox, rootfs\/bin\/sh\n$/
+  )
   const again = await s.flwd([":addon", "init", dir])
   t.equal(again.code, 2)
   t.match(again.stderr, /flwd: validation\.failed: .* is not empty; pass --force/)
@@ -34,7 +37,14 @@ t.test("flwd :addon: init, validate, pack --push, validate the image, keygen, si
   const digest = packed.stdout.trim()
   const json = await s.flwd([":addon", "pack", dir, "--tag", ref, "--push", "--json"])
   t.equal(json.code, 0, json.stderr)
-  t.match(JSON.parse(json.stdout), { digest, ref, size: Number, media_type: "application/vnd.oci.image.manifest.v1+json", pushed: true, blobs: { uploaded: 0, skipped: 3 } })
+  t.match(JSON.parse(json.stdout), {
+    digest,
+    ref,
+    size: Number,
+    media_type: "application/vnd.oci.image.manifest.v1+json",
+    pushed: true,
+    blobs: { uploaded: 0, skipped: 3 }
+  })
   t.notMatch(json.stdout, /"[a-z]+[A-Z]\w*":/, "snake_case keys")
 
   const image = await s.flwd([":addon", "validate", ref, "--json"])
@@ -50,7 +60,9 @@ t.test("flwd :addon: init, validate, pack --push, validate the image, keygen, si
   t.equal(sign.code, 0, sign.stderr)
   const signed = JSON.parse(sign.stdout)
   t.match(signed, { digest, signature_ref: `${registry.host}/example/hello-tools:sha256-${digest.slice(7)}.sig`, added: true })
-  const sig = await (await fetch(`${registry.url}/v2/example/hello-tools/manifests/sha256-${digest.slice(7)}.sig`, { headers: { accept: "application/vnd.oci.image.manifest.v1+json" } })).json() as Manifest
+  const sig = await (await fetch(`${registry.url}/v2/example/hello-tools/manifests/sha256-${digest.slice(7)}.sig`, {
+    headers: { accept: "application/vnd.oci.image.manifest.v1+json" }
+  })).json() as Manifest
   const payload = await (await fetch(`${registry.url}/v2/example/hello-tools/blobs/${sig.layers[0].digest}`)).text()
   t.ok(verifyCosignKeySignature(payload, sig.layers[0].annotations!["dev.cosignproject.cosign/signature"], readFileSync(join(s.cwd, "release.pub"), "utf8")))
 })
@@ -73,7 +85,10 @@ t.test("flwd :addon validate and pack exit 2 for an invalid add-on, with its pro
   const s = sandbox(t)
   const dir = join(s.cwd, "broken")
   await s.flwd([":addon", "init", dir])
-  writeFileSync(join(dir, "manifest.yaml"), "apiVersion: flwd.addon/v1\nkind: AddOn\nmetadata: { id: broken, name: Broken, version: one }\nrequires: { flwd: \">=0.1.0\" }\n")
+  writeFileSync(
+    join(dir, "manifest.yaml"),
+    'apiVersion: flwd.addon/v1\nkind: AddOn\nmetadata: { id: broken, name: Broken, version: one }\nrequires: { flwd: ">=0.1.0" }\n'
+  )
   const plain = await s.flwd([":addon", "validate", dir])
   t.equal(plain.code, 2)
   t.match(plain.stderr, /^flwd: E_ADDON_MANIFEST: .*invalid add-on manifest manifest\.yaml; metadata\.version: must be a semantic version/)

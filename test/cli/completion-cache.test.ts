@@ -8,7 +8,7 @@ import t, { type Test } from "tap"
 import { spawn } from "node:child_process"
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { binJs, collect, repo, sandbox, type Sandbox } from "./_flwd.ts"
+import { binJs, collect, repo, type Sandbox, sandbox } from "./_flwd.ts"
 
 t.setTimeout(300_000)
 
@@ -65,7 +65,11 @@ t.test("the Tab after :jobs or a source added is still answered from the cache; 
   writeFileSync(join(other, "run.sh"), "#!/bin/sh\n", { mode: 0o755 })
   t.equal((await box.flwd([":sources", "add", "--type", "local", "--name", "hel", "--path", join(box.cwd, "other")])).code, 0)
   const after = await tab(box)
-  t.same({ ids: after.stdout.split("\n").filter((l) => l !== "").sort(), engine: after.engine }, { ids: ["hel/hello-there", "hello-world"], engine: false }, "after :sources add, with its jobs")
+  t.same(
+    { ids: after.stdout.split("\n").filter((l) => l !== "").sort(), engine: after.engine },
+    { ids: ["hel/hello-there", "hello-world"], engine: false },
+    "after :sources add, with its jobs"
+  )
 })
 
 t.test("a job added, broken or removed, and a source added, show at the next Tab", async (t) => {

@@ -45,13 +45,18 @@ t.test(":complete offers commands, job ids, flags and values", async (t) => {
   const first = await complete("")
   for (const c of [":jobs", ":runs", "completion", "hello-world", "legacy/greet"]) t.ok(first.includes(c), c)
   t.same(await complete("hel"), ["hello-world"])
-  t.same((await complete("hello-world", "--")).filter((f) => !["--root", "--data-dir", "--profile", "--policy", "--json", "--verbose", "--quiet", "--help", "--version"].includes(f)).sort(), [
-    "--loud",
-    "--name",
-    "--no-loud",
-    "--tags",
-    "--token"
-  ])
+  t.same(
+    (await complete("hello-world", "--")).filter((f) =>
+      !["--root", "--data-dir", "--profile", "--policy", "--json", "--verbose", "--quiet", "--help", "--version"].includes(f)
+    ).sort(),
+    [
+      "--loud",
+      "--name",
+      "--no-loud",
+      "--tags",
+      "--token"
+    ]
+  )
   t.same(await complete("--root", "jobs", ":plan", "hello-world", "--name", "x", "--lo"), ["--loud"])
   t.same(await complete(":plan", "hello-"), ["hello-world"])
   t.same(await complete(":runs", ""), ["list", "show", "events", "cancel"])
@@ -75,8 +80,7 @@ t.test(":complete in a directory without flwd creates nothing", async (t) => {
 
 // A shell may be missing on a developer's machine; CI installs all three
 // (.ci/run), and there a missing shell fails instead of skipping.
-const missing = (shell: string): string | false =>
-  has(shell) ? false : process.env.CI ? false : `${shell} missing (install it; CI does)`
+const missing = (shell: string): string | false => has(shell) ? false : process.env.CI ? false : `${shell} missing (install it; CI does)`
 
 t.test("the bash script completes through the real helper", { skip: missing("bash") }, async (t) => {
   const box = sandbox(t)
@@ -109,7 +113,7 @@ t.test("the zsh script completes through the real helper", { skip: missing("zsh"
       `flwd() { "${process.execPath}" "${binJs}" --data-dir "${box.dataDir}" "$@" }`,
       "compdef() { : }",
       `source "${script}"`,
-      "compadd() { shift 2; print -l -- \"$@\" }",
+      'compadd() { shift 2; print -l -- "$@" }',
       "_files() { print FILES }",
       `words=(flwd ${words.map((w) => `'${w}'`).join(" ")}); CURRENT=${words.length + 1}`,
       "_flwd"

@@ -11,7 +11,12 @@ const plugin = resolve(import.meta.dirname, "..", "plugins", "loader", "fixtures
 
 t.test(":config validate checks fields, plugins and declared sources", async (t) => {
   const s = sandbox(t)
-  writeFileSync(join(s.cwd, "flwd.yaml"), `root: jobs\nplugins: [${JSON.stringify(join(plugin, "bundle.ts"))}]\nsources:\n  - { type: static, name: fixed }\n  - { type: local, name: team, path: jobs }\n`)
+  writeFileSync(
+    join(s.cwd, "flwd.yaml"),
+    `root: jobs\nplugins: [${
+      JSON.stringify(join(plugin, "bundle.ts"))
+    }]\nsources:\n  - { type: static, name: fixed }\n  - { type: local, name: team, path: jobs }\n`
+  )
   const ok = await s.flwd([":config", "validate"])
   t.equal(ok.code, 0, ok.stderr)
   t.match(ok.stdout, /flwd\.yaml: valid/)
@@ -37,15 +42,18 @@ t.test(":config validate checks fields, plugins and declared sources", async (t)
 
 t.test(":config show prints the effective configuration with secrets masked", async (t) => {
   const s = sandbox(t)
-  writeFileSync(join(s.cwd, "deploy.yaml"), [
-    "profile: permissive",
-    "bind: 127.0.0.1:9999",
-    "ui: false",
-    "tokens: [{ token: top-secret-token, scopes: ['*'] }]",
-    "sources:",
-    "  - { type: git, name: priv, url: 'https://robot:hunter22@git.example.com/x.git' }",
-    ""
-  ].join("\n"))
+  writeFileSync(
+    join(s.cwd, "deploy.yaml"),
+    [
+      "profile: permissive",
+      "bind: 127.0.0.1:9999",
+      "ui: false",
+      "tokens: [{ token: top-secret-token, scopes: ['*'] }]",
+      "sources:",
+      "  - { type: git, name: priv, url: 'https://robot:hunter22@git.example.com/x.git' }",
+      ""
+    ].join("\n")
+  )
   const shown = await s.flwd(["--config", "deploy.yaml", ":config", "show"])
   t.equal(shown.code, 0, shown.stderr)
   t.notMatch(shown.stdout, /top-secret-token|hunter22/)
@@ -53,7 +61,14 @@ t.test(":config show prints the effective configuration with secrets masked", as
   t.match(shown.stdout, /token: "\*\*\*"/)
   const json = await s.flwd([":config", "show", "--json", "--profile", "secure"], { env: { FLWD_CONFIG: "deploy.yaml" } })
   const doc = JSON.parse(json.stdout)
-  t.match(doc, { file: join(s.cwd, "deploy.yaml"), profile: "secure", bind: "127.0.0.1:9999", ui: false, data_dir: s.dataDir, sources: [{ url: "https://***@git.example.com/x.git" }] })
+  t.match(doc, {
+    file: join(s.cwd, "deploy.yaml"),
+    profile: "secure",
+    bind: "127.0.0.1:9999",
+    ui: false,
+    data_dir: s.dataDir,
+    sources: [{ url: "https://***@git.example.com/x.git" }]
+  })
   t.notMatch(json.stdout, /top-secret-token|hunter22/)
 })
 

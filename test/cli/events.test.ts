@@ -112,7 +112,19 @@ t.test("over --remote, a permissive server's warning about an unsigned image is 
   const registry = await startRegistry(t)
   await pushAddon(registry.url, "example/addon", "1.0.0")
   const box = sandbox(t)
-  const server = spawn(process.execPath, [mainTs, "--profile", "permissive", ":serve", "--dev", "--bind", "127.0.0.1:0", "--root", box.root, "--data-dir", box.dataDir], {
+  const server = spawn(process.execPath, [
+    mainTs,
+    "--profile",
+    "permissive",
+    ":serve",
+    "--dev",
+    "--bind",
+    "127.0.0.1:0",
+    "--root",
+    box.root,
+    "--data-dir",
+    box.dataDir
+  ], {
     cwd: box.cwd,
     env: cleanEnv(),
     stdio: ["ignore", "pipe", "pipe"]
@@ -124,7 +136,22 @@ t.test("over --remote, a permissive server's warning about an unsigned image is 
   })
   const url = /flwd listening on (http:\/\/\S+)/.exec(await waitForOutput(server, /flwd listening on http:\/\/\S+\n/))![1]
   const ref = `${registry.host}/example/addon:1.0.0`
-  const child = spawn(process.execPath, [mainTs, "--remote", url, "--token", "dev-token", ":sources", "add", "--type", "oci", "--name", "addon", "--ref", ref, "--trusted"], {
+  const child = spawn(process.execPath, [
+    mainTs,
+    "--remote",
+    url,
+    "--token",
+    "dev-token",
+    ":sources",
+    "add",
+    "--type",
+    "oci",
+    "--name",
+    "addon",
+    "--ref",
+    ref,
+    "--trusted"
+  ], {
     cwd: box.cwd,
     env: cleanEnv(),
     stdio: ["ignore", "pipe", "pipe"]

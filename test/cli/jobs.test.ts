@@ -26,7 +26,9 @@ t.test(":jobs --json prints the catalogue as GET /jobs does: {items}", async (t)
   const box = sandbox(t)
   const r = await box.flwd([":jobs", "--json"])
   t.equal(r.code, 0, r.stderr)
-  const doc = JSON.parse(r.stdout) as { items: Array<{ id: string; local_id: string; source: { name: string }; args_schema: { properties: Record<string, unknown> } }> }
+  const doc = JSON.parse(r.stdout) as {
+    items: Array<{ id: string; local_id: string; source: { name: string }; args_schema: { properties: Record<string, unknown> } }>
+  }
   const jobs = doc.items
   t.ok(Array.isArray(jobs))
   for (const id of examples) t.ok(jobs.some((j) => j.id === id), id)

@@ -40,7 +40,7 @@ t.test(":plan --json turns job flags into typed arguments", async (t) => {
   t.same((await plan("hello-world", "--name", "Bob", "--no-loud")).args.loud, false)
   t.same((await plan("hello-world", "--name", "Bob", "--loud=false")).args.loud, false)
   t.same((await plan("hello-world", "--name", "Bob", "--tags", "a", "--tags=b")).args.tags, ["a", "b"])
-  t.same((await plan("typed", "--count", "3", "--ratio", "0.5", "--meta", "{\"a\":[1,2]}")).args, {
+  t.same((await plan("typed", "--count", "3", "--ratio", "0.5", "--meta", '{"a":[1,2]}')).args, {
     count: 3,
     ratio: 0.5,
     meta: { a: [1, 2] },
@@ -67,7 +67,7 @@ t.test("an unknown job flag is an error listing the valid flags", async (t) => {
   t.equal(r.stdout, "")
   t.match(r.stderr, /^flwd: validation\.failed: unknown flag --nmae for job hello-world \(did you mean --name\?\); valid flags: /)
   for (const flag of ["--name", "--loud", "--no-loud", "--tags", "--token"]) t.match(r.stderr, flag)
-  t.match(r.stderr, /\n  --nmae: unknown flag\n  fix: [^\n]+\n$/)
+  t.match(r.stderr, /\n {2}--nmae: unknown flag\n {2}fix: [^\n]+\n$/)
   const run = await box.flwd(["hello-world", "--bogus"])
   t.equal(run.code, 2)
   t.match(run.stderr, "unknown flag --bogus")
@@ -87,7 +87,7 @@ t.test("a missing required argument exits 2 naming args.name", async (t) => {
   const r = await box.flwd([":plan", "hello-world"])
   t.equal(r.code, 2)
   t.match(r.stderr, /^flwd: args\.invalid: /)
-  t.match(r.stderr, /\n  args\.name: /)
+  t.match(r.stderr, /\n {2}args\.name: /)
   const json = await box.flwd(["hello-world", "--json"])
   t.equal(json.code, 2)
   t.equal(json.stdout, "")
@@ -108,7 +108,7 @@ t.test("invalid values are args.invalid from the engine, not crashes", async (t)
   t.match(low.stderr, "args.count")
   const json = await box.flwd([":plan", "typed", "--meta", "{not json"])
   t.equal(json.code, 2)
-  t.match(json.stderr, /^flwd: args\.invalid: --meta takes a JSON object\n  args\.meta: /)
+  t.match(json.stderr, /^flwd: args\.invalid: --meta takes a JSON object\n {2}args\.meta: /)
   const missing = await box.flwd([":plan", "hello-world", "--name"])
   t.equal(missing.code, 2)
   t.match(missing.stderr, "flag --name needs a value")

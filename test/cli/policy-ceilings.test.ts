@@ -47,10 +47,14 @@ t.test("a sandboxed job runs under the policy's pids ceiling", async (t) => {
   const dir = join(s.root, "forks")
   mkdirSync(dir)
   writeFileSync(join(dir, "config.yaml"), "command: ./run.sh\nexecutor: sandbox\n")
-  writeFileSync(join(dir, "run.sh"), "#!/bin/sh\ni=0\nwhile [ $i -lt 500 ]; do sleep 300 & i=$((i + 1)); done\necho \"started $i\"\n", { mode: 0o755 })
+  writeFileSync(join(dir, "run.sh"), '#!/bin/sh\ni=0\nwhile [ $i -lt 500 ]; do sleep 300 & i=$((i + 1)); done\necho "started $i"\n', { mode: 0o755 })
   const plan = await s.flwd([":plan", "forks", "--json"])
   t.equal(plan.code, 0, plan.stderr)
-  t.match(JSON.parse(plan.stdout).executor.details, { enforcement: /^cgroup v[12]$/, bounds: { pids: 32, tmp: "256Mi", memory: null } }, "the plan says what bounds the run and how")
+  t.match(
+    JSON.parse(plan.stdout).executor.details,
+    { enforcement: /^cgroup v[12]$/, bounds: { pids: 32, tmp: "256Mi", memory: null } },
+    "the plan says what bounds the run and how"
+  )
   const run = await s.flwd(["forks"])
   t.not(run.code, 0, "the run fails")
   t.notMatch(run.stdout, /started 500/)

@@ -31,7 +31,7 @@ t.test("flwd :policy show prints the effective policy, keys by name and fingerpr
     "allowed_registries: [registry.example.com]",
     "trust:",
     "  keys: [{ name: release, path: keys/release.pub }]",
-    "  keyless: [{ issuer: \"https://token.actions.githubusercontent.com\", subject_regexp: \"^https://github.com/acme/\" }]",
+    '  keyless: [{ issuer: "https://token.actions.githubusercontent.com", subject_regexp: "^https://github.com/acme/" }]',
     "ceilings: { timeout: 30m }"
   ])
   const text = await s.flwd([":policy", "show"])
@@ -40,7 +40,7 @@ t.test("flwd :policy show prints the effective policy, keys by name and fingerpr
   t.match(text.stdout, /verify_signatures\s+required/)
   t.match(text.stdout, /allowed_registries\s+registry\.example\.com/)
   t.match(text.stdout, new RegExp(`release  ${join(s.cwd, "keys/release.pub")}  sha256:[0-9a-f]{64}`))
-  t.match(text.stdout, /https:\/\/token\.actions\.githubusercontent\.com  subject_regexp \^https:\/\/github\.com\/acme\//)
+  t.match(text.stdout, /https:\/\/token\.actions\.githubusercontent\.com {2}subject_regexp \^https:\/\/github\.com\/acme\//)
   t.match(text.stdout, /secure \(default\)\s+30\s+required\s+none/)
   t.match(text.stdout, /disabled\s+10\s+disabled\s+allowed/)
   t.notMatch(text.stdout, /BEGIN PUBLIC KEY/)
@@ -48,14 +48,19 @@ t.test("flwd :policy show prints the effective policy, keys by name and fingerpr
   const json = await s.flwd([":policy", "show", "--json", "--profile", "locked", "--plugin", lockedProfile])
   t.equal(json.code, 0, json.stderr)
   const doc = JSON.parse(json.stdout)
-  t.match(doc, { file: s.file, profile: "locked", verify_signatures: "required", trust: { keys: [{ name: "release", fingerprint: /^sha256:/ }], trusted_root: "public-good" } })
+  t.match(doc, {
+    file: s.file,
+    profile: "locked",
+    verify_signatures: "required",
+    trust: { keys: [{ name: "release", fingerprint: /^sha256:/ }], trusted_root: "public-good" }
+  })
   t.same(doc.profiles.map((p: { name: string }) => p.name), ["locked", "secure", "permissive", "disabled"])
   t.notMatch(json.stdout, /BEGIN PUBLIC KEY/)
   t.notOk(existsSync(join(s.dataDir, "flwd.db")), "the engine was not started")
 })
 
 t.test("an invalid policy stops every command with exit 2, naming the field", async (t) => {
-  const s = withPolicy(t, ["allowed_registries: [\"user@registry.example.com\"]"])
+  const s = withPolicy(t, ['allowed_registries: ["user@registry.example.com"]'])
   const jobs = await s.flwd([":jobs"])
   t.equal(jobs.code, 2)
   t.match(jobs.stderr, new RegExp(`flwd: policy.invalid: Invalid policy file ${s.file}`))
@@ -85,8 +90,8 @@ t.test("flwd :policy check runs admission and verification without adding the im
   const ok = await s.flwd([":policy", "check", `${registry.host}/example/addon:1.0.0`])
   t.equal(ok.code, 0, ok.stderr)
   t.match(ok.stdout, new RegExp(`^${registry.host}/example/addon:1.0.0: admitted \\(profile secure\\)`))
-  t.match(ok.stdout, /allow  image\.signature\.verified  signed by key:release/)
-  t.match(ok.stdout, /cosign-tag  1 found, matched/)
+  t.match(ok.stdout, /allow {2}image\.signature\.verified {2}signed by key:release/)
+  t.match(ok.stdout, /cosign-tag {2}1 found, matched/)
 
   const denied = await s.flwd([":policy", "check", "--json", `${registry.host}/example/unsigned:1.0.0`])
   t.equal(denied.code, 1)
@@ -97,7 +102,9 @@ t.test("flwd :policy check runs admission and verification without adding the im
     digest: unsigned,
     decisions: [{ decision: "allow", code: "image.registry.allowed" }, { decision: "deny", code: "image.signature.required" }],
     image_trust: {
-      mode: "required", verified: false, signer: null,
+      mode: "required",
+      verified: false,
+      signer: null,
       reason: `no signature found: tried cosign tag ${tag}.sig (not found), referrers API (unsupported), referrers tag ${tag} (not found)`,
       discovery: [{ path: "cosign-tag", tried: true, found: 0 }, { path: "referrers-api", tried: true }, { path: "referrers-tag", tried: true }]
     },
@@ -106,7 +113,12 @@ t.test("flwd :policy check runs admission and verification without adding the im
 
   const registryDenied = await s.flwd([":policy", "check", "--json", "registry.example.com.evil.example/acme/tools:1"])
   t.equal(registryDenied.code, 1)
-  t.match(JSON.parse(registryDenied.stdout), { admitted: false, digest: null, image_trust: null, decisions: [{ decision: "deny", code: "image.registry.not.allowed" }] })
+  t.match(JSON.parse(registryDenied.stdout), {
+    admitted: false,
+    digest: null,
+    image_trust: null,
+    decisions: [{ decision: "deny", code: "image.registry.not.allowed" }]
+  })
 
   const permissive = await s.flwd([":policy", "check", "--json", `${registry.host}/example/unsigned:1.0.0`], { env: { FLWD_PROFILE: "permissive" } })
   t.equal(permissive.code, 0, "permissive admits it with a warning")

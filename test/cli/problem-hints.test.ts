@@ -56,7 +56,19 @@ t.test("E_OCI for a refused login says where the credentials go", async (t) => {
   mkdirSync(empty)
   const policy = join(box.cwd, "policy.yaml")
   writeFileSync(policy, `profile: secure\nverify_signatures: disabled\nallowed_registries:\n  - ${locked.host}\n`)
-  const r = await box.flwd(["--policy", policy, ":sources", "add", "--type", "oci", "--name", "locked", "--ref", `${locked.host}/team/addon:1.0.0`, "--trusted"], {
+  const r = await box.flwd([
+    "--policy",
+    policy,
+    ":sources",
+    "add",
+    "--type",
+    "oci",
+    "--name",
+    "locked",
+    "--ref",
+    `${locked.host}/team/addon:1.0.0`,
+    "--trusted"
+  ], {
     env: { DOCKER_CONFIG: empty, XDG_RUNTIME_DIR: empty }
   })
   t.equal(r.code, 1, r.stderr)

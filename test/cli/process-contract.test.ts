@@ -57,7 +57,12 @@ t.test("a closed pipe ends the command quietly with status 0", async (t) => {
 
 t.test("runCli answers as the process does: status, stdout and stderr", async (t) => {
   const box = sandbox(t)
-  for (const args of [[":jobs"], [":jobs", "--json"], [":plan", "hello-world", "--name", "x"], ["hello-world", "--name", "in"], [":nope"], ["hello-world", "--bogus"], ["--help"]]) {
+  for (
+    const args of [[":jobs"], [":jobs", "--json"], [":plan", "hello-world", "--name", "x"], ["hello-world", "--name", "in"], [":nope"], [
+      "hello-world",
+      "--bogus"
+    ], ["--help"]]
+  ) {
     const real = await box.flwdProcess(args)
     const inner = await box.flwd(args)
     const what = args.join(" ")

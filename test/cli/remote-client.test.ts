@@ -20,10 +20,12 @@ type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => void
 async function scripted(t: { teardown: (fn: () => unknown) => void }, handler: Handler): Promise<string> {
   const server = createServer((req, res) => handler(req, res, new URL(req.url!, "http://x")))
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  t.teardown(() => new Promise<void>((resolve) => {
-    server.closeAllConnections()
-    server.close(() => resolve())
-  }))
+  t.teardown(() =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections()
+      server.close(() => resolve())
+    })
+  )
   return `http://127.0.0.1:${(server.address() as { port: number }).port}`
 }
 
@@ -32,12 +34,31 @@ const event = (id: number, type: string, data: Record<string, unknown> = {}) =>
 
 function runRecord(status: string) {
   const plan = {
-    job_id: "j", source: "default", job: { name: "j" }, args: {}, argspec: { args: [] }, profile: "secure",
-    executor: { kind: "process", available: true, details: {} }, steps: [], timeout_ms: 1000, provenance: {}, warnings: []
+    job_id: "j",
+    source: "default",
+    job: { name: "j" },
+    args: {},
+    argspec: { args: [] },
+    profile: "secure",
+    executor: { kind: "process", available: true, details: {} },
+    steps: [],
+    timeout_ms: 1000,
+    provenance: {},
+    warnings: []
   }
   return {
-    id: "run_1", job_id: "j", source: "default", status, profile: "secure", args: {}, exit_code: null, error: null,
-    created_at: "2025-01-01T00:00:00.000Z", started_at: null, finished_at: null, plan
+    id: "run_1",
+    job_id: "j",
+    source: "default",
+    status,
+    profile: "secure",
+    args: {},
+    exit_code: null,
+    error: null,
+    created_at: "2025-01-01T00:00:00.000Z",
+    started_at: null,
+    finished_at: null,
+    plan
   }
 }
 
@@ -104,7 +125,7 @@ t.test("a failure in the middle of a stream is the engine's tagged error", async
 
 t.test("problem documents become core's tagged errors by code family", async (t) => {
   const problems: Record<string, unknown> = {
-    "/jobs/nope": { code: "job.not.found", detail: "No job \"nope\"", errors: [{ path: "job", message: "no such job" }] },
+    "/jobs/nope": { code: "job.not.found", detail: 'No job "nope"', errors: [{ path: "job", message: "no such job" }] },
     "/plans": { code: "args.invalid", detail: "args.name is required", errors: [{ path: "args.name", message: "is required" }] },
     "/runs/x": { code: "auth.invalid", detail: "bad token" },
     "/sources": { code: "some.future.code", detail: "from a newer server" }

@@ -20,7 +20,14 @@ t.test(":jobs and :plan print what the in-process engine prints", async (t) => {
   await same(t, ["--profile", "bogus", ":plan", "hello-world", "--name", "Alice"])
   await same(t, ["hello-world", "--help"])
   // GET /jobs lists summaries: the fields it carries are the in-process ones.
-  const pick = (j: Record<string, unknown>) => ({ id: j.id, name: j.name, summary: j.summary, description: j.description, source: j.source, local_id: j.local_id })
+  const pick = (j: Record<string, unknown>) => ({
+    id: j.id,
+    name: j.name,
+    summary: j.summary,
+    description: j.description,
+    source: j.source,
+    local_id: j.local_id
+  })
   const r = JSON.parse((await remote(":jobs", "--json")).stdout) as { items: Array<Record<string, unknown>> }
   const l = JSON.parse((await local(":jobs", "--json")).stdout) as { items: Array<Record<string, unknown>> }
   t.same(r.items.map(pick), l.items.map(pick))

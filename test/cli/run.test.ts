@@ -74,7 +74,14 @@ t.test("a secret never appears in output, events or the data directory", async (
   t.equal(json.code, 0, json.stderr)
   const runId = ndjson(json.stdout)[0].run_id as string
   outputs.push(human.stdout, human.stderr, json.stdout, json.stderr)
-  for (const args of [[":runs"], [":runs", "--json"], [":runs", "show", runId], [":runs", "show", runId, "--json"], [":runs", "events", runId], [":runs", "events", runId, "--json"]]) {
+  for (
+    const args of [[":runs"], [":runs", "--json"], [":runs", "show", runId], [":runs", "show", runId, "--json"], [":runs", "events", runId], [
+      ":runs",
+      "events",
+      runId,
+      "--json"
+    ]]
+  ) {
     const r = await box.flwd(args)
     t.equal(r.code, 0, `${args.join(" ")}: ${r.stderr}`)
     outputs.push(r.stdout, r.stderr)

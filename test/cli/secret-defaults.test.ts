@@ -24,7 +24,8 @@ t.test("flwd never prints a secret default, and the job still gets it", async (t
     return r.stdout
   }
 
-  const jobs = (JSON.parse(await flwd(":jobs", "--json")) as { items: Array<{ id: string; args_schema: { properties: Record<string, Record<string, unknown>> } }> }).items
+  const jobs =
+    (JSON.parse(await flwd(":jobs", "--json")) as { items: Array<{ id: string; args_schema: { properties: Record<string, Record<string, unknown>> } }> }).items
   t.notOk("default" in jobs.find((j) => j.id === "vault")!.args_schema.properties.token, "a secret's default stays out of the listing")
   const plan = JSON.parse(await flwd(":plan", "vault", "--json")) as { args: Record<string, unknown> }
   t.equal(plan.args.token, "***")
@@ -52,15 +53,18 @@ t.test("flags named constructor and prototype are arguments like any other", asy
   const box = sandbox(t)
   const dir = join(box.root, "ctor")
   mkdirSync(dir)
-  writeFileSync(join(dir, "config.yaml"), [
-    "command: ./run.sh",
-    "argspec:",
-    "  args:",
-    "    - { name: constructor, type: string }",
-    "    - { name: prototype, type: array }",
-    ""
-  ].join("\n"))
-  writeFileSync(join(dir, "run.sh"), "#!/bin/sh\necho \"constructor=$ARG_CONSTRUCTOR prototype=$ARG_PROTOTYPE\"\n", { mode: 0o755 })
+  writeFileSync(
+    join(dir, "config.yaml"),
+    [
+      "command: ./run.sh",
+      "argspec:",
+      "  args:",
+      "    - { name: constructor, type: string }",
+      "    - { name: prototype, type: array }",
+      ""
+    ].join("\n")
+  )
+  writeFileSync(join(dir, "run.sh"), '#!/bin/sh\necho "constructor=$ARG_CONSTRUCTOR prototype=$ARG_PROTOTYPE"\n', { mode: 0o755 })
   const r = await box.flwd(["ctor", "--constructor", "a", "--prototype", "x", "--prototype", "y"])
   t.equal(r.code, 0, r.stderr)
   t.match(r.stdout, `constructor=a prototype=["x","y"]`)

@@ -26,7 +26,11 @@ t.test(":sources add maps a kind's flags onto its spec fields, and the kind's Sc
   t.equal(wrong.code, 2)
   t.match(JSON.parse(wrong.stderr), { code: "source.invalid", errors: [{ path: "semver" }] })
   const help = await box.flwd([":sources", "add", "--type", "local", "--name", "x", "--nope"])
-  t.match(help.stderr, /valid flags: --type, --name, --path, --url, --ref, --pull-policy, --trusted, --platform, --semver, --set;/, "each kind's flags, in the order the plugins give them")
+  t.match(
+    help.stderr,
+    /valid flags: --type, --name, --path, --url, --ref, --pull-policy, --trusted, --platform, --semver, --set;/,
+    "each kind's flags, in the order the plugins give them"
+  )
 })
 
 t.test(":sources add --help lists the built-in kinds' flags, naming the kinds each belongs to", async (t) => {

@@ -28,7 +28,17 @@ async function loaded(cwd: string, args: ReadonlyArray<string>): Promise<{ code:
   return { code: r.code, stdout: r.stdout, modules: existsSync(log) ? readFileSync(log, "utf8").split("\n").filter((l) => l !== "") : [] }
 }
 
-const heavy = [/node_modules\/effect\//, /node_modules\/fast-check\//, /node_modules\/pure-rand\//, /node_modules\/hono\//, /node_modules\/undici\//, /node_modules\/prom-client\//, /\/create-engine\.ts$/, /\/plugins\//, /\/server\//]
+const heavy = [
+  /node_modules\/effect\//,
+  /node_modules\/fast-check\//,
+  /node_modules\/pure-rand\//,
+  /node_modules\/hono\//,
+  /node_modules\/undici\//,
+  /node_modules\/prom-client\//,
+  /\/create-engine\.ts$/,
+  /\/plugins\//,
+  /\/server\//
+]
 
 const quick: ReadonlyArray<ReadonlyArray<string>> = [
   ["--version"],

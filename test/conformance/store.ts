@@ -26,13 +26,29 @@ const at = (second: number): string => new Date(Date.UTC(2025, 0, 1, 0, 0, secon
 export function makeRun(id: string, second: number, fields: Partial<Run> = {}): Run {
   const job_id = fields.job_id ?? "hello"
   return {
-    id, job_id, source: "default", status: "queued", profile: "secure", args: { name: "world" },
-    exit_code: null, error: null, created_at: at(second), started_at: null, finished_at: null,
+    id,
+    job_id,
+    source: "default",
+    status: "queued",
+    profile: "secure",
+    args: { name: "world" },
+    exit_code: null,
+    error: null,
+    created_at: at(second),
+    started_at: null,
+    finished_at: null,
     plan: {
-      job_id, source: "default", job: { name: job_id }, args: { name: "world" },
-      argspec: { args: [{ name: "name", type: "string", required: true }] }, profile: "secure",
+      job_id,
+      source: "default",
+      job: { name: job_id },
+      args: { name: "world" },
+      argspec: { args: [{ name: "name", type: "string", required: true }] },
+      profile: "secure",
       executor: { kind: "process", available: true, details: {} },
-      steps: [{ id: "main", argv: ["./run.sh"], needs: [] }], timeout_ms: 600_000, provenance: {}, warnings: []
+      steps: [{ id: "main", argv: ["./run.sh"], needs: [] }],
+      timeout_ms: 600_000,
+      provenance: {},
+      warnings: []
     },
     ...fields
   }
@@ -40,8 +56,17 @@ export function makeRun(id: string, second: number, fields: Partial<Run> = {}): 
 
 function makeSource(name: string, fields: Partial<SourceRecord> = {}): SourceRecord {
   return {
-    name, type: "local", spec: { type: "local", name, path: "jobs" }, status: "ready", provenance: {},
-    error: null, job_count: 2, diagnostics: [], created_at: at(0), updated_at: at(0), ...fields
+    name,
+    type: "local",
+    spec: { type: "local", name, path: "jobs" },
+    status: "ready",
+    provenance: {},
+    error: null,
+    job_count: 2,
+    diagnostics: [],
+    created_at: at(0),
+    updated_at: at(0),
+    ...fields
   }
 }
 
@@ -152,8 +177,7 @@ export function storeConformance(t: Test, makeLayer: () => Layer.Layer<Store, un
     await run(store.insertRun(makeRun("a", 1, { job_id: "backup" })))
     await run(store.insertRun(makeRun("b", 2, { job_id: "backup", status: "failed" })))
     await run(store.insertRun(makeRun("c", 3, { job_id: "hello", status: "failed" })))
-    const ids = async (filter: { job_id?: string; status?: Run["status"] }) =>
-      (await run(store.listRuns(filter))).items.map((r) => r.id)
+    const ids = async (filter: { job_id?: string; status?: Run["status"] }) => (await run(store.listRuns(filter))).items.map((r) => r.id)
     t.same(await ids({ job_id: "backup" }), ["b", "a"])
     t.same(await ids({ status: "failed" }), ["c", "b"])
     t.same(await ids({ job_id: "backup", status: "failed" }), ["b"])
@@ -211,7 +235,12 @@ export function storeConformance(t: Test, makeLayer: () => Layer.Layer<Store, un
     ]))
     t.equal(events.length, 3)
     t.ok(events[0].id < events[1].id && events[1].id < events[2].id)
-    t.same(events.map(({ id: _, ...rest }) => rest)[1], { run_id: null, type: "source.added", at: at(1), data: { source: "tools", nested: { list: [1, "two"] } } })
+    t.same(events.map(({ id: _, ...rest }) => rest)[1], {
+      run_id: null,
+      type: "source.added",
+      at: at(1),
+      data: { source: "tools", nested: { list: [1, "two"] } }
+    })
     t.same(await run(store.listEvents({})), events, "what is listed is what was returned")
     const big = await run(store.appendEvents(
       Array.from({ length: 1234 }, (_, i) => ({ run_id: "r2", type: "log" as const, at: at(3), data: { i } }))
@@ -222,8 +251,7 @@ export function storeConformance(t: Test, makeLayer: () => Layer.Layer<Store, un
 
   t.test("listEvents() filters by run_id and after and honours limit", async (t) => {
     const store = await open(t)
-    const batch = (run_id: string | null, n: number) =>
-      Array.from({ length: n }, (_, i) => ({ run_id, type: "log" as const, at: at(i), data: { i } }))
+    const batch = (run_id: string | null, n: number) => Array.from({ length: n }, (_, i) => ({ run_id, type: "log" as const, at: at(i), data: { i } }))
     const a = await run(store.appendEvents(batch("a", 5)))
     await run(store.appendEvents(batch("b", 5)))
     const a2 = await run(store.appendEvents(batch("a", 5)))
@@ -247,9 +275,11 @@ export function storeConformance(t: Test, makeLayer: () => Layer.Layer<Store, un
     const appended = []
     for (let i = 0; i < 300; i++) {
       const run_id = ["x", "y", null][i % 3]
-      appended.push(...await run(store.appendEvents(
-        Array.from({ length: 5 }, (_, j) => ({ run_id, type: "log" as const, at: at(i), data: { i, j } }))
-      )))
+      appended.push(
+        ...await run(store.appendEvents(
+          Array.from({ length: 5 }, (_, j) => ({ run_id, type: "log" as const, at: at(i), data: { i, j } }))
+        ))
+      )
     }
     const all = await run(store.listEvents({ limit: 5000 }))
     t.same(all, appended, "the journal is in append order")
@@ -277,7 +307,10 @@ export function storeConformance(t: Test, makeLayer: () => Layer.Layer<Store, un
     for (const status of ["queued", "running"] as const) {
       const detail = `The engine stopped while the run was ${status}`
       t.match(await run(store.getRun(status)), {
-        status: "failed", exit_code: null, finished_at: at(60), error: { code: "engine.restarted", detail }
+        status: "failed",
+        exit_code: null,
+        finished_at: at(60),
+        error: { code: "engine.restarted", detail }
       })
       const events = await run(store.listEvents({ run_id: status }))
       t.same(events.map(({ id: _, ...rest }) => rest), [

@@ -17,7 +17,16 @@ let failures = 0
 let passes = 0
 
 function flwd(args: ReadonlyArray<string>) {
-  const result = spawnSync(process.execPath, ["run", "-A", join(repo, "cli", "main.ts"), ...args, "--root", join(repo, "examples", "jobs"), "--data-dir", dataDir], {
+  const result = spawnSync(process.execPath, [
+    "run",
+    "-A",
+    join(repo, "cli", "main.ts"),
+    ...args,
+    "--root",
+    join(repo, "examples", "jobs"),
+    "--data-dir",
+    dataDir
+  ], {
     cwd: repo,
     encoding: "utf8"
   })
@@ -31,7 +40,7 @@ function check(name: string, ok: boolean, detail: string): void {
 }
 
 const jobs = flwd([":jobs", "--json"])
-check("deno: flwd :jobs --json lists hello-world", jobs.status === 0 && jobs.stdout.includes("\"hello-world\""), jobs.stderr + jobs.stdout)
+check("deno: flwd :jobs --json lists hello-world", jobs.status === 0 && jobs.stdout.includes('"hello-world"'), jobs.stderr + jobs.stdout)
 
 const run = flwd(["hello-world", "--name", "Deno"])
 check("deno: flwd hello-world --name Deno prints the greeting", run.status === 0 && run.stdout.includes("Deno"), run.stderr + run.stdout)

@@ -27,9 +27,7 @@ const marker = /^\s*<!--\s*(illustrative|doc-test:([^>]*?))\s*-->\s*$/
 
 /** `console` blocks mix commands and output; only `$ ` lines are commands. */
 const commands = (lang: string, body: ReadonlyArray<string>): string =>
-  lang === "console"
-    ? body.filter((l) => l.startsWith("$ ")).map((l) => l.slice(2)).join("\n")
-    : body.join("\n")
+  lang === "console" ? body.filter((l) => l.startsWith("$ ")).map((l) => l.slice(2)).join("\n") : body.join("\n")
 
 export function shellFences(file: string, text: string): Array<Fence> {
   const lines = text.split("\n")
@@ -38,7 +36,7 @@ export function shellFences(file: string, text: string): Array<Fence> {
     const open = opening.exec(lines[i]!)
     if (open === null) {
       // Skip other fenced blocks whole, so their content is never read as a fence.
-      if (/^\s*```/.test(lines[i]!)) while (++i < lines.length && !closing.test(lines[i]!));
+      if (/^\s*```/.test(lines[i]!)) { while (++i < lines.length && !closing.test(lines[i]!)); }
       continue
     }
     const start = i

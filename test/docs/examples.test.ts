@@ -56,18 +56,31 @@ const bash = (script: string, cwd: string, env: Record<string, string>): Promise
     let stdout = ""
     let stderr = ""
     let timedOut = false
-    const stopGroup = () => { try { process.kill(-child.pid!, "SIGKILL") } catch { /* already gone */ } }
-    const expire = () => { timedOut = true; stopGroup() }
+    const stopGroup = () => {
+      try {
+        process.kill(-child.pid!, "SIGKILL")
+      } catch { /* already gone */ }
+    }
+    const expire = () => {
+      timedOut = true
+      stopGroup()
+    }
     let clock = setTimeout(expire, blockTimeout * 1000)
     child.stdout.on("data", (b: Buffer) => (stdout += b.toString()))
     child.stderr.on("data", (b: Buffer) => {
       stderr += b.toString()
-      if (b.includes("::doc-block ")) { clearTimeout(clock); clock = setTimeout(expire, blockTimeout * 1000) }
+      if (b.includes("::doc-block ")) {
+        clearTimeout(clock)
+        clock = setTimeout(expire, blockTimeout * 1000)
+      }
     })
     child.on("exit", (code) => {
       clearTimeout(clock)
       // Give the pipes a moment to drain, then end whatever the block left running.
-      setTimeout(() => { stopGroup(); resolve({ code, stdout, stderr, timedOut }) }, 500)
+      setTimeout(() => {
+        stopGroup()
+        resolve({ code, stdout, stderr, timedOut })
+      }, 500)
     })
   })
 

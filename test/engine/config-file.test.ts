@@ -36,9 +36,17 @@ t.test("readConfigFile() names each failing field", async (t) => {
     ["daat_dir: x\n", ["daat_dir"]],
     ["bind: not a bind\n", ["bind"]],
     ["plugin_timeout: soon\n", ["plugin_timeout"]],
-    ["tokens:\n  - { token: abc, scopes: [jobs:read, jobs:write] }\n  - { scopes: ['*'] }\n  - { token_sha256: XYZ, scopes: [] }\n", ["tokens[0].scopes[1]", "tokens[1].token", "tokens[2].token_sha256", "tokens[2].scopes"]],
+    ["tokens:\n  - { token: abc, scopes: [jobs:read, jobs:write] }\n  - { scopes: ['*'] }\n  - { token_sha256: XYZ, scopes: [] }\n", [
+      "tokens[0].scopes[1]",
+      "tokens[1].token",
+      "tokens[2].token_sha256",
+      "tokens[2].scopes"
+    ]],
     ["plugins: [./a.ts, '']\n", ["plugins[1]"]],
-    ["sources:\n  - { type: local, name: team, path: x }\n  - { type: git, name: team, url: y }\n  - { type: git, name: Bad_Name }\n  - { type: local, name: default }\n", ["sources[1].name", "sources[2].name", "sources[3].name"]],
+    [
+      "sources:\n  - { type: local, name: team, path: x }\n  - { type: git, name: team, url: y }\n  - { type: git, name: Bad_Name }\n  - { type: local, name: default }\n",
+      ["sources[1].name", "sources[2].name", "sources[3].name"]
+    ],
     ["sources:\n  - { name: nameless-type }\n", ["sources[0].type"]]
   ]
   for (const [text, expected] of cases) {
@@ -66,7 +74,10 @@ t.test("relative paths resolve against the file; options and environment win ove
   const conf = join(dir, "conf")
   mkdirSync(conf)
   write(conf, "allowed_local_roots: [.]\n", "policy.yaml")
-  const file = write(conf, "data_dir: state\nroot: jobs\npolicy: policy.yaml\nprofile: permissive\nplugins: [./my-plugin.ts, flwd-plugin-x]\nplugin_timeout: 2s\n")
+  const file = write(
+    conf,
+    "data_dir: state\nroot: jobs\npolicy: policy.yaml\nprofile: permissive\nplugins: [./my-plugin.ts, flwd-plugin-x]\nplugin_timeout: 2s\n"
+  )
   const r = resolveOptions({ env: {}, config: file })
   t.equal(r.settings.dataDir, join(conf, "state"))
   t.equal(r.settings.root, join(conf, "jobs"))
@@ -85,17 +96,28 @@ t.test("relative paths resolve against the file; options and environment win ove
 
 t.test("effectiveConfig() masks tokens and credentials", async (t) => {
   const dir = tempDir(t)
-  const file = readConfigFile(write(dir, [
-    "tokens:",
-    "  - { token: very-secret-token, scopes: ['*'] }",
-    `  - { token_sha256: ${"ab".repeat(32)}, scopes: [jobs:read] }`,
-    "sources:",
-    "  - { type: git, name: priv, url: 'https://robot:hunter22@git.example.com/x.git', ref: main }",
-    "  - { type: http-archive, name: arch, url: 'https://example.com/a.tgz', api_token: abc123 }",
-    ""
-  ].join("\n")))
+  const file = readConfigFile(write(
+    dir,
+    [
+      "tokens:",
+      "  - { token: very-secret-token, scopes: ['*'] }",
+      `  - { token_sha256: ${"ab".repeat(32)}, scopes: [jobs:read] }`,
+      "sources:",
+      "  - { type: git, name: priv, url: 'https://robot:hunter22@git.example.com/x.git', ref: main }",
+      "  - { type: http-archive, name: arch, url: 'https://example.com/a.tgz', api_token: abc123 }",
+      ""
+    ].join("\n")
+  ))
   const shown = effectiveConfig({
-    file, dataDir: "/d", root: "/r", profile: "secure", policyFile: null, bind: "127.0.0.1:8080", allowedLocalRoots: ["/"], pluginTimeoutMs: 30000, plugins: []
+    file,
+    dataDir: "/d",
+    root: "/r",
+    profile: "secure",
+    policyFile: null,
+    bind: "127.0.0.1:8080",
+    allowedLocalRoots: ["/"],
+    pluginTimeoutMs: 30000,
+    plugins: []
   })
   const text = JSON.stringify(shown)
   t.notOk(text.includes("very-secret-token"))

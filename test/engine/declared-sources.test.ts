@@ -11,15 +11,17 @@ import { call, exampleTree, startEngine } from "../helpers/engine.ts"
 function setup(t: Parameters<typeof exampleTree>[0]) {
   const tree = exampleTree(t)
   const file = join(tree.dir, "flwd.yaml")
-  const declare = (sources: ReadonlyArray<string>) =>
-    writeFileSync(file, `data_dir: data\nroot: jobs\nsources:\n${sources.map((s) => `  - ${s}\n`).join("")}`)
+  const declare = (sources: ReadonlyArray<string>) => writeFileSync(file, `data_dir: data\nroot: jobs\nsources:\n${sources.map((s) => `  - ${s}\n`).join("")}`)
   const start = () => startEngine(t, { config: file, allowedLocalRoots: [tree.dir] })
   return { ...tree, file, declare, start }
 }
 
 t.test("declared sources are added, kept, updated and removed; API sources stay", async (t) => {
   const s = setup(t)
-  s.declare([`{ type: local, name: team, path: ${JSON.stringify(s.root)} }`, `{ type: fs, name: ops, path: ${JSON.stringify(join(s.root, "build-and-test"))} }`])
+  s.declare([
+    `{ type: local, name: team, path: ${JSON.stringify(s.root)} }`,
+    `{ type: fs, name: ops, path: ${JSON.stringify(join(s.root, "build-and-test"))} }`
+  ])
   const first = await s.start()
   t.same(first.reconciled, { added: ["team", "ops"], updated: [], removed: [], unchanged: [], failed: [] })
   t.equal(first.settings.dataDir, join(s.dir, "data"), "data_dir is relative to the file")

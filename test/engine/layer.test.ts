@@ -8,16 +8,7 @@ import t, { type Test } from "tap"
 import { mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import * as Exit from "effect/Exit"
-import {
-  createEngine,
-  defineSourcePlugin,
-  Effect,
-  Engine,
-  EngineInfo,
-  type Problem,
-  layerEngine,
-  sourceSpec
-} from "../../mod.ts"
+import { createEngine, defineSourcePlugin, Effect, Engine, EngineInfo, layerEngine, type Problem, sourceSpec } from "../../mod.ts"
 import { exampleTree, rejection, tempDir } from "../helpers/engine.ts"
 
 /** Builds the engine as an Effect program would, and returns how the build ended. */
@@ -37,7 +28,7 @@ async function startError(t: Test, options: Parameters<typeof layerEngine>[0]): 
 
 t.test("layerEngine() serves an Effect program and provides what the start found", async (t) => {
   const { root, dataDir } = exampleTree(t)
-  const program = Effect.gen(function*() {
+  const program = Effect.gen(function* () {
     const jobs = yield* Effect.flatMap(Engine, (e) => e.jobs())
     const info = yield* EngineInfo
     return { ids: jobs.map((j) => j.id), info }
@@ -93,7 +84,7 @@ t.test("dispose releases what the plugins built; a start that fails releases wha
   const counted = defineSourcePlugin({
     type: "counted",
     spec: sourceSpec("counted", {}),
-    make: Effect.gen(function*() {
+    make: Effect.gen(function* () {
       events.push("built")
       yield* Effect.addFinalizer(() => Effect.sync(() => void events.push("released")))
       return { load: () => Effect.succeed({ root: join(dir, "tree"), jobs: [], diagnostics: [], provenance: {} }) }
@@ -111,7 +102,9 @@ t.test("dispose releases what the plugins built; a start that fails releases wha
   // The stored source makes the next start build the plugin; a declared source of an unknown kind then fails the start.
   events.length = 0
   writeFileSync(join(dir, "flwd.yaml"), "sources:\n  - type: nope\n    name: x\n")
-  const failed = await rejection(createEngine({ env: {}, config: join(dir, "flwd.yaml"), root: join(dir, "none"), dataDir: join(dir, "data"), plugins: { sources: [counted] } }))
+  const failed = await rejection(
+    createEngine({ env: {}, config: join(dir, "flwd.yaml"), root: join(dir, "none"), dataDir: join(dir, "data"), plugins: { sources: [counted] } })
+  )
   t.match(failed, { code: "config.invalid" })
   t.same(events, [], "the start failed before it built anything")
   const again = await createEngine({ env: {}, config: false, root: join(dir, "none"), dataDir: join(dir, "data"), plugins: { sources: [counted] } })

@@ -32,7 +32,10 @@ function modulesOfStart(options: Record<string, unknown>, job: string): Array<st
     await engine.dispose()
     console.log(JSON.stringify({ jobs: jobs.map((j) => j.id), modules: [...seen] }))
   `
-  const child = spawnSync(process.execPath, ["--input-type=module", "--disable-warning=ExperimentalWarning", "-e", script], { encoding: "utf8", timeout: 120_000 })
+  const child = spawnSync(process.execPath, ["--input-type=module", "--disable-warning=ExperimentalWarning", "-e", script], {
+    encoding: "utf8",
+    timeout: 120_000
+  })
   if (child.status !== 0) throw new Error(`the child failed (${child.status}): ${child.stderr}`)
   const out = JSON.parse(child.stdout.trim().split("\n").at(-1)!) as { jobs: Array<string>; modules: Array<string> }
   if (!out.jobs.includes(job)) throw new Error(`${job} is not served: ${child.stdout}`)

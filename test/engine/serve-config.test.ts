@@ -14,7 +14,11 @@ const repo = resolve(import.meta.dirname, "..", "..")
 const plugin = join(repo, "examples", "plugins", "http-archive", "mod.ts")
 
 function serve(args: ReadonlyArray<string>, cwd: string) {
-  const child = spawn(process.execPath, [join(repo, "server", "main.ts"), ...args], { cwd, env: { ...process.env, NODE_NO_WARNINGS: "1", FLWD_TOKENS: "", FLWD_CONFIG: "" }, stdio: ["ignore", "pipe", "pipe"] })
+  const child = spawn(process.execPath, [join(repo, "server", "main.ts"), ...args], {
+    cwd,
+    env: { ...process.env, NODE_NO_WARNINGS: "1", FLWD_TOKENS: "", FLWD_CONFIG: "" },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
   let stderr = ""
   child.stderr.on("data", (d) => (stderr += d))
   const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)))
@@ -37,18 +41,21 @@ t.test(":serve takes bind, tokens, plugins and declared sources from flwd.yaml",
   const files = await staticServer({ "/tools.tar.gz": archive })
   t.teardown(files.stop)
   const token = "config-token-123"
-  writeFileSync(join(dir, "flwd.yaml"), [
-    "bind: 127.0.0.1:0",
-    "data_dir: data",
-    "root: jobs",
-    "tokens:",
-    `  - { token_sha256: ${createHash("sha256").update(token).digest("hex")}, scopes: ["*"] }`,
-    `plugins: [${JSON.stringify(plugin)}]`,
-    "sources:",
-    `  - { type: http-archive, name: tools, url: ${JSON.stringify(files.url("/tools.tar.gz"))}, sha256: "${sha256(archive)}" }`,
-    `  - { type: http-archive, name: broken, url: ${JSON.stringify(files.url("/tools.tar.gz"))}, sha256: "${"0".repeat(64)}" }`,
-    ""
-  ].join("\n"))
+  writeFileSync(
+    join(dir, "flwd.yaml"),
+    [
+      "bind: 127.0.0.1:0",
+      "data_dir: data",
+      "root: jobs",
+      "tokens:",
+      `  - { token_sha256: ${createHash("sha256").update(token).digest("hex")}, scopes: ["*"] }`,
+      `plugins: [${JSON.stringify(plugin)}]`,
+      "sources:",
+      `  - { type: http-archive, name: tools, url: ${JSON.stringify(files.url("/tools.tar.gz"))}, sha256: "${sha256(archive)}" }`,
+      `  - { type: http-archive, name: broken, url: ${JSON.stringify(files.url("/tools.tar.gz"))}, sha256: "${"0".repeat(64)}" }`,
+      ""
+    ].join("\n")
+  )
   const server = serve(["--config", join(dir, "flwd.yaml")], dir)
   t.teardown(() => void server.child.kill("SIGKILL"))
   const url = await server.url

@@ -64,29 +64,35 @@ export interface SignatureLayer {
  */
 export async function pushSignatures(registryUrl: string, repo: string, digest: string, layers: ReadonlyArray<SignatureLayer>): Promise<Blob> {
   const blobs = layers.map((l) => blob(l.mediaType ?? SIMPLE_SIGNING, Buffer.from(l.payload)))
-  const config = blob("application/vnd.oci.image.config.v1+json", Buffer.from(JSON.stringify({
-    architecture: "",
-    created: "0001-01-01T00:00:00Z",
-    history: blobs.map(() => ({ created: "0001-01-01T00:00:00Z" })),
-    os: "",
-    rootfs: { type: "layers", diff_ids: blobs.map((b) => b.digest) },
-    config: {}
-  })))
-  for (const b of [...blobs, config]) await pushBlob(registryUrl, repo, b)
-  const manifest = blob(OCI_MANIFEST, Buffer.from(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: OCI_MANIFEST,
-    config: { mediaType: config.mediaType, digest: config.digest, size: config.size },
-    layers: blobs.map((b, i) => ({
-      mediaType: b.mediaType,
-      digest: b.digest,
-      size: b.size,
-      annotations: {
-        ...(layers[i].signature !== undefined ? { [SIGNATURE_ANNOTATION]: layers[i].signature } : {}),
-        ...layers[i].annotations
-      }
+  const config = blob(
+    "application/vnd.oci.image.config.v1+json",
+    Buffer.from(JSON.stringify({
+      architecture: "",
+      created: "0001-01-01T00:00:00Z",
+      history: blobs.map(() => ({ created: "0001-01-01T00:00:00Z" })),
+      os: "",
+      rootfs: { type: "layers", diff_ids: blobs.map((b) => b.digest) },
+      config: {}
     }))
-  })))
+  )
+  for (const b of [...blobs, config]) await pushBlob(registryUrl, repo, b)
+  const manifest = blob(
+    OCI_MANIFEST,
+    Buffer.from(JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      config: { mediaType: config.mediaType, digest: config.digest, size: config.size },
+      layers: blobs.map((b, i) => ({
+        mediaType: b.mediaType,
+        digest: b.digest,
+        size: b.size,
+        annotations: {
+          ...(layers[i].signature !== undefined ? { [SIGNATURE_ANNOTATION]: layers[i].signature } : {}),
+          ...layers[i].annotations
+        }
+      }))
+    }))
+  )
   await pushManifest(registryUrl, repo, `${digestTag(digest)}.sig`, manifest)
   return manifest
 }
@@ -107,15 +113,18 @@ export interface Subject {
 
 /** The artifact manifest cosign 3 writes for a bundle (artifactType, empty config, the bundle layer, the subject). */
 export function bundleManifest(subject: Subject, bundle: Blob, artifactType = BUNDLE_V03): Blob {
-  return blob(OCI_MANIFEST, Buffer.from(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: OCI_MANIFEST,
-    artifactType,
-    config: { mediaType: OCI_EMPTY, digest: sha256(Buffer.from("{}")), size: 2 },
-    layers: [{ mediaType: bundle.mediaType, digest: bundle.digest, size: bundle.size }],
-    subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
-    annotations: { "dev.sigstore.bundle.content": "dsse-envelope", "dev.sigstore.bundle.predicateType": "https://sigstore.dev/cosign/sign/v1" }
-  })))
+  return blob(
+    OCI_MANIFEST,
+    Buffer.from(JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      artifactType,
+      config: { mediaType: OCI_EMPTY, digest: sha256(Buffer.from("{}")), size: 2 },
+      layers: [{ mediaType: bundle.mediaType, digest: bundle.digest, size: bundle.size }],
+      subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
+      annotations: { "dev.sigstore.bundle.content": "dsse-envelope", "dev.sigstore.bundle.predicateType": "https://sigstore.dev/cosign/sign/v1" }
+    }))
+  )
 }
 
 /**
@@ -133,7 +142,13 @@ export async function attachBundle(registryUrl: string, repo: string, subject: S
   const existing = await fetch(`${registryUrl}/v2/${repo}/manifests/${tag}`, { headers: { accept: OCI_INDEX } })
   const manifests: Array<object> = existing.status === 200 ? ((await existing.json()) as { manifests: Array<object> }).manifests : []
   if (existing.status !== 200) await existing.arrayBuffer()
-  manifests.push({ mediaType: OCI_MANIFEST, digest: manifest.digest, size: manifest.size, artifactType, annotations: { "dev.sigstore.bundle.predicateType": "https://sigstore.dev/cosign/sign/v1" } })
+  manifests.push({
+    mediaType: OCI_MANIFEST,
+    digest: manifest.digest,
+    size: manifest.size,
+    artifactType,
+    annotations: { "dev.sigstore.bundle.predicateType": "https://sigstore.dev/cosign/sign/v1" }
+  })
   await pushManifest(registryUrl, repo, tag, blob(OCI_INDEX, Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests }))))
   return manifest
 }

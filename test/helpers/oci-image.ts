@@ -92,7 +92,10 @@ export function layerBlob(tar: Buffer, compression: Compression = "gzip", format
 }
 
 /** Builds an image from layers. */
-export function buildImage(layers: ReadonlyArray<LayerBlob>, options: { readonly format?: Format; readonly platform?: Platform; readonly diffIds?: ReadonlyArray<string> } = {}): BuiltImage {
+export function buildImage(
+  layers: ReadonlyArray<LayerBlob>,
+  options: { readonly format?: Format; readonly platform?: Platform; readonly diffIds?: ReadonlyArray<string> } = {}
+): BuiltImage {
   const format = options.format ?? "oci"
   const platform = options.platform ?? { os: "linux", architecture: "amd64" }
   const config = blob(
@@ -119,18 +122,26 @@ export function buildImage(layers: ReadonlyArray<LayerBlob>, options: { readonly
 /** An index (or docker manifest list) over images of several platforms. */
 export function buildIndex(images: ReadonlyArray<BuiltImage>, format: Format = "oci", extra: ReadonlyArray<object> = []): Blob {
   const mediaType = format === "docker" ? "application/vnd.docker.distribution.manifest.list.v2+json" : "application/vnd.oci.image.index.v1+json"
-  return blob(mediaType, Buffer.from(JSON.stringify({
-    schemaVersion: 2,
+  return blob(
     mediaType,
-    manifests: [
-      ...images.map((i) => ({ mediaType: i.manifest.mediaType, digest: i.manifest.digest, size: i.manifest.size, platform: i.platform })),
-      ...extra
-    ]
-  })))
+    Buffer.from(JSON.stringify({
+      schemaVersion: 2,
+      mediaType,
+      manifests: [
+        ...images.map((i) => ({ mediaType: i.manifest.mediaType, digest: i.manifest.digest, size: i.manifest.size, platform: i.platform })),
+        ...extra
+      ]
+    }))
+  )
 }
 
 /** Pushes one blob (POST, then monolithic PUT). */
-export async function pushBlob(registryUrl: string, repo: string, b: { readonly bytes: Uint8Array; readonly digest: string }, headers: Record<string, string> = {}): Promise<void> {
+export async function pushBlob(
+  registryUrl: string,
+  repo: string,
+  b: { readonly bytes: Uint8Array; readonly digest: string },
+  headers: Record<string, string> = {}
+): Promise<void> {
   const start = await fetch(`${registryUrl}/v2/${repo}/blobs/uploads/`, { method: "POST", headers })
   await start.arrayBuffer()
   if (start.status !== 202) throw new Error(`upload start: HTTP ${start.status}`)
@@ -144,7 +155,9 @@ export async function pushBlob(registryUrl: string, repo: string, b: { readonly 
 /** Pushes a manifest or index under a tag or digest. */
 export async function pushManifest(registryUrl: string, repo: string, reference: string, m: Blob, headers: Record<string, string> = {}): Promise<void> {
   const res = await fetch(`${registryUrl}/v2/${repo}/manifests/${reference}`, {
-    method: "PUT", headers: { ...headers, "content-type": m.mediaType }, body: m.bytes
+    method: "PUT",
+    headers: { ...headers, "content-type": m.mediaType },
+    body: m.bytes
   })
   const text = await res.text()
   if (res.status !== 201) throw new Error(`manifest ${reference}: HTTP ${res.status} ${text}`)
@@ -167,7 +180,13 @@ export async function pushIndex(registryUrl: string, repo: string, tag: string, 
 }
 
 /** Shorthand: a one-layer image of files pushed under `repo:tag`. */
-export async function pushFiles(registryUrl: string, repo: string, tag: string, entries: ReadonlyArray<EntrySpec>, options: { readonly compression?: Compression; readonly format?: Format } = {}): Promise<BuiltImage> {
+export async function pushFiles(
+  registryUrl: string,
+  repo: string,
+  tag: string,
+  entries: ReadonlyArray<EntrySpec>,
+  options: { readonly compression?: Compression; readonly format?: Format } = {}
+): Promise<BuiltImage> {
   const image = buildImage([layerBlob(await tarLayer(entries), options.compression ?? "gzip", options.format ?? "oci")], { format: options.format })
   await pushImage(registryUrl, repo, tag, image)
   return image

@@ -119,7 +119,8 @@ export async function startPostgres(t: Teardown): Promise<RunningPostgres> {
     socketDir: dir,
     port,
     freshSchema: () => `t${process.pid}_${schemas++}`,
-    psql: (sql) => run([join(bin, "psql"), "-h", dir, "-p", String(port), "-U", "flwd", "-d", "flwd", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql]),
+    psql: (sql) =>
+      run([join(bin, "psql"), "-h", dir, "-p", String(port), "-U", "flwd", "-d", "flwd", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql]),
     log: () => existsSync(logFile) ? readFileSync(logFile, "utf8") : ""
   }
 }

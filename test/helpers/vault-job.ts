@@ -25,23 +25,30 @@ export function sha256(s: string): string {
 export function writeVaultJob(root: string): void {
   const dir = join(root, "vault")
   mkdirSync(dir, { recursive: true })
-  writeFileSync(join(dir, "config.yaml"), [
-    "summary: Uses a token",
-    "command: ./run.sh",
-    "argspec:",
-    "  args:",
-    `    - { name: token, type: string, format: secret, default: ${SECRET_DEFAULT}, description: API token }`,
-    "    - { name: greeting, type: string, default: hello }",
-    "    - { name: meta, type: object }",
-    ""
-  ].join("\n"))
-  writeFileSync(join(dir, "run.sh"), [
-    "#!/bin/sh",
-    "v=$(cat \"$FLWD_SECRETS_DIR/token\")",
-    "echo \"length=${#v}\"",
-    "echo \"sha256=$(printf %s \"$v\" | sha256sum | cut -d' ' -f1)\"",
-    "echo \"raw=$v\"",
-    "echo \"greeting=$ARG_GREETING meta=$ARG_META\"",
-    ""
-  ].join("\n"), { mode: 0o755 })
+  writeFileSync(
+    join(dir, "config.yaml"),
+    [
+      "summary: Uses a token",
+      "command: ./run.sh",
+      "argspec:",
+      "  args:",
+      `    - { name: token, type: string, format: secret, default: ${SECRET_DEFAULT}, description: API token }`,
+      "    - { name: greeting, type: string, default: hello }",
+      "    - { name: meta, type: object }",
+      ""
+    ].join("\n")
+  )
+  writeFileSync(
+    join(dir, "run.sh"),
+    [
+      "#!/bin/sh",
+      'v=$(cat "$FLWD_SECRETS_DIR/token")',
+      'echo "length=${#v}"',
+      'echo "sha256=$(printf %s "$v" | sha256sum | cut -d\' \' -f1)"',
+      'echo "raw=$v"',
+      'echo "greeting=$ARG_GREETING meta=$ARG_META"',
+      ""
+    ].join("\n"),
+    { mode: 0o755 }
+  )
 }

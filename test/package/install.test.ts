@@ -48,7 +48,11 @@ function run(command: string, args: ReadonlyArray<string>, options: { cwd: strin
     // Through env(1): tap's process tracking puts its loader into the
     // NODE_OPTIONS of every child it sees spawned, which would load it into
     // npm, the compiler and flwd too.
-    const child = spawn("env", ["-u", "NODE_OPTIONS", command, ...args], { cwd: options.cwd, env: options.env ?? userEnv(node24), stdio: ["ignore", "pipe", "pipe"] })
+    const child = spawn("env", ["-u", "NODE_OPTIONS", command, ...args], {
+      cwd: options.cwd,
+      env: options.env ?? userEnv(node24),
+      stdio: ["ignore", "pipe", "pipe"]
+    })
     let stdout = ""
     let stderr = ""
     child.stdout.setEncoding("utf8").on("data", (d: string) => stdout += d)
@@ -106,7 +110,9 @@ t.test("a plugin outside the checkout imports flwd and the installed CLI loads i
   const shared = join(tmp, "shared")
   mkdirSync(join(shared, "greet"), { recursive: true })
   writeFileSync(join(shared, "greet", "config.yaml"), "name: Greet\nsummary: Greets\ncommand: [echo, hi]\n")
-  writeFileSync(join(project, "shared-dir.mjs"), `
+  writeFileSync(
+    join(project, "shared-dir.mjs"),
+    `
 import { defineSourcePlugin, discoverJobTreeEffect, Effect, provenance, Schema, sourceSpec } from "flwd"
 export default defineSourcePlugin({
   type: "shared-dir",
@@ -118,7 +124,8 @@ export default defineSourcePlugin({
     })
   })
 })
-`)
+`
+  )
   const common = ["--plugin", "./shared-dir.mjs", "--root", tree, "--data-dir", join(tmp, "data-plugin"), "--profile", "permissive"]
   const added = await run(flwd, [...common, ":sources", "add", "--type", "shared-dir", "--name", "team", "--set", `dir=${shared}`], { cwd: project })
   t.equal(added.code, 0, added.stderr)
@@ -128,13 +135,16 @@ export default defineSourcePlugin({
 })
 
 t.test("a program embedding flwd sees no ExperimentalWarning", async (t) => {
-  writeFileSync(join(project, "embed.mjs"), `
+  writeFileSync(
+    join(project, "embed.mjs"),
+    `
 import { createEngine, Effect, Engine } from "flwd"
 const engine = await createEngine({ root: ${JSON.stringify(tree)}, dataDir: ${JSON.stringify(join(tmp, "data-embed"))} })
 const jobs = await engine.run(Effect.flatMap(Engine, (e) => e.jobs()))
 console.log(jobs.map((j) => j.id).join(","))
 await engine.dispose()
-`)
+`
+  )
   const r = await run("node", ["embed.mjs"], { cwd: project })
   t.equal(r.code, 0, r.stderr)
   t.equal(r.stdout.trim(), "hello")
@@ -145,7 +155,9 @@ t.test("an older Node gets one line naming the version flwd needs", async (t) =>
   // The system's Node, whichever on PATH is older than 24; the check must
   // not pass by finding none.
   const found = execFileSync("which", ["-a", "node"], { encoding: "utf8" }).split("\n").filter((p) => p !== "")
-  const old = found.find((p) => Number(execFileSync(p, ["-p", "process.versions.node.split('.')[0]"], { encoding: "utf8", env: userEnv(dirname(p)) }).trim()) < 24)
+  const old = found.find((p) =>
+    Number(execFileSync(p, ["-p", "process.versions.node.split('.')[0]"], { encoding: "utf8", env: userEnv(dirname(p)) }).trim()) < 24
+  )
   t.ok(old, `a Node older than 24 on PATH (found ${found.join(", ")})`)
   if (old === undefined) return
   const oldVersion = execFileSync(old, ["--version"], { encoding: "utf8" }).trim()

@@ -4,11 +4,11 @@
  * in-process, the real server over a loopback socket (in-process or as a
  * child process), and a small SSE reader.
  */
-import { spawn, type ChildProcess } from "node:child_process"
+import { type ChildProcess, spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { createEngine, type EngineHandle, type EngineOptions } from "../../mod.ts"
-import { createApp, type AppOptions } from "../../server/mod.ts"
-import { startServer, type RunningServer } from "../../server/serve.ts"
+import { type AppOptions, createApp } from "../../server/mod.ts"
+import { type RunningServer, startServer } from "../../server/serve.ts"
 
 /** The tap test object, as far as these helpers use it. */
 export interface T {
@@ -22,7 +22,14 @@ export const jobsRoot = `${fixtures}jobs`
 
 /** Every scope: the token `all` holds them; `no-<scope>` holds all but one. */
 export const allScopes = [
-  "jobs:read", "runs:read", "runs:write", "sources:read", "sources:write", "events:read", "metrics:read", "policy:override"
+  "jobs:read",
+  "runs:read",
+  "runs:write",
+  "sources:read",
+  "sources:write",
+  "events:read",
+  "metrics:read",
+  "policy:override"
 ] as const
 
 export const testTokens = ["all:*", ...allScopes.map((s) => `no-${s.replace(":", "-")}:${allScopes.filter((x) => x !== s).join(",")}`)].join(";")
@@ -55,7 +62,11 @@ export async function appFor(t: T, options: AppOptions = {}, engineOptions: Engi
 }
 
 /** The real server on a loopback socket, in this process; shut down after the test. */
-export async function serverFor(t: T, options: AppOptions = {}, engineOptions: EngineOptions = {}): Promise<{ engine: EngineHandle; server: RunningServer; url: string }> {
+export async function serverFor(
+  t: T,
+  options: AppOptions = {},
+  engineOptions: EngineOptions = {}
+): Promise<{ engine: EngineHandle; server: RunningServer; url: string }> {
   const engine = await engineFor(t, engineOptions)
   const server = await startServer(engine, {
     address: { hostname: "127.0.0.1", port: 0 },

@@ -2,7 +2,15 @@ import t from "tap"
 import { createApp } from "../../server/mod.ts"
 import { appFor, auth, jsonHeaders, serverFor, testTokens } from "./_helpers.ts"
 
-type Problem = { type: string; title: string; status: number; detail: string; code: string; instance: string; errors?: Array<{ path: string; message: string }> }
+type Problem = {
+  type: string
+  title: string
+  status: number
+  detail: string
+  code: string
+  instance: string
+  errors?: Array<{ path: string; message: string }>
+}
 
 const problemOf = async (res: Response): Promise<Problem> => {
   if (!/^application\/problem\+json/.test(res.headers.get("content-type") ?? "")) throw new Error(`not a problem: ${res.status}`)
@@ -37,7 +45,11 @@ t.test("a body that is not JSON is 415; a missing body is 400", async (t) => {
   const none = await app.request("/plans", { method: "POST", headers: auth() })
   t.equal(none.status, 400)
   t.equal((await problemOf(none)).code, "request.malformed")
-  const vendor = await app.request("/plans", { method: "POST", headers: { ...auth(), "content-type": "application/merge-patch+json; charset=utf-8" }, body: '{"job":"echo"}' })
+  const vendor = await app.request("/plans", {
+    method: "POST",
+    headers: { ...auth(), "content-type": "application/merge-patch+json; charset=utf-8" },
+    body: '{"job":"echo"}'
+  })
   t.equal(vendor.status, 200, "any +json type is JSON")
 })
 

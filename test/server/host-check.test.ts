@@ -65,7 +65,18 @@ t.test("createApp: allowedHosts admits a proxy's name; the check is on for loopb
 
 t.test("flwd :serve --allowed-host admits a proxy name (a real child process)", async (t) => {
   const box = sandbox(t)
-  const child = box.start([":serve", "--dev", "--bind", "127.0.0.1:0", "--root", box.root, "--allowed-host", "flwd.proxy.example", "--allowed-host", "*.apps.example"])
+  const child = box.start([
+    ":serve",
+    "--dev",
+    "--bind",
+    "127.0.0.1:0",
+    "--root",
+    box.root,
+    "--allowed-host",
+    "flwd.proxy.example",
+    "--allowed-host",
+    "*.apps.example"
+  ])
   t.teardown(() => void child.kill("SIGKILL"))
   const url = /flwd listening on (http:\/\/\S+)/.exec(await waitForOutput(child, /flwd listening on http:\/\/\S+\n/))![1]
   const dev = { authorization: "Bearer dev-token" }

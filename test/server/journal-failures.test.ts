@@ -21,7 +21,10 @@ interface Event {
 
 /** Events of `GET /events` as SSE from `Last-Event-ID`, until `enough` holds (a generous minute at most). */
 async function eventsUntil(url: string, lastEventId: number, enough: (events: ReadonlyArray<Event>) => boolean): Promise<Array<Event>> {
-  const response = await fetch(`${url}/events`, { headers: { ...auth(), accept: "text/event-stream", "last-event-id": String(lastEventId) }, signal: AbortSignal.timeout(60_000) })
+  const response = await fetch(`${url}/events`, {
+    headers: { ...auth(), accept: "text/event-stream", "last-event-id": String(lastEventId) },
+    signal: AbortSignal.timeout(60_000)
+  })
   const events: Array<Event> = []
   await readSse(response, (f) => {
     if (f.data === undefined || f.event === undefined) return false
@@ -89,7 +92,13 @@ t.test("a denied add: events over SSE and NDJSON, one log line each, counted in 
   const denied = has("policy.decision", (d) => d.decision === "deny" && d.code === "source.trust.required")
   const failed = has("source.failed", (d) => d.code === "source.trust.required")
   const sse = await eventsUntil(url, 0, (e) => denied(e) && failed(e))
-  t.match(sse.find((e) => e.type === "policy.decision")!.data, { decision: "deny", subject: ref, code: "source.trust.required", profile: "secure", source: "addon" })
+  t.match(sse.find((e) => e.type === "policy.decision")!.data, {
+    decision: "deny",
+    subject: ref,
+    code: "source.trust.required",
+    profile: "secure",
+    source: "addon"
+  })
   t.match(sse.find((e) => e.type === "source.failed")!.data, { name: "addon", type: "oci", operation: "add", code: "source.trust.required" })
   const ndjson = await ndjsonUntil(url, 0, (e) => denied(e) && failed(e))
   t.ok(denied(ndjson) && failed(ndjson), "the NDJSON format carries the same events")
@@ -106,11 +115,18 @@ t.test("a denied add: events over SSE and NDJSON, one log line each, counted in 
 
   // An allowed add: its decisions show too, and an allow is not a log line.
   const lines = log.length
-  const added = await fetch(`${url}/sources`, { method: "POST", headers: jsonHeaders(), body: JSON.stringify({ type: "oci", name: "addon", ref, trusted: true }) })
+  const added = await fetch(`${url}/sources`, {
+    method: "POST",
+    headers: jsonHeaders(),
+    body: JSON.stringify({ type: "oci", name: "addon", ref, trusted: true })
+  })
   t.equal(added.status, 201)
   await added.arrayBuffer()
   const allowed = await eventsUntil(url, 0, has("source.added", (d) => d.name === "addon"))
-  t.match(allowed.filter((e) => e.type === "policy.decision" && e.data.decision === "allow").map((e) => e.data.code), ["image.registry.allowed", "image.signature.skipped"])
+  t.match(allowed.filter((e) => e.type === "policy.decision" && e.data.decision === "allow").map((e) => e.data.code), [
+    "image.registry.allowed",
+    "image.signature.skipped"
+  ])
   t.equal(log.length, lines, "allow decisions are not logged")
 })
 
@@ -138,5 +154,10 @@ t.test("a local `flwd :sources add` that fails is journaled in the data dir and 
     ["allow", "image.registry.allowed"],
     ["warn", "image.signature.unverified"]
   ])
-  t.match(events.filter((e) => e.type === "source.failed").map((e) => e.data), [{ name: "addon", type: "oci", operation: "add", code: "source.trust.required" }])
+  t.match(events.filter((e) => e.type === "source.failed").map((e) => e.data), [{
+    name: "addon",
+    type: "oci",
+    operation: "add",
+    code: "source.trust.required"
+  }])
 })

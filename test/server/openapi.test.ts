@@ -50,7 +50,9 @@ t.test("GET /openapi.json is a valid OpenAPI 3.1 document covering every route",
 
 t.test("the request body schema rejects unknown fields, as the server does", async (t) => {
   const { app } = await appFor(t)
-  const doc = await (await app.request("/openapi.json")).json() as { components: { schemas: Record<string, { additionalProperties?: unknown; properties?: Record<string, unknown> }> } }
+  const doc = await (await app.request("/openapi.json")).json() as {
+    components: { schemas: Record<string, { additionalProperties?: unknown; properties?: Record<string, unknown> }> }
+  }
   const body = doc.components.schemas.PlanBody
   t.equal(body.additionalProperties, false)
   t.same(Object.keys(body.properties ?? {}).sort(), ["args", "job", "job_id", "profile", "source"])

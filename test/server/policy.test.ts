@@ -48,7 +48,17 @@ t.test("a weaker profile: 403 policy.override.denied without the scope; with it 
   const events = await sseEvents(await app.request(`/runs/${run.id}/events`, { headers: auth() }))
   t.match(events.slice(0, 2), [
     { type: "run.queued", run_id: run.id },
-    { type: "policy.decision", run_id: run.id, data: { decision: "warn", code: "policy.override", subject: "echo", profile: "permissive", reason: "profile weakened from secure to permissive by request" } }
+    {
+      type: "policy.decision",
+      run_id: run.id,
+      data: {
+        decision: "warn",
+        code: "policy.override",
+        subject: "echo",
+        profile: "permissive",
+        reason: "profile weakened from secure to permissive by request"
+      }
+    }
   ])
   const journal = await globalEvents(app, (e) => e.type === "policy.decision" && e.run_id === run.id)
   t.match(journal.filter((e) => e.type === "policy.decision").map((e) => [e.data.decision, e.data.code]), [
@@ -65,15 +75,27 @@ t.test("signature decisions are on GET /events and denials in flwd_policy_denial
   await cosignSign(registry.url, "example/addon", signed, pair.privateKey)
   const { app } = await appFor(t, {}, { policy: keyPolicy(registry.host) })
   const source = (name: string, repo: string) =>
-    app.request("/sources", { method: "POST", headers: jsonHeaders(), body: JSON.stringify({ type: "oci", name, ref: `${registry.host}/${repo}:1.0.0`, trusted: true }) })
+    app.request("/sources", {
+      method: "POST",
+      headers: jsonHeaders(),
+      body: JSON.stringify({ type: "oci", name, ref: `${registry.host}/${repo}:1.0.0`, trusted: true })
+    })
 
   const refused = await source("unsigned", "example/unsigned")
   t.equal(refused.status, 422)
-  t.match(await refused.json(), { code: "image.signature.required", detail: /no signature found: tried cosign tag/, errors: [{ path: "ref", message: /^no signature was found \(looked for /u }] })
+  t.match(await refused.json(), {
+    code: "image.signature.required",
+    detail: /no signature found: tried cosign tag/,
+    errors: [{ path: "ref", message: /^no signature was found \(looked for /u }]
+  })
   const added = await source("addon", "example/addon")
   t.equal(added.status, 201)
   t.match(await added.json(), { provenance: { digest: signed, image_trust: { mode: "required", verified: true, signer: "key:release" } } })
-  const planned = await app.request("/plans", { method: "POST", headers: jsonHeaders(), body: JSON.stringify({ job: "addon/hello-world", args: { name: "Alice" } }) })
+  const planned = await app.request("/plans", {
+    method: "POST",
+    headers: jsonHeaders(),
+    body: JSON.stringify({ job: "addon/hello-world", args: { name: "Alice" } })
+  })
   const plan = await planned.json() as Record<string, any>
   t.equal(planned.status, 200, JSON.stringify(plan))
   t.match(plan.provenance, { image_trust: { verified: true, signer: "key:release" } })
@@ -81,7 +103,13 @@ t.test("signature decisions are on GET /events and denials in flwd_policy_denial
   const events = await globalEvents(app, (e) => e.type === "source.added")
   t.match(events.filter((e) => e.type === "policy.decision").map((e) => e.data), [
     { decision: "allow", code: "image.registry.allowed", subject: registry.host, profile: "secure" },
-    { decision: "deny", code: "image.signature.required", subject: `${registry.host}/example/unsigned:1.0.0@${unsigned}`, reason: /^no signature found/, profile: "secure" },
+    {
+      decision: "deny",
+      code: "image.signature.required",
+      subject: `${registry.host}/example/unsigned:1.0.0@${unsigned}`,
+      reason: /^no signature found/,
+      profile: "secure"
+    },
     { decision: "allow", code: "image.registry.allowed" },
     { decision: "allow", code: "image.signature.verified", reason: /^signed by key:release/ }
   ])
@@ -98,15 +126,20 @@ t.test("signature decisions are on GET /events and denials in flwd_policy_denial
 t.test("the server refuses to start on an invalid policy, naming the field", async (t) => {
   const dir = t.testdir()
   const file = join(dir, "flwd.policy.yaml")
-  writeFileSync(file, "allowed_registries: [\"registry.example.com.\", \"https://registry.example.com\"]\ntrust:\n  keys: [{ name: ci, pem: nonsense }]\n")
-  const run = (args: ReadonlyArray<string>) => new Promise<{ code: number | null; stderr: string; stdout: string }>((resolve) => {
-    const child = spawn(process.execPath, args, { cwd: repoRoot, env: { ...process.env, NODE_NO_WARNINGS: "1", FLWD_TOKENS: "" }, stdio: ["ignore", "pipe", "pipe"] })
-    let stderr = ""
-    let stdout = ""
-    child.stderr.on("data", (d) => (stderr += d))
-    child.stdout.on("data", (d) => (stdout += d))
-    child.on("exit", (code) => resolve({ code, stderr, stdout }))
-  })
+  writeFileSync(file, 'allowed_registries: ["registry.example.com.", "https://registry.example.com"]\ntrust:\n  keys: [{ name: ci, pem: nonsense }]\n')
+  const run = (args: ReadonlyArray<string>) =>
+    new Promise<{ code: number | null; stderr: string; stdout: string }>((resolve) => {
+      const child = spawn(process.execPath, args, {
+        cwd: repoRoot,
+        env: { ...process.env, NODE_NO_WARNINGS: "1", FLWD_TOKENS: "" },
+        stdio: ["ignore", "pipe", "pipe"]
+      })
+      let stderr = ""
+      let stdout = ""
+      child.stderr.on("data", (d) => (stderr += d))
+      child.stdout.on("data", (d) => (stdout += d))
+      child.on("exit", (code) => resolve({ code, stderr, stdout }))
+    })
   const server = await run(["server/main.ts", "--dev", "--bind", "127.0.0.1:0", "--policy", file, "--data-dir", join(dir, "data")])
   t.equal(server.code, 1)
   t.notMatch(server.stdout, /listening/)

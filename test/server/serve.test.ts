@@ -4,7 +4,7 @@ import { DatabaseSync } from "node:sqlite"
 import { promisify } from "node:util"
 import t from "tap"
 import { findCommand } from "../../cli/registry.ts"
-import { auth, jsonHeaders, jobsRoot, readSse, repoRoot, spawnServer, terminalTypes } from "./_helpers.ts"
+import { auth, jobsRoot, jsonHeaders, readSse, repoRoot, spawnServer, terminalTypes } from "./_helpers.ts"
 
 const run = promisify(execFile)
 
@@ -26,7 +26,18 @@ t.test("--bind 127.0.0.1:0 prints the real port; the seed curl works verbatim wi
   t.match(server.url, /^http:\/\/127\.0\.0\.1:[1-9]\d*$/)
   const body = '{"job":"hello-world","args":{"name":"Alice"}}'
   if (curlAvailable) {
-    const { stdout } = await run("curl", ["-s", "-X", "POST", `${server.url}/plans`, "-H", "Authorization: Bearer dev-token", "-H", "Content-Type: application/json", "-d", body])
+    const { stdout } = await run("curl", [
+      "-s",
+      "-X",
+      "POST",
+      `${server.url}/plans`,
+      "-H",
+      "Authorization: Bearer dev-token",
+      "-H",
+      "Content-Type: application/json",
+      "-d",
+      body
+    ])
     t.match(JSON.parse(stdout), { job_id: "hello-world", args: { name: "Alice", loud: false }, profile: "secure" })
   }
   const res = await fetch(`${server.url}/plans`, { method: "POST", headers: { authorization: "Bearer dev-token", "content-type": "application/json" }, body })
@@ -41,7 +52,10 @@ t.test("--bind 127.0.0.1:0 prints the real port; the seed curl works verbatim wi
 t.test("--dev refuses a non-loopback bind with exit 2", async (t) => {
   const dataDir = t.testdir()
   for (const bind of ["0.0.0.0:0", "[::]:0"]) {
-    const result = await run(process.execPath, ["server/main.ts", "--dev", "--bind", bind, "--root", jobsRoot, "--data-dir", dataDir], { cwd: repoRoot, env: { ...process.env, NODE_NO_WARNINGS: "1" } })
+    const result = await run(process.execPath, ["server/main.ts", "--dev", "--bind", bind, "--root", jobsRoot, "--data-dir", dataDir], {
+      cwd: repoRoot,
+      env: { ...process.env, NODE_NO_WARNINGS: "1" }
+    })
       .then(() => ({ code: 0, stderr: "" }), (e: { code: number; stderr: string }) => e)
     t.equal(result.code, 2, bind)
     t.match(result.stderr, /--dev .*loopback/)

@@ -28,7 +28,10 @@ interface Served {
 
 /** `flwd :serve --dev` in `dir` (its jobs under `jobs/`, data under `data/`), once it listens. */
 function serve(dir: string, args: ReadonlyArray<string> = [], env: Record<string, string> = {}): Promise<Served> {
-  return spawnListening([join(repoRoot, "cli/main.ts"), ":serve", "--dev", "--bind", "127.0.0.1:0", "--root", "jobs", "--data-dir", "data", ...args], { FLWD_TOKENS: "", ...env }, dir)
+  return spawnListening([join(repoRoot, "cli/main.ts"), ":serve", "--dev", "--bind", "127.0.0.1:0", "--root", "jobs", "--data-dir", "data", ...args], {
+    FLWD_TOKENS: "",
+    ...env
+  }, dir)
 }
 
 function jobs(t: Parameters<typeof tempDir>[0], script: string, timeout = "2m"): string {
@@ -41,8 +44,7 @@ function jobs(t: Parameters<typeof tempDir>[0], script: string, timeout = "2m"):
   return dir
 }
 
-const escaping = (detached: number, foreground: number) =>
-  `#!/bin/sh\nsetsid sh -c 'trap "" TERM; exec sleep ${detached}' & sleep ${foreground}\n`
+const escaping = (detached: number, foreground: number) => `#!/bin/sh\nsetsid sh -c 'trap "" TERM; exec sleep ${detached}' & sleep ${foreground}\n`
 
 async function startRun(server: Served, detached: number): Promise<string> {
   const res = await fetch(`${server.url}/runs`, { method: "POST", headers, body: JSON.stringify({ job: "escape", args: {} }) })

@@ -17,7 +17,15 @@ async function within(response: Promise<RawResponse>, ms: number): Promise<RawRe
 
 t.test("a body shorter than its Content-Length is answered 408 within the read timeout", async (t) => {
   const { url } = await serverFor(t, { readTimeoutMs: 1000 })
-  const head = ["POST /plans HTTP/1.1", "Host: localhost", `Authorization: ${auth().authorization}`, "Content-Type: application/json", "Content-Length: 100", "", ""].join("\r\n")
+  const head = [
+    "POST /plans HTTP/1.1",
+    "Host: localhost",
+    `Authorization: ${auth().authorization}`,
+    "Content-Type: application/json",
+    "Content-Length: 100",
+    "",
+    ""
+  ].join("\r\n")
   const { socket, response } = rawExchange(url, head, '{"job":"echo"')
   t.teardown(() => socket.destroy())
   const res = await within(response, BOUND_MS)
@@ -59,7 +67,8 @@ t.test("--read-timeout sets it for the served process", async (t) => {
   const dir = t.testdir()
   const server = await spawnServer(["--dev", "--read-timeout", "1s", "--root", jobsRoot, "--data-dir", dir])
   t.teardown(() => void server.child.kill("SIGKILL"))
-  const head = ["POST /runs HTTP/1.1", "Host: 127.0.0.1", "Authorization: Bearer dev-token", "Content-Type: application/json", "Content-Length: 64", "", ""].join("\r\n")
+  const head = ["POST /runs HTTP/1.1", "Host: 127.0.0.1", "Authorization: Bearer dev-token", "Content-Type: application/json", "Content-Length: 64", "", ""]
+    .join("\r\n")
   const { socket, response } = rawExchange(server.url, head, "{")
   t.teardown(() => socket.destroy())
   const res = await within(response, BOUND_MS)

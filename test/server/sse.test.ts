@@ -135,8 +135,10 @@ t.test("100 concurrent runs, each with an SSE subscriber: every event of its run
     const ordered = ids.every((id, k) => k === 0 || id > ids[k - 1])
     const lines = got.filter((e) => e.type === "log").map((e) => e.data.line)
     const expected = [1, 2, 3, 4, 5].map((n) => `line ${n} for n${i}`)
-    if (ordered && got.every((e) => e.run_id === runs[i].id) && got[0].type === "run.queued" && terminalTypes.includes(got[got.length - 1].type) &&
-      JSON.stringify(lines) === JSON.stringify(expected)) complete++
+    if (
+      ordered && got.every((e) => e.run_id === runs[i].id) && got[0].type === "run.queued" && terminalTypes.includes(got[got.length - 1].type) &&
+      JSON.stringify(lines) === JSON.stringify(expected)
+    ) complete++
   }
   t.equal(complete, 100, "every subscriber got its whole run in order")
   const journals = await Promise.all(runs.slice(0, 10).map((r) => journal(url, r.id)))

@@ -8,13 +8,13 @@
  * it, all under the request's span; a plan is `plan`, a run's step
  * `run.step`. Without the variables nothing is sent.
  */
-import { type ChildProcess, spawn } from "node:child_process"
+import { spawn } from "node:child_process"
 import { createServer, type IncomingMessage } from "node:http"
 import type { AddressInfo } from "node:net"
 import t, { type Test } from "tap"
 import { startRegistry } from "../helpers/registry.ts"
 import { pushAddon, testPolicy, writePolicyFile } from "../plugins/sources/oci/_addon.ts"
-import { jobsRoot, repoRoot, spawnListening, type SpawnedServer } from "./_helpers.ts"
+import { jobsRoot, repoRoot, type SpawnedServer, spawnListening } from "./_helpers.ts"
 
 interface Span {
   readonly traceId: string
@@ -27,10 +27,11 @@ interface Span {
 async function receiver(t: Test): Promise<{ url: string; spans: () => Array<Span>; posts: () => number }> {
   const spans: Array<Span> = []
   let posts = 0
-  const read = (req: IncomingMessage) => new Promise<string>((resolve) => {
-    let body = ""
-    req.setEncoding("utf8").on("data", (d) => (body += d)).on("end", () => resolve(body))
-  })
+  const read = (req: IncomingMessage) =>
+    new Promise<string>((resolve) => {
+      let body = ""
+      req.setEncoding("utf8").on("data", (d) => (body += d)).on("end", () => resolve(body))
+    })
   const server = createServer((req, res) => {
     void read(req).then((body) => {
       if (req.method === "POST" && req.url === "/v1/traces") {
@@ -120,7 +121,18 @@ t.test("without an endpoint, nothing is exported", async (t) => {
 t.test("--otlp-endpoint beats OTEL_EXPORTER_OTLP_ENDPOINT; a bad one is a usage error", async (t) => {
   const otlp = await receiver(t)
   const other = await receiver(t)
-  const flagged = spawn(process.execPath, ["cli/main.ts", "--root", jobsRoot, "--data-dir", `${t.testdir()}/data`, ":serve", "--bind", "127.0.0.1:0", "--otlp-endpoint", `${otlp.url}/`], {
+  const flagged = spawn(process.execPath, [
+    "cli/main.ts",
+    "--root",
+    jobsRoot,
+    "--data-dir",
+    `${t.testdir()}/data`,
+    ":serve",
+    "--bind",
+    "127.0.0.1:0",
+    "--otlp-endpoint",
+    `${otlp.url}/`
+  ], {
     cwd: repoRoot,
     env: { ...process.env, NODE_NO_WARNINGS: "1", FLWD_TOKENS: "all:*", OTEL_EXPORTER_OTLP_ENDPOINT: other.url },
     stdio: ["ignore", "pipe", "pipe"]
@@ -144,7 +156,11 @@ t.test("--otlp-endpoint beats OTEL_EXPORTER_OTLP_ENDPOINT; a bad one is a usage 
   t.ok(otlp.spans().some((s) => s.name === "GET /jobs"), "the flag's collector has the request span")
   t.equal(other.spans().filter((s) => s.name === "GET /jobs").length, 0, "the variable's has not")
 
-  const bad = spawn(process.execPath, ["cli/main.ts", ":serve", "--otlp-endpoint", "ftp://x"], { cwd: repoRoot, env: { ...process.env, NODE_NO_WARNINGS: "1" }, stdio: ["ignore", "ignore", "pipe"] })
+  const bad = spawn(process.execPath, ["cli/main.ts", ":serve", "--otlp-endpoint", "ftp://x"], {
+    cwd: repoRoot,
+    env: { ...process.env, NODE_NO_WARNINGS: "1" },
+    stdio: ["ignore", "ignore", "pipe"]
+  })
   let err = ""
   bad.stderr!.on("data", (d) => (err += d))
   t.equal(await new Promise<number | null>((resolve) => bad.on("exit", resolve)), 2)

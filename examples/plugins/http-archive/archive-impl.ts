@@ -15,7 +15,16 @@ import { randomBytes } from "node:crypto"
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs"
 import { dirname, join, sep } from "node:path"
 import {
-  discoverJobTreeEffect, Effect, type LoadedSource, maskCredentials, provenance, type SourceContext, sourceError, type SourceImpl, unpackArchive, UnpackError
+  discoverJobTreeEffect,
+  Effect,
+  type LoadedSource,
+  maskCredentials,
+  provenance,
+  type SourceContext,
+  sourceError,
+  type SourceImpl,
+  unpackArchive,
+  UnpackError
 } from "../../../mod.ts"
 import { download, DownloadError } from "./download.ts"
 import type { HttpArchiveSpec } from "./http-archive-source.ts"
@@ -66,14 +75,16 @@ export function makeHttpArchiveImpl(options: HttpArchiveOptions = {}): SourceImp
   }
 
   const admit = (spec: HttpArchiveSpec, ctx: SourceContext) =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const hosts = sectionOf(ctx.policy)?.allowed_hosts ?? options.allowedHosts
       if (hosts === undefined) return
       const url = new URL(spec.url)
       const ok = hosts.some((h) => h === url.host || h === url.hostname)
       const reason = ok ? `host ${url.host} is listed in http_archive.allowed_hosts` : `host ${url.host} is not in http_archive.allowed_hosts`
       yield* ctx.decide({ decision: ok ? "allow" : "deny", subject: maskCredentials(spec.url), code: ok ? "source.allowed" : "source.not.allowed", reason })
-      if (!ok) return yield* sourceError("source.not.allowed", `http-archive ${ctx.name}: ${reason}`, { errors: [{ path: "url", message: "host not allowed" }] })
+      if (!ok) {
+        return yield* sourceError("source.not.allowed", `http-archive ${ctx.name}: ${reason}`, { errors: [{ path: "url", message: "host not allowed" }] })
+      }
     })
 
   const download_ = (spec: HttpArchiveSpec, ctx: SourceContext) =>
@@ -87,14 +98,20 @@ export function makeHttpArchiveImpl(options: HttpArchiveOptions = {}): SourceImp
         }),
       catch: (e) =>
         e instanceof DownloadError && e.reason === "digest"
-          ? sourceError("archive.digest.mismatch", `http-archive ${ctx.name}: ${e.message}`, { problem: httpArchiveProblems["archive.digest.mismatch"], errors: [{ path: "sha256", message: e.message }] })
+          ? sourceError("archive.digest.mismatch", `http-archive ${ctx.name}: ${e.message}`, {
+            problem: httpArchiveProblems["archive.digest.mismatch"],
+            errors: [{ path: "sha256", message: e.message }]
+          })
           : e instanceof DownloadError && e.reason === "too-large"
           ? sourceError("source.invalid", `http-archive ${ctx.name}: ${e.message}`, { errors: [{ path: "url", message: e.message }] })
-          : sourceError("source.failed", `http-archive ${ctx.name}: cannot download ${maskCredentials(spec.url)}: ${e instanceof Error ? e.message : String(e)}`)
+          : sourceError(
+            "source.failed",
+            `http-archive ${ctx.name}: cannot download ${maskCredentials(spec.url)}: ${e instanceof Error ? e.message : String(e)}`
+          )
     })
 
   const load = (spec: HttpArchiveSpec, _pin: null, ctx: SourceContext) =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       yield* admit(spec, ctx)
       const found = existing(ctx, spec.sha256)
       if (found !== undefined) return yield* serve(spec, found)
@@ -113,9 +130,13 @@ export function makeHttpArchiveImpl(options: HttpArchiveOptions = {}): SourceImp
             limits: { maxEntries: options.maxEntries ?? 10_000, maxBytes: options.maxBytes ?? 256 * 1024 * 1024 }
           }),
         catch: (e) =>
-          sourceError(e instanceof UnpackError && e.reason !== "io" ? "source.invalid" : "source.failed", `http-archive ${ctx.name}: ${e instanceof Error ? e.message : String(e)}`, {
-            errors: [{ path: "url", message: "the archive cannot be extracted safely" }]
-          })
+          sourceError(
+            e instanceof UnpackError && e.reason !== "io" ? "source.invalid" : "source.failed",
+            `http-archive ${ctx.name}: ${e instanceof Error ? e.message : String(e)}`,
+            {
+              errors: [{ path: "url", message: "the archive cannot be extracted safely" }]
+            }
+          )
       })
       return yield* serve(spec, final)
     })

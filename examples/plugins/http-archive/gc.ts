@@ -21,9 +21,9 @@ export function gcArchives(ctx: GcContext): Effect.Effect<GcReport> {
   return Effect.sync(() => {
     const base = join(ctx.dataDir, "http-archive")
     // What each source serves: its name and the prefix of its hash.
-    const kept = new Set(ctx.sources.flatMap((s) =>
-      s.type === "http-archive" && typeof s.spec.sha256 === "string" ? [`${s.name}/${s.spec.sha256.slice(0, 16)}`] : []
-    ))
+    const kept = new Set(
+      ctx.sources.flatMap((s) => s.type === "http-archive" && typeof s.spec.sha256 === "string" ? [`${s.name}/${s.spec.sha256.slice(0, 16)}`] : [])
+    )
     const removed: Array<string> = []
     let bytes = 0
     for (const name of existsSync(base) ? readdirSync(base) : []) {

@@ -10,6 +10,6 @@
  */
 import { makeHttpArchiveSource } from "./http-archive-source.ts"
 
-export { HttpArchiveSpec, makeHttpArchiveSource, type HttpArchiveOptions } from "./http-archive-source.ts"
+export { type HttpArchiveOptions, HttpArchiveSpec, makeHttpArchiveSource } from "./http-archive-source.ts"
 
 export default makeHttpArchiveSource()

@@ -33,6 +33,8 @@ const HOST = /^[a-z0-9.-]+(?::\d{1,5})?$/i
 /** The `check` contribution: every `allowed_hosts` entry is a host or host:port, checked when the engine starts. */
 export function checkSection(ctx: { readonly policy: Policy }): Effect.Effect<void, PolicyError> {
   const hosts = sectionOf(ctx.policy)?.allowed_hosts ?? []
-  const errors = hosts.flatMap((h, i) => HOST.test(h) ? [] : [{ path: `http_archive.allowed_hosts[${i}]`, message: "must be a host or host:port, without scheme or path" }])
+  const errors = hosts.flatMap((h, i) =>
+    HOST.test(h) ? [] : [{ path: `http_archive.allowed_hosts[${i}]`, message: "must be a host or host:port, without scheme or path" }]
+  )
   return errors.length === 0 ? Effect.void : Effect.fail(new PolicyError({ code: "policy.invalid", detail: "Invalid policy: http_archive", errors }))
 }

@@ -40,9 +40,14 @@ export type ContainmentMode = "auto" | "process-group"
  * @category constants
  */
 export const NAMESPACE_ARGS: ReadonlyArray<string> = [
-  "--bind", "/", "/",
-  "--dev-bind", "/dev", "/dev",
-  "--proc", "/proc",
+  "--bind",
+  "/",
+  "/",
+  "--dev-bind",
+  "/dev",
+  "/dev",
+  "--proc",
+  "/proc",
   "--unshare-pid",
   "--die-with-parent"
 ]

@@ -92,13 +92,21 @@ export function spawnStep(spec: LaunchSpec): { child: ChildProcess; attach: () =
     const args = [...NAMESPACE_ARGS, "--json-status-fd", "3", "--chdir", spec.cwd, "--", spec.command, ...spec.args]
     // bubblewrap passes its environment on, and finds a bare name on its PATH.
     const child = spawn(spec.containment.bwrap, args, {
-      cwd: spec.cwd, env: spec.env, detached: true, stdio: ["ignore", "pipe", "pipe", "pipe"], shell: false
+      cwd: spec.cwd,
+      env: spec.env,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe", "pipe"],
+      shell: false
     })
     return { child, attach: () => namespaceLaunched(child) }
   }
   // Own session and process group: one signal reaches what stays in them.
   const child = spawn(spec.command, spec.args, {
-    cwd: spec.cwd, env: spec.env, detached: true, stdio: ["ignore", "pipe", "pipe"], shell: false
+    cwd: spec.cwd,
+    env: spec.env,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    shell: false
   })
   return { child, attach: () => groupLaunched(child, spec) }
 }

@@ -55,7 +55,7 @@ function killGroup(pgid: number): void {
  * @category utils
  */
 export function stopNamespace(step: NamespaceStep, exited: Promise<unknown>, graceMs: number): Effect.Effect<void> {
-  return Effect.uninterruptible(Effect.gen(function*() {
+  return Effect.uninterruptible(Effect.gen(function* () {
     if (step.isExited()) {
       // bubblewrap is gone, so is its pid 1 (`--die-with-parent`): only
       // stragglers being killed by the kernel remain, drained below. Its

@@ -4,7 +4,7 @@
  * implementation when an engine first plans or runs a job on the host, with
  * the engine's stop grace. Each engine probes containment on its own.
  */
-import { defineExecutorPlugin, Effect, PluginEnv, type ExecutorPlugin } from "../../../core/mod.ts"
+import { defineExecutorPlugin, Effect, type ExecutorPlugin, PluginEnv } from "../../../core/mod.ts"
 import type { Options } from "./process-executor.ts"
 
 /**
@@ -16,7 +16,7 @@ import type { Options } from "./process-executor.ts"
 export function processExecutorPlugin(options: Options = {}): ExecutorPlugin {
   return defineExecutorPlugin({
     kind: "process",
-    make: Effect.gen(function*() {
+    make: Effect.gen(function* () {
       const env = yield* PluginEnv
       const { makeProcessExecutor } = yield* Effect.promise(() => import("./process-executor.ts"))
       return makeProcessExecutor({ killGraceMs: env.killGraceMs, ...options })

@@ -13,7 +13,7 @@ import { mkdir } from "node:fs/promises"
 import { dirname, isAbsolute, resolve } from "node:path"
 import * as Effect from "effect/Effect"
 import { ExecutorError } from "../../../core/mod.ts"
-import type { ExecRequest, ExecutorImpl, ExecResult, Job, RuntimeSettings } from "../../../core/mod.ts"
+import type { ExecRequest, ExecResult, ExecutorImpl, Job, RuntimeSettings } from "../../../core/mod.ts"
 import { runProcess } from "./run-process.ts"
 import { prepareError, recordFile, removeSecrets, writeSecrets } from "../../exec/mod.ts"
 import { type Containment, type ContainmentMode, detectContainment } from "./containment.ts"
@@ -88,24 +88,23 @@ export function makeProcessExecutor(options: Options = {}): ExecutorImpl {
         catch: (e) => prepareError("the run directory", e)
       }).pipe(
         Effect.zipRight(
-          hasSecrets
-            ? Effect.tryPromise({ try: () => writeSecrets(secretsDir, req.secrets), catch: (e) => prepareError("secrets", e) })
-            : Effect.void
+          hasSecrets ? Effect.tryPromise({ try: () => writeSecrets(secretsDir, req.secrets), catch: (e) => prepareError("secrets", e) }) : Effect.void
         )
       )
-      const run = Effect.flatMap(containment, (containment) => runProcess({
-        command: program(argv[0], req.job.dir),
-        args: argv.slice(1),
-        display: argv[0],
-        cwd: isAbsolute(req.job.dir) ? req.job.dir : resolve(req.job.dir),
-        env: environment(req, options, runDir, secretsDir),
-        killGraceMs,
-        onOutput: req.onOutput,
-        containment,
-        runId: req.runId,
-        // Beside the run's work directory, out of the job's way.
-        record: recordFile(dirname(runDir), req.step.id)
-      }))
+      const run = Effect.flatMap(containment, (containment) =>
+        runProcess({
+          command: program(argv[0], req.job.dir),
+          args: argv.slice(1),
+          display: argv[0],
+          cwd: isAbsolute(req.job.dir) ? req.job.dir : resolve(req.job.dir),
+          env: environment(req, options, runDir, secretsDir),
+          killGraceMs,
+          onOutput: req.onOutput,
+          containment,
+          runId: req.runId,
+          // Beside the run's work directory, out of the job's way.
+          record: recordFile(dirname(runDir), req.step.id)
+        }))
       return prepare.pipe(
         Effect.zipRight(run),
         Effect.ensuring(hasSecrets ? Effect.promise(() => removeSecrets(secretsDir)) : Effect.void)

@@ -63,7 +63,7 @@ function signalGroup(step: GroupStep, signal: NodeJS.Signals): void {
  * @category utils
  */
 export const killAll = (members: () => ReadonlyArray<number>): Effect.Effect<void> =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const deadline = (yield* Clock.currentTimeMillis) + 2000
     let left = members()
     while (left.length > 0 && (yield* Clock.currentTimeMillis) < deadline) {
@@ -83,7 +83,7 @@ export const killAll = (members: () => ReadonlyArray<number>): Effect.Effect<voi
  * @category utils
  */
 export function stopGroup(step: GroupStep, leaderExited: Promise<unknown>, graceMs: number): Effect.Effect<void> {
-  return Effect.uninterruptible(Effect.gen(function*() {
+  return Effect.uninterruptible(Effect.gen(function* () {
     // One SIGTERM each: a trap must not run twice.
     const inGroup = step.leaderExited() ? [] : liveProcesses().filter((p) => p.pgrp === step.leader.pid)
     const termed = new Set<number>(inGroup.map((p) => p.pid))

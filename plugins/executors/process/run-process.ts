@@ -10,7 +10,7 @@
  * it waits only while output keeps coming — a pipe held by a process it
  * could not find is closed after one quiet second.
  */
-import { statSync, accessSync, constants as fs } from "node:fs"
+import { accessSync, constants as fs, statSync } from "node:fs"
 import { delimiter, isAbsolute, join, resolve } from "node:path"
 import type { Readable } from "node:stream"
 import * as Clock from "effect/Clock"
@@ -20,7 +20,7 @@ import * as Fiber from "effect/Fiber"
 import { ExecutorError } from "../../../core/mod.ts"
 import type { ExecResult } from "../../../core/mod.ts"
 import { makeLineSplitter } from "../../exec/mod.ts"
-import { type LaunchSpec, type Launched, spawnStep } from "./launch.ts"
+import { type Launched, type LaunchSpec, spawnStep } from "./launch.ts"
 
 /**
  * What to run and where its output goes.
@@ -114,7 +114,7 @@ interface Reading {
 // Reads one stream chunk by chunk; the next chunk is read only after the
 // consumer is done with the previous one, so memory stays bounded.
 const pump = (readable: Readable, name: "stdout" | "stderr", spec: ProcessSpec, reading: Reading) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const split = makeLineSplitter()
     const it = readable[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>
     const emit = (lines: ReadonlyArray<string>) => {
@@ -137,7 +137,7 @@ const QUIET_MS = 1000
 
 // Waits for the readers while output keeps coming (see the module comment).
 const drainOutput = (readers: Fiber.Fiber<void>, reading: Reading) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     reading.last = Math.max(reading.last, yield* Clock.currentTimeMillis)
     while ((yield* Fiber.poll(readers))._tag === "None") {
       if (reading.busy === 0 && (yield* Clock.currentTimeMillis) - reading.last > QUIET_MS) return
@@ -156,7 +156,7 @@ const drainOutput = (readers: Fiber.Fiber<void>, reading: Reading) =>
  */
 export function runProcess(spec: ProcessSpec): Effect.Effect<ExecResult, ExecutorError> {
   return Effect.uninterruptibleMask((restore) =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       // Not interruptible: a process spawned after an interruption would be lost.
       const step = yield* start(spec)
       const stdout = step.child.stdout as Readable
@@ -171,16 +171,19 @@ export function runProcess(spec: ProcessSpec): Effect.Effect<ExecResult, Executo
       // Interruptible even here, in a finalizer: an uninterruptible wait on
       // a pipe that an escaped process holds is what once hung cancel.
       const finish = Effect.interruptible(drainOutput(readers, reading)).pipe(
-        Effect.ensuring(Effect.zipRight(Fiber.interrupt(readers), Effect.sync(() => {
-          stdout.destroy()
-          stderr.destroy()
-          ;(step.child.stdio[3] as Readable | null)?.destroy()
-          step.release()
-        })))
+        Effect.ensuring(Effect.zipRight(
+          Fiber.interrupt(readers),
+          Effect.sync(() => {
+            stdout.destroy()
+            stderr.destroy()
+            ;(step.child.stdio[3] as Readable | null)?.destroy()
+            step.release()
+          })
+        ))
       )
 
       let settled = false
-      const completion = Effect.gen(function*() {
+      const completion = Effect.gen(function* () {
         const status = yield* Effect.promise(() => step.exited)
         // Whatever the main process left running goes with it.
         yield* step.stop(spec.killGraceMs)

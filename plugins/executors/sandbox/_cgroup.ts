@@ -11,7 +11,7 @@ import { existsSync } from "node:fs"
 import { mkdir, rmdir, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { killAndRemove, readOwnCgroups, words } from "./_cgroup-fs.ts"
-import { type Limits, cgroupValues } from "./limits.ts"
+import { cgroupValues, type Limits } from "./limits.ts"
 
 const wanted = ["memory", "pids", "cpu"]
 

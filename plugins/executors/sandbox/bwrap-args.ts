@@ -70,16 +70,27 @@ export function bwrapOptions(spec: SandboxSpec): Array<string> {
     else args.push("--ro-bind", mount.source, mount.target)
   }
   args.push(
-    "--ro-bind", spec.jobDir, SANDBOX_PATHS.job,
-    "--bind", spec.runDir, SANDBOX_PATHS.run,
-    ...sized(spec.tmpBytes), "--tmpfs", "/tmp",
-    "--proc", "/proc",
+    "--ro-bind",
+    spec.jobDir,
+    SANDBOX_PATHS.job,
+    "--bind",
+    spec.runDir,
+    SANDBOX_PATHS.run,
+    ...sized(spec.tmpBytes),
+    "--tmpfs",
+    "/tmp",
+    "--proc",
+    "/proc",
     // bubblewrap's /dev is an unsized writable tmpfs: a way around the /tmp
     // ceiling. /dev/shm gets its own sized tmpfs and /dev turns read-only
     // (device nodes still work on a read-only mount).
-    "--dev", "/dev",
-    ...sized(spec.tmpBytes), "--tmpfs", "/dev/shm",
-    "--remount-ro", "/dev"
+    "--dev",
+    "/dev",
+    ...sized(spec.tmpBytes),
+    "--tmpfs",
+    "/dev/shm",
+    "--remount-ro",
+    "/dev"
   )
   if (spec.secretsDir !== undefined) args.push("--ro-bind", spec.secretsDir, SANDBOX_PATHS.secrets)
   // Last: the root tmpfs and the directories bubblewrap created in it

@@ -9,7 +9,7 @@
 import { join } from "node:path"
 import { counter } from "./_cgroup-fs.ts"
 import { createCgroup, destroyCgroup, findCgroupParent } from "./_cgroup.ts"
-import { createV1, destroyV1, findV1Parents, type V1Parents, v1Events } from "./_cgroup-v1.ts"
+import { createV1, destroyV1, findV1Parents, v1Events, type V1Parents } from "./_cgroup-v1.ts"
 import type { Limits } from "./limits.ts"
 
 /**

@@ -73,9 +73,7 @@ export function sandboxEnv(req: ExecRequest, host: Readonly<Record<string, strin
  * @category constructors
  */
 export function sandboxArgv(argv: ReadonlyArray<string>): Array<string> {
-  return argv.map((word) =>
-    word.startsWith("./") || word.startsWith("../") ? `${SANDBOX_PATHS.job}/${word.startsWith("./") ? word.slice(2) : word}` : word
-  )
+  return argv.map((word) => word.startsWith("./") || word.startsWith("../") ? `${SANDBOX_PATHS.job}/${word.startsWith("./") ? word.slice(2) : word}` : word)
 }
 
 /**

@@ -29,7 +29,7 @@ export interface LaunchOptions {
 }
 
 // "$@" is: the cgroup directories, "--", bubblewrap and its arguments.
-const JOIN = "while [ \"$1\" != -- ]; do echo $$ > \"$1/cgroup.procs\" || exit 125; shift; done; shift; exec \"$@\""
+const JOIN = 'while [ "$1" != -- ]; do echo $$ > "$1/cgroup.procs" || exit 125; shift; done; shift; exec "$@"'
 
 /**
  * The argv that runs bubblewrap; bubblewrap's own arguments follow it.

@@ -125,7 +125,9 @@ export function parseCeilings(ceilings: Ceilings | undefined): { readonly limits
     limits.timeoutMs = ms
   }
   if (ceilings?.pids !== undefined) {
-    if (!Number.isSafeInteger(ceilings.pids) || ceilings.pids < 1) return { error: `ceilings.pids ${JSON.stringify(ceilings.pids)} is not a whole number of processes such as 256` }
+    if (!Number.isSafeInteger(ceilings.pids) || ceilings.pids < 1) {
+      return { error: `ceilings.pids ${JSON.stringify(ceilings.pids)} is not a whole number of processes such as 256` }
+    }
     limits.pids = ceilings.pids
   }
   if (ceilings?.tmp !== undefined) {
@@ -167,7 +169,7 @@ export function ulimitScript(limits: Limits, timeoutMs: number | undefined, npro
   if (cpuSeconds !== undefined) out.push(`ulimit -t ${cpuSeconds}`)
   // bash spells RLIMIT_NPROC -u, dash -p.
   if (nproc !== undefined) out.push(`{ ulimit -u ${nproc} 2>/dev/null || ulimit -p ${nproc}; }`)
-  return [...out, "exec \"$@\""].join(" && ")
+  return [...out, 'exec "$@"'].join(" && ")
 }
 
 // The run cannot last longer than the shorter of the job's timeout and the

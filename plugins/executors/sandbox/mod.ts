@@ -16,7 +16,7 @@
  */
 export { makeSandboxExecutor, type Options } from "./sandbox-executor.ts"
 export { sandboxExecutor, sandboxExecutorPlugin } from "./plugin.ts"
-export { CeilingsPolicy, ceilingsOf, sandboxPolicy } from "./ceilings-policy.ts"
+export { ceilingsOf, CeilingsPolicy, sandboxPolicy } from "./ceilings-policy.ts"
 export { type Capabilities, detectCgroups, detectSandbox } from "./detect.ts"
 export { type Enforcement, enforcementOf } from "./cgroups.ts"
 export { DEFAULT_CEILINGS } from "./limits.ts"

@@ -6,7 +6,7 @@
  * sandboxed job. Each engine builds its own executor from its own policy,
  * so two engines never share a probe or ceilings.
  */
-import { defineExecutorPlugin, Effect, parseDuration, PluginEnv, type ExecutorPlugin } from "../../../core/mod.ts"
+import { defineExecutorPlugin, Effect, type ExecutorPlugin, parseDuration, PluginEnv } from "../../../core/mod.ts"
 import { ceilingsOf, sandboxPolicy } from "./ceilings-policy.ts"
 import type { Options } from "./sandbox-executor.ts"
 
@@ -21,7 +21,7 @@ export function sandboxExecutorPlugin(options: Options = {}): ExecutorPlugin {
   return defineExecutorPlugin({
     kind: "sandbox",
     policy: sandboxPolicy,
-    make: Effect.gen(function*() {
+    make: Effect.gen(function* () {
       const env = yield* PluginEnv
       const ceilings = ceilingsOf(env.policy)
       const { makeSandboxExecutor } = yield* Effect.promise(() => import("./sandbox-executor.ts"))

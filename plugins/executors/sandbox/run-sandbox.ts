@@ -51,11 +51,13 @@ const POLL_MS = 25
 const start = (spec: SandboxProcess) =>
   Effect.async<ChildProcess, ExecutorError>((resume) => {
     const fail = (e: unknown) =>
-      resume(Effect.fail(new ExecutorError({
-        code: "executor.failed",
-        detail: `cannot start the sandbox: ${e instanceof Error ? e.message : String(e)}`,
-        cause: e
-      })))
+      resume(Effect.fail(
+        new ExecutorError({
+          code: "executor.failed",
+          detail: `cannot start the sandbox: ${e instanceof Error ? e.message : String(e)}`,
+          cause: e
+        })
+      ))
     let child: ChildProcess
     try {
       child = spawn(spec.command, spec.args, {
@@ -83,7 +85,7 @@ const start = (spec: SandboxProcess) =>
   })
 
 const pump = (readable: Readable, name: "stdout" | "stderr", spec: SandboxProcess, first: { line?: string }) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const split = makeLineSplitter()
     const it = readable[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>
     const emit = (lines: Array<string>) => {
@@ -110,7 +112,7 @@ function killOuter(pid: number, signal: NodeJS.Signals): void {
 
 /** Waits (bounded) until the namespace is empty, killing stragglers. */
 const drain = (status: Status) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const deadline = (yield* Clock.currentTimeMillis) + 2000
     let left = members(status)
     while (left.length > 0 && (yield* Clock.currentTimeMillis) < deadline) {
@@ -122,7 +124,7 @@ const drain = (status: Status) =>
 
 /** SIGTERM to the sandbox, SIGKILL after the grace period; runs to completion. */
 const stop = (pid: number, exited: Promise<unknown>, isExited: () => boolean, status: Status, graceMs: number) =>
-  Effect.uninterruptible(Effect.gen(function*() {
+  Effect.uninterruptible(Effect.gen(function* () {
     if (status.pidNamespace === undefined) {
       // Still setting up: nothing of the job runs yet.
       killOuter(pid, "SIGKILL")
@@ -152,7 +154,7 @@ function toResult(code: number | null, signal: NodeJS.Signals | null): ExecResul
  */
 export function runSandbox(spec: SandboxProcess): Effect.Effect<ExecResult, ExecutorError> {
   return Effect.uninterruptibleMask((restore) =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const child = yield* start(spec)
       const pid = child.pid as number
       let done = false
@@ -181,7 +183,7 @@ export function runSandbox(spec: SandboxProcess): Effect.Effect<ExecResult, Exec
         ;(child.stdio[STATUS_FD] as Readable).destroy()
       })
 
-      const completion = Effect.gen(function*() {
+      const completion = Effect.gen(function* () {
         const result = yield* Effect.promise(() => exited)
         yield* drain(status)
         yield* Fiber.join(readers)

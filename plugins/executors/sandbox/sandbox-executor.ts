@@ -30,7 +30,6 @@ import { nprocBudget } from "./_nproc.ts"
 import { addonRootfsOf, describeRootfs, HOST_ROOTFS, type Mount, rootfsOf } from "./rootfs.ts"
 import { ARGS_FD, runSandbox, STATUS_FD } from "./run-sandbox.ts"
 
-
 /**
  * @since 0.1.0
  * @category models
@@ -70,9 +69,11 @@ export function makeSandboxExecutor(options: Options = {}): ExecutorImpl {
   const ceilings: Ceilings = { ...DEFAULT_CEILINGS, ...options.ceilings }
   const parsed = parseCeilings(ceilings)
   let probe: Promise<Capabilities> | undefined
-  const capabilities = Effect.promise(() => (probe ??= detectSandbox(options).then((caps): Capabilities =>
-    caps.available && "error" in parsed ? { ...caps, available: false, reason: parsed.error } : caps
-  )))
+  const capabilities = Effect.promise(
+    () => (probe ??= detectSandbox(options).then((caps): Capabilities =>
+      caps.available && "error" in parsed ? { ...caps, available: false, reason: parsed.error } : caps
+    ))
+  )
   const limits: Limits = "limits" in parsed ? parsed.limits : {}
   const written = options.ceilings !== undefined && Object.keys(options.ceilings).length > 0
 
@@ -87,7 +88,9 @@ export function makeSandboxExecutor(options: Options = {}): ExecutorImpl {
       if (settings.rootfsWritable) notes.push("rootfs stays read-only (bubblewrap 0.8 has no overlay); write to /flwd/run or /tmp")
       if (job.image_config?.WorkingDir) notes.push(`image WorkingDir ${job.image_config.WorkingDir} is not used: the working directory is /flwd/run`)
       if (caps.available && caps.cgroups === undefined) {
-        notes.push("no writable cgroup: memory is bounded per process, not for the whole run, and the process count by the host user's RLIMIT_NPROC (not at all for root)")
+        notes.push(
+          "no writable cgroup: memory is bounded per process, not for the whole run, and the process count by the host user's RLIMIT_NPROC (not at all for root)"
+        )
       }
       return {
         kind: "sandbox",
@@ -111,14 +114,17 @@ export function makeSandboxExecutor(options: Options = {}): ExecutorImpl {
     })
 
   const execute = (req: ExecRequest): Effect.Effect<ExecResult, ExecutorError> =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const caps = yield* capabilities
       if (!caps.available) return yield* unavailable(caps)
       const argv = req.step.argv
       if (argv.length === 0 || argv[0] === "") {
         return yield* new ExecutorError({ code: "executor.failed", detail: `step ${req.step.id} has no command` })
       }
-      const rootfs = yield* Effect.try({ try: () => rootfsOf(req.job, { hostPaths, network: req.settings.network, cache: hostMountCache }), catch: (e) => prepareError("the rootfs", e) })
+      const rootfs = yield* Effect.try({
+        try: () => rootfsOf(req.job, { hostPaths, network: req.settings.network, cache: hostMountCache }),
+        catch: (e) => prepareError("the rootfs", e)
+      })
       const image = req.job.rootfs ?? addonRootfsOf(req.job.dir)
       const user = caps.userNamespace ? resolveUser(req.job.image_config, image) : { uid: 0, gid: 0 }
       const runDir = resolve(req.runDir)
@@ -141,7 +147,8 @@ export function makeSandboxExecutor(options: Options = {}): ExecutorImpl {
               env: sandboxEnv(req),
               ...(limits.tmpBytes !== undefined ? { tmpBytes: limits.tmpBytes } : {})
             }),
-            "--json-status-fd", String(STATUS_FD)
+            "--json-status-fd",
+            String(STATUS_FD)
           ]),
         catch: (e) => prepareError("the sandbox", e)
       })
@@ -158,7 +165,13 @@ export function makeSandboxExecutor(options: Options = {}): ExecutorImpl {
         }),
         (cgroup) => {
           const nproc = cgroup === null ? nprocBudget(limits.pids) : undefined
-          const [command, ...prefix] = launcher({ caps, limits, timeoutMs: req.job.timeout_ms, cgroups: cgroup?.dirs ?? null, ...(nproc !== undefined ? { nproc } : {}) })
+          const [command, ...prefix] = launcher({
+            caps,
+            limits,
+            timeoutMs: req.job.timeout_ms,
+            cgroups: cgroup?.dirs ?? null,
+            ...(nproc !== undefined ? { nproc } : {})
+          })
           return runSandbox({
             command,
             args: [...prefix, "--args", String(ARGS_FD), "--", ...sandboxArgv(argv)],
@@ -168,10 +181,12 @@ export function makeSandboxExecutor(options: Options = {}): ExecutorImpl {
             onOutput: req.onOutput
           }).pipe(
             // Tell the job's log why it failed when a ceiling is what stopped it.
-            Effect.tap(() => cgroup === null ? Effect.void : Effect.flatMap(
-              Effect.promise(() => ceilingNotices(cgroup, ceilings, limits)),
-              (lines) => (lines.length > 0 ? req.onOutput("stderr", lines) : Effect.void)
-            ))
+            Effect.tap(() =>
+              cgroup === null ? Effect.void : Effect.flatMap(
+                Effect.promise(() => ceilingNotices(cgroup, ceilings, limits)),
+                (lines) => (lines.length > 0 ? req.onOutput("stderr", lines) : Effect.void)
+              )
+            )
           )
         },
         (cgroup) =>

@@ -12,4 +12,4 @@
  * parseImageReference("127.0.0.1:5000/tools/hello:1.0").repository // "tools/hello"
  * ```
  */
-export { formatReference, imageReference, type ImageReference, parseImageReference, parseImageReferenceEither } from "../reference.ts"
+export { formatReference, type ImageReference, imageReference, parseImageReference, parseImageReferenceEither } from "../reference.ts"

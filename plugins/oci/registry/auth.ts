@@ -74,7 +74,7 @@ export function withAuth(next: Transport, options: AuthOptions): Transport {
 
   const stateOf = (url: URL): OriginState => {
     let st = origins.get(url.origin)
-    if (st === undefined) origins.set(url.origin, (st = { challenge: null, credential: undefined }))
+    if (st === undefined) origins.set(url.origin, st = { challenge: null, credential: undefined })
     return st
   }
   const credentialOf = (st: OriginState, url: URL) => (st.credential ??= options.credentials(registryName(url)))

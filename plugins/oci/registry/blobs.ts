@@ -47,7 +47,14 @@ export async function* readBlob(ctx: RepoContext, descriptor: Descriptor, option
   let resumes = 0
   for (;;) {
     const headers: Record<string, string> = received > 0 ? { range: `bytes=${received}-` } : {}
-    const res = await ctx.transport({ method: "GET", url: repoUrl(ctx, `blobs/${descriptor.digest}`), headers, kind: "blob", scopes: pullScope(ctx), signal: ctx.signal })
+    const res = await ctx.transport({
+      method: "GET",
+      url: repoUrl(ctx, `blobs/${descriptor.digest}`),
+      headers,
+      kind: "blob",
+      scopes: pullScope(ctx),
+      signal: ctx.signal
+    })
     let skip = 0
     if (received > 0 && res.status === 206 && rangeStart(res) === received) skip = 0
     else if (res.status === 200) skip = received
@@ -103,7 +110,11 @@ export async function* readBlob(ctx: RepoContext, descriptor: Descriptor, option
  */
 export async function readBlobBytes(ctx: RepoContext, descriptor: Descriptor, max: number): Promise<Uint8Array> {
   if (descriptor.size > max) {
-    throw new RegistryError({ reason: "too-large", detail: `blob of ${descriptor.size} bytes exceeds the ${max}-byte limit`, ref: `${ctx.name}@${descriptor.digest}` })
+    throw new RegistryError({
+      reason: "too-large",
+      detail: `blob of ${descriptor.size} bytes exceeds the ${max}-byte limit`,
+      ref: `${ctx.name}@${descriptor.digest}`
+    })
   }
   const chunks: Array<Uint8Array> = []
   for await (const chunk of readBlob(ctx, descriptor)) chunks.push(chunk)

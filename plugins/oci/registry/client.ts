@@ -141,46 +141,46 @@ export function makeRegistryClient(options: RegistryOptions = {}): RegistryClien
   return operations(authed, plain, close)
 
   function operations(transport: Transport, plain: Transport, close: Effect.Effect<void>): RegistryClient {
+    const ctx = (repo: Repository, signal?: AbortSignal): RepoContext => ({
+      transport,
+      base: registryBaseUrl(repo.registry, insecure),
+      repository: repo.repository,
+      name: `${repo.registry}/${repo.repository}`,
+      signal
+    })
 
-  const ctx = (repo: Repository, signal?: AbortSignal): RepoContext => ({
-    transport,
-    base: registryBaseUrl(repo.registry, insecure),
-    repository: repo.repository,
-    name: `${repo.registry}/${repo.repository}`,
-    signal
-  })
+    const readBlobIterable = (repo: Repository, descriptor: Descriptor, signal?: AbortSignal) =>
+      readBlob(ctx(repo, signal), descriptor, { resumes: options.resumes })
 
-  const readBlobIterable = (repo: Repository, descriptor: Descriptor, signal?: AbortSignal) =>
-    readBlob(ctx(repo, signal), descriptor, { resumes: options.resumes })
-
-  return {
-    ping: (registry) =>
-      attempt(async (signal) => {
-        const res = await plain({ method: "GET", url: new URL("/v2/", registryBaseUrl(registry, insecure)), kind: "ping", signal })
-        res.body.resume()
-        return { status: res.status, challenges: parseChallenges(headerValues(res, "www-authenticate")) }
-      }),
-    resolve: (ref) => attempt((signal) => headManifest(ctx(ref, signal), manifestReference(ref), maxManifest)),
-    manifest: (repo, reference) => attempt((signal) => getManifest(ctx(repo, signal), reference, maxManifest)),
-    tags: (repo, o) => attempt((signal) => listTags(ctx(repo, signal), { pageSize: o?.pageSize })),
-    blob: (repo, descriptor) =>
-      Stream.suspend(() => {
-        const controller = new AbortController()
-        return Stream.fromAsyncIterable(readBlobIterable(repo, descriptor, controller.signal), (e) =>
-          e instanceof RegistryError ? e : networkError(e)).pipe(Stream.ensuring(Effect.sync(() => controller.abort())))
-      }),
-    readBlob: readBlobIterable,
-    blobBytes: (repo, descriptor) => attempt((signal) => readBlobBytes(ctx(repo, signal), descriptor, maxManifest)),
-    blobSize: (repo, digest) => attempt((signal) => blobSize(ctx(repo, signal), digest)),
-    startUpload: (repo) => attempt((signal) => startUpload(ctx(repo, signal))),
-    patchUpload: (repo, session, chunk, offset) => attempt((signal) => patchUpload(ctx(repo, signal), session, chunk, offset)),
-    finishUpload: (repo, session, digest, body) => attempt((signal) => finishUpload(ctx(repo, signal), session, digest, body)),
-    pushBlob: (repo, bytes) => attempt((signal) => pushBlob(ctx(repo, signal), bytes)),
-    mountBlob: (repo, from, digest) => attempt((signal) => mountBlob(ctx(repo, signal), from, digest)),
-    putManifest: (repo, reference, bytes, mediaType) => attempt((signal) => putManifest(ctx(repo, signal), reference, bytes, mediaType)),
-    scoped: (scope) => operations(scopeTransport(transport, scope), scopeTransport(plain, scope), Effect.void),
-    close
-  }
+    return {
+      ping: (registry) =>
+        attempt(async (signal) => {
+          const res = await plain({ method: "GET", url: new URL("/v2/", registryBaseUrl(registry, insecure)), kind: "ping", signal })
+          res.body.resume()
+          return { status: res.status, challenges: parseChallenges(headerValues(res, "www-authenticate")) }
+        }),
+      resolve: (ref) => attempt((signal) => headManifest(ctx(ref, signal), manifestReference(ref), maxManifest)),
+      manifest: (repo, reference) => attempt((signal) => getManifest(ctx(repo, signal), reference, maxManifest)),
+      tags: (repo, o) => attempt((signal) => listTags(ctx(repo, signal), { pageSize: o?.pageSize })),
+      blob: (repo, descriptor) =>
+        Stream.suspend(() => {
+          const controller = new AbortController()
+          return Stream.fromAsyncIterable(readBlobIterable(repo, descriptor, controller.signal), (e) => e instanceof RegistryError ? e : networkError(e)).pipe(
+            Stream.ensuring(Effect.sync(() => controller.abort()))
+          )
+        }),
+      readBlob: readBlobIterable,
+      blobBytes: (repo, descriptor) => attempt((signal) => readBlobBytes(ctx(repo, signal), descriptor, maxManifest)),
+      blobSize: (repo, digest) => attempt((signal) => blobSize(ctx(repo, signal), digest)),
+      startUpload: (repo) => attempt((signal) => startUpload(ctx(repo, signal))),
+      patchUpload: (repo, session, chunk, offset) => attempt((signal) => patchUpload(ctx(repo, signal), session, chunk, offset)),
+      finishUpload: (repo, session, digest, body) => attempt((signal) => finishUpload(ctx(repo, signal), session, digest, body)),
+      pushBlob: (repo, bytes) => attempt((signal) => pushBlob(ctx(repo, signal), bytes)),
+      mountBlob: (repo, from, digest) => attempt((signal) => mountBlob(ctx(repo, signal), from, digest)),
+      putManifest: (repo, reference, bytes, mediaType) => attempt((signal) => putManifest(ctx(repo, signal), reference, bytes, mediaType)),
+      scoped: (scope) => operations(scopeTransport(transport, scope), scopeTransport(plain, scope), Effect.void),
+      close
+    }
   }
 }
 
@@ -193,4 +193,3 @@ export function makeRegistryClient(options: RegistryOptions = {}): RegistryClien
 export function layer(options: RegistryOptions = {}): Layer.Layer<Registry> {
   return Layer.scoped(Registry, Effect.acquireRelease(Effect.sync(() => makeRegistryClient(options)), (client) => client.close))
 }
-

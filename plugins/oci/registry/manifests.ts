@@ -78,8 +78,12 @@ export function decodeManifest(bytes: Uint8Array, contentType: string | undefine
 export async function getManifest(ctx: RepoContext, reference: string, maxBytes = defaultMaxManifestBytes): Promise<FetchedManifest> {
   const ref = `${ctx.name}${isDigest(reference) ? "@" : ":"}${reference}`
   const res = await ctx.transport({
-    method: "GET", url: repoUrl(ctx, `manifests/${reference}`), headers: { accept: manifestAccept }, kind: "manifest",
-    scopes: pullScope(ctx), signal: ctx.signal
+    method: "GET",
+    url: repoUrl(ctx, `manifests/${reference}`),
+    headers: { accept: manifestAccept },
+    kind: "manifest",
+    scopes: pullScope(ctx),
+    signal: ctx.signal
   })
   if (res.status !== 200) throw await errorFromResponse(res, `manifest ${reference}`, ref)
   const bytes = await readBounded(res, maxBytes, ref)
@@ -104,16 +108,22 @@ export async function getManifest(ctx: RepoContext, reference: string, maxBytes 
  */
 export async function headManifest(ctx: RepoContext, reference: string, maxBytes = defaultMaxManifestBytes): Promise<Descriptor> {
   const res = await ctx.transport({
-    method: "HEAD", url: repoUrl(ctx, `manifests/${reference}`), headers: { accept: manifestAccept }, kind: "manifest",
-    scopes: pullScope(ctx), signal: ctx.signal
+    method: "HEAD",
+    url: repoUrl(ctx, `manifests/${reference}`),
+    headers: { accept: manifestAccept },
+    kind: "manifest",
+    scopes: pullScope(ctx),
+    signal: ctx.signal
   })
   res.body.resume()
   const digest = header(res, "docker-content-digest")
   const mediaType = mediaTypeOf(header(res, "content-type"))
   const size = Number(header(res, "content-length"))
   const known = mediaType !== undefined && [...manifestMediaTypes, ...indexMediaTypes].includes(mediaType)
-  if (res.status === 200 && digest !== undefined && isDigest(digest) && known && Number.isSafeInteger(size) && size <= maxBytes &&
-    (!isDigest(reference) || digest === reference)) {
+  if (
+    res.status === 200 && digest !== undefined && isDigest(digest) && known && Number.isSafeInteger(size) && size <= maxBytes &&
+    (!isDigest(reference) || digest === reference)
+  ) {
     return { mediaType, digest, size } as Descriptor
   }
   return (await getManifest(ctx, reference, maxBytes)).descriptor
@@ -127,8 +137,13 @@ export async function headManifest(ctx: RepoContext, reference: string, maxBytes
  */
 export async function putManifest(ctx: RepoContext, reference: string, bytes: Uint8Array, mediaType: string): Promise<Digest> {
   const res = await ctx.transport({
-    method: "PUT", url: repoUrl(ctx, `manifests/${reference}`), headers: { "content-type": mediaType }, kind: "manifest",
-    body: bytes, scopes: pushScope(ctx), signal: ctx.signal
+    method: "PUT",
+    url: repoUrl(ctx, `manifests/${reference}`),
+    headers: { "content-type": mediaType },
+    kind: "manifest",
+    body: bytes,
+    scopes: pushScope(ctx),
+    signal: ctx.signal
   })
   if (res.status !== 201 && res.status !== 200 && res.status !== 202) throw await errorFromResponse(res, `manifest upload ${reference}`, ctx.name)
   res.body.resume()

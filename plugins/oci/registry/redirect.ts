@@ -39,7 +39,7 @@ export function withRedirects(next: Transport, options: RedirectOptions = {}): T
   const insecure = options.insecure ?? []
   return async (original) => {
     let req: HttpRequest = original
-    for (let hop = 0; ; hop++) {
+    for (let hop = 0;; hop++) {
       const res = await next(req)
       const location = header(res, "location")
       if (!REDIRECTS.has(res.status) || location === undefined) return res

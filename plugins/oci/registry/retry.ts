@@ -79,7 +79,7 @@ export function withRetry(next: Transport, options: RetryOptions = {}): Transpor
       await sleep(ms, req.signal)
       waited += ms
     }
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 0;; attempt++) {
       let res: HttpResponse
       try {
         res = await next(req)

@@ -25,7 +25,10 @@ export function nextLink(values: ReadonlyArray<string>): string | undefined {
  * @since 0.1.0
  * @category constructors
  */
-export async function listTags(ctx: RepoContext, options: { readonly pageSize?: number; readonly maxPages?: number; readonly maxBytes?: number } = {}): Promise<ReadonlyArray<string>> {
+export async function listTags(
+  ctx: RepoContext,
+  options: { readonly pageSize?: number; readonly maxPages?: number; readonly maxBytes?: number } = {}
+): Promise<ReadonlyArray<string>> {
   const tags: Array<string> = []
   let url: URL | undefined = repoUrl(ctx, "tags/list")
   url.searchParams.set("n", String(options.pageSize ?? 1000))

@@ -45,7 +45,11 @@ export async function startUpload(ctx: RepoContext): Promise<URL> {
  */
 export async function patchUpload(ctx: RepoContext, session: URL, chunk: Uint8Array, offset: number): Promise<URL> {
   const res = await ctx.transport({
-    method: "PATCH", url: session, body: chunk, scopes: pushScope(ctx), signal: ctx.signal,
+    method: "PATCH",
+    url: session,
+    body: chunk,
+    scopes: pushScope(ctx),
+    signal: ctx.signal,
     headers: { "content-type": "application/octet-stream", "content-range": `${offset}-${offset + chunk.length - 1}` }
   })
   if (res.status !== 202) throw await errorFromResponse(res, "upload chunk", ctx.name)
@@ -63,7 +67,11 @@ export async function finishUpload(ctx: RepoContext, session: URL, digest: Diges
   const url = new URL(session)
   url.searchParams.set("digest", digest)
   const res = await ctx.transport({
-    method: "PUT", url, body: body ?? new Uint8Array(0), scopes: pushScope(ctx), signal: ctx.signal,
+    method: "PUT",
+    url,
+    body: body ?? new Uint8Array(0),
+    scopes: pushScope(ctx),
+    signal: ctx.signal,
     headers: { "content-type": "application/octet-stream" }
   })
   if (res.status !== 201) throw await errorFromResponse(res, `upload of ${digest}`, ctx.name)
@@ -93,12 +101,19 @@ export async function pushBlob(ctx: RepoContext, bytes: Uint8Array): Promise<Dig
  * @since 0.1.0
  * @category constructors
  */
-export async function mountBlob(ctx: RepoContext, from: string, digest: Digest): Promise<{ readonly mounted: true } | { readonly mounted: false; readonly session: URL }> {
+export async function mountBlob(
+  ctx: RepoContext,
+  from: string,
+  digest: Digest
+): Promise<{ readonly mounted: true } | { readonly mounted: false; readonly session: URL }> {
   const url = repoUrl(ctx, "blobs/uploads/")
   url.searchParams.set("mount", digest)
   url.searchParams.set("from", from)
   const res = await ctx.transport({
-    method: "POST", url, body: new Uint8Array(0), signal: ctx.signal,
+    method: "POST",
+    url,
+    body: new Uint8Array(0),
+    signal: ctx.signal,
     scopes: [...pushScope(ctx), `repository:${from}:pull`]
   })
   if (res.status === 201) {

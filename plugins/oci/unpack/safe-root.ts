@@ -17,8 +17,7 @@ import { lstat, readlink } from "node:fs/promises"
 import { join } from "node:path"
 import { UnpackError } from "../errors.ts"
 
-const errno = (e: unknown): string | undefined =>
-  typeof e === "object" && e !== null && "code" in e && typeof e.code === "string" ? e.code : undefined
+const errno = (e: unknown): string | undefined => typeof e === "object" && e !== null && "code" in e && typeof e.code === "string" ? e.code : undefined
 
 async function lstatOrNull(path: string): Promise<Stats | null> {
   try {

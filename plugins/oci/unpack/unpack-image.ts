@@ -71,7 +71,8 @@ export async function unpackImageAsync(options: UnpackImageOptions): Promise<Unp
   const created = await mkdir(parent, { recursive: true })
   // A failed unpack elsewhere may remove the empty parent between these two calls: make it again.
   const temp = await mkdtemp(join(parent, tempPrefix(destination))).catch(() =>
-    mkdir(parent, { recursive: true }).then(() => mkdtemp(join(parent, tempPrefix(destination)))))
+    mkdir(parent, { recursive: true }).then(() => mkdtemp(join(parent, tempPrefix(destination))))
+  )
   const budget = new Budget(options.limits)
   const root = new SafeRoot(temp)
   const stats: Array<LayerStats> = []

@@ -114,7 +114,12 @@ class LayerUnpacker {
     if (name.startsWith("/")) throw new UnpackError({ reason: "path-escape", detail: "entry name is absolute", layer: this.layer, entry: name })
     const type = header.type ?? "file"
     if (type !== "file" && type !== "contiguous-file" && type !== "directory") {
-      throw new UnpackError({ reason: "unsupported-entry", detail: `entry is a ${type}; only files and directories are allowed`, layer: this.layer, entry: name })
+      throw new UnpackError({
+        reason: "unsupported-entry",
+        detail: `entry is a ${type}; only files and directories are allowed`,
+        layer: this.layer,
+        entry: name
+      })
     }
   }
 
@@ -199,7 +204,12 @@ class LayerUnpacker {
       throw new UnpackError({ reason: "invalid-name", detail: "symlink target is empty or contains a NUL byte", layer: this.layer, entry: name })
     }
     if (Buffer.byteLength(target) > this.budget.limits.maxPathLength) {
-      throw new UnpackError({ reason: "limit-exceeded", detail: `symlink target is longer than ${this.budget.limits.maxPathLength} bytes`, layer: this.layer, entry: name })
+      throw new UnpackError({
+        reason: "limit-exceeded",
+        detail: `symlink target is longer than ${this.budget.limits.maxPathLength} bytes`,
+        layer: this.layer,
+        entry: name
+      })
     }
     this.root.parents(parts, true, name)
     this.clear(parts)
@@ -279,7 +289,11 @@ export async function unpackLayer(root: SafeRoot, input: LayerInput, budget: Bud
   if (failure !== undefined) throw wrap(failure, input.digest)
   const diffId = meter.diffId()
   if (input.diffId !== undefined && input.diffId !== diffId) {
-    throw new UnpackError({ reason: "diff-id-mismatch", detail: `uncompressed layer hashes to ${diffId}, the config says ${input.diffId}`, layer: input.digest })
+    throw new UnpackError({
+      reason: "diff-id-mismatch",
+      detail: `uncompressed layer hashes to ${diffId}, the config says ${input.diffId}`,
+      layer: input.digest
+    })
   }
   return {
     entries: unpacker.entries,

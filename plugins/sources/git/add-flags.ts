@@ -10,5 +10,11 @@ export const gitAddFlags: ReadonlyArray<AddFlag> = [
   { flag: "url", placeholder: "url", help: "repository URL or local path" },
   { flag: "ref", placeholder: "ref", help: "branch, tag or commit (default: the remote's HEAD)" },
   { flag: "path", placeholder: "dir", help: "job tree directory inside the repository (default: its root)" },
-  { flag: "pull-policy", field: "pull_policy", placeholder: "policy", help: "on-add, on-startup, on-run or always", complete: ["on-add", "on-startup", "on-run", "always"] }
+  {
+    flag: "pull-policy",
+    field: "pull_policy",
+    placeholder: "policy",
+    help: "on-add, on-startup, on-run or always",
+    complete: ["on-add", "on-startup", "on-run", "always"]
+  }
 ]

@@ -41,7 +41,7 @@ export const repoDir = (dir: string) => join(dir, "repo")
  * credentials the caller must mask too.
  */
 export function ensureRepo(dir: string, url: string, call: GitCall): Effect.Effect<string, GitFailure> {
-  return Effect.gen(function*() {
+  return Effect.gen(function* () {
     mkdirSync(dir, { recursive: true, mode: 0o700 })
     const repo = repoDir(dir)
     if (!existsSync(join(repo, "HEAD"))) {
@@ -60,8 +60,12 @@ export function ensureRepo(dir: string, url: string, call: GitCall): Effect.Effe
  * name, else a branch, else a tag (peeled to its commit), else `HEAD`.
  * Null when nothing matches.
  */
-export function resolveRemote(dir: string, ref: string, call: GitCall): Effect.Effect<{ readonly commit: string; readonly resolved: string } | null, GitFailure> {
-  return Effect.gen(function*() {
+export function resolveRemote(
+  dir: string,
+  ref: string,
+  call: GitCall
+): Effect.Effect<{ readonly commit: string; readonly resolved: string } | null, GitFailure> {
+  return Effect.gen(function* () {
     const wanted = ref === "HEAD" ? ["HEAD"] : ref.startsWith("refs/") ? [ref] : [`refs/heads/${ref}`, `refs/tags/${ref}`]
     const patterns = wanted.flatMap((w) => (w.startsWith("refs/tags/") ? [w, `${w}^{}`] : [w]))
     const out = yield* git(["ls-remote", "--", "origin", ...patterns], { ...call, gitDir: repoDir(dir) })
@@ -84,7 +88,7 @@ export function fetchCommit(dir: string, commit: string, resolved: string, call:
   const has = git(["cat-file", "-e", `${commit}^{commit}`], { ...call, gitDir }).pipe(Effect.as(true), Effect.orElseSucceed(() => false))
   const fetch = (what: ReadonlyArray<string>, shallow = true) =>
     git(["fetch", "--quiet", "--progress", "--no-tags", ...(shallow ? ["--depth=1"] : []), "--", "origin", ...what], { ...call, gitDir })
-  return Effect.gen(function*() {
+  return Effect.gen(function* () {
     if (yield* has) return
     // Servers that refuse a want by id (old ones) still serve the ref; the dumb
     // HTTP transport serves no shallow history, only the whole ref.
@@ -98,7 +102,7 @@ export function fetchCommit(dir: string, commit: string, resolved: string, call:
 
 /** Checks `commit` out into a new worktree under `trees/`. */
 export function addTree(dir: string, commit: string, call: GitCall): Effect.Effect<string, GitFailure> {
-  return Effect.gen(function*() {
+  return Effect.gen(function* () {
     mkdirSync(join(dir, "trees"), { recursive: true, mode: 0o700 })
     const tree = join(dir, "trees", `${commit.slice(0, 12)}-${randomBytes(4).toString("hex")}`)
     yield* git(["worktree", "add", "--quiet", "--detach", "--", tree, commit], { ...call, gitDir: repoDir(dir) })
@@ -108,7 +112,7 @@ export function addTree(dir: string, commit: string, call: GitCall): Effect.Effe
 
 /** Removes worktrees other than `keep`, then lets git forget them. */
 export function pruneTrees(dir: string, keep: ReadonlyArray<string>, call: GitCall): Effect.Effect<void> {
-  return Effect.gen(function*() {
+  return Effect.gen(function* () {
     const trees = join(dir, "trees")
     const names = existsSync(trees) ? readdirSync(trees) : []
     for (const n of names) if (!keep.includes(join(trees, n))) rmSync(join(trees, n), { recursive: true, force: true })
@@ -118,7 +122,7 @@ export function pruneTrees(dir: string, keep: ReadonlyArray<string>, call: GitCa
 
 /** Removes one worktree; when none is left, the whole directory. */
 export function releaseTree(dir: string, tree: string | undefined, call: GitCall): Effect.Effect<void> {
-  return Effect.gen(function*() {
+  return Effect.gen(function* () {
     if (tree !== undefined) rmSync(tree, { recursive: true, force: true })
     const trees = join(dir, "trees")
     const left = existsSync(trees) ? readdirSync(trees) : []

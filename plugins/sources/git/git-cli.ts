@@ -46,7 +46,8 @@ export interface GitCall {
 }
 
 // Variables that would point git at another repository or inject configuration.
-const dropped = /^GIT_(DIR|WORK_TREE|INDEX_FILE|OBJECT_DIRECTORY|ALTERNATE_OBJECT_DIRECTORIES|COMMON_DIR|NAMESPACE|PREFIX|CEILING_DIRECTORIES|CONFIG_PARAMETERS|CONFIG_COUNT|CONFIG_KEY_\d+|CONFIG_VALUE_\d+|QUARANTINE_PATH)$/
+const dropped =
+  /^GIT_(DIR|WORK_TREE|INDEX_FILE|OBJECT_DIRECTORY|ALTERNATE_OBJECT_DIRECTORIES|COMMON_DIR|NAMESPACE|PREFIX|CEILING_DIRECTORIES|CONFIG_PARAMETERS|CONFIG_COUNT|CONFIG_KEY_\d+|CONFIG_VALUE_\d+|QUARANTINE_PATH)$/
 
 function environment(): Record<string, string> {
   const env: Record<string, string> = {}
@@ -86,11 +87,15 @@ export function maskGitOutput(text: string, urls: ReadonlyArray<string>): string
  */
 export function git(args: ReadonlyArray<string>, call: GitCall = {}): Effect.Effect<string, GitFailure> {
   const config = [
-    "-c", "protocol.allow=never",
+    "-c",
+    "protocol.allow=never",
     ...(call.protocol !== undefined ? ["-c", `protocol.${call.protocol}.allow=always`] : []),
-    "-c", "core.hooksPath=/dev/null",
-    "-c", "advice.detachedHead=false",
-    "-c", "credential.interactive=never"
+    "-c",
+    "core.hooksPath=/dev/null",
+    "-c",
+    "advice.detachedHead=false",
+    "-c",
+    "credential.interactive=never"
   ]
   const argv = [...config, ...(call.gitDir !== undefined ? [`--git-dir=${call.gitDir}`] : []), ...args]
   const secrets = call.secrets ?? []
@@ -115,7 +120,7 @@ export function git(args: ReadonlyArray<string>, call: GitCall = {}): Effect.Eff
   })
   if (call.onProgress === undefined) return run
   const onProgress = call.onProgress
-  const report = Effect.gen(function*() {
+  const report = Effect.gen(function* () {
     for (;;) {
       yield* Effect.sleep(Duration.millis(call.progressEveryMs ?? 1000))
       if (!state.changed) continue

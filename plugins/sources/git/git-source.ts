@@ -19,9 +19,7 @@
 import { existsSync, realpathSync, statSync } from "node:fs"
 import { dirname, join, sep } from "node:path"
 import * as Effect from "effect/Effect"
-import {
-  type LoadedSource, maskCredentials, provenance, type SourceContext, type SourceError, sourceError, type SourceImpl
-} from "../../../core/mod.ts"
+import { type LoadedSource, maskCredentials, provenance, type SourceContext, type SourceError, sourceError, type SourceImpl } from "../../../core/mod.ts"
 import { discoverJobTreeEffect } from "../../tree/mod.ts"
 import { addTree, ensureRepo, fetchCommit, type Pin, pruneTrees, readPin, releaseTree, repoDir, resolveRemote, sourceDir, writePin } from "./checkout.ts"
 import type { GitCall, GitFailure } from "./git-cli.ts"
@@ -99,7 +97,7 @@ export function makeGitImpl(options: GitSourceOptions = {}): Effect.Effect<Sourc
     }
 
     const locate = (spec: GitSourceSpec, ctx: SourceContext, journalAllow: boolean) =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const loc = parseGitUrl(spec.url)
         if (!("kind" in loc)) return yield* loc
         yield* admitLocation(loc, ctx, { journalAllow })
@@ -109,12 +107,15 @@ export function makeGitImpl(options: GitSourceOptions = {}): Effect.Effect<Sourc
 
     // Discovers the tree of a pinned worktree, under `path` when given.
     const serve = (spec: GitSourceSpec, pin: Pin, ctx: SourceContext): Effect.Effect<LoadedSource, SourceError> =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const base = realpathSync.native(pin.tree)
         let root = base
         if (spec.path !== undefined && spec.path !== "" && spec.path !== ".") {
           const wanted = join(base, spec.path)
-          const bad = (message: string) => sourceError("source.invalid", `git source ${ctx.name}: path ${spec.path} ${message} at ${pin.commit.slice(0, 12)}`, { errors: [{ path: "path", message }] })
+          const bad = (message: string) =>
+            sourceError("source.invalid", `git source ${ctx.name}: path ${spec.path} ${message} at ${pin.commit.slice(0, 12)}`, {
+              errors: [{ path: "path", message }]
+            })
           if (!existsSync(wanted)) return yield* bad("does not exist")
           root = realpathSync.native(wanted)
           // A symlinked `path` may not lead out of the checkout.
@@ -140,9 +141,12 @@ export function makeGitImpl(options: GitSourceOptions = {}): Effect.Effect<Sourc
 
     // Prepares the bare repository; after a restart the spec is masked and the URL git uses is the checkout's own.
     const prepare = (spec: GitSourceSpec, ctx: SourceContext, loc: GitLocation, dir: string) =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         if (spec.url.includes("***@") && !existsSync(repoDir(dir))) {
-          return yield* sourceError("source.failed", `git source ${ctx.name}: its checkout is gone and the stored URL has its credentials masked; add the source again`)
+          return yield* sourceError(
+            "source.failed",
+            `git source ${ctx.name}: its checkout is gone and the stored URL has its credentials masked; add the source again`
+          )
         }
         const given = callFor(loc, spec.url, ctx, "fetch")
         const origin = yield* ensureRepo(dir, loc.kind === "local" && !spec.url.includes("***@") ? loc.url : spec.url, given).pipe(
@@ -152,10 +156,10 @@ export function makeGitImpl(options: GitSourceOptions = {}): Effect.Effect<Sourc
       })
 
     const resolve = (spec: GitSourceSpec, ctx: SourceContext): Effect.Effect<GitPin, SourceError> =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const { loc, ref, dir } = yield* locate(spec, ctx, false)
         if (isCommitId(ref)) return { commit: ref, resolved: ref }
-        return yield* lockOf(dir).withPermits(1)(Effect.gen(function*() {
+        return yield* lockOf(dir).withPermits(1)(Effect.gen(function* () {
           const call = yield* prepare(spec, ctx, loc, dir)
           const target = yield* resolveRemote(dir, ref, call).pipe(Effect.mapError(failed(ctx, `cannot reach ${maskCredentials(spec.url)}`)))
           if (target === null) {
@@ -169,10 +173,10 @@ export function makeGitImpl(options: GitSourceOptions = {}): Effect.Effect<Sourc
 
     // Checks the pinned commit out beside the trees in use (nothing to fetch when its tree is there).
     const load = (spec: GitSourceSpec, given: GitPin | null, ctx: SourceContext): Effect.Effect<LoadedSource, SourceError> =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const target = given ?? (yield* resolve(spec, ctx))
         const { loc, ref, dir } = yield* locate(spec, ctx, true)
-        return yield* lockOf(dir).withPermits(1)(Effect.gen(function*() {
+        return yield* lockOf(dir).withPermits(1)(Effect.gen(function* () {
           const pinned = readPin(dir)
           if (pinned !== null && pinned.commit === target.commit && existsSync(pinned.tree)) return hold(yield* serve(spec, pinned, ctx))
           const call = yield* prepare(spec, ctx, loc, dir)
@@ -180,7 +184,9 @@ export function makeGitImpl(options: GitSourceOptions = {}): Effect.Effect<Sourc
           yield* fetchCommit(dir, target.commit, target.resolved, call).pipe(
             Effect.mapError((e) =>
               isCommitId(ref) && /not our ref|not found|unadvertised|did not send all necessary objects/i.test(e.stderr)
-                ? sourceError("source.invalid", `git source ${ctx.name}: commit ${ref} does not exist in ${maskCredentials(spec.url)}`, { errors: [{ path: "ref", message: "does not exist in the repository" }] })
+                ? sourceError("source.invalid", `git source ${ctx.name}: commit ${ref} does not exist in ${maskCredentials(spec.url)}`, {
+                  errors: [{ path: "ref", message: "does not exist in the repository" }]
+                })
                 : failed(ctx, `cannot fetch ${target.commit.slice(0, 12)}`)(e)
             )
           )

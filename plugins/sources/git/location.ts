@@ -7,7 +7,7 @@
 import { realpathSync } from "node:fs"
 import { isAbsolute, resolve, sep } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
-import { Effect, maskCredentials, sourceError, type SourceContext, type SourceError } from "../../../core/mod.ts"
+import { Effect, maskCredentials, type SourceContext, type SourceError, sourceError } from "../../../core/mod.ts"
 import { gitPolicyOf } from "./policy-section.ts"
 
 /**
@@ -22,8 +22,7 @@ export type GitLocation =
 
 const remoteSchemes = new Set(["https", "http", "ssh", "git", "git+ssh", "ssh+git"])
 
-const invalid = (message: string) =>
-  sourceError("source.invalid", `Invalid git url: ${message}`, { errors: [{ path: "url", message }] })
+const invalid = (message: string) => sourceError("source.invalid", `Invalid git url: ${message}`, { errors: [{ path: "url", message }] })
 
 /**
  * Parses `url`; relative paths resolve against `cwd`. What git is given
@@ -94,7 +93,7 @@ function hostMatches(entry: string, loc: Extract<GitLocation, { kind: "remote" }
  * @category constructors
  */
 export function admitLocation(loc: GitLocation, ctx: SourceContext, options: { readonly journalAllow?: boolean } = {}): Effect.Effect<void, SourceError> {
-  return Effect.gen(function*() {
+  return Effect.gen(function* () {
     const subject = maskCredentials(loc.url)
     const { git } = gitPolicyOf(ctx.policy)
     let allowed: boolean
@@ -112,18 +111,24 @@ export function admitLocation(loc: GitLocation, ctx: SourceContext, options: { r
       allowed = roots.some((r) => inside(r, path))
       reason = allowed
         ? "the repository is inside an allowed local path"
-        : `${loc.path} is not inside ${git?.allowed_paths !== undefined ? "git.allowed_paths" : "an allowed local root"} (${roots.length > 0 ? roots.join(", ") : "none"})`
+        : `${loc.path} is not inside ${git?.allowed_paths !== undefined ? "git.allowed_paths" : "an allowed local root"} (${
+          roots.length > 0 ? roots.join(", ") : "none"
+        })`
     }
     // A load after a resolve admits again without journaling the same admission twice.
-    if (!allowed || options.journalAllow !== false) yield* ctx.decide({
-      decision: allowed ? "allow" : "deny",
-      subject,
-      code: allowed ? "source.allowed" : "source.not.allowed",
-      reason,
-      profile: ctx.profile.name
-    })
+    if (!allowed || options.journalAllow !== false) {
+      yield* ctx.decide({
+        decision: allowed ? "allow" : "deny",
+        subject,
+        code: allowed ? "source.allowed" : "source.not.allowed",
+        reason,
+        profile: ctx.profile.name
+      })
+    }
     if (!allowed) {
-      return yield* sourceError("source.not.allowed", `git source ${ctx.name}: ${reason}`, { errors: [{ path: "url", message: "is not allowed by the policy" }] })
+      return yield* sourceError("source.not.allowed", `git source ${ctx.name}: ${reason}`, {
+        errors: [{ path: "url", message: "is not allowed by the policy" }]
+      })
     }
   })
 }

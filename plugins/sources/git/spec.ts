@@ -19,10 +19,13 @@ export type GitPullPolicy = typeof GitPullPolicy.Type
 
 const Url = Schema.String.pipe(
   Schema.filter((s) =>
-    s.length === 0 ? "is required (a repository URL or path)"
-      : s.startsWith("-") ? "must not start with '-'"
+    s.length === 0 ? "is required (a repository URL or path)" : s.startsWith("-")
+      ? "must not start with '-'"
       // Control characters would end up in git's arguments and config.
-      : /[\s\u0000-\u001f\u007f]/.test(s) ? "must not contain whitespace or control characters"
+      // Control characters are what this refuses.
+      // deno-lint-ignore no-control-regex
+      : /[\s\u0000-\u001f\u007f]/.test(s)
+      ? "must not contain whitespace or control characters"
       : true
   )
 )
@@ -37,9 +40,12 @@ const RefName = Schema.String.pipe(
 
 const SubPath = Schema.String.pipe(
   Schema.filter((s) =>
-    s.startsWith("/") ? "must be relative to the repository root"
-      : s.split("/").includes("..") ? "must not contain '..'"
-      : /[\u0000-\u001f]/.test(s) ? "must not contain control characters"
+    s.startsWith("/") ? "must be relative to the repository root" : s.split("/").includes("..")
+      ? "must not contain '..'"
+      // Control characters are what this refuses.
+      // deno-lint-ignore no-control-regex
+      : /[\u0000-\u001f]/.test(s)
+      ? "must not contain control characters"
       : true
   )
 )

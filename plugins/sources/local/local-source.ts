@@ -95,7 +95,7 @@ export const localSource: SourcePlugin<LocalSourceSpec> = defineSourcePlugin<Loc
   ],
   make: Effect.succeed({
     load: (spec: LocalSourceSpec, _pin, ctx: SourceContext) =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const given = spec.path ?? spec.ref ?? ""
         const root = yield* resolveLocalRoot(given, ctx.allowedLocalRoots, spec.path !== undefined ? "path" : "ref")
         const tree = yield* discoverJobTreeEffect(root)
@@ -119,12 +119,14 @@ export function loadRootTree(root: string): Effect.Effect<LoadedSource, SourceEr
     try {
       real = realpathSync.native(abs)
     } catch {
-      return Effect.succeed({
-        root: abs,
-        jobs: [],
-        diagnostics: [{ level: "warning", code: "discovery.root.missing", path: ".", message: `the root job tree ${abs} does not exist; no jobs loaded` }],
-        provenance: { type: "local", path: abs }
-      } satisfies LoadedSource)
+      return Effect.succeed(
+        {
+          root: abs,
+          jobs: [],
+          diagnostics: [{ level: "warning", code: "discovery.root.missing", path: ".", message: `the root job tree ${abs} does not exist; no jobs loaded` }],
+          provenance: { type: "local", path: abs }
+        } satisfies LoadedSource
+      )
     }
     return Effect.map(discoverJobTreeEffect(real), (tree): LoadedSource => ({
       root: real,

@@ -75,7 +75,16 @@ export function makeReporter(ctx: SourceContext, ref: string): Effect.Effect<Rep
       },
       pull: (e) => {
         if (e.type === "resolved") hold({ phase: "resolved", digest: e.digest, platform: e.platform, layers: e.layers, bytes: e.bytes })
-        else (e.state === "cached" ? hold : send)({ phase: "layer", index: e.index, digest: e.digest, size: e.size, state: e.state, ...(e.bytes !== undefined ? { bytes: e.bytes } : {}) })
+        else {
+          ;(e.state === "cached" ? hold : send)({
+            phase: "layer",
+            index: e.index,
+            digest: e.digest,
+            size: e.size,
+            state: e.state,
+            ...(e.bytes !== undefined ? { bytes: e.bytes } : {})
+          })
+        }
       },
       flush: Effect.promise(() => chain)
     }

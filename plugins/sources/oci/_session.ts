@@ -9,7 +9,7 @@
 import * as Effect from "effect/Effect"
 import type { SourceContext, SourceError } from "../../../core/mod.ts"
 import { type RegistryClient, watchRequests } from "../../oci/mod.ts"
-import { withPullDeadline, pullTimeoutMs } from "./pull-deadline.ts"
+import { pullTimeoutMs, withPullDeadline } from "./pull-deadline.ts"
 import { makeRedirectGuard } from "./redirect-guard.ts"
 
 /**

@@ -10,7 +10,7 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import semver from "semver"
 import { parse } from "yaml"
-import { fieldErrors, type FieldError } from "../../../core/mod.ts"
+import { type FieldError, fieldErrors } from "../../../core/mod.ts"
 
 /** Job ids as tree-v1 spells them: `/`-separated names, no `.`/`..` segments. */
 const JobId = Schema.String.pipe(
@@ -24,7 +24,7 @@ const Version = Schema.String.pipe(
 )
 
 const Range = Schema.String.pipe(
-  Schema.filter((r) => semver.validRange(r) !== null || "must be a semver range such as \">=0.1.0\"")
+  Schema.filter((r) => semver.validRange(r) !== null || 'must be a semver range such as ">=0.1.0"')
 )
 
 /**

@@ -7,7 +7,7 @@
  * Every decision is journaled.
  */
 import * as Effect from "effect/Effect"
-import { type Decision, type Policy, type ProfilePlugin, SourceError, type SourceContext } from "../../../core/mod.ts"
+import { type Decision, type Policy, type ProfilePlugin, type SourceContext, SourceError } from "../../../core/mod.ts"
 import type { ImageReference } from "../../oci/mod.ts"
 import { registryListed } from "../../profiles/mod.ts"
 import type { DiscoveryReport } from "../../trust/mod.ts"
@@ -97,7 +97,7 @@ export function admit(
   ctx: SourceContext,
   options: { readonly journalAllow?: boolean } = {}
 ): Effect.Effect<SignatureMode, SourceError> {
-  return Effect.gen(function*() {
+  return Effect.gen(function* () {
     if (trusted !== true) {
       // A refusal is a decision like any other: journaled (and counted) before the add fails.
       yield* ctx.decide({

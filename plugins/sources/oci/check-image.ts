@@ -69,11 +69,12 @@ export interface ImageCheck {
  * @category constructors
  */
 export function checkImage(options: CheckImageOptions): Effect.Effect<ImageCheck, SourceError | Error> {
-  return Effect.gen(function*() {
+  return Effect.gen(function* () {
     const ref = yield* Effect.try({ try: () => parseImageReference(options.ref), catch: (e) => e as Error })
     const decisions: Array<Decision> = []
     const own = options.client === undefined
-    const client = options.client ?? makeRegistryClient({ ...options.registry, insecureRegistries: [...(ociPolicyOf(options.policy).insecure_registries ?? [])] })
+    const client = options.client ??
+      makeRegistryClient({ ...options.registry, insecureRegistries: [...(ociPolicyOf(options.policy).insecure_registries ?? [])] })
     const verifier = makeSourceVerifier({
       client: () => client,
       registryOptions: () => ({ ...options.registry, insecureRegistries: [...(ociPolicyOf(options.policy).insecure_registries ?? [])] }),
@@ -92,13 +93,18 @@ export function checkImage(options: CheckImageOptions): Effect.Effect<ImageCheck
     }
     const base = { ref: ref.normalized, profile: options.profile.name }
     const denied = (e: SourceError, digest: string | null, trust: ImageTrust | null): ImageCheck => ({
-      ...base, admitted: false, digest, decisions, image_trust: trust, problem: { code: e.code, detail: e.detail }
+      ...base,
+      admitted: false,
+      digest,
+      decisions,
+      image_trust: trust,
+      problem: { code: e.code, detail: e.detail }
     })
-    return yield* Effect.gen(function*() {
+    return yield* Effect.gen(function* () {
       const mode = yield* Effect.either(admit(true, ref, ctx))
       if (mode._tag === "Left") return denied(mode.left, null, null)
       const checked = yield* Effect.either(pullSession(ctx, ref.normalized, client, (scoped) =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const digest = ref.digest ?? (yield* scoped.resolve(ref).pipe(Effect.mapError((e) => toProblem(e, ref.normalized)))).digest
           return { digest, trust: yield* Effect.either(verifier.verify(ctx, ref, digest, mode.right, false, scoped)) }
         })))
@@ -112,7 +118,13 @@ export function checkImage(options: CheckImageOptions): Effect.Effect<ImageCheck
       if (e.code !== "image.signature.required") return yield* e
       // The verifier's error carries the discovery report the outcome shows.
       const cause = e.cause as { summary?: string; discovery?: ImageTrust["discovery"] } | undefined
-      return denied(e, digest, { mode: mode.right, verified: false, signer: null, reason: cause?.summary ?? e.detail, ...(cause?.discovery !== undefined ? { discovery: cause.discovery } : {}) })
+      return denied(e, digest, {
+        mode: mode.right,
+        verified: false,
+        signer: null,
+        reason: cause?.summary ?? e.detail,
+        ...(cause?.discovery !== undefined ? { discovery: cause.discovery } : {})
+      })
     }).pipe(
       Effect.mapError((e) => (e instanceof SourceError ? withOciProblem(e) : e)),
       Effect.ensuring(Effect.zipRight(verifier.close, own ? client.close : Effect.void))

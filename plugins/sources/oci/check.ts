@@ -26,7 +26,7 @@ function registries(field: string, list: ReadonlyArray<string> | undefined): Arr
  * @category constructors
  */
 export function checkOciPolicy(ctx: CheckContext): Effect.Effect<void, PolicyError> {
-  return Effect.gen(function*() {
+  return Effect.gen(function* () {
     const policy = ociPolicyOf(ctx.policy)
     const where = ctx.policyFile != null ? `policy file ${ctx.policyFile}` : "policy"
     const errors = [

@@ -16,7 +16,7 @@ import { collectReferences, gcAddons } from "./gc.ts"
  * @category constructors
  */
 export function gcOci(ctx: GcContext): Effect.Effect<GcReport> {
-  return Effect.gen(function*() {
+  return Effect.gen(function* () {
     const refs = yield* collectReferences(ctx.dataDir, ctx.sources)
     const r = yield* gcAddons(ctx.dataDir, refs, { dryRun: ctx.dryRun })
     const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`
@@ -29,7 +29,9 @@ export function gcOci(ctx: GcContext): Effect.Effect<GcReport> {
         pins: r.pins,
         skipped: r.skipped,
         // What `flwd :gc` prints and the server logs, in this plugin's words.
-        summary: `${ctx.dryRun ? "would remove" : "removed"} ${plural(r.rootfs.length, "rootfs")}, ${plural(r.blobs.length, "blob")} and ${plural(r.pins.length, "pin")}`,
+        summary: `${ctx.dryRun ? "would remove" : "removed"} ${plural(r.rootfs.length, "rootfs")}, ${plural(r.blobs.length, "blob")} and ${
+          plural(r.pins.length, "pin")
+        }`,
         items: r.rootfs.map((digest) => `rootfs ${digest}`)
       }
     }

@@ -71,7 +71,7 @@ export function collectReferences(dataDir: string, records: ReadonlyArray<Source
 
 /** The blobs an image needs: the referenced manifests and indexes, their children, configs and layers. */
 function closure(store: ReturnType<typeof makeBlobStore>, roots: ReadonlySet<string>): Effect.Effect<ReadonlySet<string>> {
-  return Effect.gen(function*() {
+  return Effect.gen(function* () {
     const keep = new Set<string>()
     const pending = [...roots]
     while (pending.length > 0) {
@@ -112,7 +112,7 @@ function closure(store: ReturnType<typeof makeBlobStore>, roots: ReadonlySet<str
  * ```
  */
 export function gcAddons(dataDir: string, referenced: Iterable<string>, options: { readonly dryRun?: boolean } = {}): Effect.Effect<GcResult> {
-  return Effect.gen(function*() {
+  return Effect.gen(function* () {
     const pulling = yield* activePulls(dataDir)
     if (pulling.length > 0) {
       return { rootfs: [], blobs: [], pins: [], freedBytes: 0, skipped: `a pull is in progress (process ${pulling.join(", ")}); nothing removed` }

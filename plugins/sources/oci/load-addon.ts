@@ -9,9 +9,20 @@
 import * as Effect from "effect/Effect"
 import { type JobDefinition, type JobImageConfig, type LoadedSource, type SourceContext, SourceError } from "../../../core/mod.ts"
 import {
-  type BlobStore, formatPlatform, hostPlatform, type ImageConfig, type ImageReference, parsePlatform, type PlatformSpec, pullImage, type RegistryClient,
-  resolveImage, toProblem, type UnpackLimits, withDigest,
-  ociProblem
+  type BlobStore,
+  formatPlatform,
+  hostPlatform,
+  type ImageConfig,
+  type ImageReference,
+  ociProblem,
+  parsePlatform,
+  type PlatformSpec,
+  pullImage,
+  type RegistryClient,
+  resolveImage,
+  toProblem,
+  type UnpackLimits,
+  withDigest
 } from "../../oci/mod.ts"
 import { withPullMarker } from "./_activity.ts"
 import { countingClient, makeReporter } from "./_progress.ts"
@@ -63,30 +74,45 @@ export function imageConfigOf(config: ImageConfig): JobImageConfig {
  * @since 0.1.0
  * @category constructors
  */
-export function pullAddon(spec: OciSourceSpec, ctx: SourceContext, env: PullEnv, target: PullTarget): Effect.Effect<{ readonly loaded: LoadedSource; readonly pin: Pin }, SourceError> {
-  return Effect.gen(function*() {
+export function pullAddon(
+  spec: OciSourceSpec,
+  ctx: SourceContext,
+  env: PullEnv,
+  target: PullTarget
+): Effect.Effect<{ readonly loaded: LoadedSource; readonly pin: Pin }, SourceError> {
+  return Effect.gen(function* () {
     const ref = target.digest !== undefined && target.ref.digest === null ? withDigest(target.ref, target.digest as never) : target.ref
     const shown = target.ref.normalized
     const platform: PlatformSpec | undefined = spec.platform !== undefined ? parsePlatform(spec.platform) : undefined
     const reporter = yield* makeReporter(ctx, spec.ref.text)
-    const image = yield* resolveImage(env.client, ref, { platform, store: env.store }).pipe(Effect.mapError((e) => toProblem(e, shown)), Effect.withSpan("source.resolve"))
+    const image = yield* resolveImage(env.client, ref, { platform, store: env.store }).pipe(
+      Effect.mapError((e) => toProblem(e, shown)),
+      Effect.withSpan("source.resolve")
+    )
     // An index chooses by platform; a single image is what it is, and a wrong one cannot run.
     if (platform !== undefined && image.indexDigest === null && !samePlatform(image.platform, platform)) {
-      return yield* ociProblem("E_OCI", `${shown}: no manifest for ${formatPlatform(platform)}; the image is ${formatPlatform(image.platform)} (platform-not-found)`, { errors: [{ path: "platform", message: `the image is ${formatPlatform(image.platform)}` }] })
+      return yield* ociProblem(
+        "E_OCI",
+        `${shown}: no manifest for ${formatPlatform(platform)}; the image is ${formatPlatform(image.platform)} (platform-not-found)`,
+        { errors: [{ path: "platform", message: `the image is ${formatPlatform(image.platform)}` }] }
+      )
     }
     reporter.layers(image.manifest.layers)
     let unpacked = 0
-    const pulled = yield* withPullMarker(ctx.dataDir, pullImage(countingClient(env.client, reporter), {
-      ref: withDigest(ref, image.resolvedDigest),
-      store: env.store,
-      platform,
-      limits: env.limits,
-      concurrency: env.concurrency,
-      onProgress: (e) => {
-        if (e.type === "layer" && e.state === "unpacked") unpacked += e.bytes ?? 0
-        reporter.pull(e)
-      }
-    })).pipe(
+    const pulled = yield* withPullMarker(
+      ctx.dataDir,
+      pullImage(countingClient(env.client, reporter), {
+        ref: withDigest(ref, image.resolvedDigest),
+        store: env.store,
+        platform,
+        limits: env.limits,
+        concurrency: env.concurrency,
+        onProgress: (e) => {
+          if (e.type === "layer" && e.state === "unpacked") unpacked += e.bytes ?? 0
+          reporter.pull(e)
+        }
+      })
+    ).pipe(
       Effect.mapError((e) => toProblem(e, shown)),
       Effect.ensuring(reporter.flush),
       Effect.withSpan("source.pull", { attributes: { "oci.digest": image.resolvedDigest } })

@@ -23,12 +23,19 @@ import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type { LoadedSource, SourceContext, SourceError, SourceImpl } from "../../../core/mod.ts"
 import {
-  type BlobStore, type ImageReference, makeBlobStore, makeRegistryClient, type RegistryClient, type RegistryOptions, toProblem, type UnpackLimits
+  type BlobStore,
+  type ImageReference,
+  makeBlobStore,
+  makeRegistryClient,
+  type RegistryClient,
+  type RegistryOptions,
+  toProblem,
+  type UnpackLimits
 } from "../../oci/mod.ts"
 import { withOciProblem } from "./_problem.ts"
 import { pullSession } from "./_session.ts"
 import { admit } from "./admission.ts"
-import { type PullEnv, pullAddon } from "./load-addon.ts"
+import { pullAddon, type PullEnv } from "./load-addon.ts"
 import { type Pin, readPin } from "./pins.ts"
 import { ociPolicyOf } from "./policy-section.ts"
 import { selectTag } from "./select-tag.ts"
@@ -73,7 +80,7 @@ function packageVersion(): string {
  * @category constructors
  */
 export function makeOciImpl(options: OciSourceOptions = {}): Effect.Effect<SourceImpl<OciSourceSpec, OciPin>, never, Scope.Scope> {
-  return Effect.gen(function*() {
+  return Effect.gen(function* () {
     const flwdVersion = options.flwdVersion ?? packageVersion()
     const clients = new Map<string, RegistryClient>()
     const stores = new Map<string, BlobStore>()
@@ -102,9 +109,7 @@ export function makeOciImpl(options: OciSourceOptions = {}): Effect.Effect<Sourc
       trust: options.trust
     })
     // The verifier's connections and the clients this engine made close with it; a client given in options is the caller's.
-    yield* Effect.addFinalizer(() =>
-      Effect.zipRight(verifier.close, Effect.forEach([...clients.values()], (c) => c.close, { discard: true }))
-    )
+    yield* Effect.addFinalizer(() => Effect.zipRight(verifier.close, Effect.forEach([...clients.values()], (c) => c.close, { discard: true })))
 
     /** The pin this plugin recorded on disk for `spec` (sizes, pull time), when it answers for the same fields. */
     const recorded = (spec: OciSourceSpec, pin: Pin | null): Pin | null =>
@@ -115,12 +120,12 @@ export function makeOciImpl(options: OciSourceOptions = {}): Effect.Effect<Sourc
       spec.semver !== undefined ? selectTag(client, spec.ref, spec.semver) : Effect.succeed(spec.ref)
 
     const resolve = (spec: OciSourceSpec, ctx: SourceContext): Effect.Effect<OciPin, SourceError> =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         // Nothing is asked of a registry the profile does not admit; the allow is journaled by the load that follows.
         yield* admit(spec.trusted, spec.ref, ctx, { journalAllow: false })
         if (spec.ref.digest !== null) return { tag: spec.ref.tag, resolved_digest: spec.ref.digest }
         return yield* pullSession(ctx, spec.ref.text, env(ctx).client, (client) =>
-          Effect.gen(function*() {
+          Effect.gen(function* () {
             const chosen = yield* target(spec, client)
             const head = yield* client.resolve(chosen).pipe(Effect.mapError((err) => toProblem(err, chosen.normalized)))
             resolvedNow.set(spec.name, head.digest)
@@ -129,7 +134,7 @@ export function makeOciImpl(options: OciSourceOptions = {}): Effect.Effect<Sourc
       })
 
     const load = (spec: OciSourceSpec, given: OciPin | null, ctx: SourceContext): Effect.Effect<LoadedSource, SourceError> =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const pin = given ?? (yield* resolve(spec, ctx))
         const mode = yield* admit(spec.trusted, spec.ref, ctx)
         const previous = recorded(spec, yield* readPin(ctx.dataDir, spec.name))
@@ -138,7 +143,7 @@ export function makeOciImpl(options: OciSourceOptions = {}): Effect.Effect<Sourc
         const asked = resolvedNow.get(spec.name) === pin.resolved_digest
         resolvedNow.delete(spec.name)
         return yield* pullSession(ctx, spec.ref.text, env(ctx).client, (client) =>
-          Effect.gen(function*() {
+          Effect.gen(function* () {
             // A digest served before under the same trust material keeps its recorded outcome; a new one is verified before any blob is fetched.
             const trust = yield* verifier.verify(ctx, ref, pin.resolved_digest, mode, served, client)
             const e = { ...env(ctx), client }

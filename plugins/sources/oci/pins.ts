@@ -86,7 +86,7 @@ export function writePin(dataDir: string, name: string, pin: Pin): Effect.Effect
  * @category constructors
  */
 export function listPins(dataDir: string): Effect.Effect<ReadonlyMap<string, Pin>> {
-  return Effect.gen(function*() {
+  return Effect.gen(function* () {
     const names = yield* Effect.promise(() => readdir(pinsDir(dataDir)).catch(() => [] as Array<string>))
     const out = new Map<string, Pin>()
     for (const file of names) {

@@ -19,7 +19,11 @@ const importing = <M>(what: string, load: () => Promise<M>) =>
   Effect.tryPromise({
     try: load,
     catch: (cause) =>
-      new PluginError({ code: "plugin.invalid", detail: `Cannot load the oci source's ${what}: ${cause instanceof Error ? cause.message : String(cause)}`, cause })
+      new PluginError({
+        code: "plugin.invalid",
+        detail: `Cannot load the oci source's ${what}: ${cause instanceof Error ? cause.message : String(cause)}`,
+        cause
+      })
   })
 
 /**

@@ -39,7 +39,11 @@ export function pullTimeoutMs(policy: Policy): number {
 export function withPullDeadline<A>(ref: string, ms: number, watch: RequestWatch, effect: Effect.Effect<A, SourceError>): Effect.Effect<A, SourceError> {
   const expired = Effect.flatMap(Effect.sleep(Duration.millis(ms)), () =>
     Effect.fail(
-      ociProblem("E_OCI", `${ref}: the pull did not finish within ${Duration.format(Duration.millis(ms))} (pull_timeout); ${watch.describe() ?? "no request was sent"} (timeout)`, { errors: [{ path: "ref", message: "the registry did not answer in time" }] })
+      ociProblem(
+        "E_OCI",
+        `${ref}: the pull did not finish within ${Duration.format(Duration.millis(ms))} (pull_timeout); ${watch.describe() ?? "no request was sent"} (timeout)`,
+        { errors: [{ path: "ref", message: "the registry did not answer in time" }] }
+      )
     ))
   return Effect.raceFirst(effect, expired)
 }

@@ -81,7 +81,7 @@ export function readAddon(root: string, prefix: string, options: ReadAddonOption
   const base = prefix.replace(/\/+$/, "")
   const manifestPath = `${base}/manifest.yaml`
   const shown = manifestPath.replace(/^\//, "")
-  return Effect.gen(function*() {
+  return Effect.gen(function* () {
     const text = yield* Effect.tryPromise({
       try: async () => readBounded(await resolveInRoot(root, manifestPath)),
       catch: (e) => invalid(subject, `cannot read ${shown}: ${(e as Error).message}`, [{ path: shown, message: "cannot be read" }])
@@ -91,7 +91,10 @@ export function readAddon(root: string, prefix: string, options: ReadAddonOption
     }
     if (text === "not-a-file") return yield* invalid(subject, `${shown} is not a regular file`, [{ path: shown, message: "is not a regular file" }])
     if (text === "too-large") {
-      return yield* invalid(subject, `${shown} is larger than ${MAX_MANIFEST_BYTES} bytes`, [{ path: shown, message: `is larger than ${MAX_MANIFEST_BYTES} bytes` }])
+      return yield* invalid(subject, `${shown} is larger than ${MAX_MANIFEST_BYTES} bytes`, [{
+        path: shown,
+        message: `is larger than ${MAX_MANIFEST_BYTES} bytes`
+      }])
     }
     const parsed = parseAddonManifest(text, options)
     if (Either.isLeft(parsed)) {
@@ -105,8 +108,7 @@ export function readAddon(root: string, prefix: string, options: ReadAddonOption
     const jobsRoot = yield* Effect.promise(() => resolveInRoot(root, jobsPrefix))
     const tree = yield* discoverJobTreeEffect(jobsRoot)
     const shownJobs = jobsPrefix.replace(/^\//, "")
-    const present = (id: string) =>
-      tree.jobs.some((j) => j.id === id) || tree.diagnostics.some((d) => d.path === id || d.path.startsWith(`${id}/`))
+    const present = (id: string) => tree.jobs.some((j) => j.id === id) || tree.diagnostics.some((d) => d.path === id || d.path.startsWith(`${id}/`))
     const missing: Array<FieldError> = []
     for (const [i, job] of (manifest.jobs ?? []).entries()) {
       if (!present(job.id)) missing.push({ path: `jobs.${i}.id`, message: `no job ${job.id} under ${shownJobs}/` })

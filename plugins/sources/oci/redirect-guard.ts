@@ -27,7 +27,13 @@ import { ociPolicyOf } from "./policy-section.ts"
 /** An RFC 6761 `.invalid` name is nobody's registry: a profile that admits it admits every registry. */
 const ANY_REGISTRY = "unlisted-registry.invalid"
 
-const WHAT: Readonly<Record<string, string>> = { blob: "blob download", manifest: "manifest request", tags: "tag list request", token: "token request", ping: "registry probe" }
+const WHAT: Readonly<Record<string, string>> = {
+  blob: "blob download",
+  manifest: "manifest request",
+  tags: "tag list request",
+  token: "token request",
+  ping: "registry probe"
+}
 
 /** One add's redirect rule and the decisions it took. @since 0.1.0 @category models */
 export interface RedirectGuard {
@@ -70,7 +76,7 @@ export function makeRedirectGuard(ctx: SourceContext): RedirectGuard {
 
   const settle = <A>(effect: Effect.Effect<A, SourceError>) =>
     Effect.flatMap(Effect.exit(effect), (exit) =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const taken = [...decisions.values()]
         decisions.clear()
         yield* Effect.forEach(taken, ctx.decide, { discard: true })

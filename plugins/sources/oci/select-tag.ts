@@ -8,7 +8,7 @@
 import * as Effect from "effect/Effect"
 import semver from "semver"
 import { SourceError } from "../../../core/mod.ts"
-import { type ImageReference, formatReference, ociProblem, type RegistryClient, toProblem } from "../../oci/mod.ts"
+import { formatReference, type ImageReference, ociProblem, type RegistryClient, toProblem } from "../../oci/mod.ts"
 
 /**
  * The highest tag in `tags` matching `range`, or null.
@@ -36,12 +36,14 @@ export function highestMatchingTag(tags: ReadonlyArray<string>, range: string): 
  * @category constructors
  */
 export function selectTag(client: RegistryClient, ref: ImageReference, range: string): Effect.Effect<ImageReference, SourceError> {
-  return Effect.gen(function*() {
+  return Effect.gen(function* () {
     const where = `${ref.registry}/${ref.repository}`
     const tags = yield* client.tags(ref).pipe(Effect.mapError((e) => toProblem(e, where)))
     const tag = highestMatchingTag(tags, range)
     if (tag === null) {
-      return yield* ociProblem("E_OCI", `${where}: no tag matches semver ${JSON.stringify(range)} (${tags.length} tag${tags.length === 1 ? "" : "s"} listed)`, { errors: [{ path: "semver", message: "no tag matches" }] })
+      return yield* ociProblem("E_OCI", `${where}: no tag matches semver ${JSON.stringify(range)} (${tags.length} tag${tags.length === 1 ? "" : "s"} listed)`, {
+        errors: [{ path: "semver", message: "no tag matches" }]
+      })
     }
     const chosen = { ...ref, tag, digest: null }
     return { ...chosen, normalized: formatReference(chosen) }

@@ -55,7 +55,7 @@ const PlatformString = Schema.String.pipe(
 )
 
 const SemverRange = Schema.NonEmptyString.pipe(
-  Schema.filter((s) => validRange(s) !== null || "is not a valid semver range (e.g. \">=1.2 <2\")")
+  Schema.filter((s) => validRange(s) !== null || 'is not a valid semver range (e.g. ">=1.2 <2")')
 )
 
 /**

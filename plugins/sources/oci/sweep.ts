@@ -68,7 +68,7 @@ async function suspicious(dataDir: string): Promise<boolean> {
  * ```
  */
 export function sweepLeftovers(dataDir: string): Effect.Effect<SweepResult> {
-  return Effect.gen(function*() {
+  return Effect.gen(function* () {
     const pulling = yield* activePulls(dataDir)
     if (pulling.length > 0) return { removed: 0, skipped: `a pull is in progress (process ${pulling.join(", ")})` }
     if (!(yield* Effect.promise(() => suspicious(dataDir)))) return { removed: 0, skipped: null }

@@ -81,8 +81,7 @@ function fingerprintOf(verifier: ImageVerifier, policy: Policy, policyDir: strin
   }))
 }
 
-const cacheFile = (dataDir: string, digest: string, key: string) =>
-  join(dataDir, "addons", "trust", `${digest.replace(":", "-")}.${key.slice(0, 32)}.json`)
+const cacheFile = (dataDir: string, digest: string, key: string) => join(dataDir, "addons", "trust", `${digest.replace(":", "-")}.${key.slice(0, 32)}.json`)
 
 function readRecorded(file: string): Effect.Effect<{ readonly trust: ImageTrust; readonly at: string } | null> {
   return Effect.promise(async () => {
@@ -135,7 +134,9 @@ export function trustDecision(trust: ImageTrust, subject: string, profile: strin
  * @category utils
  */
 export function trustWarning(trust: ImageTrust, image: string): string | null {
-  return trust.mode === "permissive" && !trust.verified ? `image ${image} is not verified (${trust.reason}); admitted under verify_signatures: permissive` : null
+  return trust.mode === "permissive" && !trust.verified
+    ? `image ${image} is not verified (${trust.reason}); admitted under verify_signatures: permissive`
+    : null
 }
 
 /** The outcome of a failed `required` verification, as the source's problem. */
@@ -185,7 +186,7 @@ export function makeSourceVerifier(options: {
   }
 
   const verify = (ctx: SourceContext, ref: ImageReference, digest: string, mode: SignatureMode, reuse: boolean, client?: RegistryClient) =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const subject = withDigest(ref, digest as Digest).normalized
       const profile = ctx.profile.name
       if (mode === "disabled") {

@@ -25,8 +25,7 @@ export function describe(error: unknown): string {
  * the schema, migrated before it is handed out and ended with the scope.
  */
 export function connect(options: Checked): Effect.Effect<Sql, StoreError, Scope.Scope> {
-  const failed = (error: unknown) =>
-    new StoreError({ code: "store.failed", detail: `connect ${redact(options.url)}: ${describe(error)}`, cause: error })
+  const failed = (error: unknown) => new StoreError({ code: "store.failed", detail: `connect ${redact(options.url)}: ${describe(error)}`, cause: error })
   return Effect.acquireRelease(
     Effect.tryPromise({
       try: async () => {

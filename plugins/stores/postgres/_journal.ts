@@ -61,9 +61,7 @@ export async function list(
   query: { readonly run_id?: string; readonly after?: number; readonly limit?: number }
 ): Promise<ReadonlyArray<RunEvent>> {
   const after = query.after ?? 0
-  const limit = query.limit === undefined || !Number.isFinite(query.limit)
-    ? DEFAULT_LIMIT
-    : Math.min(2_147_483_647, Math.max(1, Math.floor(query.limit)))
+  const limit = query.limit === undefined || !Number.isFinite(query.limit) ? DEFAULT_LIMIT : Math.min(2_147_483_647, Math.max(1, Math.floor(query.limit)))
   const rows = query.run_id === undefined
     ? await sql<Array<EventRow>>`
         SELECT id, run_id, type, at, data::text AS data FROM events

@@ -46,7 +46,7 @@ export function acquireOwner(sql: Sql, leaseMs: number): Effect.Effect<Owner, St
     catch: (error) => new StoreError({ code: "store.failed", detail: `lease: ${describe(error)}`, cause: error })
   })
   const release = Effect.promise(() => sql`DELETE FROM owners WHERE id = ${owner.id}`.then(() => undefined, () => undefined))
-  return Effect.gen(function*() {
+  return Effect.gen(function* () {
     yield* Effect.acquireRelease(acquire, () => release)
     // A renewal that fails (the database restarting) is tried again at the
     // next tick; only a lease left to run out for a whole term is lost.

@@ -66,7 +66,7 @@ export interface Options {
 export function layer(options: Options): Layer.Layer<Store, StoreError> {
   return Layer.scoped(
     Store,
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const checked = check(options)
       if (!("url" in checked)) return yield* Effect.fail(checked)
       const sql = yield* connect(checked)

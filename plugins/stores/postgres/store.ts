@@ -26,10 +26,7 @@ const MAX_RUN_LIMIT = 500
 function attempt<A>(operation: string, body: () => Promise<A>): Effect.Effect<A, StoreError> {
   return Effect.tryPromise({
     try: body,
-    catch: (error) =>
-      error instanceof StoreError
-        ? error
-        : new StoreError({ code: "store.failed", detail: `${operation}: ${describe(error)}`, cause: error })
+    catch: (error) => error instanceof StoreError ? error : new StoreError({ code: "store.failed", detail: `${operation}: ${describe(error)}`, cause: error })
   })
 }
 
@@ -138,12 +135,11 @@ export function make(sql: Sql, owner: Owner, place: Place = {}): Context.Tag.Ser
         return row === undefined ? null : record<SourceRecord>(row)
       }),
     listSources: () =>
-      attempt("listSources", async () =>
-        (await sql<Array<{ record: string }>>`SELECT record::text AS record FROM sources ORDER BY name`).map((row) =>
-          record<SourceRecord>(row)
-        )),
-    removeSource: (name) =>
-      attempt("removeSource", async () => (await sql`DELETE FROM sources WHERE name = ${name}`).count > 0),
+      attempt(
+        "listSources",
+        async () => (await sql<Array<{ record: string }>>`SELECT record::text AS record FROM sources ORDER BY name`).map((row) => record<SourceRecord>(row))
+      ),
+    removeSource: (name) => attempt("removeSource", async () => (await sql`DELETE FROM sources WHERE name = ${name}`).count > 0),
 
     insertRun: (run) =>
       attempt("insertRun", async () => {
@@ -170,10 +166,7 @@ export function make(sql: Sql, owner: Owner, place: Place = {}): Context.Tag.Ser
     listRuns,
     failInterruptedRuns,
 
-    appendEvents: (events) =>
-      events.length === 0
-        ? Effect.succeed([])
-        : attempt("appendEvents", () => sql.begin((tx) => Journal.append(tx, events))),
+    appendEvents: (events) => events.length === 0 ? Effect.succeed([]) : attempt("appendEvents", () => sql.begin((tx) => Journal.append(tx, events))),
     listEvents: (query) => attempt("listEvents", () => Journal.list(sql, query)),
     latestEventId: () => attempt("latestEventId", () => Journal.latest(sql)),
 

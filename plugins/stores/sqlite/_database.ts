@@ -23,7 +23,7 @@ let sqlite: Sqlite | undefined
 function loadSqlite(): Sqlite {
   if (sqlite !== undefined) return sqlite
   const emitWarning = process.emitWarning
-  process.emitWarning = function(this: unknown, warning: string | Error, ...rest: Array<unknown>) {
+  process.emitWarning = function (this: unknown, warning: string | Error, ...rest: Array<unknown>) {
     const type = typeof rest[0] === "string" ? rest[0] : (rest[0] as { type?: string } | undefined)?.type
     if (type === "ExperimentalWarning" && String(warning).includes("SQLite")) return
     return (emitWarning as (...a: Array<unknown>) => void).call(process, warning, ...rest)

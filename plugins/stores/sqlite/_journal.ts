@@ -71,9 +71,7 @@ export function makeJournal(db: Database): Journal {
     latest: () => Number((newest.get() as { id: number | bigint }).id),
     list: (query) => {
       const after = query.after ?? 0
-      const limit = query.limit === undefined || !Number.isFinite(query.limit)
-        ? DEFAULT_LIMIT
-        : Math.max(1, Math.floor(query.limit))
+      const limit = query.limit === undefined || !Number.isFinite(query.limit) ? DEFAULT_LIMIT : Math.max(1, Math.floor(query.limit))
       const rows = query.run_id === undefined ? all.all(after, limit) : ofRun.all(query.run_id, after, limit)
       return rows.map(toEvent)
     }

@@ -77,7 +77,7 @@ function open(path: string): Effect.Effect<Database, StoreError> {
 export function layer(options: Options): Layer.Layer<Store, StoreError> {
   return Layer.scoped(
     Store,
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const db = yield* Effect.acquireRelease(open(options.path), (db) => Effect.sync(() => db.close()))
       const owner = yield* Effect.acquireRelease(Effect.sync(newOwner), (owner) => Effect.sync(() => releaseOwner(owner)))
       return make(db, owner, options.path)

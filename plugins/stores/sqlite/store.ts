@@ -12,7 +12,7 @@ import type { Run } from "../../../core/mod.ts"
 import type { SourceRecord } from "../../../core/mod.ts"
 import type { IdempotencyRecord, RunFilter, RunPage, Store } from "../../../core/mod.ts"
 import { decodeCursor, encodeCursor } from "./_cursor.ts"
-import type { Database, Param, Row } from "./_database.ts"
+import type { Database, Param } from "./_database.ts"
 import { makeJournal } from "./_journal.ts"
 import { runOf, sourceColumns, sourceOf } from "./_rows.ts"
 import { orphaned, reapOrphans } from "./_owner.ts"
@@ -33,10 +33,7 @@ function describe(error: unknown): string {
 function attempt<A>(operation: string, body: () => A): Effect.Effect<A, StoreError> {
   return Effect.try({
     try: body,
-    catch: (error) =>
-      error instanceof StoreError
-        ? error
-        : new StoreError({ code: "store.failed", detail: `${operation}: ${describe(error)}`, cause: error })
+    catch: (error) => error instanceof StoreError ? error : new StoreError({ code: "store.failed", detail: `${operation}: ${describe(error)}`, cause: error })
   })
 }
 
@@ -44,7 +41,6 @@ function clamp(value: number | undefined, fallback: number, max: number): number
   if (value === undefined || !Number.isFinite(value)) return fallback
   return Math.min(max, Math.max(1, Math.floor(value)))
 }
-
 
 /**
  * The `Store` service on `db`, whose schema must be migrated already.
@@ -160,24 +156,24 @@ export function make(db: Database, owner: string, path = ":memory:"): Context.Ta
     getRun: (id) => attempt("getRun", () => getRun(id)),
     listRuns,
     failInterruptedRuns: (at) =>
-      attempt("failInterruptedRuns", () =>
-        db.transaction(() =>
-          sql.interrupted.all().filter((row) => orphaned((row.owner as string | null) ?? null, owner)).map((row) => {
-            const run = runOf(row)
-            const error = {
-              code: "engine.restarted",
-              detail: `The engine stopped while the run was ${run.status}`
-            }
-            writeRun({ ...run, status: "failed", exit_code: null, error, finished_at: at })
-            journal.append([{ run_id: run.id, type: "run.failed", at, data: error }])
-            return run.id
-          })
-        )).pipe(Effect.tap((ids) => Effect.promise(() => reapOrphans(path, ids)))),
+      attempt(
+        "failInterruptedRuns",
+        () =>
+          db.transaction(() =>
+            sql.interrupted.all().filter((row) => orphaned((row.owner as string | null) ?? null, owner)).map((row) => {
+              const run = runOf(row)
+              const error = {
+                code: "engine.restarted",
+                detail: `The engine stopped while the run was ${run.status}`
+              }
+              writeRun({ ...run, status: "failed", exit_code: null, error, finished_at: at })
+              journal.append([{ run_id: run.id, type: "run.failed", at, data: error }])
+              return run.id
+            })
+          )
+      ).pipe(Effect.tap((ids) => Effect.promise(() => reapOrphans(path, ids)))),
 
-    appendEvents: (events) =>
-      events.length === 0
-        ? Effect.succeed([])
-        : attempt("appendEvents", () => db.transaction(() => journal.append(events))),
+    appendEvents: (events) => events.length === 0 ? Effect.succeed([]) : attempt("appendEvents", () => db.transaction(() => journal.append(events))),
     listEvents: (query) => attempt("listEvents", () => journal.list(query)),
     latestEventId: () => attempt("latestEventId", () => journal.latest()),
 

@@ -18,7 +18,10 @@ t.test("every code in the assembled problem table has a fix", async (t) => {
 })
 
 t.test("a conditional fix shows only for the cause it is about", async (t) => {
-  t.match(problemFix({ code: "E_OCI", detail: "GET /v2/x/manifests/1: HTTP 401 (unauthorized)" }, "api", table), /docker login.*config\.json.*REGISTRY_AUTH_FILE/)
+  t.match(
+    problemFix({ code: "E_OCI", detail: "GET /v2/x/manifests/1: HTTP 401 (unauthorized)" }, "api", table),
+    /docker login.*config\.json.*REGISTRY_AUTH_FILE/
+  )
   t.equal(problemFix({ code: "E_OCI", detail: "manifest unknown: HTTP 404" }, "api", table), undefined)
   t.equal(problemFix({ code: "E_OCI", detail: "HTTP 401 (unauthorized)" }), undefined, "core's table alone does not know a plugin's code")
 })

@@ -35,7 +35,7 @@ const patterns = ["^[a-z]+$", "b", "^$", "\\d", "("]
 function value(depth = 0): unknown {
   const r = rnd()
   if (depth < 2 && r < 0.15) return Array.from({ length: Math.floor(rnd() * 4) }, () => value(depth + 1))
-  if (depth < 2 && r < 0.22) return maybe() ? JSON.parse("{\"__proto__\": 1}") : { k: value(depth + 1) }
+  if (depth < 2 && r < 0.22) return maybe() ? JSON.parse('{"__proto__": 1}') : { k: value(depth + 1) }
   if (r < 0.25) return null
   return pick(scalars)
 }

@@ -92,7 +92,7 @@ t.test("compileArgSpec() checks every constraint", async (t) => {
     { name: "list", type: "array", minItems: 1, maxItems: 2 }
   ])
   const cases: Array<[Record<string, unknown>, string, string]> = [
-    [{ level: "mid" }, "args.level", "must be one of \"low\", \"high\""],
+    [{ level: "mid" }, "args.level", 'must be one of "low", "high"'],
     [{ count: 0 }, "args.count", "must be at least 1"],
     [{ count: 11 }, "args.count", "must be at most 10"],
     [{ ratio: 0.1 }, "args.ratio", "must be at least 0.5"],
@@ -121,7 +121,7 @@ t.test("compileArgSpec() rejects NUL bytes in path formats", async (t) => {
 t.test("compileArgSpec() reads only the request's own keys", async (t) => {
   const s = spec([{ name: "constructor", type: "string" }, { name: "toString", type: "string", default: "d" }])
   t.same(decode(s, {}).values, { toString: "d" })
-  t.same(errorsOf(s, JSON.parse("{\"__proto__\": 1}")), [{ path: "args.__proto__", message: "is not an argument of this job" }])
+  t.same(errorsOf(s, JSON.parse('{"__proto__": 1}')), [{ path: "args.__proto__", message: "is not an argument of this job" }])
   t.same(redactArgs({}, ["constructor"]), {})
   t.same(checkArgSpec(spec([{ name: "__proto__", type: "string" }])), [{ path: "argspec.args[0].name", message: "is reserved" }])
 })
@@ -190,7 +190,7 @@ t.test("checkArgSpec() reports problems of the argspec itself", async (t) => {
     { path: "argspec.args[3].minimum", message: "must not exceed maximum" },
     { path: "argspec.args[4].pattern", message: "is not a valid regular expression" },
     { path: "argspec.args[5].enum[1]", message: "must be a string" },
-    { path: "argspec.args[5].default", message: "must be one of \"a\", 1" },
+    { path: "argspec.args[5].default", message: 'must be one of "a", 1' },
     { path: "argspec.args[6].format", message: "secret applies only to type string" },
     { path: "argspec.args[7].format", message: "path applies only to strings or arrays of strings" },
     { path: "argspec.args[9].name", message: "binds to ARG_MY_ARG like argspec.args[8]" },

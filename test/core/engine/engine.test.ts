@@ -7,7 +7,7 @@ import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
-import { defineSourcePlugin, Schema, type RunEvent } from "../../../mod.ts"
+import { defineSourcePlugin, type RunEvent, Schema } from "../../../mod.ts"
 import { call, exampleTree, rejection, startEngine } from "../../helpers/engine.ts"
 
 t.test("Engine.plan() resolves defaults, hides secrets and runs nothing", async (t) => {
@@ -105,7 +105,12 @@ t.test("a plugin that throws fails its source only", async (t) => {
   const broken = defineSourcePlugin({
     type: "broken",
     spec: Schema.Struct({ type: Schema.Literal("broken"), name: Schema.String }),
-    make: Effect.succeed({ load: () => Effect.sync(() => { throw new Error("boom") }) })
+    make: Effect.succeed({
+      load: () =>
+        Effect.sync(() => {
+          throw new Error("boom")
+        })
+    })
   })
   const engine = await startEngine(t, { root, dataDir, allowedLocalRoots: [dir], plugins: { sources: [broken] } })
   const error = await rejection(call(engine, (e) => e.addSource({ type: "broken", name: "b" })))
@@ -165,7 +170,14 @@ async function runEvents(engine: Awaited<ReturnType<typeof startEngine>>, id: st
 
 async function collect(engine: Awaited<ReturnType<typeof startEngine>>, after: number): Promise<Array<RunEvent>> {
   // The global stream never ends; take what is journaled now.
-  return [...await call(engine, (e) => e.events({ after }).pipe(Stream.takeUntilEffect(() => Effect.succeed(false)), Stream.interruptAfter("200 millis"), Stream.runCollect))]
+  return [
+    ...await call(engine, (e) =>
+      e.events({ after }).pipe(
+        Stream.takeUntilEffect(() => Effect.succeed(false)),
+        Stream.interruptAfter("200 millis"),
+        Stream.runCollect
+      ))
+  ]
 }
 
 t.test("a plugin is built only when a source of its type is used, once per engine; a failed build is plugin.invalid and retried", async (t) => {

@@ -18,7 +18,7 @@ function ticking(dir: string) {
     spec: sourceSpec("ticking", { grow: Schema.Boolean }),
     make: Effect.succeed({
       load: (spec: { readonly grow: boolean }, _pin: null, ctx: { readonly progress: (p: Record<string, unknown>) => Effect.Effect<void> }) =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           // Growing: 2.5 plugin timeouts of work, one report every tenth of it. Not growing: forever.
           for (let i = 1; !spec.grow || i <= 25; i++) {
             yield* ctx.progress(spec.grow ? { bytes: i * 1024, phase: "pulling" } : { phase: "still working" })
@@ -33,7 +33,11 @@ function ticking(dir: string) {
 t.test("reports without growing counters do not keep a call alive; growing ones do", async (t) => {
   const dir = tempDir(t)
   const engine = await startEngine(t, {
-    dataDir: join(dir, "data"), root: join(dir, "none"), config: false, pluginTimeoutMs: TIMEOUT_MS, plugins: { sources: [ticking(dir)] }
+    dataDir: join(dir, "data"),
+    root: join(dir, "none"),
+    config: false,
+    pluginTimeoutMs: TIMEOUT_MS,
+    plugins: { sources: [ticking(dir)] }
   })
   const hung = await rejection(call(engine, (e) => e.addSource({ type: "ticking", name: "heartbeat", grow: false })))
   t.match(hung, { code: "source.plugin.failed", detail: /neither finished nor reported progress within 3s/ })

@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from "node:fs"
 import { DatabaseSync } from "node:sqlite"
 import { join } from "node:path"
 import * as Effect from "effect/Effect"
-import { defineSourcePlugin, PullPolicy, Schema, sourceError, sourceSpec, type EngineOptions, type LoadedSource } from "../../../mod.ts"
+import { defineSourcePlugin, type EngineOptions, type LoadedSource, PullPolicy, Schema, sourceError, sourceSpec } from "../../../mod.ts"
 import { discoverJobTreeEffect } from "../../../plugins/tree/mod.ts"
 import { call, rejection, startEngine, tempDir } from "../../helpers/engine.ts"
 
@@ -50,12 +50,13 @@ function controlled(dir: string) {
     pin: Schema.Struct({ pin: Schema.String }),
     make: Effect.succeed({
       resolve: (spec: { readonly name: string }) =>
-        Effect.flatMap(gate("resolve", spec.name, null), () =>
-          state.unreachable
-            ? Effect.fail(sourceError("source.failed", "the remote cannot be reached"))
-            : Effect.succeed({ pin: `rev-${++state.revision}` })),
+        Effect.flatMap(
+          gate("resolve", spec.name, null),
+          () =>
+            state.unreachable ? Effect.fail(sourceError("source.failed", "the remote cannot be reached")) : Effect.succeed({ pin: `rev-${++state.revision}` })
+        ),
       load: (spec: { readonly name: string; readonly label?: string }, pinned: { readonly pin: string } | null) =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const pin = pinned?.pin ?? null
           yield* gate("load", spec.name, pin)
           const found = yield* Effect.orDie(discoverJobTreeEffect(tree))
@@ -164,7 +165,7 @@ t.test("a remove while an add loads leaves the added source (the add came last)"
 })
 
 t.test("pull policies: always re-resolves at each use, on-run once after a start, on-add never", async (t) => {
-  const { ctl, options, engine, source } = await setup(t)
+  const { options, engine, source } = await setup(t)
   await call(engine, (e) => e.addSource({ type: "ctl", name: "a", pull_policy: "always" }))
   await call(engine, (e) => e.addSource({ type: "ctl", name: "r", pull_policy: "on-run" }))
   await call(engine, (e) => e.addSource({ type: "ctl", name: "n" }))

@@ -8,7 +8,7 @@
 import t from "tap"
 import { join } from "node:path"
 import * as Effect from "effect/Effect"
-import { defineSourcePlugin, PluginEnv, Schema, sourceSpec, type EngineHandle } from "../../../mod.ts"
+import { defineSourcePlugin, type EngineHandle, PluginEnv, Schema, sourceSpec } from "../../../mod.ts"
 import { call, exampleTree, startEngine } from "../../helpers/engine.ts"
 
 /** A source kind whose implementation holds a cache and a resource released with its engine. */
@@ -18,7 +18,7 @@ function probe() {
   const plugin = defineSourcePlugin({
     type: "probe",
     spec: sourceSpec("probe", { key: Schema.String }),
-    make: Effect.gen(function*() {
+    make: Effect.gen(function* () {
       const { dataDir } = yield* PluginEnv
       built.push(dataDir)
       // What a real plugin keeps per engine: clients, blob stores, a verifier.

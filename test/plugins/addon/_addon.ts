@@ -72,8 +72,16 @@ export async function tarEntries(gz: Uint8Array): Promise<ReadonlyArray<TarEntry
       for await (const c of entry) chunks.push(c as Buffer)
       const h = entry.header
       out.push({
-        name: h.name, type: h.type ?? "file", mode: h.mode ?? 0, uid: h.uid ?? -1, gid: h.gid ?? -1, uname: h.uname ?? "", gname: h.gname ?? "",
-        mtime: h.mtime?.getTime() ?? -1, linkname: h.linkname ?? null, content: Buffer.concat(chunks).toString("utf8")
+        name: h.name,
+        type: h.type ?? "file",
+        mode: h.mode ?? 0,
+        uid: h.uid ?? -1,
+        gid: h.gid ?? -1,
+        uname: h.uname ?? "",
+        gname: h.gname ?? "",
+        mtime: h.mtime?.getTime() ?? -1,
+        linkname: h.linkname ?? null,
+        content: Buffer.concat(chunks).toString("utf8")
       })
     }
   })()

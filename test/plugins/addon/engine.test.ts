@@ -19,9 +19,18 @@ t.test("a packed add-on from scratch is added as a source and its job planned", 
   const ref = `${registry.host}/example/hello-tools:0.1.0`
   const packed = await packAddon({ dir, tag: ref, push: true, checkInterpreters: false })
   const tree = exampleTree(t)
-  const engine = await startEngine(t, { root: tree.root, dataDir: tree.dataDir, policy: { allowed_registries: [registry.host], verify_signatures: "disabled" } })
+  const engine = await startEngine(t, {
+    root: tree.root,
+    dataDir: tree.dataDir,
+    policy: { allowed_registries: [registry.host], verify_signatures: "disabled" }
+  })
   const change = await call(engine, (e) => e.addSource({ type: "oci", name: "hello", ref, trusted: true }))
-  t.match(change.source, { status: "ready", job_count: 1, diagnostics: [], provenance: { digest: packed.digest, addon: { id: "hello-tools", version: "0.1.0" } } })
+  t.match(change.source, {
+    status: "ready",
+    job_count: 1,
+    diagnostics: [],
+    provenance: { digest: packed.digest, addon: { id: "hello-tools", version: "0.1.0" } }
+  })
   const plan = await call(engine, (e) => e.plan({ job: "hello/hello-world", args: { name: "Alice" } }))
   t.match(plan, { job_id: "hello/hello-world", args: { name: "Alice" }, executor: { kind: "sandbox" }, provenance: { digest: packed.digest } })
 })
@@ -33,7 +42,11 @@ t.test("a packed add-on over a busybox base runs in the sandbox", async (t) => {
   const ref = `${registry.host}/example/hello-tools:0.1.0`
   await packAddon({ dir, tag: ref, base: `${registry.host}/base/busybox:1`, platform: "linux/amd64", push: true })
   const tree = exampleTree(t)
-  const engine = await startEngine(t, { root: tree.root, dataDir: tree.dataDir, policy: { allowed_registries: [registry.host], verify_signatures: "disabled" } })
+  const engine = await startEngine(t, {
+    root: tree.root,
+    dataDir: tree.dataDir,
+    policy: { allowed_registries: [registry.host], verify_signatures: "disabled" }
+  })
   await call(engine, (e) => e.addSource({ type: "oci", name: "hello", ref, trusted: true, platform: "linux/amd64" }))
   const plan = await call(engine, (e) => e.plan({ job: "hello/hello-world", args: { name: "Alice" } }))
   t.ok(plan.executor.available, "the sandbox is there")

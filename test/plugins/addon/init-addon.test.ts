@@ -2,7 +2,7 @@ import t from "tap"
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { initAddon, validateAddon } from "../../../plugins/addon/mod.ts"
-import { tempDir, rejection } from "../../helpers/engine.ts"
+import { rejection, tempDir } from "../../helpers/engine.ts"
 
 t.test("initAddon() scaffolds a manifest and an example job that validate", async (t) => {
   const dir = join(tempDir(t), "My Tools")
@@ -11,8 +11,8 @@ t.test("initAddon() scaffolds a manifest and an example job that validate", asyn
   t.equal(r.id, "my-tools")
   t.equal(r.name, "My Tools")
   const manifest = readFileSync(join(dir, "manifest.yaml"), "utf8")
-  t.match(manifest, /^apiVersion: flwd\.addon\/v1\nkind: AddOn\nmetadata:\n  id: my-tools\n  name: "My Tools"\n  version: 0\.1\.0\n/)
-  t.match(manifest, /requires:\n  flwd: ">=0\.1\.0"/)
+  t.match(manifest, /^apiVersion: flwd\.addon\/v1\nkind: AddOn\nmetadata:\n {2}id: my-tools\n {2}name: "My Tools"\n {2}version: 0\.1\.0\n/)
+  t.match(manifest, /requires:\n {2}flwd: ">=0\.1\.0"/)
   t.equal(statSync(join(dir, "jobs/hello-world/run.sh")).mode & 0o777, 0o755)
   t.match(readFileSync(join(dir, "jobs/hello-world/run.sh"), "utf8"), /^#!\/bin\/sh\n/)
   const v = await validateAddon({ target: dir, checkInterpreters: false })
@@ -29,9 +29,9 @@ t.test("initAddon() runs the example job with busybox sh", async (t) => {
 
 t.test("initAddon() takes --id and --name and refuses invalid ones", async (t) => {
   const base = tempDir(t)
-  const r = await initAddon({ dir: join(base, "a"), id: "acme.tools", name: "Acme: \"tools\"" })
+  const r = await initAddon({ dir: join(base, "a"), id: "acme.tools", name: 'Acme: "tools"' })
   t.equal(r.id, "acme.tools")
-  t.match(await validateAddon({ target: r.dir, checkInterpreters: false }), { valid: true, addon: { name: "Acme: \"tools\"" } })
+  t.match(await validateAddon({ target: r.dir, checkInterpreters: false }), { valid: true, addon: { name: 'Acme: "tools"' } })
   t.match(await rejection(initAddon({ dir: join(base, "b"), id: "Bad Id" })), { code: "validation.failed", errors: [{ path: "id" }] })
   t.match(await rejection(initAddon({ dir: join(base, "c"), name: "two\nlines" })), { code: "validation.failed", errors: [{ path: "name" }] })
   t.notOk(existsSync(join(base, "b")), "nothing written for a refused id")

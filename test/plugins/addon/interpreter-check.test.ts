@@ -18,7 +18,10 @@ t.test("a scratch image without /bin/sh fails validate and pack with the job and
   t.equal((await s.flwd([":addon", "init", dir])).code, 0)
   const v = await s.flwd([":addon", "validate", dir])
   t.equal(v.code, 2, v.stdout)
-  t.match(v.stderr, /^flwd: addon\.interpreter\.missing: .*jobs\/hello-world\/run\.sh: job hello-world: its #! line runs \/bin\/sh, which the image does not have/m)
+  t.match(
+    v.stderr,
+    /^flwd: addon\.interpreter\.missing: .*jobs\/hello-world\/run\.sh: job hello-world: its #! line runs \/bin\/sh, which the image does not have/m
+  )
   t.match(v.stderr, /fix: .*--busybox/)
   const json = await s.flwd([":addon", "validate", dir, "--json"])
   t.match(JSON.parse(json.stderr), { code: "addon.interpreter.missing", status: 422, errors: [{ path: "jobs/hello-world/run.sh", message: /\/bin\/sh/ }] })
@@ -35,7 +38,10 @@ t.test("a command or interpreter missing from the image names config.yaml; one o
   writeFileSync(join(dir, "jobs/hello-world/config.yaml"), "summary: Greets\ninterpreter: python3 -u\ncommand: ./run.sh\n")
   const v = await s.flwd([":addon", "validate", dir, "--json"])
   t.equal(v.code, 2)
-  t.match(JSON.parse(v.stderr), { code: "addon.interpreter.missing", errors: [{ path: "jobs/hello-world/config.yaml", message: /runs python3, which the image does not have on PATH/ }] })
+  t.match(JSON.parse(v.stderr), {
+    code: "addon.interpreter.missing",
+    errors: [{ path: "jobs/hello-world/config.yaml", message: /runs python3, which the image does not have on PATH/ }]
+  })
   writeFileSync(join(dir, "jobs/hello-world/config.yaml"), "summary: Greets\ncommand: sh ./run.sh\n")
   const ok = await s.flwd([":addon", "validate", dir])
   t.equal(ok.code, 0, ok.stderr)

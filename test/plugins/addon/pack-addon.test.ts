@@ -86,13 +86,18 @@ t.test("packAddon() builds the config and manifest: diff_ids, history, labels, a
   t.equal(index.manifests[0].digest, packed.digest)
   t.equal(manifest.mediaType, "application/vnd.oci.image.manifest.v1+json")
   t.same(manifest.layers, [{ mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: packed.layer.digest, size: packed.layer.size }])
-  const labels = { "org.opencontainers.image.title": "Hello Tools", "org.opencontainers.image.version": "0.1.0", "dev.flwd.addon.id": "hello-tools", "dev.flwd.addon.version": "0.1.0" }
+  const labels = {
+    "org.opencontainers.image.title": "Hello Tools",
+    "org.opencontainers.image.version": "0.1.0",
+    "dev.flwd.addon.id": "hello-tools",
+    "dev.flwd.addon.version": "0.1.0"
+  }
   t.match(manifest.annotations, labels)
   t.match(config, { architecture: "arm64", os: "linux", config: { Labels: labels }, rootfs: { type: "layers", diff_ids: [packed.layer.diffId] } })
   t.match(config.history, [{ created_by: "flwd :addon pack", comment: "flwd add-on hello-tools 0.1.0" }])
   t.notOk("created" in config, "no clock in the config")
   t.notOk("org.opencontainers.image.created" in manifest.annotations!)
-  t.equal(readFileSync(join(layout, "oci-layout"), "utf8"), "{\"imageLayoutVersion\":\"1.0.0\"}")
+  t.equal(readFileSync(join(layout, "oci-layout"), "utf8"), '{"imageLayoutVersion":"1.0.0"}')
 })
 
 t.test("packAddon() takes SOURCE_DATE_EPOCH for mtimes and created", async (t) => {
@@ -181,6 +186,9 @@ t.test("packAddon() refuses an invalid add-on with the validation problem, and a
   write(dir, { "manifest.yaml": "kind: AddOn\n" })
   t.match(await rejection(packAddon({ checkInterpreters: false, dir, tag: TAG })), { code: "E_ADDON_MANIFEST", errors: [{ path: "apiVersion" }] })
   t.match(await rejection(packAddon({ checkInterpreters: false, dir: join(dir, "nope"), tag: TAG })), { code: "validation.failed", errors: [{ path: "dir" }] })
-  t.match(await rejection(packAddon({ checkInterpreters: false, dir, tag: `127.0.0.1:5000/x@sha256:${"a".repeat(64)}` })), { code: "validation.failed", errors: [{ path: "tag" }] })
+  t.match(await rejection(packAddon({ checkInterpreters: false, dir, tag: `127.0.0.1:5000/x@sha256:${"a".repeat(64)}` })), {
+    code: "validation.failed",
+    errors: [{ path: "tag" }]
+  })
   t.match(await rejection(packAddon({ checkInterpreters: false, dir, tag: "Bad/Name" })), { code: "validation.failed", errors: [{ path: "tag" }] })
 })

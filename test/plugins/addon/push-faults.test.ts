@@ -22,7 +22,7 @@ function htpasswdLine(user: string, password: string): string {
   }
 }
 
-const accepted = (req: IncomingMessage, res: ServerResponse) => {
+const accepted = (_req: IncomingMessage, res: ServerResponse) => {
   res.writeHead(202, { location: `/v2/x/blobs/uploads/session-${Math.random().toString(36).slice(2)}`, "content-length": "0" })
   res.end()
 }
@@ -43,17 +43,22 @@ t.test("a registry that wants credentials: E_OCI UNAUTHORIZED, nothing pushed", 
 t.test("credentials for it: the push goes through", async (t) => {
   const registry = await startRegistry(t, { htpasswd: [htpasswdLine("alice", "s3cret")] })
   const dir = await scaffold(t)
-  const packed = await packAddon({ checkInterpreters: false,
-    dir, tag: `${registry.host}/example/addon:1`, push: true,
+  const packed = await packAddon({
+    checkInterpreters: false,
+    dir,
+    tag: `${registry.host}/example/addon:1`,
+    push: true,
     registry: { ...fastRetry, credentials: { [registry.host]: { username: "alice", password: "s3cret" } } }
   })
   t.match(packed.pushed, { blobs: { uploaded: 2 } })
 })
 
 t.test("5xx on every monolithic upload: retried, then a clear E_OCI", async (t) => {
-  const fake = await startFake(t,
+  const fake = await startFake(
+    t,
     route("POST", "/v2/x/blobs/uploads/", accepted),
-    route("PUT", /^\/v2\/x\/blobs\/uploads\//, (_req, res) => registryError(res, 500, "UNKNOWN", "storage backend down")))
+    route("PUT", /^\/v2\/x\/blobs\/uploads\//, (_req, res) => registryError(res, 500, "UNKNOWN", "storage backend down"))
+  )
   const dir = await scaffold(t)
   const e = await rejection(packAddon({ checkInterpreters: false, dir, tag: `${fake.host}/x:1`, push: true, registry: fastRetry, concurrency: 1 }))
   t.match(e, { code: "E_OCI", detail: /storage backend down \(HTTP 500, UNKNOWN, server\)/ })
@@ -64,7 +69,8 @@ t.test("5xx on every monolithic upload: retried, then a clear E_OCI", async (t) 
 
 t.test("a 5xx that passes: the upload is retried and succeeds", async (t) => {
   let failures = 0
-  const fake = await startFake(t,
+  const fake = await startFake(
+    t,
     route("POST", "/v2/x/blobs/uploads/", accepted),
     route("PUT", /^\/v2\/x\/blobs\/uploads\//, (_req, res) => {
       if (failures++ < 1) return registryError(res, 503, "UNAVAILABLE", "try again")
@@ -74,7 +80,8 @@ t.test("a 5xx that passes: the upload is retried and succeeds", async (t) => {
     route("PUT", /^\/v2\/x\/manifests\//, (_req, res) => {
       res.writeHead(201, { "content-length": "0" })
       res.end()
-    }))
+    })
+  )
   const dir = await scaffold(t)
   const packed = await packAddon({ checkInterpreters: false, dir, tag: `${fake.host}/x:1`, push: true, registry: fastRetry, concurrency: 1 })
   t.match(packed.pushed, { blobs: { uploaded: 2 } })
@@ -83,7 +90,8 @@ t.test("a 5xx that passes: the upload is retried and succeeds", async (t) => {
 
 t.test("5xx mid-way through a chunked upload: fresh sessions, then a clear E_OCI", async (t) => {
   let patches = 0
-  const fake = await startFake(t,
+  const fake = await startFake(
+    t,
     route("POST", "/v2/x/blobs/uploads/", accepted),
     route("PATCH", /^\/v2\/x\/blobs\/uploads\//, (_req, res) => {
       if (patches++ % 2 === 0) return accepted(_req, res)
@@ -92,18 +100,23 @@ t.test("5xx mid-way through a chunked upload: fresh sessions, then a clear E_OCI
     route("PUT", /^\/v2\/x\/blobs\/uploads\//, (_req, res) => {
       res.writeHead(201, { "content-length": "0" })
       res.end()
-    }))
+    })
+  )
   const dir = await scaffold(t)
-  const e = await rejection(packAddon({ checkInterpreters: false, dir, tag: `${fake.host}/x:1`, push: true, registry: fastRetry, chunkSize: 256, concurrency: 1 }))
+  const e = await rejection(
+    packAddon({ checkInterpreters: false, dir, tag: `${fake.host}/x:1`, push: true, registry: fastRetry, chunkSize: 256, concurrency: 1 })
+  )
   t.match(e, { code: "E_OCI", detail: /bad gateway \(HTTP 502, UNKNOWN, server\)/ })
   const sessions = fake.requests.filter((r) => r.method === "POST" && !r.path.includes("mount"))
   t.ok(sessions.length >= 3, `the chunked upload started over (${sessions.length} sessions)`)
 })
 
 t.test("an upload session the registry lost (404 BLOB_UPLOAD_UNKNOWN): E_OCI, not retried", async (t) => {
-  const fake = await startFake(t,
+  const fake = await startFake(
+    t,
     route("POST", "/v2/x/blobs/uploads/", accepted),
-    route("PUT", /^\/v2\/x\/blobs\/uploads\//, (_req, res) => registryError(res, 404, "BLOB_UPLOAD_UNKNOWN", "blob upload unknown to registry")))
+    route("PUT", /^\/v2\/x\/blobs\/uploads\//, (_req, res) => registryError(res, 404, "BLOB_UPLOAD_UNKNOWN", "blob upload unknown to registry"))
+  )
   const dir = await scaffold(t)
   const e = await rejection(packAddon({ checkInterpreters: false, dir, tag: `${fake.host}/x:1`, push: true, registry: fastRetry, concurrency: 1 }))
   t.match(e, { code: "E_OCI", detail: /HTTP 404, BLOB_UPLOAD_UNKNOWN/ })

@@ -76,7 +76,15 @@ t.test("--base: the base's layers go under the add-on layer, mounted from their 
   const layout = join(work, "layout")
   const ref = `${registry.host}/example/hello-tools:0.1.0`
   const before = (await registry.requests()).length
-  const packed = await packAddon({ checkInterpreters: false, dir, tag: ref, base: `${registry.host}/base/busybox:1`, platform: "linux/amd64", push: true, ociLayout: layout })
+  const packed = await packAddon({
+    checkInterpreters: false,
+    dir,
+    tag: ref,
+    base: `${registry.host}/base/busybox:1`,
+    platform: "linux/amd64",
+    push: true,
+    ociLayout: layout
+  })
   t.match(packed.pushed?.blobs, { uploaded: 2, mounted: 1, skipped: 0 })
   const mounts = (await registry.requests()).slice(before).filter((r) => r.method === "POST" && r.path.includes("mount="))
   t.equal(mounts.length, 1)
@@ -86,7 +94,10 @@ t.test("--base: the base's layers go under the add-on layer, mounted from their 
   const { manifest, config } = readLayout(layout, "0.1.0")
   t.same(manifest.layers.map((l: { digest: string }) => l.digest), [base.layers[0].digest, packed.layer.digest])
   t.equal(manifest.layers[0].mediaType, "application/vnd.oci.image.layer.v1.tar+gzip", "docker media type as its OCI twin")
-  t.match(manifest.annotations, { "org.opencontainers.image.base.name": `${registry.host}/base/busybox:1`, "org.opencontainers.image.base.digest": base.manifest.digest })
+  t.match(manifest.annotations, {
+    "org.opencontainers.image.base.name": `${registry.host}/base/busybox:1`,
+    "org.opencontainers.image.base.digest": base.manifest.digest
+  })
   t.same(config.rootfs.diff_ids, [base.layers[0].diffId, packed.layer.diffId])
   t.match(config.config, { Env: ["PATH=/usr/bin:/bin"], Cmd: ["/bin/sh"], Labels: { "dev.flwd.addon.id": "hello-tools" } })
 
@@ -104,7 +115,14 @@ t.test("--base on another registry: the base's blobs are fetched and uploaded", 
   const base = buildImage([await busyboxLayer()])
   await pushTestImage(source.url, "base/busybox", "1", base)
   const dir = await scaffold(t)
-  const packed = await packAddon({ checkInterpreters: false, dir, tag: `${target.host}/example/hello-tools:1`, base: `${source.host}/base/busybox:1`, platform: "linux/amd64", push: true })
+  const packed = await packAddon({
+    checkInterpreters: false,
+    dir,
+    tag: `${target.host}/example/hello-tools:1`,
+    base: `${source.host}/base/busybox:1`,
+    platform: "linux/amd64",
+    push: true
+  })
   t.match(packed.pushed?.blobs, { uploaded: 3, mounted: 0 })
   const { stdout } = await run("skopeo", ["inspect", "--tls-verify=false", `docker://${target.host}/example/hello-tools:1`])
   t.same(JSON.parse(stdout).Layers, [base.layers[0].digest, packed.layer.digest])

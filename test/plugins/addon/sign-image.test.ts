@@ -42,20 +42,32 @@ t.test("signImage() pushes a cosign signature under sha256-<hex>.sig that verifi
   const pair = await generateKeyPair({ out: keys })
   const signed = await signImage({ ref, key: `${keys}.pem` })
   const hex = packed.digest.slice("sha256:".length)
-  t.match(signed, { digest: packed.digest, ref: `${registry.host}/example/hello-tools@${packed.digest}`, signatureRef: `${registry.host}/example/hello-tools:sha256-${hex}.sig`, added: true })
+  t.match(signed, {
+    digest: packed.digest,
+    ref: `${registry.host}/example/hello-tools@${packed.digest}`,
+    signatureRef: `${registry.host}/example/hello-tools:sha256-${hex}.sig`,
+    added: true
+  })
 
   const manifest = await getJson(`${registry.url}/v2/example/hello-tools/manifests/sha256-${hex}.sig`)
   t.equal(manifest.mediaType, "application/vnd.oci.image.manifest.v1+json")
-  t.same(manifest.config, { mediaType: "application/vnd.oci.image.config.v1+json", digest: "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a", size: 2 })
+  t.same(manifest.config, {
+    mediaType: "application/vnd.oci.image.config.v1+json",
+    digest: "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a",
+    size: 2
+  })
   t.equal(await getText(`${registry.url}/v2/example/hello-tools/blobs/${manifest.config.digest}`), "{}")
   t.equal(manifest.layers.length, 1)
   const layer = manifest.layers[0]
   t.equal(layer.mediaType, "application/vnd.dev.cosign.simplesigning.v1+json")
   const payload = await getText(`${registry.url}/v2/example/hello-tools/blobs/${layer.digest}`)
-  t.equal(payload, `{"critical":{"identity":{"docker-reference":"${registry.host}/example/hello-tools"},"image":{"docker-manifest-digest":"${packed.digest}"},"type":"cosign container image signature"},"optional":null}`)
+  t.equal(
+    payload,
+    `{"critical":{"identity":{"docker-reference":"${registry.host}/example/hello-tools"},"image":{"docker-manifest-digest":"${packed.digest}"},"type":"cosign container image signature"},"optional":null}`
+  )
   const signature = layer.annotations["dev.cosignproject.cosign/signature"]
   t.ok(verifyCosignKeySignature(payload, signature, pair.publicKeyPem), "verifies with the public key")
-  t.notOk(verifyCosignKeySignature(payload.replace("hello-tools\"", "other\""), signature, pair.publicKeyPem), "a changed payload does not")
+  t.notOk(verifyCosignKeySignature(payload.replace('hello-tools"', 'other"'), signature, pair.publicKeyPem), "a changed payload does not")
   const other = await generateKeyPair()
   t.notOk(verifyCosignKeySignature(payload, signature, other.publicKeyPem), "another key does not")
 })

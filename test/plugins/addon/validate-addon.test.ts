@@ -16,7 +16,9 @@ t.test("validateAddon() reports a directory without a manifest as E_ADDON_MANIFE
 
 t.test("validateAddon() names every failing manifest field", async (t) => {
   const dir = await scaffold(t)
-  write(dir, { "manifest.yaml": "apiVersion: flwd.addon/v2\nkind: AddOn\nmetadata: { id: Hello, name: x, version: one }\nrequires: { flwd: \">=0.1.0\" }\nextra: 1\n" })
+  write(dir, {
+    "manifest.yaml": 'apiVersion: flwd.addon/v2\nkind: AddOn\nmetadata: { id: Hello, name: x, version: one }\nrequires: { flwd: ">=0.1.0" }\nextra: 1\n'
+  })
   const v = await validateAddon({ target: dir })
   t.equal(v.valid, false)
   t.equal(v.problem?.code, "E_ADDON_MANIFEST")
@@ -27,7 +29,10 @@ t.test("validateAddon() names every failing manifest field", async (t) => {
 t.test("validateAddon() reports a listed job missing from jobs/ and a too-new requires.flwd", async (t) => {
   const dir = await scaffold(t)
   write(dir, { "manifest.yaml": manifestYaml({ jobs: "jobs:\n  - { id: nope }" }) })
-  t.match(await validateAddon({ target: dir }), { valid: false, problem: { code: "E_ADDON_MANIFEST", errors: [{ path: "jobs.0.id", message: /no job nope/ }] } })
+  t.match(await validateAddon({ target: dir }), {
+    valid: false,
+    problem: { code: "E_ADDON_MANIFEST", errors: [{ path: "jobs.0.id", message: /no job nope/ }] }
+  })
   write(dir, { "manifest.yaml": manifestYaml({ jobs: null }).replace(">=0.1.0", ">=99.0.0") })
   t.match(await validateAddon({ target: dir }), { valid: false, problem: { code: "E_ADDON_MANIFEST", errors: [{ path: "requires.flwd" }] } })
 })
@@ -69,7 +74,8 @@ t.test("validateAddon() gives an image the same problem as adding it as a source
 t.test("validateAddon() fails with E_OCI for an image that is not there, validation.failed for nonsense", async (t) => {
   const registry = await startRegistry(t)
   t.match(await rejection(validateAddon({ target: `${registry.host}/example/none:1`, registry: { dockerConfig: false } })), {
-    code: "E_OCI", detail: /MANIFEST_UNKNOWN|NAME_UNKNOWN/
+    code: "E_OCI",
+    detail: /MANIFEST_UNKNOWN|NAME_UNKNOWN/
   })
   const missing = join(tempDir(t), "Not A Dir")
   t.match(await rejection(validateAddon({ target: missing })), { code: "validation.failed", detail: /neither a directory nor an image reference/ })

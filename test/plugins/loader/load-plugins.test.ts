@@ -19,7 +19,9 @@ t.test("loadPlugins() tells a source, a profile and an executor apart by shape",
   t.same(set.profiles.map((p) => p.name), ["paranoid"])
   t.same(set.executors.map((e) => e.kind), ["dry"])
   t.equal(modules[0].file, join(fixtures, "bundle.ts"))
-  const twice = await loadPlugins([{ specifier: "./bundle.ts", base: fixtures }, { specifier: pathToFileURL(join(fixtures, "bundle.ts")).href, base: "/" }], { builtin })
+  const twice = await loadPlugins([{ specifier: "./bundle.ts", base: fixtures }, { specifier: pathToFileURL(join(fixtures, "bundle.ts")).href, base: "/" }], {
+    builtin
+  })
   t.equal(twice.modules.length, 1, "the same file named twice loads once")
 })
 
@@ -27,7 +29,10 @@ t.test("loadPlugins() finds an installed package through its exports", async (t)
   const dir = tempDir(t)
   const pkg = join(dir, "node_modules", "@acme", "flwd-static")
   mkdirSync(pkg, { recursive: true })
-  writeFileSync(join(pkg, "package.json"), JSON.stringify({ name: "@acme/flwd-static", type: "module", exports: { ".": { require: "./missing.cjs", import: "./plugin.js" } } }))
+  writeFileSync(
+    join(pkg, "package.json"),
+    JSON.stringify({ name: "@acme/flwd-static", type: "module", exports: { ".": { require: "./missing.cjs", import: "./plugin.js" } } })
+  )
   writeFileSync(join(pkg, "plugin.js"), `export { default } from ${JSON.stringify(pathToFileURL(join(fixtures, "bundle.ts")).href)}\n`)
   const { set } = await load("@acme/flwd-static", join(dir, "deep", "er"))
   t.same(set.sources.map((s) => s.type), ["static"])
@@ -54,7 +59,11 @@ t.test("bad modules are plugin.invalid naming the module", async (t) => {
     t.match(error.detail, detail, specifier)
   }
   const shape = await rejection(load("./wrong-shape.ts"))
-  t.same(shape.errors.map((e: { path: string }) => e.path), ["default.type", "default.spec", "default.pin", "default.make", "default.check"], "each wrong field is named")
+  t.same(
+    shape.errors.map((e: { path: string }) => e.path),
+    ["default.type", "default.spec", "default.pin", "default.make", "default.check"],
+    "each wrong field is named"
+  )
 })
 
 t.test("a module written for the first contract is refused with what replaced each part", async (t) => {

@@ -13,20 +13,23 @@ const plugin = resolve(import.meta.dirname, "fixtures", "controlled-source.ts")
 function setup(t: Parameters<typeof exampleTree>[0]) {
   const tree = exampleTree(t)
   const control = join(tree.dir, "mode")
-  const start = () => startEngine(t, { root: tree.root, dataDir: tree.dataDir, allowedLocalRoots: [tree.dir], pluginModules: [plugin], pluginTimeoutMs: 300, config: false })
+  const start = () =>
+    startEngine(t, { root: tree.root, dataDir: tree.dataDir, allowedLocalRoots: [tree.dir], pluginModules: [plugin], pluginTimeoutMs: 300, config: false })
   return { ...tree, control, start, mode: (m: string) => writeFileSync(control, m) }
 }
 
 t.test("adding a source whose plugin fails is source.plugin.failed; the rest keeps working", async (t) => {
   const s = setup(t)
   const engine = await s.start()
-  for (const [mode, detail] of [
-    ["throw", /discovery exploded/],
-    ["defect", /a defect in discovery/],
-    ["reject", /rejected in discovery/],
-    ["hang", /neither finished nor reported progress within/],
-    ["invalid", /returned invalid jobs \(broken\)/]
-  ] as const) {
+  for (
+    const [mode, detail] of [
+      ["throw", /discovery exploded/],
+      ["defect", /a defect in discovery/],
+      ["reject", /rejected in discovery/],
+      ["hang", /neither finished nor reported progress within/],
+      ["invalid", /returned invalid jobs \(broken\)/]
+    ] as const
+  ) {
     s.mode(mode)
     const error = await rejection(call(engine, (e) => e.addSource({ type: "controlled", name: `c-${mode}`, control: s.control })))
     t.equal(error.code, "source.plugin.failed", mode)

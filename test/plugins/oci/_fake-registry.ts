@@ -34,15 +34,23 @@ export async function startFake(t: { teardown: (fn: () => unknown) => void }, ..
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
   const address = server.address()
   const port = typeof address === "object" && address !== null ? address.port : 0
-  t.teardown(() => new Promise<void>((resolve) => {
-    server.closeAllConnections()
-    server.close(() => resolve())
-  }))
+  t.teardown(() =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections()
+      server.close(() => resolve())
+    })
+  )
   return { url: `http://127.0.0.1:${port}`, host: `127.0.0.1:${port}`, requests }
 }
 
 /** Sends bytes, honouring `Range: bytes=<n>-` with a 206. */
-export function send(req: IncomingMessage, res: ServerResponse, bytes: Uint8Array, contentType = "application/octet-stream", extra: Record<string, string> = {}): void {
+export function send(
+  req: IncomingMessage,
+  res: ServerResponse,
+  bytes: Uint8Array,
+  contentType = "application/octet-stream",
+  extra: Record<string, string> = {}
+): void {
   const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? "")
   if (range !== null) {
     const start = Number(range[1])
@@ -51,7 +59,12 @@ export function send(req: IncomingMessage, res: ServerResponse, bytes: Uint8Arra
       res.end()
       return
     }
-    res.writeHead(206, { ...extra, "content-type": contentType, "content-length": String(bytes.length - start), "content-range": `bytes ${start}-${bytes.length - 1}/${bytes.length}` })
+    res.writeHead(206, {
+      ...extra,
+      "content-type": contentType,
+      "content-length": String(bytes.length - start),
+      "content-range": `bytes ${start}-${bytes.length - 1}/${bytes.length}`
+    })
     res.end(req.method === "HEAD" ? undefined : Buffer.from(bytes.subarray(start)))
     return
   }
@@ -77,7 +90,11 @@ export function serveImage(repo: string, tag: string, image: BuiltImage): Handle
 }
 
 /** Matches `METHOD path` (path without query). */
-export function route(method: string, path: string | RegExp, handle: (req: IncomingMessage, res: ServerResponse) => boolean | void | Promise<boolean | void>): Handler {
+export function route(
+  method: string,
+  path: string | RegExp,
+  handle: (req: IncomingMessage, res: ServerResponse) => boolean | void | Promise<boolean | void>
+): Handler {
   return async (req, res) => {
     const p = (req.url ?? "").split("?")[0]
     if (req.method !== method || (typeof path === "string" ? p !== path : !path.test(p))) return false

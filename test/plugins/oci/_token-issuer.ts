@@ -96,8 +96,14 @@ export async function startTokenIssuer(t: { teardown: (fn: () => unknown) => voi
     const now = Math.floor(Date.now() / 1000)
     const expiresIn = options.expiresIn ?? 300
     const token = jwt({
-      iss: issuer, sub: user ?? "", aud: service, exp: now + expiresIn, nbf: now - 10, iat: now,
-      jti: randomBytes(8).toString("hex"), access
+      iss: issuer,
+      sub: user ?? "",
+      aud: service,
+      exp: now + expiresIn,
+      nbf: now - 10,
+      iat: now,
+      jti: randomBytes(8).toString("hex"),
+      access
     })
     res.writeHead(200, { "content-type": "application/json" })
     res.end(JSON.stringify({ token, access_token: token, expires_in: expiresIn, issued_at: new Date().toISOString() }))
@@ -105,9 +111,11 @@ export async function startTokenIssuer(t: { teardown: (fn: () => unknown) => voi
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
   const address = server.address()
   const port = typeof address === "object" && address !== null ? address.port : 0
-  t.teardown(() => new Promise<void>((resolve) => {
-    server.closeAllConnections()
-    server.close(() => resolve())
-  }))
+  t.teardown(() =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections()
+      server.close(() => resolve())
+    })
+  )
   return { realm: `http://127.0.0.1:${port}/token`, service, issuer, rootCertBundle: certPem, requests }
 }

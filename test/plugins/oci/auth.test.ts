@@ -12,7 +12,7 @@ import * as Effect from "effect/Effect"
 import { makeBlobStore, makeRegistryClient, parseImageReference, pullImage, RegistryError, toProblem } from "../../../plugins/oci/mod.ts"
 import type { Digest, RegistryClient, RegistryOptions, Repository } from "../../../plugins/oci/mod.ts"
 import { startRegistry } from "../../helpers/registry.ts"
-import { type BuiltImage, buildImage, layerBlob, tarLayer } from "../../helpers/oci-image.ts"
+import { buildImage, type BuiltImage, layerBlob, tarLayer } from "../../helpers/oci-image.ts"
 import { startTokenIssuer } from "./_token-issuer.ts"
 
 function temp(t: { teardown: (fn: () => void) => void }): string {
@@ -61,8 +61,7 @@ async function push(c: RegistryClient, repo: Repository, tag: string, img: Built
   }))
 }
 
-const pull = (c: RegistryClient, ref: string, dir: string) =>
-  Effect.runPromise(pullImage(c, { ref: parseImageReference(ref), store: makeBlobStore(dir) }))
+const pull = (c: RegistryClient, ref: string, dir: string) => Effect.runPromise(pullImage(c, { ref: parseImageReference(ref), store: makeBlobStore(dir) }))
 
 const pullError = (c: RegistryClient, ref: string, dir: string) =>
   Effect.runPromise(Effect.flip(pullImage(c, { ref: parseImageReference(ref), store: makeBlobStore(dir) })))
@@ -96,7 +95,10 @@ t.test("Basic auth: htpasswd registry", async (t) => {
 
   t.test("credentials from config.json auths pull", async (t) => {
     const dir = temp(t)
-    writeFileSync(join(dir, "config.json"), JSON.stringify({ auths: { [`http://${registry.host}`]: { auth: Buffer.from("alice:s3cret").toString("base64") } } }))
+    writeFileSync(
+      join(dir, "config.json"),
+      JSON.stringify({ auths: { [`http://${registry.host}`]: { auth: Buffer.from("alice:s3cret").toString("base64") } } })
+    )
     const pulled = await pull(client(t, { dockerConfig: { path: join(dir, "config.json") } }), ref, temp(t))
     t.equal(readFileSync(join(pulled.rootfs, "hello"), "utf8"), "hello")
   })
@@ -106,7 +108,10 @@ t.test("Basic auth: htpasswd registry", async (t) => {
     const bin = join(dir, "bin")
     mkdirSync(bin)
     const helper = join(bin, "docker-credential-flwdtest")
-    writeFileSync(helper, `#!/bin/sh\nread server\n[ "$1" = get ] && [ "$server" = "${registry.host}" ] || exit 1\necho '{"ServerURL":"'$server'","Username":"alice","Secret":"s3cret"}'\n`)
+    writeFileSync(
+      helper,
+      `#!/bin/sh\nread server\n[ "$1" = get ] && [ "$server" = "${registry.host}" ] || exit 1\necho '{"ServerURL":"'$server'","Username":"alice","Secret":"s3cret"}'\n`
+    )
     chmodSync(helper, 0o755)
     for (const config of [{ credHelpers: { [registry.host]: "flwdtest" } }, { credsStore: "flwdtest", auths: { [registry.host]: {} } }]) {
       writeFileSync(join(dir, "config.json"), JSON.stringify(config))

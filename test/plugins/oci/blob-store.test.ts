@@ -90,14 +90,17 @@ t.test("fetchBlobs() fetches in parallel up to its bound, each blob once", async
   const blobs = Array.from({ length: 6 }, (_, i) => Buffer.from(`blob number ${i}`.repeat(100)))
   let inFlight = 0
   let most = 0
-  const fake = await startFake(t, route("GET", /^\/v2\/x\/blobs\//, async (req, res) => {
-    const found = blobs.find((b) => req.url?.endsWith(digestOf(b)))
-    if (found === undefined) return false
-    most = Math.max(most, ++inFlight)
-    await new Promise((r) => setTimeout(r, 30))
-    inFlight--
-    send(req, res, found)
-  }))
+  const fake = await startFake(
+    t,
+    route("GET", /^\/v2\/x\/blobs\//, async (req, res) => {
+      const found = blobs.find((b) => req.url?.endsWith(digestOf(b)))
+      if (found === undefined) return false
+      most = Math.max(most, ++inFlight)
+      await new Promise((r) => setTimeout(r, 30))
+      inFlight--
+      send(req, res, found)
+    })
+  )
   const client = makeRegistryClient({ dockerConfig: false })
   t.teardown(() => Effect.runPromise(client.close))
   const s = store(t)

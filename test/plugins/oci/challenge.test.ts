@@ -10,7 +10,10 @@ t.test("parseChallenges() reads a Bearer challenge", async (t) => {
 
 t.test("parseChallenges() reads Basic, token values, escapes and odd spacing", async (t) => {
   t.same(parseChallenges('Basic realm="Registry Realm"'), [{ scheme: "basic", params: { realm: "Registry Realm" } }])
-  t.same(parseChallenges("bearer  realm = http://127.0.0.1:1/token , service=svc"), [{ scheme: "bearer", params: { realm: "http://127.0.0.1:1/token", service: "svc" } }])
+  t.same(parseChallenges("bearer  realm = http://127.0.0.1:1/token , service=svc"), [{
+    scheme: "bearer",
+    params: { realm: "http://127.0.0.1:1/token", service: "svc" }
+  }])
   t.same(parseChallenges('Bearer realm="a\\"b",error="insufficient_scope"')[0].params, { realm: 'a"b', error: "insufficient_scope" })
   t.same(parseChallenges("Negotiate abc123=="), [{ scheme: "negotiate", params: {}, token68: "abc123==" }])
 })

@@ -17,12 +17,16 @@ import { route, serveImage, startFake } from "./_fake-registry.ts"
 t.test("pullImage() killed mid-unpack leaves no rootfs; sweepPartial() cleans up", async (t) => {
   const img = buildImage(await Promise.all([0, 1, 2].map(async (i) => layerBlob(await tarLayer([{ path: `layer${i}`, content: String(i).repeat(10_000) }])))))
   let stall = true
-  const fake = await startFake(t, route("GET", `/v2/x/blobs/${img.layers[2].digest}`, (_req, res) => {
-    if (!stall) return false
-    // The last layer never arrives while the child runs.
-    res.writeHead(200, { "content-length": String(img.layers[2].size) })
-    res.write(img.layers[2].bytes.subarray(0, 10))
-  }), serveImage("x", "1", img))
+  const fake = await startFake(
+    t,
+    route("GET", `/v2/x/blobs/${img.layers[2].digest}`, (_req, res) => {
+      if (!stall) return false
+      // The last layer never arrives while the child runs.
+      res.writeHead(200, { "content-length": String(img.layers[2].size) })
+      res.write(img.layers[2].bytes.subarray(0, 10))
+    }),
+    serveImage("x", "1", img)
+  )
   const dataDir = mkdtempSync(join(tmpdir(), "flwd-crash-"))
   t.teardown(() => rmSync(dataDir, { recursive: true, force: true }))
 

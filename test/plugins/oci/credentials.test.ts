@@ -15,16 +15,19 @@ const b64 = (s: string) => Buffer.from(s).toString("base64")
 t.test("dockerConfigCredentials() reads auths as the Docker CLI writes them", async (t) => {
   const d = dir(t)
   const file = join(d, "config.json")
-  writeFileSync(file, JSON.stringify({
-    auths: {
-      "https://index.docker.io/v1/": { auth: b64("hub:pw:with:colons") },
-      "127.0.0.1:5000": { auth: b64("alice:s3cret") },
-      "http://localhost:5001/": { username: "bob", password: "pw" },
-      "[::1]:5002": { identitytoken: "refresh-me", auth: b64("carol:") },
-      "127.0.0.1:5003": { registrytoken: "raw-token" },
-      "127.0.0.1:5004": {}
-    }
-  }))
+  writeFileSync(
+    file,
+    JSON.stringify({
+      auths: {
+        "https://index.docker.io/v1/": { auth: b64("hub:pw:with:colons") },
+        "127.0.0.1:5000": { auth: b64("alice:s3cret") },
+        "http://localhost:5001/": { username: "bob", password: "pw" },
+        "[::1]:5002": { identitytoken: "refresh-me", auth: b64("carol:") },
+        "127.0.0.1:5003": { registrytoken: "raw-token" },
+        "127.0.0.1:5004": {}
+      }
+    })
+  )
   const source = dockerConfigCredentials({ path: file })
   t.same(await source("docker.io"), { username: "hub", password: "pw:with:colons" })
   t.same(await source("127.0.0.1:5000"), { username: "alice", password: "s3cret" })
@@ -60,14 +63,17 @@ t.test("runCredentialHelper() speaks the docker-credential-helpers protocol", as
   const d = dir(t)
   const bin = join(d, "bin")
   mkdirSync(bin)
-  writeFileSync(join(bin, "docker-credential-test"), `#!/bin/sh
+  writeFileSync(
+    join(bin, "docker-credential-test"),
+    `#!/bin/sh
 read server
 case "$server" in
   127.0.0.1:5000) echo '{"ServerURL":"127.0.0.1:5000","Username":"alice","Secret":"pw"}' ;;
   127.0.0.1:5001) echo '{"ServerURL":"127.0.0.1:5001","Username":"<token>","Secret":"identity"}' ;;
   *) echo "credentials not found in native keychain"; exit 1 ;;
 esac
-`)
+`
+  )
   chmodSync(join(bin, "docker-credential-test"), 0o755)
   t.same(await runCredentialHelper("test", "127.0.0.1:5000", { helperPath: bin }), { username: "alice", password: "pw" })
   t.same(await runCredentialHelper("test", "127.0.0.1:5001", { helperPath: bin }), { identityToken: "identity" })

@@ -12,7 +12,7 @@ import { join } from "node:path"
 import * as Effect from "effect/Effect"
 import { makeBlobStore, makeRegistryClient, parseImageReference, pullImage, RegistryError, toProblem, UnpackError } from "../../../plugins/oci/mod.ts"
 import type { BlobStore, RegistryClient, RegistryOptions } from "../../../plugins/oci/mod.ts"
-import { type BuiltImage, buildImage, layerBlob, tarLayer } from "../../helpers/oci-image.ts"
+import { buildImage, type BuiltImage, layerBlob, tarLayer } from "../../helpers/oci-image.ts"
 import { route, send, serveImage, startFake } from "./_fake-registry.ts"
 
 const fast: RegistryOptions = { dockerConfig: false, retry: { baseDelayMs: 5, maxDelayMs: 20, maxRetryAfterMs: 3000 } }
@@ -73,10 +73,14 @@ t.test("pullImage() rejects a manifest that lies about sizes", async (t) => {
   }
   // Without Content-Length the size is only known by counting.
   const chunked = buildImage([{ ...layer, size: layer.size - 100 }])
-  const fake = await startFake(t, route("GET", `/v2/x/blobs/${layer.digest}`, (_req, res) => {
-    res.writeHead(200, { "content-type": "application/octet-stream" })
-    res.end(layer.bytes)
-  }), serveImage("x", "1", chunked))
+  const fake = await startFake(
+    t,
+    route("GET", `/v2/x/blobs/${layer.digest}`, (_req, res) => {
+      res.writeHead(200, { "content-type": "application/octet-stream" })
+      res.end(layer.bytes)
+    }),
+    serveImage("x", "1", chunked)
+  )
   const e = await pullError(client(t), store(t), `${fake.host}/x:1`)
   t.equal((e as RegistryError).reason, "size-mismatch", "counted")
 })
@@ -84,7 +88,8 @@ t.test("pullImage() rejects a manifest that lies about sizes", async (t) => {
 t.test("RegistryClient.manifest() refuses a 50 MB manifest", async (t) => {
   const big = 50 * 1024 * 1024
   let streamed = 0
-  const fake = await startFake(t,
+  const fake = await startFake(
+    t,
     route("GET", "/v2/x/manifests/declared", (_req, res) => {
       res.writeHead(200, { "content-type": "application/vnd.oci.image.manifest.v1+json", "content-length": String(big) })
       res.end()
@@ -101,7 +106,8 @@ t.test("RegistryClient.manifest() refuses a 50 MB manifest", async (t) => {
       }
       res.on("close", () => (streamed = big))
       pump()
-    }))
+    })
+  )
   const c = client(t)
   const repo = { registry: fake.host, repository: "x" }
   const declared = await Effect.runPromise(Effect.flip(c.manifest(repo, "declared")))
@@ -114,21 +120,28 @@ t.test("RegistryClient.manifest() refuses a 50 MB manifest", async (t) => {
 t.test("pullImage() retries 500s and then succeeds", async (t) => {
   const img = await bigImage()
   let failures = 2
-  const fake = await startFake(t, route("GET", "/v2/x/manifests/1", (_req, res) => {
-    if (failures-- <= 0) return false
-    res.writeHead(500, { "content-type": "application/json" })
-    res.end(JSON.stringify({ errors: [{ code: "UNKNOWN", message: "boom" }] }))
-  }), serveImage("x", "1", img))
+  const fake = await startFake(
+    t,
+    route("GET", "/v2/x/manifests/1", (_req, res) => {
+      if (failures-- <= 0) return false
+      res.writeHead(500, { "content-type": "application/json" })
+      res.end(JSON.stringify({ errors: [{ code: "UNKNOWN", message: "boom" }] }))
+    }),
+    serveImage("x", "1", img)
+  )
   const pulled = await pull(client(t), store(t), `${fake.host}/x:1`)
   t.equal(readFileSync(join(pulled.rootfs, "ok"), "utf8"), "ok")
   t.equal(fake.requests.filter((r) => r.path === "/v2/x/manifests/1").length, 3)
 })
 
 t.test("pullImage() gives up on a registry that stays unavailable", async (t) => {
-  const fake = await startFake(t, route("GET", "/v2/x/manifests/1", (_req, res) => {
-    res.writeHead(503, { "content-type": "application/json" })
-    res.end(JSON.stringify({ errors: [{ code: "UNAVAILABLE", message: "maintenance" }] }))
-  }))
+  const fake = await startFake(
+    t,
+    route("GET", "/v2/x/manifests/1", (_req, res) => {
+      res.writeHead(503, { "content-type": "application/json" })
+      res.end(JSON.stringify({ errors: [{ code: "UNAVAILABLE", message: "maintenance" }] }))
+    })
+  )
   const e = await pullError(client(t, { retry: { retries: 2, baseDelayMs: 5 } }), store(t), `${fake.host}/x:1`)
   t.equal((e as RegistryError).reason, "server")
   t.equal((e as RegistryError).status, 503)
@@ -139,18 +152,25 @@ t.test("pullImage() gives up on a registry that stays unavailable", async (t) =>
 t.test("pullImage() honours 429 Retry-After", async (t) => {
   const img = await bigImage()
   let limited = 1
-  const fake = await startFake(t, route("GET", "/v2/x/manifests/1", (_req, res) => {
-    if (limited-- <= 0) return false
-    res.writeHead(429, { "content-type": "application/json", "retry-after": "1" })
-    res.end(JSON.stringify({ errors: [{ code: "TOOMANYREQUESTS", message: "slow down" }] }))
-  }), serveImage("x", "1", img))
+  const fake = await startFake(
+    t,
+    route("GET", "/v2/x/manifests/1", (_req, res) => {
+      if (limited-- <= 0) return false
+      res.writeHead(429, { "content-type": "application/json", "retry-after": "1" })
+      res.end(JSON.stringify({ errors: [{ code: "TOOMANYREQUESTS", message: "slow down" }] }))
+    }),
+    serveImage("x", "1", img)
+  )
   await pull(client(t), store(t), `${fake.host}/x:1`)
   t.equal(fake.requests.filter((r) => r.path === "/v2/x/manifests/1").length, 2)
 
-  const always = await startFake(t, route("GET", "/v2/x/manifests/1", (_req, res) => {
-    res.writeHead(429, { "content-type": "application/json", "retry-after": "0" })
-    res.end(JSON.stringify({ errors: [{ code: "TOOMANYREQUESTS", message: "slow down" }] }))
-  }))
+  const always = await startFake(
+    t,
+    route("GET", "/v2/x/manifests/1", (_req, res) => {
+      res.writeHead(429, { "content-type": "application/json", "retry-after": "0" })
+      res.end(JSON.stringify({ errors: [{ code: "TOOMANYREQUESTS", message: "slow down" }] }))
+    })
+  )
   const e = await pullError(client(t, { retry: { retries: 1 } }), store(t), `${always.host}/x:1`)
   t.equal((e as RegistryError).reason, "rate-limited")
   t.match(toProblem(e, `${always.host}/x:1`).detail, /HTTP 429, TOOMANYREQUESTS/)
@@ -162,17 +182,21 @@ t.test("pullImage() resumes a dropped blob download with Range", async (t) => {
   const half = Math.floor(layer.size / 2)
   for (const honourRange of [true, false]) {
     let dropped = false
-    const fake = await startFake(t, route("GET", `/v2/x/blobs/${layer.digest}`, (req, res) => {
-      if (!dropped) {
-        dropped = true
-        res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(layer.size) })
-        // Half the body, then the connection ends: the client sees a short body.
-        res.write(layer.bytes.subarray(0, half), () => res.socket?.end())
-        return
-      }
-      if (honourRange) send(req, res, layer.bytes)
-      else send({ ...req, headers: {} } as typeof req, res, layer.bytes)
-    }), serveImage("x", "1", img))
+    const fake = await startFake(
+      t,
+      route("GET", `/v2/x/blobs/${layer.digest}`, (req, res) => {
+        if (!dropped) {
+          dropped = true
+          res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(layer.size) })
+          // Half the body, then the connection ends: the client sees a short body.
+          res.write(layer.bytes.subarray(0, half), () => res.socket?.end())
+          return
+        }
+        if (honourRange) send(req, res, layer.bytes)
+        else send({ ...req, headers: {} } as typeof req, res, layer.bytes)
+      }),
+      serveImage("x", "1", img)
+    )
     const s = store(t)
     const pulled = await pull(client(t), s, `${fake.host}/x:1`)
     t.equal(readFileSync(join(pulled.rootfs, "ok"), "utf8"), "ok", honourRange ? "206 resume" : "200 resume")
@@ -184,9 +208,12 @@ t.test("pullImage() resumes a dropped blob download with Range", async (t) => {
 })
 
 t.test("pullImage() times out on a registry that hangs", async (t) => {
-  const fake = await startFake(t, route("GET", "/v2/x/manifests/1", () => {
-    // Never answer.
-  }))
+  const fake = await startFake(
+    t,
+    route("GET", "/v2/x/manifests/1", () => {
+      // Never answer.
+    })
+  )
   const e = await pullError(client(t, { timeouts: { idleMs: 300 }, retry: { retries: 1, baseDelayMs: 5 } }), store(t), `${fake.host}/x:1`)
   t.equal((e as RegistryError).reason, "timeout")
   t.equal(fake.requests.length, 2, "retried once")
@@ -196,12 +223,16 @@ t.test("pullImage() resumes a blob whose body stalls", async (t) => {
   const img = await bigImage()
   const layer = img.layers[0]
   let stalled = false
-  const fake = await startFake(t, route("GET", `/v2/x/blobs/${layer.digest}`, (req, res) => {
-    if (stalled) return send(req, res, layer.bytes)
-    stalled = true
-    res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(layer.size) })
-    res.write(layer.bytes.subarray(0, 1000))
-  }), serveImage("x", "1", img))
+  const fake = await startFake(
+    t,
+    route("GET", `/v2/x/blobs/${layer.digest}`, (req, res) => {
+      if (stalled) return send(req, res, layer.bytes)
+      stalled = true
+      res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(layer.size) })
+      res.write(layer.bytes.subarray(0, 1000))
+    }),
+    serveImage("x", "1", img)
+  )
   const pulled = await pull(client(t, { timeouts: { idleMs: 300 } }), store(t), `${fake.host}/x:1`)
   t.equal(readFileSync(join(pulled.rootfs, "ok"), "utf8"), "ok")
   t.match(fake.requests.filter((r) => r.path.includes("/blobs/sha256")).at(-1)?.headers.range, /^bytes=1000-$/)
@@ -213,12 +244,21 @@ t.test("RegistryClient.manifest() validates what it gets", async (t) => {
     res.writeHead(200, { "content-type": mediaType })
     res.end(body)
   }
-  const fake = await startFake(t,
+  const fake = await startFake(
+    t,
     route("GET", "/v2/x/manifests/no-config", bad("application/vnd.oci.image.manifest.v1+json", JSON.stringify({ schemaVersion: 2, layers: [] }))),
     route("GET", "/v2/x/manifests/not-json", bad("application/vnd.oci.image.manifest.v1+json", "<html>")),
     route("GET", "/v2/x/manifests/schema1", bad("application/vnd.docker.distribution.manifest.v1+prettyjws", JSON.stringify({ schemaVersion: 1 }))),
-    route("GET", "/v2/x/manifests/bad-digest", bad("application/vnd.oci.image.manifest.v1+json", JSON.stringify({ schemaVersion: 2, config: { mediaType: "x", digest: "sha256:abc", size: 1 }, layers: [] }))),
-    route("GET", `/v2/x/manifests/${img.config.digest}`, (req, res) => send(req, res, img.manifest.bytes, img.manifest.mediaType)))
+    route(
+      "GET",
+      "/v2/x/manifests/bad-digest",
+      bad(
+        "application/vnd.oci.image.manifest.v1+json",
+        JSON.stringify({ schemaVersion: 2, config: { mediaType: "x", digest: "sha256:abc", size: 1 }, layers: [] })
+      )
+    ),
+    route("GET", `/v2/x/manifests/${img.config.digest}`, (req, res) => send(req, res, img.manifest.bytes, img.manifest.mediaType))
+  )
   const c = client(t)
   const repo = { registry: fake.host, repository: "x" }
   const reason = async (ref: string) => (await Effect.runPromise(Effect.flip(c.manifest(repo, ref)))).reason
@@ -241,17 +281,20 @@ t.test("pullImage() refuses unknown layer media types before downloading", async
 
 t.test("RegistryClient.tags() follows Link pagination", async (t) => {
   const all = ["a", "b", "c", "d", "e"]
-  const fake = await startFake(t, route("GET", "/v2/x/tags/list", (req, res) => {
-    const url = new URL(req.url ?? "", "http://x")
-    const n = Number(url.searchParams.get("n"))
-    const last = url.searchParams.get("last")
-    const start = last === null ? 0 : all.indexOf(last) + 1
-    const page = all.slice(start, start + n)
-    const headers: Record<string, string> = { "content-type": "application/json" }
-    if (start + n < all.length) headers.link = `</v2/x/tags/list?n=${n}&last=${page.at(-1)}>; rel="next"`
-    res.writeHead(200, headers)
-    res.end(JSON.stringify({ name: "x", tags: page }))
-  }))
+  const fake = await startFake(
+    t,
+    route("GET", "/v2/x/tags/list", (req, res) => {
+      const url = new URL(req.url ?? "", "http://x")
+      const n = Number(url.searchParams.get("n"))
+      const last = url.searchParams.get("last")
+      const start = last === null ? 0 : all.indexOf(last) + 1
+      const page = all.slice(start, start + n)
+      const headers: Record<string, string> = { "content-type": "application/json" }
+      if (start + n < all.length) headers.link = `</v2/x/tags/list?n=${n}&last=${page.at(-1)}>; rel="next"`
+      res.writeHead(200, headers)
+      res.end(JSON.stringify({ name: "x", tags: page }))
+    })
+  )
   const tags = await Effect.runPromise(client(t).tags({ registry: fake.host, repository: "x" }, { pageSize: 2 }))
   t.same(tags, all)
   t.equal(fake.requests.length, 3)

@@ -3,7 +3,12 @@ import { ValidationError } from "../../../core/mod.ts"
 import { formatPlatform, hostPlatform, parsePlatform, selectManifest } from "../../../plugins/oci/mod.ts"
 import type { Index } from "../../../plugins/oci/mod.ts"
 
-const d = (n: number, platform?: object) => ({ mediaType: "application/vnd.oci.image.manifest.v1+json", digest: `sha256:${String(n).repeat(64).slice(0, 64)}`, size: 1, ...(platform ? { platform } : {}) })
+const d = (n: number, platform?: object) => ({
+  mediaType: "application/vnd.oci.image.manifest.v1+json",
+  digest: `sha256:${String(n).repeat(64).slice(0, 64)}`,
+  size: 1,
+  ...(platform ? { platform } : {})
+})
 
 const index = {
   schemaVersion: 2,

@@ -9,7 +9,16 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as Effect from "effect/Effect"
-import { classifyOciError, makeBlobStore, makeRegistryClient, parseImageReference, pullImage, RegistryError, toProblem, UnpackError } from "../../../plugins/oci/mod.ts"
+import {
+  classifyOciError,
+  makeBlobStore,
+  makeRegistryClient,
+  parseImageReference,
+  pullImage,
+  RegistryError,
+  toProblem,
+  UnpackError
+} from "../../../plugins/oci/mod.ts"
 import { startRegistry } from "../../helpers/registry.ts"
 import { buildImage, layerBlob, tarLayer } from "../../helpers/oci-image.ts"
 

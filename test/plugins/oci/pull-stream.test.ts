@@ -50,13 +50,17 @@ t.test("pullImage() unpacks a layer while the rest of its blob is still download
   const layer = img.layers[1]
   const s = store(t)
   let sawEarly = false
-  const fake = await startFake(t, route("GET", `/v2/x/blobs/${layer.digest}`, async (_req, res) => {
-    res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(layer.size) })
-    res.write(layer.bytes.subarray(0, 64 * 1024))
-    // The rest only once the layer's first file is on disk (or, if it never comes, after a long while, to let the test fail).
-    await until("the layer's first file unpacked", () => unpackedSoFar(s, "early"), 60_000).then(() => (sawEarly = true), () => undefined)
-    res.end(layer.bytes.subarray(64 * 1024))
-  }), serveImage("x", "1", img))
+  const fake = await startFake(
+    t,
+    route("GET", `/v2/x/blobs/${layer.digest}`, async (_req, res) => {
+      res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(layer.size) })
+      res.write(layer.bytes.subarray(0, 64 * 1024))
+      // The rest only once the layer's first file is on disk (or, if it never comes, after a long while, to let the test fail).
+      await until("the layer's first file unpacked", () => unpackedSoFar(s, "early"), 60_000).then(() => (sawEarly = true), () => undefined)
+      res.end(layer.bytes.subarray(64 * 1024))
+    }),
+    serveImage("x", "1", img)
+  )
   const pulled = await Effect.runPromise(pullImage(client(t), { ref: parseImageReference(`${fake.host}/x:1`), store: s }))
   t.ok(sawEarly, "the first file of the layer was unpacked before its blob was complete")
   t.equal(readFileSync(join(pulled.rootfs, "early"), "utf8"), "early")
@@ -70,12 +74,16 @@ t.test("pullImage() interrupted while a layer downloads leaves no temporary file
   const layer = img.layers[1]
   const s = store(t)
   let started = false
-  const fake = await startFake(t, route("GET", `/v2/x/blobs/${layer.digest}`, (_req, res) => {
-    // Half the blob, then nothing more.
-    res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(layer.size) })
-    res.write(layer.bytes.subarray(0, Math.floor(layer.size / 2)))
-    started = true
-  }), serveImage("x", "1", img))
+  const fake = await startFake(
+    t,
+    route("GET", `/v2/x/blobs/${layer.digest}`, (_req, res) => {
+      // Half the blob, then nothing more.
+      res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(layer.size) })
+      res.write(layer.bytes.subarray(0, Math.floor(layer.size / 2)))
+      started = true
+    }),
+    serveImage("x", "1", img)
+  )
   const fiber = Effect.runFork(pullImage(client(t), { ref: parseImageReference(`${fake.host}/x:1`), store: s }))
   await until("the second layer half downloaded and its first file unpacked", () => started && unpackedSoFar(s, "early"), 60_000)
   await Effect.runPromise(Fiber.interrupt(fiber))

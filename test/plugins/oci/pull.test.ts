@@ -4,7 +4,14 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as Effect from "effect/Effect"
 import {
-  addonRootfsPath, hostPlatform, makeBlobStore, makeRegistryClient, parseImageReference, pullImage, RegistryError, toProblem
+  addonRootfsPath,
+  hostPlatform,
+  makeBlobStore,
+  makeRegistryClient,
+  parseImageReference,
+  pullImage,
+  RegistryError,
+  toProblem
 } from "../../../plugins/oci/mod.ts"
 import type { BlobStore, PulledImage, PullOptions, RegistryClient } from "../../../plugins/oci/mod.ts"
 import { startRegistry } from "../../helpers/registry.ts"
@@ -30,23 +37,35 @@ const failure = (c: RegistryClient, store: BlobStore, ref: string, extra: Partia
 
 /** Three layers: base files, then a whiteout and an opaque directory, uncompressed and gzip. */
 async function layeredImage(format: "oci" | "docker") {
-  const base = layerBlob(await tarLayer([
-    { path: "flwd-addon/", type: "directory" },
-    { path: "flwd-addon/manifest.yaml", content: "kind: AddOn\n" },
-    { path: "etc/old.conf", content: "old" },
-    { path: "etc/keep.conf", content: "keep" },
-    { path: "opt/tool/a", content: "a" },
-    { path: "opt/tool/b", content: "b" }
-  ]), "gzip", format)
-  const middle = layerBlob(await tarLayer([
-    { path: "etc/.wh.old.conf", content: "" },
-    { path: "opt/tool/.wh..wh..opq", content: "" },
-    { path: "opt/tool/c", content: "c" }
-  ]), "none", format)
-  const top = layerBlob(await tarLayer([
-    { path: "flwd-addon/jobs/hello-world/config.yaml", content: "command: ./run.sh\n" },
-    { path: "flwd-addon/jobs/hello-world/run.sh", content: "#!/bin/sh\necho hello\n", mode: 0o755 }
-  ]), "gzip", format)
+  const base = layerBlob(
+    await tarLayer([
+      { path: "flwd-addon/", type: "directory" },
+      { path: "flwd-addon/manifest.yaml", content: "kind: AddOn\n" },
+      { path: "etc/old.conf", content: "old" },
+      { path: "etc/keep.conf", content: "keep" },
+      { path: "opt/tool/a", content: "a" },
+      { path: "opt/tool/b", content: "b" }
+    ]),
+    "gzip",
+    format
+  )
+  const middle = layerBlob(
+    await tarLayer([
+      { path: "etc/.wh.old.conf", content: "" },
+      { path: "opt/tool/.wh..wh..opq", content: "" },
+      { path: "opt/tool/c", content: "c" }
+    ]),
+    "none",
+    format
+  )
+  const top = layerBlob(
+    await tarLayer([
+      { path: "flwd-addon/jobs/hello-world/config.yaml", content: "command: ./run.sh\n" },
+      { path: "flwd-addon/jobs/hello-world/run.sh", content: "#!/bin/sh\necho hello\n", mode: 0o755 }
+    ]),
+    "gzip",
+    format
+  )
   return buildImage([base, middle, top], { format })
 }
 
@@ -66,7 +85,9 @@ for (const format of ["oci", "docker"] as const) {
     const store = makeBlobStore(dir)
     const c = client(t)
     const events: Array<string> = []
-    const pulled = await pull(c, store, `${registry.host}/example/addon:1.0.0`, { onProgress: (e) => events.push(e.type === "layer" ? `${e.index}:${e.state}` : e.type) })
+    const pulled = await pull(c, store, `${registry.host}/example/addon:1.0.0`, {
+      onProgress: (e) => events.push(e.type === "layer" ? `${e.index}:${e.state}` : e.type)
+    })
     t.equal(pulled.digest, digest)
     t.equal(pulled.resolvedDigest, digest)
     t.equal(pulled.indexDigest, null)
@@ -129,8 +150,9 @@ t.test("pullImage() selects the platform from a multi-arch index", async (t) => 
     { os: "linux", architecture: "arm", variant: "v7" }
   ]
   if (!platforms.some((p) => p.architecture === host.architecture)) platforms.push({ os: "linux", architecture: host.architecture })
-  const images = await Promise.all(platforms.map(async (p) =>
-    buildImage([layerBlob(await tarLayer([{ path: "arch", content: `${p.architecture}${p.variant ?? ""}` }]))], { platform: p })))
+  const images = await Promise.all(
+    platforms.map(async (p) => buildImage([layerBlob(await tarLayer([{ path: "arch", content: `${p.architecture}${p.variant ?? ""}` }]))], { platform: p }))
+  )
   const indexDigest = await pushIndex(registry.url, "example/multi", "1", images)
   const store = makeBlobStore(dataDir(t))
   const c = client(t)

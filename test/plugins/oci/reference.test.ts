@@ -13,19 +13,49 @@ const valid: ReadonlyArray<[string, { registry: string; repository: string; tag:
   ["ubuntu:22.04", { registry: "docker.io", repository: "library/ubuntu", tag: "22.04", digest: null, normalized: "docker.io/library/ubuntu:22.04" }],
   ["acme/tool", { registry: "docker.io", repository: "acme/tool", tag: "latest", digest: null, normalized: "docker.io/acme/tool:latest" }],
   ["docker.io/ubuntu", { registry: "docker.io", repository: "library/ubuntu", tag: "latest", digest: null, normalized: "docker.io/library/ubuntu:latest" }],
-  ["index.docker.io/library/ubuntu:1", { registry: "docker.io", repository: "library/ubuntu", tag: "1", digest: null, normalized: "docker.io/library/ubuntu:1" }],
-  ["index.docker.io/ubuntu", { registry: "docker.io", repository: "library/ubuntu", tag: "latest", digest: null, normalized: "docker.io/library/ubuntu:latest" }],
+  ["index.docker.io/library/ubuntu:1", {
+    registry: "docker.io",
+    repository: "library/ubuntu",
+    tag: "1",
+    digest: null,
+    normalized: "docker.io/library/ubuntu:1"
+  }],
+  ["index.docker.io/ubuntu", {
+    registry: "docker.io",
+    repository: "library/ubuntu",
+    tag: "latest",
+    digest: null,
+    normalized: "docker.io/library/ubuntu:latest"
+  }],
   [`ubuntu@${D}`, { registry: "docker.io", repository: "library/ubuntu", tag: null, digest: D, normalized: `docker.io/library/ubuntu@${D}` }],
   [`ubuntu:22.04@${D}`, { registry: "docker.io", repository: "library/ubuntu", tag: "22.04", digest: D, normalized: `docker.io/library/ubuntu:22.04@${D}` }],
-  ["127.0.0.1:5000/example/addon:1.0.0", { registry: "127.0.0.1:5000", repository: "example/addon", tag: "1.0.0", digest: null, normalized: "127.0.0.1:5000/example/addon:1.0.0" }],
+  ["127.0.0.1:5000/example/addon:1.0.0", {
+    registry: "127.0.0.1:5000",
+    repository: "example/addon",
+    tag: "1.0.0",
+    digest: null,
+    normalized: "127.0.0.1:5000/example/addon:1.0.0"
+  }],
   ["127.0.0.1:5000/addon", { registry: "127.0.0.1:5000", repository: "addon", tag: "latest", digest: null, normalized: "127.0.0.1:5000/addon:latest" }],
   ["localhost/addon", { registry: "localhost", repository: "addon", tag: "latest", digest: null, normalized: "localhost/addon:latest" }],
   ["localhost:5000/a/b/c:v1", { registry: "localhost:5000", repository: "a/b/c", tag: "v1", digest: null, normalized: "localhost:5000/a/b/c:v1" }],
   ["[::1]:5000/addon:2", { registry: "[::1]:5000", repository: "addon", tag: "2", digest: null, normalized: "[::1]:5000/addon:2" }],
   ["[::1]/addon", { registry: "[::1]", repository: "addon", tag: "latest", digest: null, normalized: "[::1]/addon:latest" }],
-  ["registry.example:443/a_b/c__d/e-f/g.h", { registry: "registry.example:443", repository: "a_b/c__d/e-f/g.h", tag: "latest", digest: null, normalized: "registry.example:443/a_b/c__d/e-f/g.h:latest" }],
+  ["registry.example:443/a_b/c__d/e-f/g.h", {
+    registry: "registry.example:443",
+    repository: "a_b/c__d/e-f/g.h",
+    tag: "latest",
+    digest: null,
+    normalized: "registry.example:443/a_b/c__d/e-f/g.h:latest"
+  }],
   ["localhost:5000", { registry: "docker.io", repository: "library/localhost", tag: "5000", digest: null, normalized: "docker.io/library/localhost:5000" }],
-  [`x:${"t".repeat(128)}`, { registry: "docker.io", repository: "library/x", tag: "t".repeat(128), digest: null, normalized: `docker.io/library/x:${"t".repeat(128)}` }]
+  [`x:${"t".repeat(128)}`, {
+    registry: "docker.io",
+    repository: "library/x",
+    tag: "t".repeat(128),
+    digest: null,
+    normalized: `docker.io/library/x:${"t".repeat(128)}`
+  }]
 ]
 
 t.test("parseImageReference() normalizes the Docker grammar", async (t) => {

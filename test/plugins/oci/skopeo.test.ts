@@ -129,7 +129,9 @@ t.test("pullImage() selects a platform from an index over skopeo-pushed images",
   const store = makeBlobStore(temp(t, "flwd-data-"))
   for (const arch of ["amd64", "arm64"]) {
     const pulled = await Effect.runPromise(pullImage(c, {
-      ref: parseImageReference(`${registry.host}/umoci/multi:1`), store, platform: { os: "linux", architecture: arch }
+      ref: parseImageReference(`${registry.host}/umoci/multi:1`),
+      store,
+      platform: { os: "linux", architecture: arch }
     }))
     t.equal(pulled.indexDigest, sha256(bytes))
     t.equal(pulled.platform.architecture, arch)

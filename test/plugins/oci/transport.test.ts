@@ -63,6 +63,8 @@ async function image() {
 
 t.test("withAuth() caches a token per scope across requests", async (t) => {
   const img = await image()
+  // Assigned once the fake is up: the token realm above reads it later.
+  // deno-lint-ignore prefer-const
   let fake!: FakeRegistry
   const auth = bearer(() => `${fake.url}/token`, (token) => token === "t1")
   fake = await startFake(t, auth.token, auth.gate, serveImage("x", "1", img))
@@ -74,6 +76,8 @@ t.test("withAuth() caches a token per scope across requests", async (t) => {
 t.test("withAuth() refreshes a token the registry calls stale, once", async (t) => {
   const img = await image()
   for (const stale of ["stale", false] as const) {
+    // Assigned once the fake is up: the token realm above reads it later.
+    // deno-lint-ignore prefer-const
     let fake!: FakeRegistry
     let manifestCalls = 0
     // t1 works for the first manifest request only; afterwards only t2 is accepted.
@@ -93,6 +97,8 @@ t.test("withAuth() refreshes a token the registry calls stale, once", async (t) 
 })
 
 t.test("withAuth() does not loop when the registry keeps refusing", async (t) => {
+  // Assigned once the fake is up: the token realm above reads it later.
+  // deno-lint-ignore prefer-const
   let fake!: FakeRegistry
   const auth = bearer(() => `${fake.url}/token`, () => false)
   fake = await startFake(t, auth.token, auth.gate)
@@ -106,6 +112,8 @@ t.test("withRedirects() does not send Authorization to another host", async (t) 
   const img = await image()
   const layer = img.layers[0]
   const storage = await startFake(t, route("GET", "/object", (req, res) => send(req, res, layer.bytes)))
+  // Assigned once the fake is up: the token realm above reads it later.
+  // deno-lint-ignore prefer-const
   let fake!: FakeRegistry
   const auth = bearer(() => `${fake.url}/token`, (token) => token === "t1")
   const redirect: Handler = route("GET", `/v2/x/blobs/${layer.digest}`, (_req, res: ServerResponse) => {
@@ -122,20 +130,26 @@ t.test("withRedirects() does not send Authorization to another host", async (t) 
 })
 
 t.test("withRedirects() refuses plain http to a host not listed as insecure", async (t) => {
-  const fake = await startFake(t, route("GET", "/v2/x/manifests/1", (_req, res) => {
-    res.writeHead(302, { location: "http://128.0.0.1:9/v2/x/manifests/1" })
-    res.end()
-  }))
+  const fake = await startFake(
+    t,
+    route("GET", "/v2/x/manifests/1", (_req, res) => {
+      res.writeHead(302, { location: "http://128.0.0.1:9/v2/x/manifests/1" })
+      res.end()
+    })
+  )
   const e = await Effect.runPromise(Effect.flip(client(t).manifest({ registry: fake.host, repository: "x" }, "1")))
   t.type(e, RegistryError)
   t.equal(e.reason, "insecure")
 })
 
 t.test("withRedirects() stops after too many redirects", async (t) => {
-  const fake = await startFake(t, route("GET", "/v2/x/manifests/1", (_req, res) => {
-    res.writeHead(302, { location: "/v2/x/manifests/1" })
-    res.end()
-  }))
+  const fake = await startFake(
+    t,
+    route("GET", "/v2/x/manifests/1", (_req, res) => {
+      res.writeHead(302, { location: "/v2/x/manifests/1" })
+      res.end()
+    })
+  )
   const e = await Effect.runPromise(Effect.flip(client(t).manifest({ registry: fake.host, repository: "x" }, "1")))
   t.equal(e.reason, "protocol")
   t.match(e.detail, /redirects/)
@@ -152,7 +166,10 @@ t.test("Registry layer provides a client whose blob() stream verifies content", 
   const good = Buffer.from("stream me".repeat(1000))
   const descriptor = { mediaType: "application/octet-stream", digest: digestOf(good), size: good.length }
   let forge = false
-  const fake = await startFake(t, route("GET", `/v2/x/blobs/${descriptor.digest}`, (req, res) => send(req, res, forge ? Buffer.from("STREAM ME".repeat(1000)) : good)))
+  const fake = await startFake(
+    t,
+    route("GET", `/v2/x/blobs/${descriptor.digest}`, (req, res) => send(req, res, forge ? Buffer.from("STREAM ME".repeat(1000)) : good))
+  )
   const repo = { registry: fake.host, repository: "x" }
   const program = Effect.gen(function* () {
     const registry = yield* Registry

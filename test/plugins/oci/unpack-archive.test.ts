@@ -24,7 +24,10 @@ const tgz = async (entries: ReadonlyArray<EntrySpec>) => gzipSync(await tarLayer
 t.test("unpackArchive() unpacks a .tar.gz into a new directory", async (t) => {
   const dir = parent(t)
   const destination = join(dir, "tree")
-  const bytes = await tgz([{ path: "tools/", type: "directory" }, { path: "tools/run.sh", content: "#!/bin/sh\n", mode: 0o4755 }, { path: "/abs.txt", content: "inside" }])
+  const bytes = await tgz([{ path: "tools/", type: "directory" }, { path: "tools/run.sh", content: "#!/bin/sh\n", mode: 0o4755 }, {
+    path: "/abs.txt",
+    content: "inside"
+  }])
   const result = await unpackArchive({ source: Readable.from([bytes]), destination })
   t.equal(result.reused, false)
   t.equal(readFileSync(join(destination, "tools/run.sh"), "utf8"), "#!/bin/sh\n")
@@ -44,7 +47,10 @@ t.test("unpackArchive() with onlyFilesAndDirectories refuses links, fifos and ab
   }
   for (const [name, [entries, reason]] of Object.entries(cases)) {
     const dir = parent(t)
-    const e = await unpackArchive({ source: await tgz(entries), destination: join(dir, "tree"), onlyFilesAndDirectories: true }).then(() => undefined, (e: unknown) => e)
+    const e = await unpackArchive({ source: await tgz(entries), destination: join(dir, "tree"), onlyFilesAndDirectories: true }).then(
+      () => undefined,
+      (e: unknown) => e
+    )
     t.type(e, UnpackError, name)
     t.equal((e as UnpackError).reason, reason, name)
     t.same(readdirSync(dir), [], `${name}: nothing left behind`)

@@ -67,7 +67,10 @@ t.test("unpackImage() refuses hardlink escapes", async (t) => {
   const cases: ReadonlyArray<[string, (sb: Sandbox) => ReadonlyArray<Layer>]> = [
     ["target with ..", () => [{ entries: [{ path: "h", type: "link", linkname: "../outside/secret" }] }]],
     ["absolute target not in the image", (sb) => [{ entries: [{ path: "h", type: "link", linkname: join(sb.outside, "secret") }] }]],
-    ["target through a symlink", (sb) => [{ entries: [{ path: "d", type: "symlink", linkname: sb.outside }, { path: "h", type: "link", linkname: "d/secret" }] }]],
+    [
+      "target through a symlink",
+      (sb) => [{ entries: [{ path: "d", type: "symlink", linkname: sb.outside }, { path: "h", type: "link", linkname: "d/secret" }] }]
+    ],
     ["target is a symlink of an earlier layer", (sb) => [
       { entries: [{ path: "s", type: "symlink", linkname: join(sb.outside, "secret") }] },
       { entries: [{ path: "h", type: "link", linkname: "s" }] }

@@ -42,9 +42,11 @@ t.test("unpackImage() applies whiteouts and opaque directories across layers", a
   await unpack(sb, [
     {
       entries: [
-        { path: "a/x", content: "x" }, { path: "a/y", content: "y" },
+        { path: "a/x", content: "x" },
+        { path: "a/y", content: "y" },
         { path: "b/z", content: "z" },
-        { path: "c/old", content: "old" }, { path: "c/sub/deep", content: "deep" },
+        { path: "c/old", content: "old" },
+        { path: "c/sub/deep", content: "deep" },
         { path: "d/keep", content: "keep" }
       ]
     },

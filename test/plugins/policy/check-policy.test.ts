@@ -29,7 +29,11 @@ t.test("an engine resolves key paths against the policy's directory", async (t) 
   const moved = join(elsewhere, "flwd.policy.yaml")
   writeFileSync(moved, "trust:\n  keys: [{ name: release, path: keys/release.pub }]\n")
   const e = await rejection(createEngine({ dataDir: join(elsewhere, "data"), root: elsewhere, policyFile: moved, env: {}, config: false }))
-  t.match(e, { code: "policy.invalid", detail: new RegExp(`^Invalid policy file ${moved}: invalid trust policy`), errors: [{ path: "trust.keys[0].path", message: /cannot read key release/ }] })
+  t.match(e, {
+    code: "policy.invalid",
+    detail: new RegExp(`^Invalid policy file ${moved}: invalid trust policy`),
+    errors: [{ path: "trust.keys[0].path", message: /cannot read key release/ }]
+  })
 })
 
 t.test("an engine names every bad trust field and registry entry", async (t) => {
@@ -60,7 +64,13 @@ t.test("createEngine() refuses to start on a bad trust section or registry entry
   const file = join(dir, "flwd.policy.yaml")
   writeFileSync(file, "trust:\n  keys: [{ name: release, path: keys/missing.pub }]\n")
   const e = await rejection(createEngine({ dataDir: join(dir, "data"), root: dir, policyFile: file, env: {}, config: false }))
-  t.match(e, { code: "policy.invalid", detail: new RegExp(`^Invalid policy file ${file}`), errors: [{ path: "trust.keys[0].path", message: new RegExp(join(dir, "keys/missing.pub")) }] })
-  const value = await rejection(createEngine({ dataDir: join(dir, "data"), root: dir, policy: { allowed_registries: ["user@registry.example.com"] }, env: {}, config: false }))
+  t.match(e, {
+    code: "policy.invalid",
+    detail: new RegExp(`^Invalid policy file ${file}`),
+    errors: [{ path: "trust.keys[0].path", message: new RegExp(join(dir, "keys/missing.pub")) }]
+  })
+  const value = await rejection(
+    createEngine({ dataDir: join(dir, "data"), root: dir, policy: { allowed_registries: ["user@registry.example.com"] }, env: {}, config: false })
+  )
   t.match(value, { code: "policy.invalid", errors: [{ path: "allowed_registries[0]", message: /userinfo/ }] })
 })

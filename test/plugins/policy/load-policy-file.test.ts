@@ -28,42 +28,55 @@ function thrown(f: () => unknown): Problem {
 }
 
 t.test("loadPolicyFile() reads the file of DESIGN §6", async (t) => {
-  const { dir, file } = write(t, [
-    "profile: secure",
-    "verify_signatures: required",
-    "allowed_registries: [registry.example.com, \"127.0.0.1:5000\", \"Registry.Example.\"]",
-    "insecure_registries: [\"127.0.0.1:5000\"]",
-    "trust:",
-    "  keys: [{ name: release, path: keys/release.pub }]",
-    "  keyless: [{ issuer: \"https://token.actions.githubusercontent.com\", subject_regexp: \"^https://github.com/acme/\" }]",
-    "  trusted_root: trust/trusted_root.json",
-    "ceilings: { cpu: \"1\", memory: 512Mi, timeout: 30m }",
-    "overrides: { network: [none, host], rootfs_writable: false, env_inheritance: false }",
-    ""
-  ].join("\n"))
+  const { dir, file } = write(
+    t,
+    [
+      "profile: secure",
+      "verify_signatures: required",
+      'allowed_registries: [registry.example.com, "127.0.0.1:5000", "Registry.Example."]',
+      'insecure_registries: ["127.0.0.1:5000"]',
+      "trust:",
+      "  keys: [{ name: release, path: keys/release.pub }]",
+      '  keyless: [{ issuer: "https://token.actions.githubusercontent.com", subject_regexp: "^https://github.com/acme/" }]',
+      "  trusted_root: trust/trusted_root.json",
+      'ceilings: { cpu: "1", memory: 512Mi, timeout: 30m }',
+      "overrides: { network: [none, host], rootfs_writable: false, env_inheritance: false }",
+      ""
+    ].join("\n")
+  )
   const loaded = loadPolicyFile(undefined, dir)
   t.equal(loaded.path, file, "./flwd.policy.yaml is found in the working directory")
-  t.match(loaded.policy, { profile: "secure", allowed_registries: ["registry.example.com", "127.0.0.1:5000", "Registry.Example."], ceilings: { memory: "512Mi" } })
+  t.match(loaded.policy, {
+    profile: "secure",
+    allowed_registries: ["registry.example.com", "127.0.0.1:5000", "Registry.Example."],
+    ceilings: { memory: "512Mi" }
+  })
   t.same(loadPolicyFile(undefined, tempDir(t)), { policy: {}, path: null }, "no file: the empty policy")
 })
 
 t.test("loadPolicyFile() names each failing field", async (t) => {
-  const { file } = write(t, [
-    "verify_signatures: sometimes",
-    "allowed_registries: [registry.example.com, \"https://mirror.example.com\", \"registry.example.com/acme\", \"user@registry.example.com\", \"*.example\", \"127.0.0.1:99999\"]",
-    "insecure_registries: [\"http://127.0.0.1:5000\"]",
-    "color: blue",
-    ""
-  ].join("\n"))
+  const { file } = write(
+    t,
+    [
+      "verify_signatures: sometimes",
+      'allowed_registries: [registry.example.com, "https://mirror.example.com", "registry.example.com/acme", "user@registry.example.com", "*.example", "127.0.0.1:99999"]',
+      'insecure_registries: ["http://127.0.0.1:5000"]',
+      "color: blue",
+      ""
+    ].join("\n")
+  )
   const invalid = thrown(() => loadPolicyFile(file))
   t.match(invalid, { code: "policy.invalid", status: 422, detail: `Invalid policy file ${file}` })
   t.match(invalid.errors!.map((e) => e.path).sort(), ["color", "verify_signatures"])
 
   // The sandbox's section is checked while the file decodes (registry entries: by the OCI plugin's check hook).
-  const { file: ceilings } = write(t, [
-    "ceilings: { cpu: lots, memory: \"-5\", timeout: forever, pids: 2.5, tmp: 0 }",
-    ""
-  ].join("\n"))
+  const { file: ceilings } = write(
+    t,
+    [
+      'ceilings: { cpu: lots, memory: "-5", timeout: forever, pids: 2.5, tmp: 0 }',
+      ""
+    ].join("\n")
+  )
   const e = thrown(() => loadPolicyFile(ceilings))
   t.match(e, { code: "policy.invalid", detail: `Invalid policy file ${ceilings}` })
   t.match(e.errors, [
@@ -87,6 +100,6 @@ t.test("policyProblems() accepts the empty policy and names an empty profile", a
 })
 
 t.test("good ceilings decode", async (t) => {
-  const { file } = write(t, "ceilings: { cpu: \"500m\", memory: 1Gi, timeout: 1h30m, pids: 64, tmp: 64Mi }\n")
+  const { file } = write(t, 'ceilings: { cpu: "500m", memory: 1Gi, timeout: 1h30m, pids: 64, tmp: 64Mi }\n')
   t.same(loadPolicyFile(file).policy, { ceilings: { cpu: "500m", memory: "1Gi", timeout: "1h30m", pids: 64, tmp: "64Mi" } })
 })

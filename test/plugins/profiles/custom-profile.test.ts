@@ -39,7 +39,13 @@ t.test("a stricter profile by request needs no override; the run's stream says w
   t.same(events.slice(0, 2).map((ev) => ev.type), ["run.queued", "policy.decision"], "the decision comes before the run starts")
   t.match(events[1], {
     run_id: run.id,
-    data: { decision: "allow", code: "policy.profile.selected", subject: "hello-world", profile: "locked", reason: "profile locked, stricter than secure, requested" }
+    data: {
+      decision: "allow",
+      code: "policy.profile.selected",
+      subject: "hello-world",
+      profile: "locked",
+      reason: "profile locked, stricter than secure, requested"
+    }
   })
 })
 
@@ -48,7 +54,13 @@ t.test("under a custom default, a weaker request is denied without the override 
   const engine = await startEngine(t, { root: tree.root, dataDir: tree.dataDir, plugins: { profiles: [locked] }, profile: "locked" })
   const denied = await rejection(call(engine, (e) => e.plan({ ...hello, profile: "secure" })))
   t.match(denied, { code: "policy.override.denied", status: 403 })
-  t.match((await decisions(engine)).at(-1), { decision: "deny", code: "policy.override.denied", subject: "hello-world", profile: "locked", reason: "profile secure is weaker than locked" })
+  t.match((await decisions(engine)).at(-1), {
+    decision: "deny",
+    code: "policy.override.denied",
+    subject: "hello-world",
+    profile: "locked",
+    reason: "profile secure is weaker than locked"
+  })
 
   const run = await call(engine, (e) => e.run({ ...hello, profile: "secure", allowOverride: true }))
   t.equal(run.profile, "secure")
@@ -68,7 +80,8 @@ t.test("a decision a profile plugin makes without naming itself is journaled wit
   const quiet: ProfilePlugin = {
     ...locked,
     name: "quiet",
-    admit: (request) => request.kind === "source.add" ? { decision: "deny", subject: request.spec.name, code: "source.not.allowed", reason: "quiet" } : undefined
+    admit: (request) =>
+      request.kind === "source.add" ? { decision: "deny", subject: request.spec.name, code: "source.not.allowed", reason: "quiet" } : undefined
   }
   const engine = await startEngine(t, { root: tree.root, dataDir: tree.dataDir, plugins: { profiles: [quiet] }, profile: "quiet" })
   await rejection(call(engine, (x) => x.addSource({ type: "oci", name: "addon", ref: "127.0.0.1:5000/example/addon:1.0.0", trusted: true })))

@@ -15,8 +15,18 @@ t.test("the built-in profiles are ordered strictest first", async (t) => {
 })
 
 t.test("secure admits listed registries only, requires signatures and gives no network or host environment", async (t) => {
-  t.match(registry(secureProfile, "registry.example.com", allowed), { decision: "allow", code: "image.registry.allowed", subject: "registry.example.com", profile: "secure" })
-  t.match(registry(secureProfile, "mirror.example.com", allowed), { decision: "deny", code: "image.registry.not.allowed", reason: "registry mirror.example.com is not in allowed_registries", profile: "secure" })
+  t.match(registry(secureProfile, "registry.example.com", allowed), {
+    decision: "allow",
+    code: "image.registry.allowed",
+    subject: "registry.example.com",
+    profile: "secure"
+  })
+  t.match(registry(secureProfile, "mirror.example.com", allowed), {
+    decision: "deny",
+    code: "image.registry.not.allowed",
+    reason: "registry mirror.example.com is not in allowed_registries",
+    profile: "secure"
+  })
   t.match(registry(secureProfile, "registry.example.com", undefined), { decision: "deny" }, "no list admits none")
   t.equal(signatures(secureProfile), "required")
   t.equal(signatures(secureProfile, "permissive"), "permissive", "the policy's verify_signatures wins")
@@ -30,7 +40,11 @@ t.test("permissive honours a list when one is set, warns on signatures and follo
   t.equal(signatures(permissiveProfile), "permissive")
   t.same(permissiveProfile.runtime({}), { network: false, inheritEnv: false, rootfsWritable: false })
   t.equal(permissiveProfile.admit!({ kind: "source.add", spec: { type: "local", name: "x" } }, {}), undefined, "no opinion on other requests")
-  t.same(permissiveProfile.runtime({ overrides: { network: ["none", "host"], env_inheritance: true, rootfs_writable: true } }), { network: true, inheritEnv: true, rootfsWritable: true })
+  t.same(permissiveProfile.runtime({ overrides: { network: ["none", "host"], env_inheritance: true, rootfs_writable: true } }), {
+    network: true,
+    inheritEnv: true,
+    rootfsWritable: true
+  })
 })
 
 t.test("disabled admits any registry and checks no signature", async (t) => {

@@ -28,7 +28,11 @@ t.test("registryListed() refuses bypass attempts", async (t) => {
     ["registry.example.com:443", ["registry.example.com"], "a port the entry does not name"],
     ["127.0.0.1:5001", ["127.0.0.1:5000"], "another port"],
     ["127.0.0.1", ["127.0.0.1:5000"], "no port where the entry names one"],
-    ["registry.example.com", ["*.io", "registry.*", "https://registry.example.com", "registry.example.com/acme", "user@registry.example.com"], "malformed entries never match"],
+    [
+      "registry.example.com",
+      ["*.io", "registry.*", "https://registry.example.com", "registry.example.com/acme", "user@registry.example.com"],
+      "malformed entries never match"
+    ],
     ["user@registry.example.com", ["user@registry.example.com"], "userinfo is not a registry"],
     ["docker.io", [], "an empty list admits none"]
   ]
@@ -36,7 +40,17 @@ t.test("registryListed() refuses bypass attempts", async (t) => {
 })
 
 t.test("registryEntryProblem() accepts host[:port] and names what is wrong otherwise", async (t) => {
-  for (const ok of ["registry.example.com", "registry.example.com.", "127.0.0.1:5000", "localhost:5000", "[::1]:5000", "registry-1.docker.io", "a.b-c.example:65535"]) {
+  for (
+    const ok of [
+      "registry.example.com",
+      "registry.example.com.",
+      "127.0.0.1:5000",
+      "localhost:5000",
+      "[::1]:5000",
+      "registry-1.docker.io",
+      "a.b-c.example:65535"
+    ]
+  ) {
     t.equal(registryEntryProblem(ok), null, ok)
   }
   const bad: ReadonlyArray<[string, RegExp]> = [
@@ -57,7 +71,9 @@ t.test("registryEntryProblem() accepts host[:port] and names what is wrong other
 })
 
 t.test("userinfo in a reference never parses as the registry", async (t) => {
-  for (const ref of ["user@127.0.0.1:5000/example/addon:1.0.0", "user:secret@registry.example.com/acme/tools", "registry.example.com@evil.example/acme/tools"]) {
+  for (
+    const ref of ["user@127.0.0.1:5000/example/addon:1.0.0", "user:secret@registry.example.com/acme/tools", "registry.example.com@evil.example/acme/tools"]
+  ) {
     const parsed = parseImageReferenceEither(ref)
     t.ok(Either.isLeft(parsed), `${ref} is refused`)
   }

@@ -78,9 +78,9 @@ t.test("buildJob() orders a steps DAG", async (t) => {
 
 t.test("buildJob() reports bad steps", async (t) => {
   const step = (id: string, needs: Array<string> = []) => ({ id, script: `${id}.sh`, needs })
-  t.same(build({ steps: [step("a"), step("a")] }).errors, [{ path: "steps[1].id", message: "duplicates steps[0].id \"a\"" }])
-  t.same(build({ steps: [step("a", ["b"])] }).errors, [{ path: "steps[0].needs", message: "names an unknown step \"b\"" }])
-  t.same(build({ steps: [step("a", ["a"])] }).errors, [{ path: "steps[0].needs", message: "step \"a\" cannot need itself" }])
+  t.same(build({ steps: [step("a"), step("a")] }).errors, [{ path: "steps[1].id", message: 'duplicates steps[0].id "a"' }])
+  t.same(build({ steps: [step("a", ["b"])] }).errors, [{ path: "steps[0].needs", message: 'names an unknown step "b"' }])
+  t.same(build({ steps: [step("a", ["a"])] }).errors, [{ path: "steps[0].needs", message: 'step "a" cannot need itself' }])
   t.same(build({ steps: [step("x"), step("a", ["c"]), step("b", ["a"]), step("c", ["b"])] }).errors, [
     { path: "steps[1].needs", message: "steps form a cycle: a → c → b → a" }
   ])
@@ -94,12 +94,12 @@ t.test("buildJob() reports bad steps", async (t) => {
 t.test("buildJob() splits commands without a shell", async (t) => {
   t.same(build({ command: ["./run.sh", "a b"] }).job?.steps[0].argv, ["./run.sh", "a b"], "a list is taken as written")
   t.same(build({ command: "echo \"$HOME\" '*'" }).job?.steps[0].argv, ["echo", "$HOME", "*"])
-  t.same(build({ command: "echo \"$HOME\"" }).job?.warnings, [
-    "command: \"$HOME\" is passed literally; commands run without a shell (arguments arrive as ARG_<NAME> variables)"
+  t.same(build({ command: 'echo "$HOME"' }).job?.warnings, [
+    'command: "$HOME" is passed literally; commands run without a shell (arguments arrive as ARG_<NAME> variables)'
   ])
   t.same(build({ command: "./a.sh && ./b.sh > out" }).errors, [
-    { path: "command", message: "\"&&\" is shell syntax, but commands run without a shell; quote it or use a script" },
-    { path: "command", message: "\">\" is shell syntax, but commands run without a shell; quote it or use a script" }
+    { path: "command", message: '"&&" is shell syntax, but commands run without a shell; quote it or use a script' },
+    { path: "command", message: '">" is shell syntax, but commands run without a shell; quote it or use a script' }
   ])
   t.same(build({ command: "echo 'a && b'" }).job?.steps[0].argv, ["echo", "a && b"], "quoted syntax is plain text")
   t.same(build({ command: "echo 'open" }).errors, [{ path: "command", message: "unterminated single quote at character 6" }])

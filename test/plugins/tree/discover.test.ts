@@ -111,9 +111,9 @@ t.test("discoverJobTree() warns about unknown keys and still loads the job", asy
     message: "unknown keys ignored: colour, steps_extra, argspec.args[0].descripton"
   }])
   t.same(jobs[0].warnings, [
-    "config key \"colour\" is unknown and ignored",
-    "config key \"steps_extra\" is unknown and ignored",
-    "config key \"argspec.args[0].descripton\" is unknown and ignored"
+    'config key "colour" is unknown and ignored',
+    'config key "steps_extra" is unknown and ignored',
+    'config key "argspec.args[0].descripton" is unknown and ignored'
   ])
   t.same(jobs[0].argspec, { args: [{ name: "a", type: "string" }] })
 })
@@ -137,7 +137,7 @@ t.test("discoverJobTree() reports invalid values with field paths and skips the 
   const messages = diagnostics.map((d) => `${d.path} ${d.message}`)
   t.ok(diagnostics.every((d) => d.level === "error" && d.code === "discovery.invalid"))
   t.same(messages.filter((m) => m.startsWith("job/")), [
-    "job/config.yaml argspec.args[0].type: Expected \"string\" | \"integer\" | \"number\" | \"boolean\" | \"array\" | \"object\", actual \"strin\"",
+    'job/config.yaml argspec.args[0].type: Expected "string" | "integer" | "number" | "boolean" | "array" | "object", actual "strin"',
     "job/config.yaml concurrency: must be a positive integer"
   ], "one error per failing field")
   t.same(messages.filter((m) => m.startsWith("spec/")), ["spec/config.yaml argspec.args[0].default: must be true or false"])
@@ -165,7 +165,7 @@ t.test("discoverJobTree() reports a collision between config.yaml and config.d/c
     level: "error",
     code: "discovery.collision",
     path: "a",
-    message: "job \"a\" is defined twice, by a/config.yaml and a/config.d/config.yaml; neither is loaded"
+    message: 'job "a" is defined twice, by a/config.yaml and a/config.d/config.yaml; neither is loaded'
   }])
 })
 
@@ -209,8 +209,8 @@ t.test("discoverJobTree() never follows a symlink out of the root", async (t) =>
     ["warning", "discovery.symlink", "alias", "directory symlinks are not followed"],
     ["warning", "discovery.symlink", "escape", "symlink leads outside the tree; not followed"],
     ["error", "discovery.symlink", "link-config/config.yaml", "symlink leads outside the tree; job not loaded"],
-    ["error", "discovery.invalid", "link-script/config.yaml", "command: \"./run.sh\" is a symlink leading outside the job tree"],
-    ["error", "discovery.invalid", "numbered/config.yaml", "000_a.sh: \"./000_a.sh\" is a symlink leading outside the job tree"]
+    ["error", "discovery.invalid", "link-script/config.yaml", 'command: "./run.sh" is a symlink leading outside the job tree'],
+    ["error", "discovery.invalid", "numbered/config.yaml", '000_a.sh: "./000_a.sh" is a symlink leading outside the job tree']
   ])
 })
 
@@ -231,10 +231,10 @@ t.test("discoverJobTree() checks the files steps start", async (t) => {
     "sibling/config.yaml": "command: ../shared/lib/common.sh\n"
   })
   const { jobs, diagnostics } = await discoverJobTree(root)
-  t.same(jobs.map((j) => [j.id, j.warnings]), [["missing", ["command: \"./run.sh\" does not exist"]], ["sibling", []]])
+  t.same(jobs.map((j) => [j.id, j.warnings]), [["missing", ['command: "./run.sh" does not exist']], ["sibling", []]])
   t.same(diagnostics.map((d) => [d.level, d.path, d.message]), [
-    ["warning", "missing/config.yaml", "command: \"./run.sh\" does not exist"],
-    ["error", "parent/config.yaml", "command: \"../../etc/passwd\" leads outside the job tree"]
+    ["warning", "missing/config.yaml", 'command: "./run.sh" does not exist'],
+    ["error", "parent/config.yaml", 'command: "../../etc/passwd" leads outside the job tree']
   ])
 })
 

@@ -26,18 +26,52 @@ const maybe = (p = 0.5) => rnd() < p
 
 /** Scalars as job files write them: plain, quoted, numbers, booleans, nulls, durations, paths. */
 const scalars = [
-  "Hello", "Greets someone", "./run.sh", "echo hi", "'quoted # not a comment'", "\"d\\tq\"", "'it''s'", "1", "-2", "1.5", "1e3",
-  "007", "true", "False", "null", "~", "yes", "10m", "1h30m", "500ms", "30", "^[a-z]+$", "x:y", "a#b", "http://x/y#z", "v1.2.3", ""
+  "Hello",
+  "Greets someone",
+  "./run.sh",
+  "echo hi",
+  "'quoted # not a comment'",
+  '"d\\tq"',
+  "'it''s'",
+  "1",
+  "-2",
+  "1.5",
+  "1e3",
+  "007",
+  "true",
+  "False",
+  "null",
+  "~",
+  "yes",
+  "10m",
+  "1h30m",
+  "500ms",
+  "30",
+  "^[a-z]+$",
+  "x:y",
+  "a#b",
+  "http://x/y#z",
+  "v1.2.3",
+  ""
 ]
-const words = () => maybe() ? pick(["./run.sh", "echo hi", "python3 main.py --x 1"]) : `[${Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => pick(["./run.sh", "echo", "'a b'", "\"-x\""])).join(", ")}]`
-const argFlow = () => `{ name: ${pick(["target", "count", "mode", "t-1", "_x"])}, type: ${pick(["string", "integer", "number", "boolean", "array", "object", "strin"])}${maybe() ? `, required: ${pick(["true", "false", "yes"])}` : ""}${maybe(0.3) ? `, default: ${pick(scalars.filter((s) => s !== ""))}` : ""}${maybe(0.2) ? `, enum: [${pick(["a", "1", "true"])}, b]` : ""}${maybe(0.2) ? `, minimum: ${pick(["1", "-1", "x"])}` : ""}${maybe(0.1) ? `, pattern: "^a"` : ""}${maybe(0.1) ? `, format: ${pick(["secret", "path", "url"])}` : ""}${maybe(0.05) ? ", type: string" : ""} }`
-const argBlock = (indent: string) => [
-  `${indent}- name: ${pick(["target", "count", "mode"])}`,
-  `${indent}  type: ${pick(["string", "integer", "array"])}`,
-  ...(maybe() ? [`${indent}  description: ${pick(scalars)}`] : []),
-  ...(maybe(0.3) ? [`${indent}  items_type: string`] : []),
-  ...(maybe(0.3) ? [`${indent}  maxLength: ${pick(["3", "1.5", "-1"])}`] : [])
-].join("\n")
+const words = () =>
+  maybe()
+    ? pick(["./run.sh", "echo hi", "python3 main.py --x 1"])
+    : `[${Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => pick(["./run.sh", "echo", "'a b'", '"-x"'])).join(", ")}]`
+const argFlow = () =>
+  `{ name: ${pick(["target", "count", "mode", "t-1", "_x"])}, type: ${pick(["string", "integer", "number", "boolean", "array", "object", "strin"])}${
+    maybe() ? `, required: ${pick(["true", "false", "yes"])}` : ""
+  }${maybe(0.3) ? `, default: ${pick(scalars.filter((s) => s !== ""))}` : ""}${maybe(0.2) ? `, enum: [${pick(["a", "1", "true"])}, b]` : ""}${
+    maybe(0.2) ? `, minimum: ${pick(["1", "-1", "x"])}` : ""
+  }${maybe(0.1) ? `, pattern: "^a"` : ""}${maybe(0.1) ? `, format: ${pick(["secret", "path", "url"])}` : ""}${maybe(0.05) ? ", type: string" : ""} }`
+const argBlock = (indent: string) =>
+  [
+    `${indent}- name: ${pick(["target", "count", "mode"])}`,
+    `${indent}  type: ${pick(["string", "integer", "array"])}`,
+    ...(maybe() ? [`${indent}  description: ${pick(scalars)}`] : []),
+    ...(maybe(0.3) ? [`${indent}  items_type: string`] : []),
+    ...(maybe(0.3) ? [`${indent}  maxLength: ${pick(["3", "1.5", "-1"])}`] : [])
+  ].join("\n")
 
 /** One job file: a random subset of TreeConfig's keys, in random forms. */
 function jobFile(): string {
@@ -59,7 +93,12 @@ function jobFile(): string {
     lines.push("argspec:", "  args:")
     for (let i = 0; i < 1 + Math.floor(rnd() * 3); i++) lines.push(maybe() ? `    - ${argFlow()}` : argBlock("    "))
   } else if (maybe(0.3)) {
-    lines.push("arguments:", `  ${pick(["target", "count"])}:`, `    type: ${pick(["string", "integer"])}`, `    default: ${pick(scalars.filter((s) => s !== ""))}`)
+    lines.push(
+      "arguments:",
+      `  ${pick(["target", "count"])}:`,
+      `    type: ${pick(["string", "integer"])}`,
+      `    default: ${pick(scalars.filter((s) => s !== ""))}`
+    )
   }
   if (maybe(0.3)) lines.push("env:", `  MODE: ${pick(scalars)}`, `  LEVEL: ${pick(["3", "true", "x"])}`)
   if (maybe(0.3)) lines.push(`timeout: ${pick(["30", "10m", "1h30m", "-1", "x"])}`)
@@ -89,7 +128,7 @@ function library(text: string): ReturnType<typeof parseConfigYaml> {
   }
 }
 
-const noise = [":", "#", " ", "-", "'", "\"", "[", "]", "{", "}", ",", "\n", "  ", "&", "*", "!", "|", ">", "?", "\t", "%", "@", "`"]
+const noise = [":", "#", " ", "-", "'", '"', "[", "]", "{", "}", ",", "\n", "  ", "&", "*", "!", "|", ">", "?", "\t", "%", "@", "`"]
 
 t.test("parseConfigYaml() answers as yaml alone on every job-file shape, whole and mutated", async (t) => {
   let fast = 0

@@ -37,13 +37,13 @@ const corpus = [
   "a:\n  b: 1\n c: 2\n",
   "a: x\n  continued\n",
   "a:\tb\n",
-  "\"quoted key\": 1\n",
+  '"quoted key": 1\n',
   "a: !!str 1\n",
   "? complex\n: key\n",
   "true: 1\n1: 2\n",
   "---\na: 1\n",
   "a: [1,\n  2]\n",
-  "a: \"multi\n  line\"\n",
+  'a: "multi\n  line"\n',
   "a: 12345678901234567890\n",
   "__proto__: 1\n"
 ]
@@ -102,8 +102,33 @@ function random(seed: number) {
 }
 
 const scalars = [
-  "a", "b c", "1", "-2", "1.5", "1e3", "true", "False", "null", "~", "yes", "10m", "./run.sh", "x:y", "a#b",
-  "'q'", "\"d\"", "'it''s'", "\"e\\\"s\"", "007", "+1", ".5", "-", "[]", "{}", "-x", "a b  c"
+  "a",
+  "b c",
+  "1",
+  "-2",
+  "1.5",
+  "1e3",
+  "true",
+  "False",
+  "null",
+  "~",
+  "yes",
+  "10m",
+  "./run.sh",
+  "x:y",
+  "a#b",
+  "'q'",
+  '"d"',
+  "'it''s'",
+  '"e\\"s"',
+  "007",
+  "+1",
+  ".5",
+  "-",
+  "[]",
+  "{}",
+  "-x",
+  "a b  c"
 ]
 const keys = ["name", "type", "args", "a", "b_c", "000_x", "k.v", "x-y"]
 
@@ -126,7 +151,7 @@ t.test("parseYamlSubset() agrees with yaml on generated and mutated documents", 
       return `${head}${seq ? "" : " "}${flow(0)}${rnd() < 0.2 ? " # note" : ""}`
     }).join("\n")
   }
-  const noise = [":", "#", " ", "-", "'", "\"", "[", "]", "{", "}", ",", "\n", "  ", "&", "*", "!", "|", ">", "?", "\t"]
+  const noise = [":", "#", " ", "-", "'", '"', "[", "]", "{", "}", ",", "\n", "  ", "&", "*", "!", "|", ">", "?", "\t"]
   let answered = 0
   let compared = 0
   for (let n = 0; n < 3000; n++) {

@@ -10,7 +10,7 @@ t.test("splitShellWords() splits on whitespace and honours quotes", async (t) =>
   t.same(words("  ./run.sh   a\tb\nc "), ["./run.sh", "a", "b", "c"])
   t.same(words(`say "Ada Lovelace" 'it''s' x"y"'z'`), ["say", "Ada Lovelace", "its", "xyz"])
   t.same(words(`a "" ''`), ["a", "", ""], "empty quotes make empty words")
-  t.same(words(`"a \\"b\\" \\\\ \\$x \\n"`), [`a "b" \\ $x \\n`], "double quotes keep backslashes except before \" \\ $ `")
+  t.same(words(`"a \\"b\\" \\\\ \\$x \\n"`), [`a "b" \\ $x \\n`], 'double quotes keep backslashes except before " \\ $ `')
   t.same(words(`'a \\ b'`), ["a \\ b"], "single quotes keep everything")
   t.same(words(`a\\ b c\\"d`), ["a b", `c"d`], "a backslash keeps the next character")
 })

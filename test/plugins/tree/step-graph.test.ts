@@ -10,8 +10,8 @@ t.test("orderSteps() puts every step after the steps it needs, keeping the writt
 })
 
 t.test("orderSteps() reports duplicates, unknown needs and cycles", async (t) => {
-  t.same(orderSteps([step("a"), step("a")]).errors, [{ path: "steps[1].id", message: "duplicates steps[0].id \"a\"" }])
-  t.same(orderSteps([step("a", "zz")]).errors, [{ path: "steps[0].needs", message: "names an unknown step \"zz\"" }])
+  t.same(orderSteps([step("a"), step("a")]).errors, [{ path: "steps[1].id", message: 'duplicates steps[0].id "a"' }])
+  t.same(orderSteps([step("a", "zz")]).errors, [{ path: "steps[0].needs", message: 'names an unknown step "zz"' }])
   t.same(orderSteps([step("a", "b"), step("b", "a"), step("c")]), {
     steps: [],
     errors: [{ path: "steps[0].needs", message: "steps form a cycle: a → b → a" }]

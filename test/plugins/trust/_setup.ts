@@ -83,7 +83,7 @@ export interface VerifyOptions extends Partial<Omit<VerifierOptions, "policy">> 
 
 /** Builds a verifier, verifies `image` once in `mode`, closes the verifier. */
 export function verify(options: VerifyOptions, image: PushedImage, mode: SignatureMode = "required"): Promise<Either.Either<ImageTrust, VerifyError>> {
-  return Effect.runPromise(Effect.either(Effect.scoped(Effect.gen(function*() {
+  return Effect.runPromise(Effect.either(Effect.scoped(Effect.gen(function* () {
     const verifier = yield* Effect.acquireRelease(
       makeVerifier({ policyDir: "/", dataDir: "/nonexistent", registryOptions: { dockerConfig: false }, ...options }),
       (v) => v.close

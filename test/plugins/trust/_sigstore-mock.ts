@@ -82,10 +82,12 @@ export async function startMockSigstore(t: Teardown, clocks: MockClocks = {}): P
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
   const address = server.address()
   const url = `http://127.0.0.1:${typeof address === "object" && address !== null ? address.port : 0}`
-  t.teardown(() => new Promise<void>((resolve) => {
-    server.closeAllConnections()
-    server.close(() => resolve())
-  }))
+  t.teardown(() =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections()
+      server.close(() => resolve())
+    })
+  )
 
   const key = () => generateKeyPairSync("ec", { namedCurve: "P-256" })
   const ctKey = key()
@@ -118,23 +120,27 @@ export async function startMockSigstore(t: Teardown, clocks: MockClocks = {}): P
     publicKey: { rawBytes: b64(publicKeyDer), keyDetails: "PKIX_ECDSA_P256_SHA_256", validFor },
     logId: { keyId: b64(logId) }
   })
-  const trustedRoot = JSON.stringify({
-    mediaType: "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
-    tlogs: [logKey(spki(tlogKey.publicKey), createHash("sha256").update(spki(tlogKey.publicKey)).digest())],
-    certificateAuthorities: [{
-      subject: { organization: "sigstore.mock", commonName: "sigstore" },
-      uri: url,
-      certChain: { certificates: [{ rawBytes: b64(ca.rootCertificate) }] },
-      validFor
-    }],
-    ctlogs: [logKey(spki(ctKey.publicKey), Buffer.from(ctlog.logID.buffer, ctlog.logID.byteOffset, ctlog.logID.byteLength))],
-    timestampAuthorities: [{
-      subject: { organization: "sigstore.mock", commonName: "sigstore-tsa" },
-      uri: url,
-      certChain: { certificates: [{ rawBytes: b64(tsa.intCertificate) }, { rawBytes: b64(tsa.rootCertificate) }] },
-      validFor
-    }]
-  }, null, 2)
+  const trustedRoot = JSON.stringify(
+    {
+      mediaType: "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
+      tlogs: [logKey(spki(tlogKey.publicKey), createHash("sha256").update(spki(tlogKey.publicKey)).digest())],
+      certificateAuthorities: [{
+        subject: { organization: "sigstore.mock", commonName: "sigstore" },
+        uri: url,
+        certChain: { certificates: [{ rawBytes: b64(ca.rootCertificate) }] },
+        validFor
+      }],
+      ctlogs: [logKey(spki(ctKey.publicKey), Buffer.from(ctlog.logID.buffer, ctlog.logID.byteOffset, ctlog.logID.byteLength))],
+      timestampAuthorities: [{
+        subject: { organization: "sigstore.mock", commonName: "sigstore-tsa" },
+        uri: url,
+        certChain: { certificates: [{ rawBytes: b64(tsa.intCertificate) }, { rawBytes: b64(tsa.rootCertificate) }] },
+        validFor
+      }]
+    },
+    null,
+    2
+  )
 
   const token = (claims: { readonly iss: string; readonly sub: string }) =>
     `${b64url(JSON.stringify({ alg: "none", typ: "JWT" }))}.${b64url(JSON.stringify({ ...claims, aud: "sigstore" }))}.`

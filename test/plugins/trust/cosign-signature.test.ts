@@ -40,7 +40,10 @@ t.test("verifyCosignSignature() rejects what is not a cosign signature", async (
   t.notOk(verifyCosignSignature(payload, "", key.publicKey), "empty")
   t.notOk(verifyCosignSignature(payload, "not base64!", key.publicKey), "not base64")
   t.notOk(verifyCosignSignature(payload, der.toString("base64url"), key.publicKey), "base64url is not base64")
-  t.notOk(verifyCosignSignature(payload, sign("sha256", payload, { key: key.privateKey, dsaEncoding: "ieee-p1363" }).toString("base64"), key.publicKey), "P1363 encoding")
+  t.notOk(
+    verifyCosignSignature(payload, sign("sha256", payload, { key: key.privateKey, dsaEncoding: "ieee-p1363" }).toString("base64"), key.publicKey),
+    "P1363 encoding"
+  )
   t.notOk(verifyCosignSignature(payload, der.toString("base64"), key.privateKey), "a private key is not a verification key")
   t.notOk(verifyCosignSignature(payload, der.toString("base64"), makeKey("Ed25519").publicKey), "a key of another type")
 })

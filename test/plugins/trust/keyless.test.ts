@@ -25,8 +25,9 @@ const identity = { iss: ISSUER, sub: SUBJECT }
 const dir = tempDir(t)
 writeFileSync(join(dir, "trusted_root.json"), mock.trustedRoot)
 
-const policy = (keyless: ReadonlyArray<{ issuer: string; subject?: string; subject_regexp?: string }> = [{ issuer: ISSUER, subject: SUBJECT }]): Policy =>
-  ({ trust: { keyless, trusted_root: "trusted_root.json" } })
+const policy = (keyless: ReadonlyArray<{ issuer: string; subject?: string; subject_regexp?: string }> = [{ issuer: ISSUER, subject: SUBJECT }]): Policy => ({
+  trust: { keyless, trusted_root: "trusted_root.json" }
+})
 
 const check = (image: PushedImage, o: Partial<VerifyOptions> & { policy?: Policy } = {}) =>
   verify({ policyDir: dir, rootLoader: forbiddenRootLoader([]), ...o, policy: o.policy ?? policy() }, image)
@@ -66,8 +67,10 @@ t.test("verifyImage() admits a message-signature bundle over the manifest, with 
 })
 
 t.test("verifyImage() rejects a bundle whose certificate identity does not match", async (t) => {
-  const image = await signedImage("keyless/mallory", (i) =>
-    dsseBundle(mock, i.repo, i.digest, { identity: { iss: ISSUER, sub: "https://ci.test/mallory/release.yml" } }))
+  const image = await signedImage(
+    "keyless/mallory",
+    (i) => dsseBundle(mock, i.repo, i.digest, { identity: { iss: ISSUER, sub: "https://ci.test/mallory/release.yml" } })
+  )
   const e = failed(await check(image))
   t.equal(e.reason, "untrusted")
   t.match(e.detail, "is signed by https://ci.test/mallory/release.yml (issuer https://issuer.test), which matches no trust.keyless entry")
@@ -99,7 +102,11 @@ t.test("verifyImage() rejects an expired certificate without a valid timestamp",
   const cases = [
     { name: "no timestamp at all", o: { identity, tlog: false }, detail: /expected 1 timestamps, got 0/ },
     { name: "a log entry made after the certificate expired", o: { identity }, detail: /certificate is not valid or expired at the specified date/ },
-    { name: "a TSA timestamp made after the certificate expired", o: { identity, tlog: false, tsa: true }, detail: /certificate is not valid or expired at the specified date/ }
+    {
+      name: "a TSA timestamp made after the certificate expired",
+      o: { identity, tlog: false, tsa: true },
+      detail: /certificate is not valid or expired at the specified date/
+    }
   ]
   for (const [i, c] of cases.entries()) {
     const image = await signedImage(`keyless/expired-${i}`, (img) => dsseBundle(stale, img.repo, img.digest, c.o))
@@ -125,7 +132,9 @@ t.test("verifyImage() verifies cosign's legacy keyless .sig layout", async (t) =
   const bundle = JSON.parse(await messageBundle(mock, payload, { identity })) as {
     verificationMaterial: {
       x509CertificateChain: { certificates: Array<{ rawBytes: string }> }
-      tlogEntries: Array<{ logIndex: string; logId: { keyId: string }; integratedTime: string; inclusionPromise: { signedEntryTimestamp: string }; canonicalizedBody: string }>
+      tlogEntries: Array<
+        { logIndex: string; logId: { keyId: string }; integratedTime: string; inclusionPromise: { signedEntryTimestamp: string }; canonicalizedBody: string }
+      >
     }
     messageSignature: { signature: string }
   }

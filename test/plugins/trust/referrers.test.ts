@@ -45,10 +45,12 @@ async function startFront(t: { teardown: (fn: () => unknown) => void }, referrer
     res.writeHead(answer.status, headers).end(Buffer.from(await answer.arrayBuffer()))
   })
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  t.teardown(() => new Promise<void>((resolve) => {
-    server.closeAllConnections()
-    server.close(() => resolve())
-  }))
+  t.teardown(() =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections()
+      server.close(() => resolve())
+    })
+  )
   const address = server.address()
   return { host: `127.0.0.1:${typeof address === "object" && address !== null ? address.port : 0}`, seen }
 }
@@ -88,7 +90,9 @@ t.test("verifyImage() finds a bundle through the referrers API and skips the tag
   const front = await startFront(t, async (req, res, repo, digest) => {
     queries.push(req.url ?? "")
     // Answer from what the pusher recorded in the referrers tag, filtered as asked.
-    const tagIndex = await fetch(`${registry.url}/v2/${repo}/manifests/${digestTag(digest)}`, { headers: { accept: "application/vnd.oci.image.index.v1+json" } })
+    const tagIndex = await fetch(`${registry.url}/v2/${repo}/manifests/${digestTag(digest)}`, {
+      headers: { accept: "application/vnd.oci.image.index.v1+json" }
+    })
     const listed = ((await tagIndex.json()) as { manifests: Array<{ artifactType?: string }> }).manifests
     answer(res, index(listed.filter((m) => m.artifactType === BUNDLE_V03)), { "oci-filters-applied": "artifactType" })
   }, registry.url)
@@ -116,7 +120,13 @@ t.test("verifyImage() considers at most 100 of 10,000 referrers", async (t) => {
   t.ok(flood.length > 1_000_000, `the answer is ${flood.length} bytes`)
   const front = await startFront(t, (_req, res) => answer(res, flood))
   const e = failed(await check(image, front.host))
-  t.same(e.discovery?.[1], { path: "referrers-api", tried: true, found: 10_000, matched: false, detail: "10000 signatures, first 100 considered, none verified" })
+  t.same(e.discovery?.[1], {
+    path: "referrers-api",
+    tried: true,
+    found: 10_000,
+    matched: false,
+    detail: "10000 signatures, first 100 considered, none verified"
+  })
   t.equal(e.discovery?.[2].tried, false, "a registry with the API is not asked for the tag")
   const fetched = front.seen.filter((s) => /\/manifests\/sha256:/.test(s))
   t.equal(fetched.length, 100, "one manifest request per considered referrer")
@@ -147,13 +157,19 @@ t.test("verifyImage() falls back to the referrers tag when the API wants credent
 t.test("verifyImage() ignores referrers that are not image signatures", async (t) => {
   const image = await pushTestImage(registry.url, registry.host, "api/sbom")
   const front = await startFront(t, (_req, res) =>
-    answer(res, index([
-      { mediaType: "application/vnd.oci.image.manifest.v1+json", digest: sha256(Buffer.from("sbom")), size: 10, artifactType: "application/spdx+json" },
-      {
-        mediaType: "application/vnd.oci.image.manifest.v1+json", digest: sha256(Buffer.from("att")), size: 10, artifactType: BUNDLE_V03,
-        annotations: { "dev.sigstore.bundle.predicateType": "https://slsa.dev/provenance/v1" }
-      }
-    ])))
+    answer(
+      res,
+      index([
+        { mediaType: "application/vnd.oci.image.manifest.v1+json", digest: sha256(Buffer.from("sbom")), size: 10, artifactType: "application/spdx+json" },
+        {
+          mediaType: "application/vnd.oci.image.manifest.v1+json",
+          digest: sha256(Buffer.from("att")),
+          size: 10,
+          artifactType: BUNDLE_V03,
+          annotations: { "dev.sigstore.bundle.predicateType": "https://slsa.dev/provenance/v1" }
+        }
+      ])
+    ))
   const e = failed(await check(image, front.host))
   t.equal(e.reason, "no-signature")
   t.match(e.detail, "referrers API (2 referrers, no signature bundle)")

@@ -9,7 +9,15 @@ import { join } from "node:path"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import type { Policy } from "../../../core/mod.ts"
-import { compileIdentity, type KeylessIdentity, loadTrustPolicy, matchIdentity, toProblem, type TrustPolicy, type VerifyError } from "../../../plugins/trust/mod.ts"
+import {
+  compileIdentity,
+  type KeylessIdentity,
+  loadTrustPolicy,
+  matchIdentity,
+  toProblem,
+  type TrustPolicy,
+  type VerifyError
+} from "../../../plugins/trust/mod.ts"
 import { startMockSigstore } from "./_sigstore-mock.ts"
 import { makeKey, tempDir } from "./_setup.ts"
 
@@ -33,21 +41,30 @@ t.test("loadTrustPolicy() reads keys inline and from paths relative to the polic
 
 t.test("loadTrustPolicy() names each bad key", async (t) => {
   const dir = tempDir(t)
-  const e = bad(await load({
-    trust: {
-      keys: [
-        { name: "good", pem: makeKey().pem },
-        { name: "garbage", pem: "-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----\n" },
-        { name: "missing", path: "keys/missing.pub" },
-        { name: "secret", pem: makeKey().privateKey.export({ type: "pkcs8", format: "pem" }).toString() },
-        { name: "both", pem: makeKey().pem, path: "x.pub" },
-        { name: "small", pem: generateKeyPairSync("rsa", { modulusLength: 1024 }).publicKey.export({ type: "spki", format: "pem" }).toString() },
-        { name: "x25519", pem: generateKeyPairSync("x25519").publicKey.export({ type: "spki", format: "pem" }).toString() }
-      ]
-    }
-  }, dir))
+  const e = bad(
+    await load({
+      trust: {
+        keys: [
+          { name: "good", pem: makeKey().pem },
+          { name: "garbage", pem: "-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----\n" },
+          { name: "missing", path: "keys/missing.pub" },
+          { name: "secret", pem: makeKey().privateKey.export({ type: "pkcs8", format: "pem" }).toString() },
+          { name: "both", pem: makeKey().pem, path: "x.pub" },
+          { name: "small", pem: generateKeyPairSync("rsa", { modulusLength: 1024 }).publicKey.export({ type: "spki", format: "pem" }).toString() },
+          { name: "x25519", pem: generateKeyPairSync("x25519").publicKey.export({ type: "spki", format: "pem" }).toString() }
+        ]
+      }
+    }, dir)
+  )
   t.equal(e.reason, "policy")
-  t.same(e.errors?.map((f) => f.path), ["trust.keys[1].pem", "trust.keys[2].path", "trust.keys[3].pem", "trust.keys[4]", "trust.keys[5].pem", "trust.keys[6].pem"])
+  t.same(e.errors?.map((f) => f.path), [
+    "trust.keys[1].pem",
+    "trust.keys[2].path",
+    "trust.keys[3].pem",
+    "trust.keys[4]",
+    "trust.keys[5].pem",
+    "trust.keys[6].pem"
+  ])
   t.match(e.errors?.[0].message, /key garbage is not a PEM public key/)
   t.match(e.errors?.[1].message, `cannot read key missing from ${join(dir, "keys/missing.pub")}`)
   t.match(e.errors?.[2].message, /is a private key; give its public key/)
@@ -63,18 +80,26 @@ t.test("loadTrustPolicy() names each bad key", async (t) => {
 t.test("loadTrustPolicy() checks keyless identities and the trusted root", async (t) => {
   const dir = tempDir(t)
   writeFileSync(join(dir, "root.json"), JSON.stringify({ mediaType: "application/vnd.dev.sigstore.trustedroot+json;version=0.1" }))
-  const e = bad(await load({
-    trust: {
-      keyless: [
-        { issuer: "https://issuer.test" },
-        { issuer: "https://issuer.test", subject: "a", subject_regexp: "b" },
-        { issuer: "https://issuer.test", subject_regexp: "(" },
-        { issuer: "", subject: "a" }
-      ],
-      trusted_root: "root.json"
-    }
-  }, dir))
-  t.same(e.errors?.map((f) => f.path), ["trust.keyless[0]", "trust.keyless[1]", "trust.keyless[2].subject_regexp", "trust.keyless[3].issuer", "trust.trusted_root"])
+  const e = bad(
+    await load({
+      trust: {
+        keyless: [
+          { issuer: "https://issuer.test" },
+          { issuer: "https://issuer.test", subject: "a", subject_regexp: "b" },
+          { issuer: "https://issuer.test", subject_regexp: "(" },
+          { issuer: "", subject: "a" }
+        ],
+        trusted_root: "root.json"
+      }
+    }, dir)
+  )
+  t.same(e.errors?.map((f) => f.path), [
+    "trust.keyless[0]",
+    "trust.keyless[1]",
+    "trust.keyless[2].subject_regexp",
+    "trust.keyless[3].issuer",
+    "trust.trusted_root"
+  ])
   t.match(e.errors?.[4].message, /is not a usable Sigstore trusted root: names no certificate authority/)
 
   const mock = await startMockSigstore(t)
@@ -91,7 +116,10 @@ t.test("matchIdentity() wants the issuer and the subject, a regexp anchored at t
     { issuer: "https://third.test", subject_regexp: "ci\\.test/acme/$" }
   ].map(compileIdentity) as Array<KeylessIdentity>
   const match = (issuer: string, subject: string) => matchIdentity(ids, { issuer, subject })?.label ?? null
-  t.equal(match("https://issuer.test", "https://ci.test/acme/release.yml@refs/heads/main"), "https://ci.test/acme/release.yml@refs/heads/main from https://issuer.test")
+  t.equal(
+    match("https://issuer.test", "https://ci.test/acme/release.yml@refs/heads/main"),
+    "https://ci.test/acme/release.yml@refs/heads/main from https://issuer.test"
+  )
   t.equal(match("https://issuer.test", "https://ci.test/acme/release.yml@refs/heads/mainx"), null, "subject is exact")
   t.equal(match("https://other.test", "https://ci.test/acme/x"), "subject ~ ^https://ci\\.test/acme/ from https://other.test")
   t.equal(match("https://other.test", "https://evil.test/https://ci.test/acme/x"), null, "anchored at the start")

@@ -64,14 +64,20 @@ t.test("verifyImage() admits a key signature of each key type", async (t) => {
     const key = makeKey(kind)
     writeFileSync(join(dir, `${kind}.pub`), key.pem)
     await cosignSign(registry.url, image.repo, image.digest, key.privateKey)
-    const trust = right(await verify({
-      policy: { trust: { keys: [{ name: "other", pem: release.pem }, { name: kind, path: `${kind}.pub` }] } },
-      policyDir: dir
-    }, image))
+    const trust = right(
+      await verify({
+        policy: { trust: { keys: [{ name: "other", pem: release.pem }, { name: kind, path: `${kind}.pub` }] } },
+        policyDir: dir
+      }, image)
+    )
     t.equal(trust.verified, true, kind)
     t.equal(trust.signer, `key:${kind}`, kind)
     t.match(trust.reason, `signed by key:${kind} (cosign tag ${digestTag(image.digest)}.sig)`)
-    t.same(trust.discovery.map((p) => [p.path, p.tried, p.matched]), [["cosign-tag", true, true], ["referrers-api", false, false], ["referrers-tag", false, false]])
+    t.same(trust.discovery.map((p) => [p.path, p.tried, p.matched]), [["cosign-tag", true, true], ["referrers-api", false, false], [
+      "referrers-tag",
+      false,
+      false
+    ]])
   }
 })
 
@@ -80,7 +86,10 @@ t.test("verifyImage() rejects a signature by an untrusted key", async (t) => {
   await cosignSign(registry.url, image.repo, image.digest, makeKey("P-256").privateKey)
   const e = left(await verify({ policy: keyPolicy }, image))
   t.equal(e.reason, "untrusted")
-  t.match(e.summary, /^no signature from a trusted key or identity: signature layer 0 is not signed by a trusted key \(checked release\); tried cosign tag .*\(1 signature, none verified\), referrers API \(unsupported\), referrers tag .* \(not found\)$/)
+  t.match(
+    e.summary,
+    /^no signature from a trusted key or identity: signature layer 0 is not signed by a trusted key \(checked release\); tried cosign tag .*\(1 signature, none verified\), referrers API \(unsupported\), referrers tag .* \(not found\)$/
+  )
   t.same(e.discovery?.[0], { path: "cosign-tag", tried: true, found: 1, matched: false, detail: "1 signature, none verified" })
 
   const noKeys = left(await verify({ policy: {} }, image))
@@ -168,14 +177,20 @@ t.test("verifyImage() rejects malformed .sig manifests", async (t) => {
     {
       name: "a manifest without simple-signing layers",
       detail: /has no application\/vnd.dev.cosign.simplesigning.v1\+json layer/,
-      push: (repo, digest) => pushSignatures(registry.url, repo, digest, [{ payload: payload(digest), mediaType: "application/octet-stream", signature: "AAAA" }])
+      push: (repo, digest) =>
+        pushSignatures(registry.url, repo, digest, [{ payload: payload(digest), mediaType: "application/octet-stream", signature: "AAAA" }])
     },
     {
       name: "an index under the .sig tag",
       detail: /\.sig is an index, not a signature manifest/,
       push: (repo, digest) => {
         const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json", manifests: [] }))
-        return pushManifest(registry.url, repo, `${digestTag(digest)}.sig`, { mediaType: "application/vnd.oci.image.index.v1+json", bytes, digest: sha256(bytes), size: bytes.length })
+        return pushManifest(registry.url, repo, `${digestTag(digest)}.sig`, {
+          mediaType: "application/vnd.oci.image.index.v1+json",
+          bytes,
+          digest: sha256(bytes),
+          size: bytes.length
+        })
       }
     }
   ]

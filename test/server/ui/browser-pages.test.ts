@@ -9,7 +9,8 @@ import { checkPage, launchBrowser, openPage, signIn } from "../../helpers/browse
 import { killSleeping } from "../../helpers/processes.ts"
 import { jsonHeaders, serverFor } from "../_helpers.ts"
 
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 // A browser, a server (and a registry) on a loaded 2-core machine: more room than tap's default 120 s.
 t.setTimeout(300_000)
@@ -46,7 +47,11 @@ t.test("signing in: a bad token is refused without being echoed; a good one open
   t.match(cookie, { httpOnly: true, sameSite: "Strict", path: "/", secure: false }, "an HttpOnly, SameSite=Strict session cookie (no Secure on loopback)")
 
   // Something to show: a run going on, started under a weaker profile (a warn decision).
-  const started = await fetch(`${url}/runs`, { method: "POST", headers: jsonHeaders(), body: JSON.stringify({ job: "sleepy", args: { seconds: OVERVIEW_SLEEP }, profile: "permissive" }) })
+  const started = await fetch(`${url}/runs`, {
+    method: "POST",
+    headers: jsonHeaders(),
+    body: JSON.stringify({ job: "sleepy", args: { seconds: OVERVIEW_SLEEP }, profile: "permissive" })
+  })
   const { id } = await started.json() as { id: string }
   await p.page.goto("/ui/")
   await p.page.getByRole("heading", { level: 1 }).waitFor()

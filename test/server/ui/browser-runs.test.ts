@@ -121,8 +121,11 @@ t.test("with scripts off, the runs list and a run's details still read", async (
     body: JSON.stringify({ job: "echo", args: { name: "no-script", lines: 2 } })
   })
   const { id } = await started.json() as { id: string }
-  await until("the run to finish", async () =>
-    ((await (await fetch(`${url}/runs/${id}`, { headers: { authorization: "Bearer all" } })).json()) as { status: string }).status === "succeeded", 60_000)
+  await until(
+    "the run to finish",
+    async () => ((await (await fetch(`${url}/runs/${id}`, { headers: { authorization: "Bearer all" } })).json()) as { status: string }).status === "succeeded",
+    60_000
+  )
   const p = await openPage(t, browser, url, { javaScriptEnabled: false })
   await signIn(p.page, "all", "/ui/runs")
   await p.page.getByRole("link", { name: id, exact: true }).click()

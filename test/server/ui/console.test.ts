@@ -2,7 +2,8 @@ import t, { type Test } from "tap"
 import { appFor, serverFor } from "../_helpers.ts"
 import { inlineViolations, inProcess, overSocket, scriptSources, signIn } from "./_ui.ts"
 
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 // Every page a session with every scope can open, and the ones a signed-out browser sees.
 const pages = ["/ui/", "/ui/sources", "/ui/sources/default", "/ui/jobs", "/ui/jobs/echo", "/ui/runs", "/ui/events", "/ui/events?type=failures"]
@@ -30,7 +31,9 @@ t.test("every /ui response carries the security headers, and no page has inline 
     t.match(page, /^<!doctype html>\n<html lang="en">/, path)
     t.match(page, /<main id="main"/, path)
   }
-  for (const [path, status] of [["/ui/login", 200], ["/ui/", 303], ["/ui/nothing-here", 404], ["/ui/assets/console.css", 200], ["/ui/runs/run_nope", 303]] as const) {
+  for (
+    const [path, status] of [["/ui/login", 200], ["/ui/", 303], ["/ui/nothing-here", 404], ["/ui/assets/console.css", 200], ["/ui/runs/run_nope", 303]] as const
+  ) {
     const response = await request(path)
     t.equal(response.status, status, path)
     securityHeaders(t, response, path)

@@ -1,6 +1,6 @@
 import * as Effect from "effect/Effect"
 import t from "tap"
-import { compileArgSpec, type ArgSpec } from "../../../core/mod.ts"
+import { type ArgSpec, compileArgSpec } from "../../../core/mod.ts"
 import { argFields, formArgs, formValues, prefillValues } from "../../../server/ui/form-args.ts"
 
 const spec: ArgSpec = {
@@ -32,8 +32,14 @@ t.test("argFields() reads types, requirement, secrets and constraints from the J
 
 t.test("formArgs() converts form strings to the schema's types", async (t) => {
   const { args, errors } = formArgs(fields, {
-    "arg.who": "ada", "arg.count": "3", "arg.ratio": "0.25", "arg.loud": "true",
-    "arg.tags": "a b\r\nc\n\n", "arg.sizes": ["1", "2"], "arg.extra": "{\"k\": [1]}", "arg.token": "s3cret"
+    "arg.who": "ada",
+    "arg.count": "3",
+    "arg.ratio": "0.25",
+    "arg.loud": "true",
+    "arg.tags": "a b\r\nc\n\n",
+    "arg.sizes": ["1", "2"],
+    "arg.extra": '{"k": [1]}',
+    "arg.token": "s3cret"
   })
   t.same(errors, [])
   t.same(args, { who: "ada", count: 3, ratio: 0.25, loud: true, tags: ["a b", "c"], sizes: [1, 2], extra: { k: [1] }, token: "s3cret" })

@@ -1,6 +1,6 @@
 import t from "tap"
 import { auth, fixtures, jobsRoot, jsonHeaders, serverFor, type T } from "../_helpers.ts"
-import { inlineViolations, overSocket, signIn, type Requester, type SignedIn } from "./_ui.ts"
+import { inlineViolations, overSocket, type Requester, type SignedIn, signIn } from "./_ui.ts"
 
 /** The real server over a socket, signed in with `token`. */
 async function console_(t: T, token = "all"): Promise<{ request: Requester; session: SignedIn; page: (path: string) => Promise<string> }> {
@@ -35,7 +35,11 @@ t.test("the jobs list searches by id, name and summary on the server", async (t)
   t.ok(jobRows(all).includes("/ui/jobs/form-kinds") && jobRows(all).includes("/ui/jobs/echo"), "every job")
   t.match(all, new RegExp(`<p id="job-count" class="muted" aria-live="polite">${jobRows(all).length} jobs\\.</p>`))
   t.match(all, /<label for="q">Search<\/label>\s*<input type="search" id="q" name="q" value=""/)
-  t.match(all, /href="\/ui\/jobs\/echo">echo<\/a><\/td><td>echo<\/td><td>Prints a few numbered lines<\/td><td><\/td><td>2<\/td>/, "id, name, summary, no source for the default one, argument count")
+  t.match(
+    all,
+    /href="\/ui\/jobs\/echo">echo<\/a><\/td><td>echo<\/td><td>Prints a few numbered lines<\/td><td><\/td><td>2<\/td>/,
+    "id, name, summary, no source for the default one, argument count"
+  )
   t.same(jobRows(await page("/ui/jobs?q=NUMBERED")), ["/ui/jobs/echo"], "by summary, any case")
   t.same(jobRows(await page("/ui/jobs?q=form-k")), ["/ui/jobs/form-kinds"], "by id")
   t.same(jobRows(await page("/ui/jobs?q=every+kind")), ["/ui/jobs/form-kinds"], "every word")
@@ -53,13 +57,19 @@ t.test("the job page renders one control per argument type", async (t) => {
   t.match(p, /Takes one argument of every kind/)
   t.match(p, /<th scope="row">Default profile<\/th><td>secure<\/td>/)
   t.match(field(p, "who"), /<label for="arg-who"><span class="mono">who<\/span> <span class="required">\(required\)<\/span><\/label>/)
-  t.match(field(p, "who"), /<input type="text" id="arg-who" name="arg\.who" value="" minlength="2" maxlength="20" pattern="\^\[a-z\]\+\$" required aria-describedby="arg-who-help">/)
+  t.match(
+    field(p, "who"),
+    /<input type="text" id="arg-who" name="arg\.who" value="" minlength="2" maxlength="20" pattern="\^\[a-z\]\+\$" required aria-describedby="arg-who-help">/
+  )
   t.match(field(p, "who"), /<p id="arg-who-help" class="hint">Who the run is for\./)
   t.match(field(p, "count"), /<input type="number" id="arg-count" name="arg\.count" value="2" step="1" min="1" max="5"/)
   t.notMatch(field(p, "count"), /required/, "a default makes it optional")
   t.match(field(p, "ratio"), /<input type="number" id="arg-ratio" name="arg\.ratio" value="0\.5" step="any"/)
   t.match(field(p, "loud"), /<input type="checkbox" id="arg-loud" name="arg\.loud" value="true">/, "unchecked: the default is false")
-  t.match(field(p, "color"), /<select id="arg-color" name="arg\.color"[^>]*><option value="red">red<\/option><option value="green" selected>green<\/option><option value="blue">blue<\/option><\/select>/)
+  t.match(
+    field(p, "color"),
+    /<select id="arg-color" name="arg\.color"[^>]*><option value="red">red<\/option><option value="green" selected>green<\/option><option value="blue">blue<\/option><\/select>/
+  )
   t.match(field(p, "tags"), /<textarea id="arg-tags" name="arg\.tags" rows="3" data-items="string"[^>]*><\/textarea>/)
   t.match(field(p, "tags"), /A list of text: one item per line\./)
   t.match(field(p, "sizes"), /A list of a whole number: one item per line\.|data-items="integer"/)
@@ -76,7 +86,10 @@ t.test("the job page renders one control per argument type", async (t) => {
 
 t.test("the form prefills from arg.<name> parameters, never a secret", async (t) => {
   const { page } = await console_(t)
-  const q = new URLSearchParams([["arg.who", "ada"], ["arg.count", "4"], ["arg.loud", "true"], ["arg.color", "blue"], ["arg.tags", "a"], ["arg.tags", "b c"], ["arg.extra", "{\"k\":1}"], ["arg.token", "leaked"]])
+  const q = new URLSearchParams([["arg.who", "ada"], ["arg.count", "4"], ["arg.loud", "true"], ["arg.color", "blue"], ["arg.tags", "a"], ["arg.tags", "b c"], [
+    "arg.extra",
+    '{"k":1}'
+  ], ["arg.token", "leaked"]])
   const p = await page(`/ui/jobs/form-kinds?${q}`)
   t.match(field(p, "who"), /value="ada"/)
   t.match(field(p, "count"), /value="4"/)
@@ -92,7 +105,14 @@ t.test("the form prefills from arg.<name> parameters, never a secret", async (t)
 t.test("Preview plan shows the plan under the form, values kept and secrets cleared", async (t) => {
   const { request, session } = await console_(t)
   const res = await post(request, session, "/ui/jobs/form-kinds/plan", [
-    ["arg.who", "ada"], ["arg.count", "3"], ["arg.loud", "true"], ["arg.tags", "x\ny"], ["arg.sizes", "1\n2"], ["arg.extra", "{\"k\": 1}"], ["arg.token", "s3cret-value"], ["profile", ""]
+    ["arg.who", "ada"],
+    ["arg.count", "3"],
+    ["arg.loud", "true"],
+    ["arg.tags", "x\ny"],
+    ["arg.sizes", "1\n2"],
+    ["arg.extra", '{"k": 1}'],
+    ["arg.token", "s3cret-value"],
+    ["profile", ""]
   ])
   t.equal(res.status, 200)
   const p = await res.text()
@@ -147,7 +167,10 @@ t.test("without runs:write there is no Run button and the action is refused", as
 t.test("invalid arguments render the form again with 422 and each field's message; a typed secret is not echoed", async (t) => {
   const { request, session } = await console_(t)
   for (const action of ["plan", "run"]) {
-    const res = await post(request, session, `/ui/jobs/form-kinds/${action}`, [["arg.who", "Ada!"], ["arg.count", "9"], ["arg.sizes", "1\nx"], ["arg.token", "s3cret-value"]])
+    const res = await post(request, session, `/ui/jobs/form-kinds/${action}`, [["arg.who", "Ada!"], ["arg.count", "9"], ["arg.sizes", "1\nx"], [
+      "arg.token",
+      "s3cret-value"
+    ]])
     t.equal(res.status, 422, action)
     const p = await res.text()
     t.notMatch(p, /s3cret-value/, `${action}: the secret is not echoed`)

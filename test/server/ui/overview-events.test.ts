@@ -3,7 +3,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import t from "tap"
 import { appFor, auth, fixtures, jsonHeaders, readSse, serverFor, type T } from "../_helpers.ts"
-import { inProcess, overSocket, signIn, type Requester } from "./_ui.ts"
+import { inProcess, overSocket, type Requester, signIn } from "./_ui.ts"
 
 /** A job tree with a job that fails (exit 3) and one that sleeps, beside the fixtures' echo. */
 function tree(t: T): string {
@@ -31,7 +31,8 @@ async function until(what: string, f: () => Promise<boolean>): Promise<void> {
 
 /** Leaves a failed run, a running one, a refused source add and a denied profile in the journal. */
 async function eventful(request: Requester): Promise<{ failed: string; running: string }> {
-  const start = async (job: string) => ((await (await request("/runs", { method: "POST", headers: jsonHeaders(), body: JSON.stringify({ job }) })).json()) as { id: string }).id
+  const start = async (job: string) =>
+    ((await (await request("/runs", { method: "POST", headers: jsonHeaders(), body: JSON.stringify({ job }) })).json()) as { id: string }).id
   const failed = await start("fails")
   const running = await start("sleeps")
   const status = async (id: string) => ((await (await request(`/runs/${id}`, { headers: auth() })).json()) as { status: string }).status
@@ -39,7 +40,11 @@ async function eventful(request: Requester): Promise<{ failed: string; running: 
   await until("the running run", async () => (await status(running)) === "running")
   const add = await request("/sources", { method: "POST", headers: jsonHeaders(), body: JSON.stringify({ type: "local", name: "outside", path: "/" }) })
   t.equal(add.status, 403, "a source outside the allowed roots is refused")
-  const denied = await request("/runs", { method: "POST", headers: jsonHeaders("no-policy-override"), body: JSON.stringify({ job: "echo", profile: "disabled" }) })
+  const denied = await request("/runs", {
+    method: "POST",
+    headers: jsonHeaders("no-policy-override"),
+    body: JSON.stringify({ job: "echo", profile: "disabled" })
+  })
   t.equal(denied.status, 403, "a weaker profile without policy:override is denied")
   return { failed, running }
 }
@@ -150,7 +155,11 @@ t.test("the live events stream the page follows answers the session cookie, over
   const stream = await request("/events", { headers: { cookie, accept: "text/event-stream" } })
   t.equal(stream.status, 200)
   t.match(stream.headers.get("content-type"), /^text\/event-stream/)
-  const started = await request("/runs", { method: "POST", headers: { cookie, "x-csrf-token": csrf, "content-type": "application/json" }, body: JSON.stringify({ job: "echo" }) })
+  const started = await request("/runs", {
+    method: "POST",
+    headers: { cookie, "x-csrf-token": csrf, "content-type": "application/json" },
+    body: JSON.stringify({ job: "echo" })
+  })
   t.equal(started.status, 202)
   const { id } = await started.json() as { id: string }
   const seen: Array<string> = []

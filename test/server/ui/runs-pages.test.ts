@@ -8,15 +8,19 @@
  */
 import t from "tap"
 import { killSleeping, until } from "../../helpers/processes.ts"
-import { appFor, auth, jsonHeaders, readSse, serverFor, type Frame } from "../_helpers.ts"
+import { appFor, auth, type Frame, jsonHeaders, readSse, serverFor } from "../_helpers.ts"
 import { call } from "../../../server/engine-call.ts"
-import { inlineViolations, inProcess, overSocket, scriptSources, signIn, type Requester } from "./_ui.ts"
+import { inlineViolations, inProcess, overSocket, type Requester, scriptSources, signIn } from "./_ui.ts"
 
 /** A sleep no other test uses, so a leftover is found and killed by its argument. */
 const LONG_SLEEP = 593
 
 const start = async (request: Requester, job: string, args: Record<string, unknown> = {}, profile?: string): Promise<string> => {
-  const res = await request("/runs", { method: "POST", headers: jsonHeaders(), body: JSON.stringify({ job, args, ...(profile !== undefined ? { profile } : {}) }) })
+  const res = await request("/runs", {
+    method: "POST",
+    headers: jsonHeaders(),
+    body: JSON.stringify({ job, args, ...(profile !== undefined ? { profile } : {}) })
+  })
   if (res.status !== 202) throw new Error(`POST /runs: ${res.status} ${await res.text()}`)
   return ((await res.json()) as { id: string }).id
 }
@@ -28,7 +32,7 @@ const page = async (request: Requester, path: string, cookie: string) => {
 /** The run ids a list page links, in order. */
 const listed = (text: string) => [...text.matchAll(/<tr><td><a class="mono" href="\/ui\/runs\/([^"]+)">/g)].map((m) => decodeURIComponent(m[1]))
 const nextLink = (text: string) => /<a href="([^"]+)" rel="next">/.exec(text)?.[1].replaceAll("&amp;", "&")
-const unescape = (s: string) => s.replaceAll("&amp;", "&").replaceAll("&quot;", "\"").replaceAll("&#39;", "'")
+const unescape = (s: string) => s.replaceAll("&amp;", "&").replaceAll("&quot;", '"').replaceAll("&#39;", "'")
 /** The event ids a run page rendered in its log. */
 const renderedIds = (text: string) => [...text.matchAll(/<span class="log-line[^"]*" data-id="(\d+)">/g)].map((m) => Number(m[1]))
 
@@ -46,9 +50,15 @@ t.test("the runs list filters by status and job and pages by cursor without dupl
   t.same(inlineViolations(first.text), [])
   t.equal(listed(first.text).length, 30, "the default page holds them all")
   t.equal(listed(first.text)[0], failed, "newest first")
-  t.match(first.text, /<select id="status" name="status"><option value="">All<\/option><option value="queued">queued<\/option><option value="running">running<\/option><option value="succeeded">succeeded<\/option><option value="failed">failed<\/option><option value="canceled">canceled<\/option><\/select>/)
+  t.match(
+    first.text,
+    /<select id="status" name="status"><option value="">All<\/option><option value="queued">queued<\/option><option value="running">running<\/option><option value="succeeded">succeeded<\/option><option value="failed">failed<\/option><option value="canceled">canceled<\/option><\/select>/
+  )
   t.match(first.text, /<label for="job_id">Job<\/label>/)
-  t.match(first.text, new RegExp(`href="/ui/runs/${failed}">${failed}</a></td><td><a href="/ui/jobs/chatty">chatty</a></td><td><span class="badge badge-failed">failed</span>`))
+  t.match(
+    first.text,
+    new RegExp(`href="/ui/runs/${failed}">${failed}</a></td><td><a href="/ui/jobs/chatty">chatty</a></td><td><span class="badge badge-failed">failed</span>`)
+  )
   t.notMatch(first.text, /rel="next"/, "one page: no next link")
 
   const seen: Array<string> = []
@@ -190,7 +200,9 @@ t.test("the live log's stream takes the session cookie and resumes after the las
   // What EventSource does: ?after= first, then Last-Event-ID on reconnect; cookie only.
   const first = await collect(await request(`${live}?after=${after}`, { headers: { cookie, accept: "text/event-stream" } }), (ids) => ids.length >= 2)
   t.ok(first.every((i) => i > after), "only events after the rendered ones")
-  const resumed = await request(`${live}?after=${after}`, { headers: { cookie, accept: "text/event-stream", "last-event-id": String(first[first.length - 1]) } })
+  const resumed = await request(`${live}?after=${after}`, {
+    headers: { cookie, accept: "text/event-stream", "last-event-id": String(first[first.length - 1]) }
+  })
   t.equal(resumed.status, 200)
   const rest = await collect(resumed, () => false)
   const all = [...shown, ...first, ...rest]
@@ -255,7 +267,9 @@ t.test("a long log is cut to its last 5,000 output lines, with a note and the ND
   const id = await start(request, "chatty", { lines: 2600 })
   await call(engine, (e) => e.awaitIdle)
   const { text } = await page(request, `/ui/runs/${id}`, (await signIn(request)).cookie)
-  const lines = [...text.matchAll(/<span class="log-line log-std(?:out|err)" data-id="\d+"><span class="log-stream">(?:out|err) <\/span>([^<]*)<\/span>/g)].map((m) => m[1])
+  const lines = [...text.matchAll(/<span class="log-line log-std(?:out|err)" data-id="\d+"><span class="log-stream">(?:out|err) <\/span>([^<]*)<\/span>/g)].map(
+    (m) => m[1]
+  )
   t.equal(lines.length, 5000)
   const journal = (await (await request(`/runs/${id}/events?format=ndjson`, { headers: auth() })).text())
     .trim().split("\n").map((l) => JSON.parse(l) as { type: string; data: { line?: string } })

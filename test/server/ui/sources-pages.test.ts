@@ -15,7 +15,7 @@ import t from "tap"
 import { startRegistry } from "../../helpers/registry.ts"
 import { pushAddon } from "../../plugins/sources/oci/_addon.ts"
 import { fixtures, jsonHeaders, serverFor, type T } from "../_helpers.ts"
-import { inlineViolations, overSocket, scriptSources, signIn, type Requester, type SignedIn } from "./_ui.ts"
+import { inlineViolations, overSocket, type Requester, scriptSources, type SignedIn, signIn } from "./_ui.ts"
 
 /** A registry with the add-on `example/addon:1.0.0` and the server over a policy listing it (signatures checked permissively). */
 async function consoleWithAddon(t: T, extraRoots: ReadonlyArray<string> = []) {
@@ -60,7 +60,11 @@ t.test("a form add with JavaScript off creates the source and opens its page; th
   t.match(row, new RegExp(`<code title="${digest}">${digest.slice(0, 19)}</code>`), "the digest short, in full in its title")
   t.match(row, /not verified · mode permissive/, "the trust outcome in words")
   t.match(list.text, /<form id="add-source"[^>]*action="\/ui\/sources"/, "a session with sources:write gets the add form")
-  t.match(list.text, /<input type="checkbox" id="src-trusted" name="trusted" value="true" data-spec="trusted"> <label for="src-trusted">I trust this image/, "the trusted box, unticked")
+  t.match(
+    list.text,
+    /<input type="checkbox" id="src-trusted" name="trusted" value="true" data-spec="trusted"> <label for="src-trusted">I trust this image/,
+    "the trusted box, unticked"
+  )
   t.ok(scriptSources(list.text).some((s) => s.startsWith("/ui/assets/add-source.js?v=")), "the add form's script")
 
   const detail = await page(request, session, "/ui/sources/addon")
@@ -154,13 +158,21 @@ t.test("a source page lists its diagnostics; refresh answers 303 back; remove as
   const detail = await page(request, session, "/ui/sources/team")
   const diagnostics = detail.text.slice(detail.text.indexOf('id="h-diagnostics"'), detail.text.indexOf('id="h-jobs"'))
   t.match(diagnostics, /<th scope="col">Path<\/th><th scope="col">Severity<\/th>/)
-  t.match(diagnostics, /<tr><td><code>broken[^<]*<\/code><\/td><td><span class="badge badge-error">error<\/span><\/td>/, "the broken definition, by path and severity")
+  t.match(
+    diagnostics,
+    /<tr><td><code>broken[^<]*<\/code><\/td><td><span class="badge badge-error">error<\/span><\/td>/,
+    "the broken definition, by path and severity"
+  )
   t.match(detail.text, /href="\/ui\/jobs\/team\/ok"/)
 
   const refreshed = await postForm(request, session, "/ui/sources/team/refresh", {})
   t.equal(refreshed.status, 303)
   t.equal(refreshed.headers.get("location"), "/ui/sources/team")
-  const forged = await request("/ui/sources/team/refresh", { method: "POST", headers: { cookie: session.cookie, "content-type": "application/x-www-form-urlencoded" }, body: "_csrf=wrong" })
+  const forged = await request("/ui/sources/team/refresh", {
+    method: "POST",
+    headers: { cookie: session.cookie, "content-type": "application/x-www-form-urlencoded" },
+    body: "_csrf=wrong"
+  })
   t.equal(forged.status, 403, "a form without the session's CSRF token is refused")
 
   const asked = await postForm(request, session, "/ui/sources/team/remove", {})
@@ -211,7 +223,11 @@ t.test("a registry refusing the login gets the log-in fix; other registry failur
   t.match(text, /Code <code>E_OCI<\/code>, HTTP 502/)
   t.match(text, /How to fix it:<\/strong> Log in to the registry/)
 
-  const missing = await request("/sources", { method: "POST", headers: jsonHeaders(), body: JSON.stringify({ type: "oci", name: "missing", ref: `${open.host}/team/none:1.0.0`, trusted: true }) })
+  const missing = await request("/sources", {
+    method: "POST",
+    headers: jsonHeaders(),
+    body: JSON.stringify({ type: "oci", name: "missing", ref: `${open.host}/team/none:1.0.0`, trusted: true })
+  })
   t.equal(missing.status, 502)
   const problem = await missing.json() as { code: string; fix?: string }
   t.equal(problem.code, "E_OCI")

@@ -41,7 +41,10 @@ export function helloTree(message: string, prefix = "tools-1.0/"): Array<Entry> 
   return [
     { name: prefix, type: "directory" },
     { name: `${prefix}hello/`, type: "directory" },
-    { name: `${prefix}hello/config.yaml`, text: "summary: Says hello\ncommand: ./run.sh\nargspec:\n  args:\n    - { name: who, type: string, default: world }\n" },
+    {
+      name: `${prefix}hello/config.yaml`,
+      text: "summary: Says hello\ncommand: ./run.sh\nargspec:\n  args:\n    - { name: who, type: string, default: world }\n"
+    },
     { name: `${prefix}hello/run.sh`, text: `#!/bin/sh\necho "${message} $ARG_WHO"\n`, mode: 0o755 }
   ]
 }

@@ -38,7 +38,20 @@ t.test("--url and --sha256 are the plugin's own :sources add flags", async (t) =
   const archive = await tarGz(helloTree("Flags,"))
   const server = await staticServer({ "/tools.tar.gz": archive })
   t.teardown(server.stop)
-  const add = await flwd(cwd, ["--plugin", plugin, ":sources", "add", "--type", "http-archive", "--name", "tools", "--url", server.url("/tools.tar.gz"), "--sha256", sha256(archive)])
+  const add = await flwd(cwd, [
+    "--plugin",
+    plugin,
+    ":sources",
+    "add",
+    "--type",
+    "http-archive",
+    "--name",
+    "tools",
+    "--url",
+    server.url("/tools.tar.gz"),
+    "--sha256",
+    sha256(archive)
+  ])
   t.equal(add.code, 0, add.stderr)
   t.match(add.stdout, /added source tools \(http-archive\): ready, 1 job/)
   const without = await flwd(cwd, [":sources", "add", "--type", "http-archive", "--name", "x", "--sha256", sha256(archive)])
@@ -57,7 +70,24 @@ t.test("the http_archive policy section: checked at start, applied when adding",
     return file
   }
   const add = (file: string, ...extra: Array<string>) =>
-    flwd(cwd, ["--plugin", plugin, "--policy", file, ...extra, ":sources", "add", "--type", "http-archive", "--name", "tools", "--url", server.url("/tools.tar.gz"), "--sha256", sha256(archive), "--json"])
+    flwd(cwd, [
+      "--plugin",
+      plugin,
+      "--policy",
+      file,
+      ...extra,
+      ":sources",
+      "add",
+      "--type",
+      "http-archive",
+      "--name",
+      "tools",
+      "--url",
+      server.url("/tools.tar.gz"),
+      "--sha256",
+      sha256(archive),
+      "--json"
+    ])
 
   const elsewhere = await add(policy("http_archive:\n  allowed_hosts: [archives.example.com]\n"))
   t.equal(elsewhere.code, 1, "a refusal, not a usage error")
@@ -65,7 +95,7 @@ t.test("the http_archive policy section: checked at start, applied when adding",
   const listed = await add(policy(`http_archive:\n  allowed_hosts: ["${new URL(server.url("/")).host}"]\n`))
   t.equal(listed.code, 0, listed.stderr)
 
-  const bad = await add(policy("http_archive:\n  allowed_hosts: [\"https://archives.example.com/\"]\n"))
+  const bad = await add(policy('http_archive:\n  allowed_hosts: ["https://archives.example.com/"]\n'))
   t.equal(bad.code, 2)
   t.match(JSON.parse(bad.stderr), { code: "policy.invalid", errors: [{ path: "http_archive.allowed_hosts[0]", message: /host or host:port/ }] })
   const unknownKey = await flwd(cwd, ["--policy", policy("http_archive:\n  allowed_hosts: [x]\n"), ":sources", "--json"])
@@ -78,7 +108,20 @@ t.test("a wrong sha256 fails with the plugin's own problem code and its fix", as
   const archive = await tarGz(helloTree("Digest,"))
   const server = await staticServer({ "/tools.tar.gz": archive })
   t.teardown(server.stop)
-  const args = ["--plugin", plugin, ":sources", "add", "--type", "http-archive", "--name", "bad", "--url", server.url("/tools.tar.gz"), "--sha256", "ab".repeat(32)]
+  const args = [
+    "--plugin",
+    plugin,
+    ":sources",
+    "add",
+    "--type",
+    "http-archive",
+    "--name",
+    "bad",
+    "--url",
+    server.url("/tools.tar.gz"),
+    "--sha256",
+    "ab".repeat(32)
+  ]
   const json = await flwd(cwd, [...args, "--json"])
   t.equal(json.code, 1)
   t.match(JSON.parse(json.stderr), { code: "archive.digest.mismatch", status: 422, title: "Archive digest mismatch", errors: [{ path: "sha256" }] })
@@ -92,7 +135,20 @@ t.test("flwd :gc runs the plugin's gc hook: extractions no source refers to go, 
   const archive = await tarGz(helloTree("Kept,"))
   const server = await staticServer({ "/tools.tar.gz": archive })
   t.teardown(server.stop)
-  const add = await flwd(cwd, ["--plugin", plugin, ":sources", "add", "--type", "http-archive", "--name", "tools", "--url", server.url("/tools.tar.gz"), "--sha256", sha256(archive)])
+  const add = await flwd(cwd, [
+    "--plugin",
+    plugin,
+    ":sources",
+    "add",
+    "--type",
+    "http-archive",
+    "--name",
+    "tools",
+    "--url",
+    server.url("/tools.tar.gz"),
+    "--sha256",
+    sha256(archive)
+  ])
   t.equal(add.code, 0, add.stderr)
   // What a source removed while its engine was killed leaves behind.
   const orphan = join(cwd, "data", "http-archive", "ghost", "0123456789abcdef-00000000")

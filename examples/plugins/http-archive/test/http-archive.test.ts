@@ -17,7 +17,10 @@ async function engine(t: Test, options: { plugins?: Partial<PluginSet>; dataDir?
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const dataDir = options.dataDir ?? join(dir, "data")
   const e = await createEngine({
-    env: {}, config: false, root: join(dir, "none"), dataDir,
+    env: {},
+    config: false,
+    root: join(dir, "none"),
+    dataDir,
     ...(options.plugins !== undefined ? { plugins: options.plugins } : { pluginModules: [plugin] })
   })
   t.teardown(() => e.dispose())
@@ -25,7 +28,10 @@ async function engine(t: Test, options: { plugins?: Partial<PluginSet>; dataDir?
 }
 
 const call = <A, E>(e: EngineHandle, f: (x: Engine["Type"]) => Effect.Effect<A, E>) => e.run(Effect.flatMap(Engine, f))
-const fails = async (p: Promise<unknown>): Promise<any> => p.then(() => { throw new Error("expected a failure") }, (e) => e)
+const fails = async (p: Promise<unknown>): Promise<any> =>
+  p.then(() => {
+    throw new Error("expected a failure")
+  }, (e) => e)
 
 t.test("an archive pinned by sha256 is downloaded, verified, extracted, planned and run", async (t) => {
   const archive = await tarGz(helloTree("Hello from the archive,"))

@@ -5,5 +5,5 @@
  * section (the trust library) without depending on the plugin itself,
  * which depends on them.
  */
-export { ociPolicyFields, type OciPolicy, ociPolicyOf, OciPolicySection } from "../policy-section.ts"
+export { type OciPolicy, ociPolicyFields, ociPolicyOf, OciPolicySection } from "../policy-section.ts"
 export { SignatureMode } from "../signature-mode-type.ts"

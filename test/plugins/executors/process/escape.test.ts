@@ -22,8 +22,7 @@ const KILL_GRACE_MS = 5000
 const SLACK_MS = 5000
 
 /** The reported job: a detached, TERM-ignoring `sleep` behind a foreground one. */
-const escaping = (detached: number, foreground: number) =>
-  `#!/bin/sh\nsetsid sh -c 'trap "" TERM; exec sleep ${detached}' & sleep ${foreground}\n`
+const escaping = (detached: number, foreground: number) => `#!/bin/sh\nsetsid sh -c 'trap "" TERM; exec sleep ${detached}' & sleep ${foreground}\n`
 
 function tree(t: Parameters<typeof tempDir>[0], script: string, timeout = "2m") {
   const dir = tempDir(t, "flwd-escape-")
@@ -101,7 +100,7 @@ for (const [containment, n] of [["auto", 5155], ["process-group", 5156]] as cons
     const { job } = tree(t, escaping(n, n - 2000))
     const executor = makeProcessExecutor({ killGraceMs: 500, containment })
     let elapsed = 0
-    await Effect.runPromise(Effect.gen(function*() {
+    await Effect.runPromise(Effect.gen(function* () {
       const fiber = yield* Effect.fork(executor.execute(request(job, `run_escape_${n}`, [])))
       yield* Effect.promise(() => until("the job to start its processes", () => sleeping(n).length > 0 && sleeping(n - 2000).length > 0))
       const started = Date.now()

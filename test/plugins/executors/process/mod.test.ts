@@ -26,8 +26,15 @@ function fixture(t: { teardown: (fn: () => void) => void }, scripts: Record<stri
 
 function job(dir: string): Job {
   return {
-    id: "demo", local_id: "demo", source: "default", name: "demo", dir, steps: [],
-    argspec: { args: [] }, env: {}, warnings: []
+    id: "demo",
+    local_id: "demo",
+    source: "default",
+    name: "demo",
+    dir,
+    steps: [],
+    argspec: { args: [] },
+    env: {},
+    warnings: []
   }
 }
 
@@ -44,7 +51,10 @@ function request(dir: string, argv: Array<string>, extra: Partial<ExecRequest> =
     env: {},
     secrets: [],
     settings,
-    onOutput: (stream, lines) => Effect.sync(() => { for (const l of lines) out.push([stream, l]) }),
+    onOutput: (stream, lines) =>
+      Effect.sync(() => {
+        for (const l of lines) out.push([stream, l])
+      }),
     ...extra
   }
   return { req, out }
@@ -62,7 +72,9 @@ t.test("execute() streams stdout and stderr lines and returns the exit code", as
 
 t.test("execute() runs in the job directory with a clean environment", async (t) => {
   process.env.FLWD_TEST_HOST_VAR = "leak"
-  t.teardown(() => { delete process.env.FLWD_TEST_HOST_VAR })
+  t.teardown(() => {
+    delete process.env.FLWD_TEST_HOST_VAR
+  })
   const dir = fixture(t, { "env.sh": "#!/bin/sh\npwd\nenv | sort\n" })
   const { req, out } = request(dir, ["./env.sh"], { env: { FOO: "bar baz" } })
   await Effect.runPromise(processExecutor.execute(req))
@@ -103,7 +115,7 @@ t.test("execute() reports why a program cannot start", async (t) => {
 
 t.test("execute() writes secrets as 0400 files and removes them afterwards", async (t) => {
   const dir = fixture(t, {
-    "secret.sh": "#!/bin/sh\necho \"dir=$FLWD_SECRETS_DIR\"\nstat -c '%a' \"$FLWD_SECRETS_DIR\" \"$FLWD_SECRETS_DIR/token\"\ncat \"$FLWD_SECRETS_DIR/token\"\n"
+    "secret.sh": '#!/bin/sh\necho "dir=$FLWD_SECRETS_DIR"\nstat -c \'%a\' "$FLWD_SECRETS_DIR" "$FLWD_SECRETS_DIR/token"\ncat "$FLWD_SECRETS_DIR/token"\n'
   })
   const { req, out } = request(dir, ["./secret.sh"], { secrets: [{ name: "token", value: "s3cr3t" }] })
   await Effect.runPromise(processExecutor.execute(req))
@@ -129,7 +141,7 @@ t.test("interrupting execute() kills the group, including a grandchild that igno
   })
   const { req, out } = request(dir, ["./stubborn.sh"])
   const executor = makeProcessExecutor({ killGraceMs: 300 })
-  await Effect.runPromise(Effect.gen(function*() {
+  await Effect.runPromise(Effect.gen(function* () {
     const fiber = yield* Effect.fork(executor.execute(req))
     while (!existsSync(join(dir, "grandchild.pid")) || !out.some(([, l]) => l === "started")) {
       yield* Effect.sleep(20)
@@ -146,7 +158,7 @@ t.test("interrupting execute() keeps what a SIGTERM trap prints", async (t) => {
     "tidy.sh": "#!/bin/sh\ntrap 'echo cleaning up; exit 0' TERM\necho ready\nwhile true; do sleep 0.1; done\n"
   })
   const { req, out } = request(dir, ["./tidy.sh"])
-  await Effect.runPromise(Effect.gen(function*() {
+  await Effect.runPromise(Effect.gen(function* () {
     const fiber = yield* Effect.fork(makeProcessExecutor({ killGraceMs: 2000 }).execute(req))
     while (!out.some(([, l]) => l === "ready")) yield* Effect.sleep(20)
     yield* Fiber.interrupt(fiber)

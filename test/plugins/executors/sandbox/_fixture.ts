@@ -43,8 +43,17 @@ export function addJob(rootfs: string, id: string, files: Record<string, string>
 
 export function job(dir: string, extra: Partial<Job> = {}): Job {
   return {
-    id: "demo", local_id: "demo", source: "default", name: "demo", dir, steps: [],
-    argspec: { args: [] }, env: {}, warnings: [], executor: "sandbox", ...extra
+    id: "demo",
+    local_id: "demo",
+    source: "default",
+    name: "demo",
+    dir,
+    steps: [],
+    argspec: { args: [] },
+    env: {},
+    warnings: [],
+    executor: "sandbox",
+    ...extra
   }
 }
 
@@ -59,7 +68,11 @@ process.on("exit", () => {
 export const secure = { network: false, inheritEnv: false, rootfsWritable: false }
 
 /** A request for `argv` in the job at `dir`; output lines are collected. */
-export function request(dir: string, argv: Array<string>, extra: Partial<ExecRequest> = {}): { req: ExecRequest; out: Output; lines: (s?: string) => Array<string> } {
+export function request(
+  dir: string,
+  argv: Array<string>,
+  extra: Partial<ExecRequest> = {}
+): { req: ExecRequest; out: Output; lines: (s?: string) => Array<string> } {
   const out: Output = []
   const data = mkdtempSync(join(tmpdir(), "flwd-sandbox-run-"))
   runDirs.push(data)
@@ -72,7 +85,10 @@ export function request(dir: string, argv: Array<string>, extra: Partial<ExecReq
     env: {},
     secrets: [],
     settings: secure,
-    onOutput: (stream, lines) => Effect.sync(() => { for (const l of lines) out.push([stream, l]) }),
+    onOutput: (stream, lines) =>
+      Effect.sync(() => {
+        for (const l of lines) out.push([stream, l])
+      }),
     ...extra
   }
   const lines = (s = "stdout") => out.filter(([k]) => k === s).map(([, l]) => l)

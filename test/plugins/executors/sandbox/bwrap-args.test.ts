@@ -27,7 +27,10 @@ t.test("isolationFlags() shares the network only when allowed and maps the uid o
 
 t.test("bwrapOptions() mounts the rootfs, the job, the run dir, then makes / read-only", async (t) => {
   const args = bwrapOptions(base).join(" ")
-  t.match(args, "--symlink usr/bin /bin --ro-bind /img/usr /usr --ro-bind /img/flwd-addon/jobs/x /flwd/job --bind /data/runs/r/work /flwd/run --tmpfs /tmp --proc /proc --dev /dev --tmpfs /dev/shm --remount-ro /dev --remount-ro / --chdir /flwd/run --clearenv")
+  t.match(
+    args,
+    "--symlink usr/bin /bin --ro-bind /img/usr /usr --ro-bind /img/flwd-addon/jobs/x /flwd/job --bind /data/runs/r/work /flwd/run --tmpfs /tmp --proc /proc --dev /dev --tmpfs /dev/shm --remount-ro /dev --remount-ro / --chdir /flwd/run --clearenv"
+  )
   t.match(args, "--setenv PATH /bin --setenv ARG_X a b")
   t.notOk(args.includes("/run/secrets"))
   t.match(bwrapOptions({ ...base, secretsDir: "/data/s" }).join(" "), "--ro-bind /data/s /run/secrets --remount-ro /")

@@ -49,7 +49,8 @@ done
 `
 
 /** Starts up to 2,000 sleeps, printing how many it started. */
-const forker = (marker: number) => `#!/bin/sh
+const forker = (marker: number) =>
+  `#!/bin/sh
 i=0
 trap 'echo "started $i"' EXIT
 while [ $i -lt 2000 ]; do
@@ -123,7 +124,10 @@ t.test("a pids ceiling stops a fork loop, and nothing of it is left on the host"
 
 t.test("launcher() sets RLIMIT_NPROC in the rlimit fallback, with prlimit or the shell's ulimit", async (t) => {
   t.same(launcher({ caps: { bwrap: "/usr/bin/bwrap", prlimit: "/usr/bin/prlimit" }, limits: {}, timeoutMs: undefined, cgroups: null, nproc: 77 }), [
-    "/usr/bin/prlimit", "--nproc=77", "--", "/usr/bin/bwrap"
+    "/usr/bin/prlimit",
+    "--nproc=77",
+    "--",
+    "/usr/bin/bwrap"
   ])
   // A stand-in for bubblewrap that reports the limit it got (bash spells it -u, dash -p).
   const [command, ...args] = launcher({ caps: { bwrap: "/bin/sh" }, limits: {}, timeoutMs: undefined, cgroups: null, nproc: 77 })

@@ -36,7 +36,11 @@ t.test("detectSandbox() reports a missing bubblewrap", async (t) => {
 t.test("detectSandbox() reports a bubblewrap that cannot create namespaces", async (t) => {
   const dir = tempDir(t)
   const fake = join(dir, "bwrap")
-  writeFileSync(fake, "#!/bin/sh\n[ \"$1\" = --version ] && { echo 'bubblewrap 0.8.0'; exit 0; }\necho 'bwrap: No permissions to create new namespace' >&2\nexit 1\n", { mode: 0o755 })
+  writeFileSync(
+    fake,
+    "#!/bin/sh\n[ \"$1\" = --version ] && { echo 'bubblewrap 0.8.0'; exit 0; }\necho 'bwrap: No permissions to create new namespace' >&2\nexit 1\n",
+    { mode: 0o755 }
+  )
   const caps = await detectSandbox({ bwrap: fake })
   t.equal(caps.available, false)
   t.equal(caps.version, "0.8.0")
@@ -82,8 +86,17 @@ t.test("the preview shows the sandbox: bubblewrap version, flags, network, rootf
     ceilings: { memory: "256Mi", cpu: "1" }
   })
   t.same(preview.details.flags, [
-    "--unshare-all", "--unshare-user", "--uid", "65534", "--gid", "65534", "--disable-userns",
-    "--cap-drop", "ALL", "--die-with-parent", "--new-session"
+    "--unshare-all",
+    "--unshare-user",
+    "--uid",
+    "65534",
+    "--gid",
+    "65534",
+    "--disable-userns",
+    "--cap-drop",
+    "ALL",
+    "--die-with-parent",
+    "--new-session"
   ])
   const local = await Effect.runPromise(executor.preview({ ...req.job, dir: tempDir(t) }, secure))
   t.match(local.details.rootfs, /^host:\/usr,\/bin,/)

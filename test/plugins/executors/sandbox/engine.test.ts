@@ -23,20 +23,27 @@ const logLines = (all: Array<RunEvent>) => all.filter((e) => e.type === "log" &&
 t.test("a local job with executor: sandbox runs sandboxed while other local jobs keep the process executor", async (t) => {
   const { dir, root, dataDir } = exampleTree(t)
   mkdirSync(join(root, "boxed"))
-  writeFileSync(join(root, "boxed", "config.yaml"), [
-    "command: ./run.sh",
-    "executor: sandbox",
-    "argspec:",
-    "  args:",
-    "    - { name: name, type: string, required: true }",
-    "    - { name: token, type: string, format: secret }"
-  ].join("\n"))
-  writeFileSync(join(root, "boxed", "run.sh"), [
-    "#!/bin/sh",
-    "echo \"hello $ARG_NAME from $(id -u) in $(pwd)\"",
-    "echo \"token file: $(cat \"$FLWD_SECRETS_DIR/token\" | wc -c)\"",
-    "env | grep -c TOKEN_VALUE || true"
-  ].join("\n"), { mode: 0o755 })
+  writeFileSync(
+    join(root, "boxed", "config.yaml"),
+    [
+      "command: ./run.sh",
+      "executor: sandbox",
+      "argspec:",
+      "  args:",
+      "    - { name: name, type: string, required: true }",
+      "    - { name: token, type: string, format: secret }"
+    ].join("\n")
+  )
+  writeFileSync(
+    join(root, "boxed", "run.sh"),
+    [
+      "#!/bin/sh",
+      'echo "hello $ARG_NAME from $(id -u) in $(pwd)"',
+      'echo "token file: $(cat "$FLWD_SECRETS_DIR/token" | wc -c)"',
+      "env | grep -c TOKEN_VALUE || true"
+    ].join("\n"),
+    { mode: 0o755 }
+  )
   const engine = await startEngine(t, { root, dataDir, allowedLocalRoots: [dir] })
   const plan = await call(engine, (e) => e.plan({ job: "boxed", args: { name: "Ada" } }))
   t.equal(plan.executor.kind, "sandbox")
@@ -56,7 +63,7 @@ t.test("a local job with executor: sandbox runs sandboxed while other local jobs
 function addonTree(t: Parameters<typeof busyboxRootfs>[0], m: string) {
   const { dir, rootfs } = busyboxRootfs(t)
   const sandboxed = (body: string, extra = "") => ({ "config.yaml": `command: ./run.sh\nexecutor: sandbox\n${extra}`, "run.sh": `#!/bin/sh\n${body}\n` })
-  addJob(rootfs, "release", sandboxed("cat /etc/image-release\necho \"$FLWD_JOB_ID\""))
+  addJob(rootfs, "release", sandboxed('cat /etc/image-release\necho "$FLWD_JOB_ID"'))
   addJob(rootfs, "fail", sandboxed("echo failing\nexit 3"))
   const bomb = `i=0\nwhile [ $i -lt 20 ]; do (sleep ${m} &); i=$((i+1)); done\nsh -c "sleep ${m} & wait" &\necho ready\nwait`
   addJob(rootfs, "slow", sandboxed(bomb, "timeout: 1s\n"))
@@ -98,9 +105,9 @@ t.test("cancel stops a sandboxed fork burst and leaves no process", async (t) =>
   const engine = await startEngine(t, { root, dataDir, allowedLocalRoots: [dir] })
   const run = await call(engine, (e) => e.run({ job: "forever" }))
   // Wait until the job has started its children.
-  await call(engine, (e) =>
-    Stream.runCollect(e.runEvents(run.id).pipe(Stream.takeUntil((ev) => ev.type === "log" && ev.data.line === "ready")))
-  ).then(Chunk.toReadonlyArray)
+  await call(engine, (e) => Stream.runCollect(e.runEvents(run.id).pipe(Stream.takeUntil((ev) => ev.type === "log" && ev.data.line === "ready")))).then(
+    Chunk.toReadonlyArray
+  )
   const canceled = await call(engine, (e) => e.cancel(run.id))
   t.equal(canceled.status, "canceled")
   const all = await events(engine, run.id)

@@ -15,7 +15,7 @@ const run = (req: Parameters<typeof executor.execute>[0]) => Effect.runPromise(e
 
 t.test("execute() runs the job over its image: it sees the image's files and its arguments", async (t) => {
   const { rootfs } = busyboxRootfs(t, {
-    hello: { "run.sh": "#!/bin/sh\necho \"args: $*\"\necho \"count: $#\"\ncat /etc/image-release\necho \"cwd: $(pwd)\"\nls /flwd/job\n" }
+    hello: { "run.sh": '#!/bin/sh\necho "args: $*"\necho "count: $#"\ncat /etc/image-release\necho "cwd: $(pwd)"\nls /flwd/job\n' }
   })
   const { req, lines } = request(join(rootfs, "flwd-addon/jobs/hello"), ["./run.sh", "one two", "three"])
   const result = await run(req)
@@ -33,7 +33,7 @@ t.test("execute() keeps the rootfs and the job directory read-only, the run dire
         "touch /flwd/job/new 2>/dev/null && echo job:writable || echo job:read-only",
         "echo data > /flwd/run/out.txt && echo run:writable",
         "echo data > /tmp/x && echo tmp:writable",
-        "echo data > \"$FLWD_RUN_DIR/env.txt\" && echo env-run:writable"
+        'echo data > "$FLWD_RUN_DIR/env.txt" && echo env-run:writable'
       ].join("\n")
     }
   })
@@ -50,14 +50,16 @@ t.test("execute() hides host files outside the mounts", async (t) => {
   t.teardown(() => rmSync(hostDir, { recursive: true, force: true }))
   const marker = join(hostDir, "marker.txt")
   writeFileSync(marker, "host secret\n")
-  const { rootfs } = busyboxRootfs(t, { m: { "run.sh": "#!/bin/sh\ntest -e \"$1\" && echo visible || echo absent\nls /tmp | wc -l\n" } })
+  const { rootfs } = busyboxRootfs(t, { m: { "run.sh": '#!/bin/sh\ntest -e "$1" && echo visible || echo absent\nls /tmp | wc -l\n' } })
   const image = request(join(rootfs, "flwd-addon/jobs/m"), ["./run.sh", marker])
   await run(image.req)
   t.same(image.lines(), ["absent", "0"], "image job: marker absent, /tmp empty")
   // A local job over the host's /usr, /bin, /lib*: still no host /tmp, /etc or /root.
   const local = mkdtempSync(join(tmpdir(), "flwd-local-job-"))
   t.teardown(() => rmSync(local, { recursive: true, force: true }))
-  writeFileSync(join(local, "run.sh"), "#!/bin/sh\ntest -e \"$1\" && echo visible || echo absent\nls /etc\ntest -e /root && echo root || echo no-root\n", { mode: 0o755 })
+  writeFileSync(join(local, "run.sh"), '#!/bin/sh\ntest -e "$1" && echo visible || echo absent\nls /etc\ntest -e /root && echo root || echo no-root\n', {
+    mode: 0o755
+  })
   const host = request(local, ["./run.sh", marker])
   await run(host.req)
   t.same(host.lines(), ["absent", "alternatives", "ld.so.cache", "no-root"])
@@ -98,7 +100,7 @@ t.test("execute() builds the environment from the image config and the request o
 })
 
 t.test("execute() honours a numeric or named image User but never root", async (t) => {
-  const { rootfs } = busyboxRootfs(t, { u: { "run.sh": "#!/bin/sh\necho \"$(id -u):$(id -g)\"\n" } })
+  const { rootfs } = busyboxRootfs(t, { u: { "run.sh": '#!/bin/sh\necho "$(id -u):$(id -g)"\n' } })
   const dir = join(rootfs, "flwd-addon/jobs/u")
   const as = async (User: string) => {
     const r = request(dir, ["./run.sh"], { job: job(dir, { image_config: { User } }) })
@@ -116,7 +118,7 @@ t.test("execute() binds secrets read-only at /run/secrets and keeps them out of 
     s: {
       "run.sh": [
         "#!/bin/sh",
-        "cat \"$FLWD_SECRETS_DIR/token\"; echo",
+        'cat "$FLWD_SECRETS_DIR/token"; echo',
         "env | grep -c hunter2 || true",
         "echo x > /run/secrets/token 2>/dev/null && echo writable || echo read-only",
         "ls /run/secrets"

@@ -42,7 +42,7 @@ t.test("rlimit and cgroup values for the limits", async (t) => {
   t.same(rlimitOptions(limits, undefined), ["--as=67108864"], "a CPU rate has no rlimit without a timeout to budget")
   t.same(rlimitOptions({ ...limits, timeoutMs: 20_000 }, 60_000), ["--as=67108864", "--cpu=10"], "the shorter timeout bounds the budget")
   t.same(rlimitOptions({ cpus: 2, timeoutMs: 20_000 }, undefined), ["--cpu=40"])
-  t.equal(ulimitScript(limits, 60_000), "ulimit -v 65536 && ulimit -t 30 && exec \"$@\"")
+  t.equal(ulimitScript(limits, 60_000), 'ulimit -v 65536 && ulimit -t 30 && exec "$@"')
   t.same(cgroupValues(limits), [["memory.max", "67108864"], ["memory.swap.max", "0"], ["cpu.max", "50000 100000"]])
 })
 
@@ -75,7 +75,11 @@ t.test("launcher() wraps bubblewrap in prlimit, or in a shell's ulimit when prli
   const limits = { memoryBytes: 64 * 2 ** 20, cpus: 1 }
   t.same(launcher({ caps: { bwrap: "/usr/bin/bwrap" }, limits: {}, timeoutMs: 1000, cgroups: null }), ["/usr/bin/bwrap"])
   t.same(launcher({ caps: { bwrap: "/usr/bin/bwrap", prlimit: "/usr/bin/prlimit" }, limits, timeoutMs: 10_000, cgroups: null }), [
-    "/usr/bin/prlimit", "--as=67108864", "--cpu=10", "--", "/usr/bin/bwrap"
+    "/usr/bin/prlimit",
+    "--as=67108864",
+    "--cpu=10",
+    "--",
+    "/usr/bin/bwrap"
   ])
   t.equal(launcher({ caps: { bwrap: "/usr/bin/bwrap" }, limits, timeoutMs: undefined, cgroups: ["/sys/fs/cgroup/x"] })[4], "/sys/fs/cgroup/x")
   // Run the shell fallback with a stand-in for bubblewrap that reports its limits.

@@ -3,7 +3,7 @@
  * unless the profile grants the network.
  */
 import t from "tap"
-import { createServer, type AddressInfo } from "node:net"
+import { type AddressInfo, createServer } from "node:net"
 import { join } from "node:path"
 import * as Effect from "effect/Effect"
 import { makeSandboxExecutor } from "../../../../plugins/executors/sandbox/mod.ts"
@@ -32,7 +32,7 @@ async function server(t: { teardown: (fn: () => void) => void }) {
   return { port: (srv.address() as AddressInfo).port, received, pinged }
 }
 
-const script = "#!/bin/sh\nif echo ping | nc -w 2 127.0.0.1 \"$1\"; then echo connected; else echo refused; fi\n"
+const script = '#!/bin/sh\nif echo ping | nc -w 2 127.0.0.1 "$1"; then echo connected; else echo refused; fi\n'
 
 t.test("execute() without network cannot reach a server on the host's loopback", async (t) => {
   const { port, received } = await server(t)

@@ -21,7 +21,7 @@ const bomb = [
   "M=$1",
   "i=0",
   "while [ $i -lt 30 ]; do (sleep $M &); sleep $M & i=$((i+1)); done",
-  "sh -c \"sleep $M & wait\" &",
+  'sh -c "sleep $M & wait" &',
   "echo ready",
   "wait"
 ].join("\n")
@@ -76,10 +76,11 @@ t.test("a job that handles SIGTERM gets to finish within the grace period", asyn
   const isReady = new Promise<void>((resolve) => (ready = resolve))
   const seen: Array<string> = []
   const { req } = request(join(rootfs, "flwd-addon/jobs/term"), ["./run.sh"], {
-    onOutput: (stream, lines) => Effect.sync(() => {
-      if (stream === "stdout") seen.push(...lines)
-      if (lines.includes("ready")) ready()
-    })
+    onOutput: (stream, lines) =>
+      Effect.sync(() => {
+        if (stream === "stdout") seen.push(...lines)
+        if (lines.includes("ready")) ready()
+      })
   })
   const fiber = Effect.runFork(executor.execute(req))
   await isReady

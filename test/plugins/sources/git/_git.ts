@@ -6,7 +6,7 @@
 import { execFileSync, spawn } from "node:child_process"
 import { chmodSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs"
 import { createServer as createHttpServer } from "node:http"
-import { createServer, connect } from "node:net"
+import { connect, createServer } from "node:net"
 import { dirname, join, normalize, sep } from "node:path"
 import { pathToFileURL } from "node:url"
 
@@ -108,7 +108,16 @@ function accepts(port: number): Promise<boolean> {
 /** `git daemon` serving every repository under `base` on loopback; stopped with `stop`. */
 export async function gitDaemon(base: string): Promise<{ readonly url: (repo: string) => string; readonly port: number; readonly stop: () => Promise<void> }> {
   const port = await freePort()
-  const child = spawn("git", ["daemon", "--export-all", `--base-path=${base}`, `--port=${port}`, "--listen=127.0.0.1", "--reuseaddr", "--informative-errors", base], {
+  const child = spawn("git", [
+    "daemon",
+    "--export-all",
+    `--base-path=${base}`,
+    `--port=${port}`,
+    "--listen=127.0.0.1",
+    "--reuseaddr",
+    "--informative-errors",
+    base
+  ], {
     env,
     stdio: ["ignore", "ignore", "pipe"]
   })

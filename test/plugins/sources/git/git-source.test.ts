@@ -83,7 +83,9 @@ t.test("URLs outside the allow-lists are source.not.allowed", async (t) => {
   const repo = makeRepo(outside)
   repo.commit(job("x", "x"))
   const engine = await engineFor(t, dir, { allowedLocalRoots: [inside] })
-  for (const url of [repo.fileUrl, repo.bare, "https://git.example.invalid/team/jobs.git", "git@git.example.invalid:team/jobs.git", "git://127.0.0.1:9/jobs.git"]) {
+  for (
+    const url of [repo.fileUrl, repo.bare, "https://git.example.invalid/team/jobs.git", "git@git.example.invalid:team/jobs.git", "git://127.0.0.1:9/jobs.git"]
+  ) {
     const error = await rejection(call(engine, (e) => e.addSource({ type: "git", name: "team", url })))
     t.equal(error.code, "source.not.allowed", url)
     t.equal(error.status, 403)
@@ -184,7 +186,15 @@ t.test("credentials in a git URL are used, and masked in records, events, errors
   const wrongHost = await rejection(call(engine, (e) => e.addSource({ type: "git", name: "other", url: `https://robot:${password}@elsewhere.invalid/x.git` })))
   t.equal(wrongHost.code, "source.not.allowed")
   const journal = await call(engine, (e) => e.journal({ after: 0, limit: 1000 }))
-  const seen = JSON.stringify([source, await call(engine, (e) => e.sources()), journal, failing.detail, failing.errors, wrongHost.detail, String(failing.cause)])
+  const seen = JSON.stringify([
+    source,
+    await call(engine, (e) => e.sources()),
+    journal,
+    failing.detail,
+    failing.errors,
+    wrongHost.detail,
+    String(failing.cause)
+  ])
   t.notOk(seen.includes(password), "no record, event or error holds the password")
   t.ok(journal.some((e) => e.type === "source.added"))
   await engine.dispose()
@@ -199,15 +209,17 @@ t.test("credentials in a git URL are used, and masked in records, events, errors
 t.test("invalid specs name their field", async (t) => {
   const dir = tempDir(t)
   const engine = await engineFor(t, dir)
-  for (const [spec, field] of [
-    [{ url: "-upload-pack=evil" }, "url"],
-    [{ url: "file:///x", ref: "--force" }, "ref"],
-    [{ url: "file:///x", ref: "a..b" }, "ref"],
-    [{ url: "file:///x", path: "../up" }, "path"],
-    [{ url: "file:///x", pull_policy: "sometimes" }, "pull_policy"],
-    [{ url: "ext::sh -c evil" }, "url"],
-    [{ url: "file:///x", extra: 1 }, "extra"]
-  ] as const) {
+  for (
+    const [spec, field] of [
+      [{ url: "-upload-pack=evil" }, "url"],
+      [{ url: "file:///x", ref: "--force" }, "ref"],
+      [{ url: "file:///x", ref: "a..b" }, "ref"],
+      [{ url: "file:///x", path: "../up" }, "path"],
+      [{ url: "file:///x", pull_policy: "sometimes" }, "pull_policy"],
+      [{ url: "ext::sh -c evil" }, "url"],
+      [{ url: "file:///x", extra: 1 }, "extra"]
+    ] as const
+  ) {
     const error = await rejection(call(engine, (e) => e.addSource({ type: "git", name: "bad", ...spec })))
     t.equal(error.code, "source.invalid", JSON.stringify(spec))
     t.ok(error.errors.some((f: { path: string }) => f.path === field), `${JSON.stringify(spec)} names ${field}`)

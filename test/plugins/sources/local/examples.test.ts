@@ -22,7 +22,11 @@ const shells = [["sh"], ...(spawnSync("busybox", ["true"]).status === 0 ? [["bus
 function runStep(shell: Array<string>, id: string, step: number, env: Record<string, string> = {}) {
   const job = jobs.get(id)!
   const script = job.steps[step].argv[0]
-  const r = spawnSync(shell[0], [...shell.slice(1), script], { cwd: job.dir, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...job.env, ...env }, encoding: "utf8" })
+  const r = spawnSync(shell[0], [...shell.slice(1), script], {
+    cwd: job.dir,
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...job.env, ...env },
+    encoding: "utf8"
+  })
   return { code: r.status, stdout: r.stdout, stderr: r.stderr }
 }
 
@@ -46,7 +50,7 @@ for (const shell of shells) {
       FLWD_SECRETS_DIR: secrets
     })
     t.same(loud, { code: 0, stdout: "HELLO, ADA!\ntags: x, y z\ntoken: provided (not shown)\n", stderr: "" })
-    const quiet = runStep(shell, "hello-world", 0, { ARG_NAME: "Bob", ARG_LOUD: "false", FLWD_ARGS_JSON: "{\"name\":\"Bob\",\"loud\":false}" })
+    const quiet = runStep(shell, "hello-world", 0, { ARG_NAME: "Bob", ARG_LOUD: "false", FLWD_ARGS_JSON: '{"name":"Bob","loud":false}' })
     t.same(quiet, { code: 0, stdout: "Hello, Bob!\ntoken: not provided\n", stderr: "" })
   })
 

@@ -6,7 +6,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import { PluginEnv, SourceError, type SourceContext } from "../../../../core/mod.ts"
+import { PluginEnv, type SourceContext, SourceError } from "../../../../core/mod.ts"
 import { secureProfile } from "../../../../plugins/profiles/mod.ts"
 import { layerPlatform } from "../../../../engine/platform.ts"
 import { loadRootTree, localSource, type LocalSourceSpec } from "../../../../plugins/sources/local/mod.ts"
@@ -44,10 +44,12 @@ const decodeSpec = (input: unknown) => {
 }
 
 const load = (spec: Record<string, unknown>, roots: ReadonlyArray<string>) =>
-  Effect.runPromise(Effect.scoped(Effect.either(Effect.flatMap(
-    localSource.make,
-    (impl) => impl.load(spec as LocalSourceSpec, null, context(roots))
-  ))).pipe(Effect.provide(layerPlatform), Effect.provideService(PluginEnv, { dataDir: tmpdir(), policy: {}, killGraceMs: 1000 })))
+  Effect.runPromise(
+    Effect.scoped(Effect.either(Effect.flatMap(
+      localSource.make,
+      (impl) => impl.load(spec as LocalSourceSpec, null, context(roots))
+    ))).pipe(Effect.provide(layerPlatform), Effect.provideService(PluginEnv, { dataDir: tmpdir(), policy: {}, killGraceMs: 1000 }))
+  )
 
 t.test("localSource decodes its spec and rejects unknown fields", async (t) => {
   t.equal(localSource.type, "local")

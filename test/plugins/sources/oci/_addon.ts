@@ -23,8 +23,7 @@ export const HELLO_CONFIG = [
   "    - { name: name, type: string, required: true, description: Who to greet }"
 ].join("\n") + "\n"
 
-export const helloRun = (greeting = "Hello") =>
-  `#!/bin/sh\nset -eu\necho "${greeting}, \${ARG_NAME}! from $(cat /etc/image-release)"\n`
+export const helloRun = (greeting = "Hello") => `#!/bin/sh\nset -eu\necho "${greeting}, \${ARG_NAME}! from $(cat /etc/image-release)"\n`
 
 export function manifestYaml(o: { version?: string; jobs?: string | null; extra?: string; apiVersion?: string } = {}): string {
   const lines = [
@@ -38,7 +37,7 @@ export function manifestYaml(o: { version?: string; jobs?: string | null; extra?
     "  license: Apache-2.0",
     "  maintainers: [{ name: Example Maintainer }]",
     "requires:",
-    "  flwd: \">=0.1.0\"",
+    '  flwd: ">=0.1.0"',
     "  permissions: []"
   ]
   if (o.jobs !== null) lines.push(o.jobs ?? "jobs:\n  - { id: hello-world, summary: Greets someone }")

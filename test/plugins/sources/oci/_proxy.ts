@@ -3,7 +3,7 @@
  * registry away (`close`) or hold one request forever (`hold`) without
  * touching the registry process.
  */
-import { createServer, request, type IncomingMessage, type ServerResponse } from "node:http"
+import { createServer, type IncomingMessage, request, type ServerResponse } from "node:http"
 import type { AddressInfo, Socket } from "node:net"
 
 export interface Proxy {

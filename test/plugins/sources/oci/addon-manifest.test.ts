@@ -17,7 +17,11 @@ t.test("parseAddonManifest() decodes the manifest of DESIGN §5", async (t) => {
   t.ok(Either.isRight(r))
   if (Either.isRight(r)) {
     t.same(r.right.metadata, {
-      id: "hello-tools", name: "Hello Tools", version: "1.0.0", summary: "Greeting jobs", license: "Apache-2.0",
+      id: "hello-tools",
+      name: "Hello Tools",
+      version: "1.0.0",
+      summary: "Greeting jobs",
+      license: "Apache-2.0",
       maintainers: [{ name: "Example Maintainer" }]
     })
     t.same(r.right.requires, { flwd: ">=0.1.0", permissions: [] })
@@ -85,14 +89,22 @@ t.test("validateAddonTree() reads an authoring directory and applies the manifes
     t.same(r.right.jobs.map((j) => [j.id, j.summary]), [["hello-world", "Greets someone"]], "only listed jobs, with the manifest's summary")
     t.equal(r.right.manifest.metadata.version, "1.0.0")
   }
-  const all = await validate(addonDir(t, manifestYaml({ jobs: null }), { a: { "config.yaml": "command: ./a.sh\n" }, b: { "config.yaml": "command: ./b.sh\n" } }))
+  const all = await validate(
+    addonDir(t, manifestYaml({ jobs: null }), { a: { "config.yaml": "command: ./a.sh\n" }, b: { "config.yaml": "command: ./b.sh\n" } })
+  )
   t.same(Either.isRight(all) ? all.right.jobs.map((j) => j.id) : null, ["a", "b"], "no list: every job")
 })
 
 t.test("validateAddonTree() fails with E_ADDON_MANIFEST for a missing manifest or a listed job that is missing", async (t) => {
   const missing = await validate(addonDir(t, null, { "hello-world": { "config.yaml": HELLO_CONFIG } }))
-  t.match(Either.isLeft(missing) && missing.left, { code: "E_ADDON_MANIFEST", detail: /manifest\.yaml is missing/, errors: [{ path: "manifest.yaml", message: "is missing" }] })
-  const unlisted = await validate(addonDir(t, manifestYaml({ jobs: "jobs:\n  - { id: hello-world }\n  - { id: gone }" }), { "hello-world": { "config.yaml": HELLO_CONFIG } }))
+  t.match(Either.isLeft(missing) && missing.left, {
+    code: "E_ADDON_MANIFEST",
+    detail: /manifest\.yaml is missing/,
+    errors: [{ path: "manifest.yaml", message: "is missing" }]
+  })
+  const unlisted = await validate(
+    addonDir(t, manifestYaml({ jobs: "jobs:\n  - { id: hello-world }\n  - { id: gone }" }), { "hello-world": { "config.yaml": HELLO_CONFIG } })
+  )
   t.match(Either.isLeft(unlisted) && unlisted.left, { code: "E_ADDON_MANIFEST", errors: [{ path: "jobs.1.id", message: "no job gone under jobs/" }] })
   t.equal(Either.isLeft(unlisted) && unlisted.left.status, 422)
 })

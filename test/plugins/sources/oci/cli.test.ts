@@ -43,7 +43,9 @@ t.test("flwd :sources add on a terminal draws one progress line per layer", asyn
   const registry = await startRegistry(t)
   await pushAddon(registry.url, "example/addon", "1.0.0")
   const box = cliBox(t, testPolicy(registry.host))
-  const added = await box.flwd([":sources", "add", "--type", "oci", "--name", "addon", "--ref", `${registry.host}/example/addon:1.0.0`, "--trusted"], { tty: true })
+  const added = await box.flwd([":sources", "add", "--type", "oci", "--name", "addon", "--ref", `${registry.host}/example/addon:1.0.0`, "--trusted"], {
+    tty: true
+  })
   t.equal(added.code, 0, added.stdout)
   t.match(added.stdout, /pulling 127\.0\.0\.1:\d+\/example\/addon:1\.0\.0 \(sha256:/)
   t.match(added.stdout, /layer 1\/2 {2}[0-9a-f]{12} {2}\d+(\.\d)? [kM]?B \/ \d+(\.\d)? [kM]?B .*unpacked/)

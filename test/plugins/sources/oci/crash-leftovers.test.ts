@@ -58,8 +58,20 @@ t.test("kill -9 of `flwd :sources add` mid-pull: the next start sweeps its lefto
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_NO_WARNINGS: "1" }
   for (const key of Object.keys(env)) if (key.startsWith("FLWD_")) delete env[key]
   const child = spawn(process.execPath, [
-    join(repo, "cli/main.ts"), "--data-dir", dataDir, "--policy", policyFile,
-    ":sources", "add", "--type", "oci", "--name", "addon", "--ref", `${proxy.host}/example/addon:1.0.0`, "--trusted"
+    join(repo, "cli/main.ts"),
+    "--data-dir",
+    dataDir,
+    "--policy",
+    policyFile,
+    ":sources",
+    "add",
+    "--type",
+    "oci",
+    "--name",
+    "addon",
+    "--ref",
+    `${proxy.host}/example/addon:1.0.0`,
+    "--trusted"
   ], { cwd, env, stdio: ["ignore", "pipe", "pipe"] })
   let output = ""
   child.stdout.on("data", (d: Buffer) => (output += d.toString()))

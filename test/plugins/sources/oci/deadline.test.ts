@@ -94,7 +94,9 @@ t.test("a blob that stops half way fails at the deadline and leaves nothing half
 })
 
 t.test("pull_timeout and blob_hosts are validated with the policy", async (t) => {
-  const e = await rejection(createEngine({ env: {}, dataDir: join(tempDir(t), "data"), policy: { pull_timeout: "soon", blob_hosts: ["https://blobs.example"] } }))
+  const e = await rejection(
+    createEngine({ env: {}, dataDir: join(tempDir(t), "data"), policy: { pull_timeout: "soon", blob_hosts: ["https://blobs.example"] } })
+  )
   t.match(e, { code: "policy.invalid" })
   t.match(e.errors, [{ path: "blob_hosts[0]", message: /without a scheme/ }, { path: "pull_timeout", message: /duration/ }])
 })

@@ -106,7 +106,12 @@ t.test("oci source: bad add-on images are E_ADDON_MANIFEST with field paths", as
     ["wrong-api", { manifest: manifestYaml({ apiVersion: "flwd.addon/v9" }) }, "apiVersion", /flwd\.addon\/v1/],
     ["bad-semver", { manifest: manifestYaml({ version: "one" }) }, "metadata.version", "must be a semantic version such as 1.0.0"],
     ["unknown-key", { manifest: manifestYaml({ extra: "hooks: { post_install: rm }" }) }, "hooks", /unexpected/],
-    ["missing-job", { manifest: manifestYaml({ jobs: "jobs:\n  - { id: hello-world }\n  - { id: goodbye }" }) }, "jobs.1.id", "no job goodbye under flwd-addon/jobs/"]
+    [
+      "missing-job",
+      { manifest: manifestYaml({ jobs: "jobs:\n  - { id: hello-world }\n  - { id: goodbye }" }) },
+      "jobs.1.id",
+      "no job goodbye under flwd-addon/jobs/"
+    ]
   ]
   for (const [tag, options, path, message] of cases) {
     await pushAddon(registry.url, "example/addon", tag, options)
@@ -186,8 +191,15 @@ t.test("oci source: the platform is chosen from an index; a single image of anot
     const foreign = await call(engine, (x) => x.addSource(addonSpec(registry.host, { name: "foreign", ref: `${registry.host}/example/addon:arm-only` })))
     t.match(foreign.source.diagnostics, [{ level: "warning", code: "addon.platform.foreign", message: /linux\/arm64/ }])
   }
-  const wrong = await rejection(call(engine, (x) => x.addSource(addonSpec(registry.host, { name: "wrong", ref: `${registry.host}/example/addon@${amd64.manifest.digest}`, platform: "linux/s390x" }))))
+  const wrong = await rejection(
+    call(
+      engine,
+      (x) => x.addSource(addonSpec(registry.host, { name: "wrong", ref: `${registry.host}/example/addon@${amd64.manifest.digest}`, platform: "linux/s390x" }))
+    )
+  )
   t.match(wrong, { code: "E_OCI", detail: /no manifest for linux\/s390x; the image is linux\/amd64/, errors: [{ path: "platform" }] })
-  const missing = await rejection(call(engine, (x) => x.addSource(addonSpec(registry.host, { name: "missing", ref: `${registry.host}/example/addon:multi`, platform: "linux/s390x" }))))
+  const missing = await rejection(
+    call(engine, (x) => x.addSource(addonSpec(registry.host, { name: "missing", ref: `${registry.host}/example/addon:multi`, platform: "linux/s390x" })))
+  )
   t.match(missing, { code: "E_OCI", detail: /no manifest for linux\/s390x; the index offers linux\/amd64, linux\/arm64/ })
 })

@@ -87,7 +87,10 @@ t.test("pull policy: semver picks the highest matching tag; always and on-startu
   const v12 = await push("1.2.0")
   await push("2.0.0")
   const { engine, dataDir } = await addonEngine(t, testPolicy(registry.host))
-  const added = await call(engine, (e) => e.addSource(addonSpec(registry.host, { ref: `${registry.host}/example/addon`, semver: ">=1 <2", pull_policy: "always" })))
+  const added = await call(
+    engine,
+    (e) => e.addSource(addonSpec(registry.host, { ref: `${registry.host}/example/addon`, semver: ">=1 <2", pull_policy: "always" }))
+  )
   t.match(added.source.provenance, { digest: v12, tag: "1.2.0", semver: ">=1 <2", addon: { version: "1.2.0" } })
   const v13 = await push("1.3.0")
   t.equal(await planDigest(engine), v13, "always re-evaluates the range")

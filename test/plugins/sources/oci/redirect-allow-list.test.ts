@@ -69,7 +69,11 @@ t.test("a blob redirect to a host in blob_hosts or an admitted registry is follo
     const { engine } = await addonEngine(t, policy)
     const added = await call(engine, (x) => x.addSource(addonSpec(proxy.host)))
     t.match(added, { created: true, source: { status: "ready", job_count: 1 } }, label)
-    t.match((await decisions(engine)).filter((d) => d.subject === unlisted.host), [{ decision: "allow", reason: /blob/ }], `${label}: the allow is journaled once`)
+    t.match(
+      (await decisions(engine)).filter((d) => d.subject === unlisted.host),
+      [{ decision: "allow", reason: /blob/ }],
+      `${label}: the allow is journaled once`
+    )
   }
   t.ok((await asked()).some((r) => r.method === "GET" && r.path.includes("/blobs/")), "the blobs came from the redirect target")
 })
@@ -79,7 +83,11 @@ t.test("under a profile that admits every registry, a manifest redirect is follo
   const { engine } = await addonEngine(t, { profile: "disabled", allowed_registries: [proxy.host] })
   const added = await call(engine, (x) => x.addSource(addonSpec(proxy.host)))
   t.match(added, { created: true, source: { status: "ready" } })
-  t.match((await decisions(engine)).filter((d) => d.subject === unlisted.host), [{ decision: "allow", code: "image.redirect.allowed", reason: /admits every registry/ }])
+  t.match((await decisions(engine)).filter((d) => d.subject === unlisted.host), [{
+    decision: "allow",
+    code: "image.redirect.allowed",
+    reason: /admits every registry/
+  }])
   t.ok((await asked()).some((r) => r.path.includes("/manifests/")), "the manifest came from the redirect target")
 })
 

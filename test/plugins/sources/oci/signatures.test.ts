@@ -48,12 +48,16 @@ t.test("an unsigned image: required fails naming the paths tried, permissive war
   t.match(e, {
     code: "image.signature.required",
     status: 422,
-    detail: `Source addon: ${registry.host}/example/addon@${digest}: no signature found: tried cosign tag ${tag}.sig (not found), referrers API (unsupported), referrers tag ${tag} (not found)`,
+    detail:
+      `Source addon: ${registry.host}/example/addon@${digest}: no signature found: tried cosign tag ${tag}.sig (not found), referrers API (unsupported), referrers tag ${tag} (not found)`,
     errors: [{ path: "ref", message: /^no signature was found \(looked for a cosign signature tag/ }]
   })
   t.match((await decisions(required.engine)).at(-1), {
-    decision: "deny", code: "image.signature.required", profile: "secure",
-    subject: `${registry.host}/example/addon:1.0.0@${digest}`, reason: /^no signature found: tried cosign tag/
+    decision: "deny",
+    code: "image.signature.required",
+    profile: "secure",
+    subject: `${registry.host}/example/addon:1.0.0@${digest}`,
+    reason: /^no signature found: tried cosign tag/
   })
   t.equal(await blobGets(registry), 0, "nothing was downloaded")
 
@@ -61,7 +65,12 @@ t.test("an unsigned image: required fails naming the paths tried, permissive war
   const added = await call(permissive.engine, (x) => x.addSource(addonSpec(registry.host)))
   const trust = { mode: "permissive", verified: false, signer: null, reason: /^no signature found/, discovery: [{ path: "cosign-tag", tried: true, found: 0 }] }
   t.match(added.source.provenance, { image_trust: trust })
-  t.match((await decisions(permissive.engine)).at(-1), { decision: "warn", code: "image.signature.unverified", profile: "permissive", reason: /admitted unverified/ })
+  t.match((await decisions(permissive.engine)).at(-1), {
+    decision: "warn",
+    code: "image.signature.unverified",
+    profile: "permissive",
+    reason: /admitted unverified/
+  })
   const planned = await plan(permissive.engine)
   t.match(planned.provenance, { image_trust: trust })
   t.match(planned.warnings, [/^image .*example\/addon.* is not verified \(no signature found.*\); admitted under verify_signatures: permissive$/])
@@ -73,7 +82,12 @@ t.test("an unsigned image: required fails naming the paths tried, permissive war
   const disabled = await addonEngine(t, keyPolicy(registry.host, { profile: "disabled" }))
   const unchecked = await call(disabled.engine, (x) => x.addSource(addonSpec(registry.host)))
   t.same(unchecked.source.provenance.image_trust, { mode: "disabled", verified: false, signer: null, reason: "verification disabled" })
-  t.match((await decisions(disabled.engine)).at(-1), { decision: "allow", code: "image.signature.skipped", reason: "verification disabled", profile: "disabled" })
+  t.match((await decisions(disabled.engine)).at(-1), {
+    decision: "allow",
+    code: "image.signature.skipped",
+    reason: "verification disabled",
+    profile: "disabled"
+  })
   t.same((await plan(disabled.engine)).warnings, [])
   t.equal(await sigRequests(registry), before, "no signature was looked for")
 })
@@ -86,14 +100,17 @@ t.test("a key-signed image is admitted under secure with the key in the policy f
   mkdirSync(join(tree.dir, "policy", "keys"), { recursive: true })
   writeFileSync(join(tree.dir, "policy", "keys", "release.pub"), release.pem)
   const file = join(tree.dir, "policy", "flwd.policy.yaml")
-  writeFileSync(file, [
-    "profile: secure",
-    `allowed_registries: ["${registry.host.toUpperCase()}"]`,
-    "trust:",
-    "  keys:",
-    "    - { name: release, path: keys/release.pub }",
-    ""
-  ].join("\n"))
+  writeFileSync(
+    file,
+    [
+      "profile: secure",
+      `allowed_registries: ["${registry.host.toUpperCase()}"]`,
+      "trust:",
+      "  keys:",
+      "    - { name: release, path: keys/release.pub }",
+      ""
+    ].join("\n")
+  )
   const engine = await startEngine(t, { root: tree.root, dataDir: tree.dataDir, policyFile: file })
   t.equal(engine.settings.policyDir, join(tree.dir, "policy"))
   const added = await call(engine, (x) => x.addSource(addonSpec(registry.host)))
@@ -101,7 +118,13 @@ t.test("a key-signed image is admitted under secure with the key in the policy f
   t.match(added.source.provenance, { digest, image_trust: trust })
   t.match(await decisions(engine), [
     { decision: "allow", code: "image.registry.allowed", subject: registry.host, profile: "secure" },
-    { decision: "allow", code: "image.signature.verified", subject: `${registry.host}/example/addon:1.0.0@${digest}`, reason: /^signed by key:release/, profile: "secure" }
+    {
+      decision: "allow",
+      code: "image.signature.verified",
+      subject: `${registry.host}/example/addon:1.0.0@${digest}`,
+      reason: /^signed by key:release/,
+      profile: "secure"
+    }
   ])
   const planned = await plan(engine)
   t.match(planned.provenance, { image_trust: trust })
@@ -120,7 +143,10 @@ t.test("an image signed by flwd's own signer is admitted; a multi-platform image
   const arm64 = await addonImage({ platform: { os: "linux", architecture: "arm64" } })
   const index = await pushIndex(registry.url, "example/multi", "1.0.0", [amd64, arm64])
   await signImage({ ref: `${registry.host}/example/multi@${index}`, key: release.privateKey, registry: { dockerConfig: false } })
-  const multi = await call(engine, (x) => x.addSource(addonSpec(registry.host, { name: "multi", ref: `${registry.host}/example/multi:1.0.0`, platform: "linux/arm64" })))
+  const multi = await call(
+    engine,
+    (x) => x.addSource(addonSpec(registry.host, { name: "multi", ref: `${registry.host}/example/multi:1.0.0`, platform: "linux/arm64" }))
+  )
   t.match(multi.source.provenance, { digest: arm64.manifest.digest, resolved_digest: index, image_trust: { verified: true, signer: "key:release" } })
 })
 
@@ -131,14 +157,22 @@ t.test("a signature by an untrusted key and a trusted signature of another diges
   const untrusted = await pushAddon(registry.url, "example/untrusted", "1.0.0")
   await cosignSign(registry.url, "example/untrusted", untrusted, stranger.privateKey)
   const e1 = await rejection(call(engine, (x) => x.addSource(addonSpec(registry.host, { name: "untrusted", ref: `${registry.host}/example/untrusted:1.0.0` }))))
-  t.match(e1, { code: "image.signature.required", detail: /no signature from a trusted key or identity/, errors: [{ message: /^signatures were found, but none from a key or identity/ }] })
+  t.match(e1, {
+    code: "image.signature.required",
+    detail: /no signature from a trusted key or identity/,
+    errors: [{ message: /^signatures were found, but none from a key or identity/ }]
+  })
 
   const image = await pushAddon(registry.url, "example/moved", "1.0.0")
   const other = await pushAddon(registry.url, "example/moved", "0.9.0", { greeting: "Old" })
   const payload = simpleSigningPayload("example/moved", other)
   await pushSignatures(registry.url, "example/moved", image, [{ payload, signature: signBytes(payload, release.privateKey) }])
   const e2 = await rejection(call(engine, (x) => x.addSource(addonSpec(registry.host, { name: "moved", ref: `${registry.host}/example/moved:1.0.0` }))))
-  t.match(e2, { code: "image.signature.required", detail: /the signed digest is not the image's/, errors: [{ message: "a trusted signer signed another digest than the image's" }] })
+  t.match(e2, {
+    code: "image.signature.required",
+    detail: /the signed digest is not the image's/,
+    errors: [{ message: "a trusted signer signed another digest than the image's" }]
+  })
 
   const denied = (await decisions(engine)).filter((d) => d.decision === "deny")
   t.match(denied, [
@@ -187,7 +221,10 @@ t.test("on-startup: a moved tag that fails verification keeps the pin; on-add re
 
   await proxy.close()
   const offline = await addonEngine(t, keyPolicy(proxy.host), first.dataDir)
-  t.match(await call(offline.engine, (x) => x.source("pinned")), { status: "ready", provenance: { digest: v1, image_trust: { verified: true, signer: "key:release" } } })
+  t.match(await call(offline.engine, (x) => x.source("pinned")), {
+    status: "ready",
+    provenance: { digest: v1, image_trust: { verified: true, signer: "key:release" } }
+  })
   t.match((await decisions(offline.engine)).filter((d) => d.code === "image.signature.verified").at(-1), { reason: /\(as verified at / })
 
   // Another key set is another policy: the recorded outcome does not stand in for it.

@@ -25,7 +25,12 @@ t.test("a registry that stalls mid-blob fails the add with source.plugin.failed 
   })
   const tree = exampleTree(t)
   // Longer than any timer a plugin might use to look busy; far shorter than pull_timeout.
-  const engine = await startEngine(t, { root: tree.root, dataDir: tree.dataDir, policy: { ...testPolicy(proxy.host), pull_timeout: "60s" }, pluginTimeoutMs: 15_000 })
+  const engine = await startEngine(t, {
+    root: tree.root,
+    dataDir: tree.dataDir,
+    policy: { ...testPolicy(proxy.host), pull_timeout: "60s" },
+    pluginTimeoutMs: 15_000
+  })
   let timer: NodeJS.Timeout | undefined
   // Not a timing assertion: without it a kept-alive pull would hold the test for two minutes.
   const guard = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error("the add was still waiting after 90 s")), 90_000)))

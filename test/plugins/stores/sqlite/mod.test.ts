@@ -29,8 +29,7 @@ async function open(t: Test, path: string) {
   return { store, close: () => runtime.dispose() }
 }
 
-const logs = (run_id: string, n: number) =>
-  Array.from({ length: n }, (_, i) => ({ run_id, type: "log" as const, at: "2025-01-01T00:00:00.000Z", data: { i } }))
+const logs = (run_id: string, n: number) => Array.from({ length: n }, (_, i) => ({ run_id, type: "log" as const, at: "2025-01-01T00:00:00.000Z", data: { i } }))
 
 t.test("layer() passes the Store conformance suite", async (t) => {
   const dir = tempDir(t)
@@ -71,7 +70,7 @@ t.test("layer() fails with store.failed for a file that is not a database", asyn
   const error = await run(Effect.flip(Effect.provide(Store, layer({ path }))))
   t.equal(error.code, "store.failed")
   t.match(error.detail, /^open .*flwd\.db: /)
-  t.notMatch(error.detail, /\n|    at /, "no stack trace in the detail")
+  t.notMatch(error.detail, /\n| {4}at /, "no stack trace in the detail")
 })
 
 t.test("layer() refuses a file written by a newer schema", async (t) => {
@@ -110,9 +109,7 @@ t.test("layer() leaves a consistent database when a writing process is killed", 
   // The test runs on the project's Node 24; the child uses the same binary
   // directly so that SIGKILL reaches the writer itself, not a wrapper.
   const child = spawn(process.execPath, [script, path], { stdio: ["ignore", "pipe", "pipe"] })
-  const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
-    child.on("exit", (code, signal) => resolve(signal ?? code))
-  )
+  const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.on("exit", (code, signal) => resolve(signal ?? code)))
   let stderr = ""
   child.stderr.on("data", (chunk) => (stderr += chunk))
   const ready = await new Promise<boolean>((resolve) => {
