@@ -11,6 +11,7 @@ import type { StoreError } from "../domain/errors.ts"
 import type { Step } from "../domain/job.ts"
 import type { NewEvent } from "../domain/run.ts"
 import type { Binding } from "./_run-env.ts"
+import { traced } from "./_span.ts"
 import type { ResolvedPlan } from "./runner.ts"
 
 /** How the steps of a run ended, before cancel and timeout are considered. */
@@ -127,7 +128,7 @@ export function runSteps(ctx: StepsContext): Effect.Effect<StepsOutcome, StoreEr
           failure ??= { _tag: "failed", code: "run.exit.nonzero", detail, exit_code: exitCode }
         }
         return status
-      }).pipe(Effect.withSpan("run.step", { attributes: { "flwd.run_id": ctx.runId, "flwd.step": step.id } }))
+      }).pipe(traced("run.step", () => ({ "flwd.run_id": ctx.runId, "flwd.step": step.id })))
 
     const runStep = (step: Step, index: number) =>
       Effect.gen(function* () {

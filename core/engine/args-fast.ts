@@ -75,7 +75,8 @@ export function fastArgs(defs: ReadonlyArray<ArgDef>): (input: Readonly<Record<s
     for (const { def, accepts } of fields) {
       const value = Object.hasOwn(input, def.name) ? input[def.name] : undefined
       if (value === undefined) {
-        if (def.default !== undefined) defaults.push([def.name, structuredClone(def.default)])
+        // A copy only of an object: a plan's values must not share one with the spec.
+        if (def.default !== undefined) defaults.push([def.name, typeof def.default === "object" ? structuredClone(def.default) : def.default])
         else if (def.required) return undefined
       } else if (accepts(value)) given.push([def.name, value])
       else return undefined

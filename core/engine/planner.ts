@@ -17,6 +17,7 @@ import { Plugins } from "./plugins.ts"
 import { redactArgs } from "./public-view.ts"
 import { PolicyEngine } from "./policy-engine.ts"
 import type { ResolvedPlan } from "./runner.ts"
+import { traced } from "./_span.ts"
 import { SourceRegistry } from "./source-registry.ts"
 
 /**
@@ -122,7 +123,7 @@ export const layer: Layer.Layer<Planner, never, JobCatalog | SourceRegistry | Po
         }
         const decisions = profileDecisions(profile, policy.defaultProfile, request, job.id)
         return { plan: result, job, values, secretNames: compiled.secretNames, settings, executor, decisions } satisfies ResolvedPlan
-      }).pipe(Effect.withSpan("plan", { attributes: { "flwd.job": request.job } }))
+      }).pipe(traced("plan", () => ({ "flwd.job": request.job })))
 
     return { plan }
   })

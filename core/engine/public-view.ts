@@ -66,6 +66,8 @@ export function redactArgs(
   values: Readonly<Record<string, unknown>>,
   secretNames: ReadonlyArray<string>
 ): Record<string, unknown> {
+  // Most jobs have no secret: a copy, without the set and the entry pairs (a spread also defines own keys).
+  if (secretNames.length === 0) return { ...values }
   const secret = new Set(secretNames)
   // fromEntries defines own keys: no key, `__proto__` included, can reach a prototype.
   return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, secret.has(k) ? SECRET_MASK : v]))

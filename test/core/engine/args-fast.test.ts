@@ -110,3 +110,15 @@ t.test("compileArgSpec().decode() answers the same with and without the fast pat
   t.same(fastArgs(spec.args)({ s: "x" }), slow({ s: "x" }))
   t.equal(fastArgs(spec.args)({ s: "x", n: 0 }), undefined, "a value the Schema refuses goes to the Schema")
 })
+
+t.test("fastArgs() gives each decode its own copy of an array or object default", async (t) => {
+  const spec: ArgSpec = {
+    args: [{ name: "tags", type: "array", default: ["a"] }, { name: "env", type: "object", default: { k: "v" } }, { name: "n", type: "integer", default: 3 }]
+  }
+  const decode = fastArgs(spec.args)
+  const first = decode({}) as { tags: Array<string>; env: Record<string, string>; n: number }
+  first.tags.push("changed")
+  first.env.k = "changed"
+  t.same(decode({}), { tags: ["a"], env: { k: "v" }, n: 3 }, "a later decode sees the defaults as declared")
+  t.same(spec.args[0].default, ["a"], "the argspec's default is untouched")
+})
