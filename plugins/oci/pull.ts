@@ -26,7 +26,7 @@ import type { RegistryClient, Repository } from "./registry/client.ts"
 import { type ResolvedImage, resolveImage } from "./resolve-image.ts"
 import { compressionOf } from "./unpack/decompress.ts"
 import type { UnpackLimits } from "./unpack/limits.ts"
-import { type OpenedLayer, unpackImageAsync, type UnpackResult } from "./unpack/unpack-image.ts"
+import { type OpenedLayer, unpackImageAsync, type UnpackProgress, type UnpackResult } from "./unpack/unpack-image.ts"
 
 /**
  * Progress of a pull, for the CLI (bars) and the server (events).
@@ -44,6 +44,8 @@ export type PullProgress =
     readonly state: "cached" | "downloading" | "fetched" | "unpacked"
     readonly bytes?: number
   }
+  /** A layer unpacking: the image's running totals of tar entries and uncompressed bytes written, a few times a second. */
+  | { readonly type: "unpack"; readonly index: number; readonly digest: Digest; readonly entries: number; readonly bytes: number }
 
 /**
  * Options of `pullImage`.
@@ -98,6 +100,9 @@ export function fetchBlobs(
   })
 }
 
+/** How often a running unpack reports its totals. */
+const UNPACK_INTERVAL_MS = 250
+
 /** One unpack of a destination at a time per store: a second pull of the image waits for the first one's result. */
 function singleFlight(
   flights: Map<string, Promise<unknown>>,
@@ -148,6 +153,16 @@ export function pullImage(client: RegistryClient, options: PullOptions): Effect.
     const runtime = yield* Effect.runtime<never>()
     const fetching = new AbortController()
     const slots = limiter(concurrency)
+    // A long unpack (many files, or a layer already cached) is work too: the engine's watchdog must see it.
+    let reported = 0
+    // The image's totals at the end of each layer, reported unthrottled so the last report counts everything.
+    const totals = { entries: 0, bytes: 0 }
+    const unpacking = (p: UnpackProgress) => {
+      const now = Date.now()
+      if (now - reported < UNPACK_INTERVAL_MS) return
+      reported = now
+      progress({ type: "unpack", index: p.index, digest: layers[p.index].digest, entries: p.entries, bytes: p.bytes })
+    }
     const acquired = layers.map((layer, index) => acquire(layer, index, image.config.rootfs.diff_ids[index], fetching.signal))
     // Interrupted (a deadline), the unpack is aborted and its temporary directory gone before the failure is reported.
     const result = yield* settled(
@@ -159,8 +174,17 @@ export function pullImage(client: RegistryClient, options: PullOptions): Effect.
             destination,
             limits: options.limits,
             layers: acquired.map((layer) => () => orAbort(layer, signal)),
-            onLayer: (index, stats) =>
+            onProgress: unpacking,
+            onLayer: (index, stats) => {
+              progress({
+                type: "unpack",
+                index,
+                digest: layers[index].digest,
+                entries: totals.entries += stats.entries,
+                bytes: totals.bytes += stats.uncompressedBytes
+              })
               progress({ type: "layer", index, digest: layers[index].digest, size: layers[index].size, state: "unpacked", bytes: stats.uncompressedBytes })
+            }
           }), signal)
           .finally(async () => {
             signal.removeEventListener("abort", stop)

@@ -62,10 +62,13 @@ export class LayerMeter {
   readonly #budget: Budget
   readonly #layer: string | undefined
   readonly #hasher = makeHasher("sha256")
+  readonly #onChunk: () => void
 
-  constructor(budget: Budget, layer?: string) {
+  /** `onChunk` is told after each decompressed chunk is counted (progress of a long file). */
+  constructor(budget: Budget, layer?: string, onChunk: () => void = () => {}) {
     this.#budget = budget
     this.#layer = layer
+    this.#onChunk = onChunk
   }
 
   /** Goes before the decompressor. */
@@ -87,6 +90,7 @@ export class LayerMeter {
           this.#budget.addBytes(chunk.length, this.#layer)
           this.#budget.checkRatio(this.compressed, this.uncompressed, this.#layer)
           this.#hasher.update(chunk)
+          this.#onChunk()
           cb(null, chunk)
         } catch (e) {
           cb(e as Error)

@@ -38,6 +38,26 @@ export interface UnpackImageOptions extends EntryPolicy {
   readonly limits?: UnpackLimits
   /** Called after each layer. */
   readonly onLayer?: (index: number, stats: LayerStats) => void
+  /**
+   * Called often while a layer unpacks (after each entry and decompressed
+   * chunk) with the image's running totals; not throttled, keep it cheap.
+   */
+  readonly onProgress?: (progress: UnpackProgress) => void
+}
+
+/**
+ * Running totals of an unpack, over all layers so far.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface UnpackProgress {
+  /** The layer being unpacked. */
+  readonly index: number
+  /** Tar entries handled. */
+  readonly entries: number
+  /** Uncompressed tar bytes unpacked. */
+  readonly bytes: number
 }
 
 /**
@@ -80,8 +100,10 @@ export async function unpackImageAsync(options: UnpackImageOptions): Promise<Unp
     for (const [index, open] of options.layers.entries()) {
       const layer = await open()
       let ok = false
+      const onProgress = options.onProgress
+      const report = onProgress === undefined ? undefined : () => onProgress({ index, entries: budget.entries, bytes: budget.bytes })
       try {
-        stats.push(await unpackLayer(root, layer, budget, options))
+        stats.push(await unpackLayer(root, layer, budget, { onlyFilesAndDirectories: options.onlyFilesAndDirectories, onProgress: report }))
         ok = true
       } finally {
         await layer.settle?.(ok)

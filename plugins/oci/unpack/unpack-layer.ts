@@ -75,6 +75,21 @@ export interface EntryPolicy {
   readonly onlyFilesAndDirectories?: boolean
 }
 
+/**
+ * Options of `unpackLayer`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface LayerOptions extends EntryPolicy {
+  /**
+   * Called after each entry and each decompressed chunk: a long unpack is
+   * work the caller's no-progress watchdog must see (read the counts from
+   * the `Budget`). Keep it cheap; it is not throttled here.
+   */
+  readonly onProgress?: () => void
+}
+
 /** An entry's body as tar-stream (streamx) hands it over. */
 type EntryBody = AsyncIterable<unknown> & { resume(): unknown }
 
@@ -263,9 +278,10 @@ function wrap(e: unknown, layer?: string): unknown {
  * @since 0.1.0
  * @category constructors
  */
-export async function unpackLayer(root: SafeRoot, input: LayerInput, budget: Budget, policy: EntryPolicy = {}): Promise<LayerStats> {
+export async function unpackLayer(root: SafeRoot, input: LayerInput, budget: Budget, policy: LayerOptions = {}): Promise<LayerStats> {
   root.layer = input.digest
-  const meter = new LayerMeter(budget, input.digest)
+  const progress = policy.onProgress ?? (() => {})
+  const meter = new LayerMeter(budget, input.digest, progress)
   const unpacker = new LayerUnpacker(root, budget, input.digest, policy)
   const extract = tarExtract()
   // Settled into a value at once: the pipeline may fail while an entry is still being written.
@@ -277,6 +293,7 @@ export async function unpackLayer(root: SafeRoot, input: LayerInput, budget: Bud
       await unpacker.entry(entry.header, entry)
       // An entry's body not read by now would stall the archive.
       entry.resume()
+      progress()
     }
   } catch (e) {
     failure = e

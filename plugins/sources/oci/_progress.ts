@@ -7,8 +7,8 @@
  * events are held back until real work starts. Events are published in
  * order from synchronous callbacks through one promise chain.
  *
- * Only real work is reported (bytes downloaded, layers fetched and
- * unpacked), never a timer: the engine's no-progress watchdog must see a
+ * Only real work is reported (bytes downloaded, layers fetched, entries and
+ * bytes unpacked), never a timer: the engine's no-progress watchdog must see a
  * stalled registry as the silence it is.
  */
 import * as Effect from "effect/Effect"
@@ -75,6 +75,8 @@ export function makeReporter(ctx: SourceContext, ref: string): Effect.Effect<Rep
       },
       pull: (e) => {
         if (e.type === "resolved") hold({ phase: "resolved", digest: e.digest, platform: e.platform, layers: e.layers, bytes: e.bytes })
+        // The image's running totals: what keeps a long unpack (the download long over) alive for the watchdog.
+        else if (e.type === "unpack") send({ phase: "unpack", index: e.index, digest: e.digest, entries: e.entries, bytes: e.bytes })
         else {
           ;(e.state === "cached" ? hold : send)({
             phase: "layer",
