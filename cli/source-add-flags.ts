@@ -38,8 +38,31 @@ export function addFlagSpecs(sources: Sources): ReadonlyArray<FlagSpec> {
   }))
 }
 
-/** The plugin of `type` (or an alias). */
-function pluginOf(sources: Sources, type: string): AnySourcePlugin | undefined {
+/**
+ * `--set field=value` pairs: JSON when the value parses as JSON, else the text.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export function setFields(pairs: ReadonlyArray<string>): Record<string, unknown> {
+  const fields: Record<string, unknown> = {}
+  for (const pair of pairs) {
+    const eq = pair.indexOf("=")
+    if (eq <= 0) throw new UsageError("--set takes field=value", { errors: [{ path: "--set", message: "must be field=value" }] })
+    const raw = pair.slice(eq + 1)
+    let value: unknown = raw
+    try {
+      value = JSON.parse(raw)
+    } catch {
+      // Plain text: kept as a string.
+    }
+    fields[pair.slice(0, eq)] = value
+  }
+  return fields
+}
+
+/** The plugin of `type` (or an alias). @since 0.2.0 @category constructors */
+export function pluginOf(sources: Sources, type: string): AnySourcePlugin | undefined {
   return sources.find((p) => p.type === type || (p.aliases ?? []).includes(type))
 }
 

@@ -15,7 +15,7 @@ import type * as Path from "@effect/platform/Path"
 import type * as Effect from "effect/Effect"
 import type * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
-import type { ExecutorError, PluginError, PolicyError, ProblemInfo, SourceError } from "./domain/errors.ts"
+import type { ExecutorError, PluginError, PolicyError, ProblemInfo, SourceError, ValidationError } from "./domain/errors.ts"
 import type { Diagnostic, Job, JobDefinition, Step } from "./domain/job.ts"
 import type { ExecutorPreview } from "./domain/plan.ts"
 import type { Decision, Policy, RuntimeSettings } from "./domain/policy.ts"
@@ -238,6 +238,58 @@ export interface SourceImpl<Spec, Pin> {
 }
 
 /**
+ * What a source plugin's `inspect` is given: the policy and profile an add
+ * would be decided under, outside any engine.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface InspectContext {
+  /** The profile an add would be asked under (the engine's default profile). */
+  readonly profile: ProfilePlugin
+  /** The whole policy: the plugin reads its own section. */
+  readonly policy: Policy
+  /** Directory relative paths in the policy resolve against. */
+  readonly policyDir: string
+  readonly dataDir: string
+}
+
+/**
+ * One line `flwd :policy check` prints under the decisions: `label  text`;
+ * a `detail` line belongs to the line before it (printed indented, dimmed).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface InspectionLine {
+  readonly label: string
+  readonly text: string
+  readonly detail?: boolean
+}
+
+/**
+ * What adding a spec would decide, found without adding it.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Inspection {
+  /** What was inspected, as the user would name it (an image reference, a URL). */
+  readonly subject: string
+  /** The profile it was decided under. */
+  readonly profile: string
+  readonly admitted: boolean
+  /** Every decision, in the order an add would journal them. */
+  readonly decisions: ReadonlyArray<Decision>
+  /** Why it is not admitted; null when it is. */
+  readonly problem: { readonly code: string; readonly detail: string } | null
+  /** What the text output shows under the decisions (a digest, a signer). */
+  readonly report: ReadonlyArray<InspectionLine>
+  /** The plugin's own outcome, the document `--json` prints (the plugin's fields; it holds the fields above). */
+  readonly document: Readonly<Record<string, unknown>>
+}
+
+/**
  * A kind of source (`git`, `oci`, a directory tree, …).
  *
  * Pull policies are core's: a spec's `pull_policy` (`on-add`, `on-startup`,
@@ -259,6 +311,13 @@ export interface SourcePlugin<Spec = any, Pin = never> extends Contributions {
   readonly pin?: Schema.Schema<Pin, any>
   /** `flwd :sources add` flags of this kind. */
   readonly addFlags?: ReadonlyArray<AddFlag>
+  /**
+   * What adding `spec` would decide (admission, verification), without
+   * adding it: nothing is journaled, stored or kept, and no engine runs.
+   * `flwd :policy check` calls it for any kind that has it. Fails only when
+   * the question cannot be answered (unreachable origin, unusable policy).
+   */
+  readonly inspect?: (spec: Spec, ctx: InspectContext) => Effect.Effect<Inspection, SourceError | PolicyError | ValidationError>
   /** Builds the implementation, once per engine, released with it; heavy modules are `import()`ed here. */
   readonly make: Effect.Effect<SourceImpl<Spec, Pin>, PluginError, MakeServices>
 }

@@ -6,15 +6,15 @@
  * registry client, sigstore library or bubblewrap probe; an engine builds
  * a kind only when it first uses it.
  *
- * Adding a built-in kind: its folder under `plugins/`, and one line here.
+ * Adding a built-in source kind: its folder under `plugins/sources/`, and
+ * one `export` line in `engine/builtin-sources.ts`, whose exports are all
+ * collected here.
  */
 import type { PluginSet } from "../core/mod.ts"
 import { processExecutor } from "../plugins/executors/process/plugin.ts"
 import { sandboxExecutor } from "../plugins/executors/sandbox/plugin.ts"
 import { builtinProfiles } from "../plugins/profiles/mod.ts"
-import { gitSource } from "../plugins/sources/git/plugin.ts"
-import { localSource } from "../plugins/sources/local/mod.ts"
-import { ociSource } from "../plugins/sources/oci/plugin.ts"
+import * as sources from "./builtin-sources.ts"
 
 /**
  * The plugins every engine has.
@@ -23,7 +23,7 @@ import { ociSource } from "../plugins/sources/oci/plugin.ts"
  * @category constructors
  */
 export const builtinPlugins: PluginSet = {
-  sources: [localSource, gitSource, ociSource],
+  sources: Object.values(sources),
   profiles: builtinProfiles,
   executors: [processExecutor, sandboxExecutor],
   defaultExecutor: "process"

@@ -7,15 +7,15 @@
  * rlimits), and overrides.
  * `flwd :policy check <ref>` runs the registry admission and signature
  * verification adding the image as a source would, without adding it, and
- * exits 0 when it would be admitted, 1 when not. Both read this machine's
+ * exits 0 when it would be admitted, 1 when not; any kind whose plugin can
+ * `inspect` is checked the same way (`_policy-check.ts`). Both read this machine's
  * policy and plugins without starting the engine or opening its database.
  */
-import { Effect, PolicyError } from "../../core/mod.ts"
+import { PolicyError } from "../../core/mod.ts"
 import { inspectStart } from "../../engine/prepare-start.ts"
 import { type EffectivePolicy, effectivePolicy } from "../../plugins/policy/mod.ts"
-// TODO(contract): `:policy check <ref>` asks the OCI plugin by name; a contract hook for "check a subject without adding it" would make it generic.
-import type { ImageCheck } from "../../plugins/sources/oci/mod.ts"
 import { expectPositionals, parseArgs, UsageError } from "../argv.ts"
+import { checkSpec, inspect, printInspection } from "./_policy-check.ts"
 import { type CommandContext, engineOptionsOf } from "../context.ts"
 import type { Output } from "../output.ts"
 
@@ -100,28 +100,13 @@ function printPolicy(out: Output, p: EffectivePolicy): void {
   )
 }
 
-function printCheck(out: Output, c: ImageCheck): void {
-  const verdict = c.admitted ? out.style.green("admitted") : out.style.red("denied")
-  out.line(`${c.ref}: ${verdict} (profile ${c.profile})`)
-  for (const d of c.decisions) {
-    const mark = d.decision === "deny" ? out.style.red(d.decision) : d.decision === "warn" ? out.style.yellow(d.decision) : d.decision
-    out.line(`  ${mark}  ${d.code}  ${d.reason}`)
-  }
-  if (c.digest !== null) out.line(`  digest  ${c.digest}`)
-  const trust = c.image_trust
-  if (trust !== null) {
-    out.line(`  image_trust  mode=${trust.mode} verified=${trust.verified} signer=${trust.signer ?? "none"}`)
-    for (const p of trust.discovery ?? []) {
-      const what = !p.tried ? "not tried" : p.matched ? `${p.found} found, matched` : `${p.found} found${p.detail !== undefined ? `: ${p.detail}` : ""}`
-      out.line(out.style.dim(`    ${p.path}  ${what}`))
-    }
-  }
+function parsed(ctx: CommandContext) {
+  return parseArgs(ctx.args, [], where)
 }
 
 /** @since 0.1.0 @category commands */
 export async function run(ctx: CommandContext): Promise<number> {
-  const parsed = parseArgs(ctx.args, [], where)
-  const [verb = "show", ref] = parsed.positionals
+  const verb = ctx.args[0] === "check" ? "check" : parseArgs(ctx.args, [], where).positionals[0] ?? "show"
   if (ctx.globals.remote !== undefined) {
     throw new UsageError(":policy reads the policy of this machine; run it where the server runs", {
       errors: [{ path: "--remote", message: "not with :policy" }]
@@ -129,7 +114,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   }
   const { out } = ctx
   if (verb === "show") {
-    expectPositionals(parsed, 1, `${where} show`)
+    expectPositionals(parsed(ctx), 1, `${where} show`)
     const { resolved, policyDir, profiles } = await load(ctx)
     const shown = effectivePolicy({
       policy: resolved.settings.policy,
@@ -144,26 +129,13 @@ export async function run(ctx: CommandContext): Promise<number> {
     return 0
   }
   if (verb === "check") {
-    expectPositionals(parsed, 2, `${where} check`)
-    if (ref === undefined || ref === "") {
-      throw new UsageError(":policy check needs an image reference", { errors: [{ path: "ref", message: "missing" }] })
-    }
     const { resolved, policyDir, profile } = await load(ctx)
-    // Imported here only: the registry client and sigstore load for this subcommand alone.
-    const { checkImage } = await import("../../plugins/sources/oci/mod.ts")
-    const checked = await Effect.runPromise(
-      checkImage({
-        ref,
-        profile,
-        policy: resolved.settings.policy,
-        policyDir,
-        dataDir: resolved.settings.dataDir
-      }).pipe(Effect.either)
-    )
-    if (checked._tag === "Left") throw checked.left
-    if (out.json) out.document(checked.right)
-    else printCheck(out, checked.right)
-    return checked.right.admitted ? 0 : 1
+    // The spec before anything is fetched: a bad value is a usage or validation error naming the field.
+    const { plugin, spec } = checkSpec(ctx.args.slice(1), resolved.plugins.sources)
+    const checked = await inspect(plugin, spec, { profile, policy: resolved.settings.policy, policyDir, dataDir: resolved.settings.dataDir })
+    if (out.json) out.document(checked.document)
+    else printInspection(out, checked)
+    return checked.admitted ? 0 : 1
   }
   throw new UsageError(`unknown subcommand ${verb} of :policy; use show or check`, { errors: [{ path: "subcommand", message: "must be show or check" }] })
 }

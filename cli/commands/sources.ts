@@ -16,7 +16,7 @@ import { describeDecision } from "../render-events.ts"
 import { call } from "./_engine.ts"
 import { withPullProgress } from "./_pull-progress.ts"
 import { showValue } from "./plan.ts"
-import { addFlagFields, addFlagSpecs, builtinSources } from "../source-add-flags.ts"
+import { addFlagFields, addFlagSpecs, builtinSources, setFields } from "../source-add-flags.ts"
 
 const spec = findCommand(":sources")!
 
@@ -26,24 +26,6 @@ function sourceName(parsed: ParsedArgs, where: string): string {
     throw new UsageError(`${where} needs a source name (see \`flwd :sources\`)`, { errors: [{ path: "name", message: "missing source name" }] })
   }
   return name
-}
-
-/** `--set key=value` pairs: JSON when the value parses as JSON, else the text. */
-function setFields(pairs: ReadonlyArray<string>): Record<string, unknown> {
-  const fields: Record<string, unknown> = {}
-  for (const pair of pairs) {
-    const eq = pair.indexOf("=")
-    if (eq <= 0) throw new UsageError("--set takes field=value", { errors: [{ path: "--set", message: "must be field=value" }] })
-    const raw = pair.slice(eq + 1)
-    let value: unknown = raw
-    try {
-      value = JSON.parse(raw)
-    } catch {
-      // Plain text: kept as a string.
-    }
-    fields[pair.slice(0, eq)] = value
-  }
-  return fields
 }
 
 function addSpec(parsed: ParsedArgs, sources: ReadonlyArray<AnySourcePlugin>): SourceSpec {

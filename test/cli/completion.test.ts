@@ -61,7 +61,7 @@ t.test(":complete offers commands, job ids, flags and values", async (t) => {
   t.same(await complete(":plan", "hello-"), ["hello-world"])
   t.same(await complete(":runs", ""), ["list", "show", "events", "cancel"])
   t.same(await complete(":runs", "--status", "f"), ["failed"])
-  t.same(await complete(":sources", "add", "--type", ""), ["local", "git", "oci"])
+  t.same(await complete(":sources", "add", "--type", ""), ["git", "local", "oci"])
   t.same(await complete("completion", ""), ["bash", "zsh", "fish"])
   t.same(await complete(":jobs", "--i"), ["--ids"])
   t.same(await complete(":plan", "hello-world", "--name", ""), [], "free values are left to the shell")

@@ -7,7 +7,7 @@ import type { AddFlag } from "../../../core/mod.ts"
 
 /** @since 0.2.0 @category models */
 export const ociAddFlags: ReadonlyArray<AddFlag> = [
-  { flag: "ref", placeholder: "ref", help: "image reference, registry/repository:tag or @digest" },
+  { flag: "ref", placeholder: "ref", positional: true, help: "image reference, registry/repository:tag or @digest" },
   { flag: "trusted", value: "boolean", help: "trust the source explicitly (required: an add-on runs code from its image)" },
   {
     flag: "pull-policy",

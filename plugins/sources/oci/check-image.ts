@@ -3,16 +3,29 @@
  * `checkImage`: the admission and signature verification adding an add-on
  * would make (DESIGN §5 steps 2–5), for a reference, without adding it —
  * no blob is fetched, nothing is journaled or written. The requests hold to
- * the same redirect rule and deadline as a pull (`_session.ts`). `flwd
- * :policy check` prints what it returns.
+ * the same redirect rule and deadline as a pull (`_session.ts`). It is the
+ * plugin's `inspect` hook (`inspectImage`), which `flwd :policy check`
+ * calls as it would any kind's.
  */
 import * as Effect from "effect/Effect"
-import { type Decision, type Policy, type ProfilePlugin, type SourceContext, SourceError } from "../../../core/mod.ts"
+import {
+  type Decision,
+  type InspectContext,
+  type Inspection,
+  type InspectionLine,
+  type Policy,
+  PolicyError,
+  type ProfilePlugin,
+  type SourceContext,
+  SourceError,
+  ValidationError
+} from "../../../core/mod.ts"
 import { makeRegistryClient, parseImageReference, type RegistryClient, type RegistryOptions, toProblem } from "../../oci/mod.ts"
 import { withOciProblem } from "./_problem.ts"
 import { pullSession } from "./_session.ts"
 import { admit, type ImageTrust } from "./admission.ts"
 import { ociPolicyOf } from "./policy-section.ts"
+import type { OciSourceSpec } from "./spec.ts"
 import { makeSourceVerifier, type TrustOptions } from "./verify.ts"
 
 /**
@@ -130,4 +143,46 @@ export function checkImage(options: CheckImageOptions): Effect.Effect<ImageCheck
       Effect.ensuring(Effect.zipRight(verifier.close, own ? client.close : Effect.void))
     )
   })
+}
+
+/** The lines `flwd :policy check` prints under the decisions: the digest, then the outcome of verification and where it looked. */
+function reportOf(c: ImageCheck): ReadonlyArray<InspectionLine> {
+  const trust = c.image_trust
+  return [
+    ...(c.digest !== null ? [{ label: "digest", text: c.digest }] : []),
+    ...(trust === null ? [] : [
+      { label: "image_trust", text: `mode=${trust.mode} verified=${trust.verified} signer=${trust.signer ?? "none"}` },
+      ...(trust.discovery ?? []).map((p) => ({
+        label: p.path,
+        text: !p.tried ? "not tried" : p.matched ? `${p.found} found, matched` : `${p.found} found${p.detail !== undefined ? `: ${p.detail}` : ""}`,
+        detail: true
+      }))
+    ])
+  ]
+}
+
+/**
+ * The plugin's `inspect` hook: `checkImage` for a decoded spec, as an
+ * `Inspection` whose document is the `ImageCheck`.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export function inspectImage(spec: OciSourceSpec, ctx: InspectContext): Effect.Effect<Inspection, SourceError | PolicyError | ValidationError> {
+  return checkImage({ ref: spec.ref.text, profile: ctx.profile, policy: ctx.policy, policyDir: ctx.policyDir, dataDir: ctx.dataDir }).pipe(
+    Effect.map((c) => ({
+      subject: c.ref,
+      profile: c.profile,
+      admitted: c.admitted,
+      decisions: c.decisions,
+      problem: c.problem,
+      report: reportOf(c),
+      document: { ...c }
+    })),
+    Effect.mapError((e) =>
+      e instanceof SourceError || e instanceof PolicyError || e instanceof ValidationError
+        ? e
+        : new SourceError({ code: "source.failed", detail: `Cannot check ${spec.ref.text}: ${e.message}`, cause: e })
+    )
+  )
 }

@@ -50,6 +50,8 @@ export function makeOciSource(options: OciSourceOptions = {}): SourcePlugin<OciS
     check: (ctx) => Effect.flatMap(Effect.orDie(importing("policy check", () => import("./check.ts"))), (m) => m.checkOciPolicy(ctx)),
     // What a killed pull left behind, swept at every start whatever sources exist (the module looks with node:fs before importing the OCI library).
     sweep: (ctx) => Effect.flatMap(importing("start-up sweep", () => import("./sweep.ts")), (m) => Effect.asVoid(m.sweepLeftovers(ctx.dataDir))),
+    // What adding the spec would decide (`flwd :policy check`); the registry client and sigstore load only then.
+    inspect: (spec, ctx) => Effect.flatMap(Effect.orDie(importing("checker", () => import("./check-image.ts"))), (m) => m.inspectImage(spec, ctx)),
     gc: (ctx) => Effect.flatMap(importing("collector", () => import("./gc-hook.ts")), (m) => m.gcOci(ctx)),
     make: Effect.flatMap(importing("implementation", () => import("./oci-source.ts")), (m) => m.makeOciImpl(options))
   })

@@ -9,8 +9,10 @@ const sandboxAvailable = existsSync(join(import.meta.dirname, "../../../../plugi
 
 const ndjson = (text: string) => text.trim().split("\n").map((l) => JSON.parse(l) as Record<string, any>)
 
+// One registry for the file: each test adds into a data directory of its own.
+const registry = await startRegistry(t)
+
 t.test("flwd :sources add --type oci: NDJSON progress under --json, then the source; the job runs in the image", async (t) => {
-  const registry = await startRegistry(t)
   const digest = await pushAddon(registry.url, "example/addon", "1.0.0")
   const box = cliBox(t, testPolicy(registry.host))
   const ref = `${registry.host}/example/addon:1.0.0`
@@ -40,7 +42,6 @@ t.test("flwd :sources add --type oci: NDJSON progress under --json, then the sou
 })
 
 t.test("flwd :sources add on a terminal draws one progress line per layer", async (t) => {
-  const registry = await startRegistry(t)
   await pushAddon(registry.url, "example/addon", "1.0.0")
   const box = cliBox(t, testPolicy(registry.host))
   const added = await box.flwd([":sources", "add", "--type", "oci", "--name", "addon", "--ref", `${registry.host}/example/addon:1.0.0`, "--trusted"], {
@@ -54,7 +55,6 @@ t.test("flwd :sources add on a terminal draws one progress line per layer", asyn
 })
 
 t.test("flwd :sources add reports problems with their code and fields", async (t) => {
-  const registry = await startRegistry(t)
   const box = cliBox(t, testPolicy(registry.host))
   const untrusted = await box.flwd([":sources", "add", "--type", "oci", "--name", "addon", "--ref", `${registry.host}/example/addon:1.0.0`])
   t.equal(untrusted.code, 2)
@@ -66,7 +66,6 @@ t.test("flwd :sources add reports problems with their code and fields", async (t
 })
 
 t.test("flwd :gc removes what no source refers to", async (t) => {
-  const registry = await startRegistry(t)
   const kept = await pushAddon(registry.url, "example/addon", "1.0.0")
   const dropped = await pushAddon(registry.url, "example/other", "1.0.0", { greeting: "Bye" })
   const box = cliBox(t, testPolicy(registry.host))
