@@ -169,8 +169,16 @@ t.test("engine/, client/, server/ and cli/ reach plugins and core only through a
     for (const { to } of imports.get(file) ?? []) {
       if (to === undefined || !(to.startsWith("core/") || to.startsWith("plugins/"))) continue
       // A plugin's light definition (plugin.ts) is its other entry: the built-in set registers it without loading the plugin.
-      const definition = file === "engine/builtin-plugins.ts" && /^plugins\/(sources|executors|stores)\/[^/]+\/plugin\.ts$/.test(to)
+      const definition = ["engine/builtin-plugins.ts", "engine/builtin-sources.ts"].includes(file) && /^plugins\/(sources|executors|stores)\/[^/]+\/plugin\.ts$/.test(to)
       t.ok(definition || /(^|\/)mod\.ts$/.test(to), `${file} imports ${to} through a mod.ts`)
+    }
+  }
+})
+
+t.test("cli/, client/ and server/ name no source kind: they ask the source plugins through the contract", async (t) => {
+  for (const file of product.filter((f) => ["client", "server", "cli"].includes(folderOf(f)))) {
+    for (const { spec, to } of imports.get(file) ?? []) {
+      if (to !== undefined) t.notOk(to.startsWith("plugins/sources/"), `${file} imports no source plugin (${spec})`)
     }
   }
 })
