@@ -19,6 +19,8 @@ export interface Globals {
   readonly policy: string | undefined
   /** `flwd.yaml` to read (`--config`); `undefined` lets the engine look for one. */
   readonly config: string | undefined
+  /** The store (`--store`); `undefined` lets the engine read `FLWD_STORE` and `flwd.yaml`. */
+  readonly store?: string | undefined
   /** Plugin modules to load (`--plugin`, repeatable). */
   readonly plugins: ReadonlyArray<string>
   /** The server to talk to (`--remote`, else `$FLWD_REMOTE`); `undefined` runs the engine in-process. */
@@ -42,6 +44,7 @@ export function engineOptionsOf(g: Globals, env: Readonly<Record<string, string 
     ...(g.profile !== undefined ? { profile: g.profile } : {}),
     ...(g.policy !== undefined ? { policyFile: g.policy } : {}),
     ...(g.config !== undefined ? { config: g.config } : {}),
+    ...(g.store !== undefined ? { store: g.store } : {}),
     ...(g.plugins.length > 0 ? { pluginModules: g.plugins } : {}),
     env: { ...env, FLWD_PROFILE: g.profile }
   }

@@ -23,6 +23,12 @@ export const globalFlags: ReadonlyArray<FlagSpec> = [
   },
   { name: "policy", kind: "value", valueName: "file", description: "policy file (default $FLWD_POLICY_FILE, else ./flwd.policy.yaml)" },
   { name: "config", kind: "value", valueName: "file", description: "flwd.yaml to read (default $FLWD_CONFIG, else ./flwd.yaml when present)" },
+  {
+    name: "store",
+    kind: "value",
+    valueName: "url",
+    description: "where the state is kept: sqlite (default) or postgres://… (default $FLWD_STORE, else flwd.yaml's)"
+  },
   { name: "plugin", kind: "list", valueName: "path|pkg", description: "load a plugin module (a path or a package name); repeatable" },
   { name: "json", kind: "boolean", description: "machine-readable output: JSON, NDJSON for streams, problems as JSON on stderr" },
   { name: "verbose", kind: "boolean", short: "v", description: "extra diagnostics on stderr: settings in use, timing" },

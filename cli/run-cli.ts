@@ -76,6 +76,7 @@ async function main(argv: ReadonlyArray<string>, io: CliIo, out: { current: Outp
     profile: nonEmpty(split.values.profile) ?? nonEmpty(io.env.FLWD_PROFILE),
     policy: nonEmpty(split.values.policy),
     config: nonEmpty(split.values.config),
+    store: nonEmpty(split.values.store),
     plugins: split.plugins.filter((p) => p !== ""),
     remote: nonEmpty(split.values.remote) ?? nonEmpty(io.env.FLWD_REMOTE),
     token: nonEmpty(split.values.token) ?? nonEmpty(io.env.FLWD_TOKEN),
@@ -197,9 +198,8 @@ async function main(argv: ReadonlyArray<string>, io: CliIo, out: { current: Outp
  * server for that profile on each plan and run.
  */
 async function remoteEngine(url: string, globals: Globals, flags: Readonly<Record<string, string>>, out: Output): Promise<EngineHandle> {
-  const local = [["root", "--root"], ["dataDir", "--data-dir"], ["policy", "--policy"], ["config", "--config"], ["plugin", "--plugin"]].filter(([key]) =>
-    flags[key] !== undefined
-  )
+  const local = [["root", "--root"], ["dataDir", "--data-dir"], ["policy", "--policy"], ["config", "--config"], ["store", "--store"], ["plugin", "--plugin"]]
+    .filter(([key]) => flags[key] !== undefined)
   if (local.length > 0) {
     const names = local.map(([, flag]) => flag)
     throw new UsageError(

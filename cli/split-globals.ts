@@ -6,7 +6,7 @@
 import { missingValue } from "./argv.ts"
 import { beforeJobFlags, connectionFlags } from "./global-flags.ts"
 
-const valueGlobals = new Map([["--root", "root"], ["--data-dir", "dataDir"], ["--profile", "profile"], ["--policy", "policy"]])
+const valueGlobals = new Map([["--root", "root"], ["--data-dir", "dataDir"], ["--profile", "profile"], ["--policy", "policy"], ["--store", "store"]])
 const connectionGlobals = new Map([...connectionFlags, ...beforeJobFlags].map((name) => [`--${name}`, name]))
 
 /** True once `words` (the positional tokens so far) include a job id, after which job flags follow. */

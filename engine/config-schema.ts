@@ -77,6 +77,8 @@ export const FlwdConfig = Schema.Struct({
   policy: Schema.optional(Path),
   /** Root job tree. */
   root: Schema.optional(Path),
+  /** Where the state is kept: `sqlite` (default) or a `postgres://` URL; checked when the engine starts. */
+  store: Schema.optional(Schema.String),
   /** Server tokens, in addition to `FLWD_TOKENS`. */
   tokens: Schema.optional(Schema.Array(ConfigToken)),
   /** Plugin modules: paths (relative to this file) or package names. */

@@ -12,8 +12,9 @@
  *    (`config.invalid`), and every plugin's `check` of its policy section
  *    (`policy.invalid`);
  * 5. every plugin's `sweep` of what an interrupted operation left;
- * 6. the SQLite store (`store.failed`) and the engine's services, which
- *    restore the stored sources;
+ * 6. the store (`store.failed`): SQLite in the data directory, or
+ *    PostgreSQL for a `postgres://` store (its module loaded only then);
+ *    and the engine's services, which restore the stored sources;
  * 7. the declared sources reconciled (a failure of one is reported in
  *    `EngineInfo.reconciled`, never stops the start);
  * 8. tracing, when `OTEL_EXPORTER_OTLP_*` asks for it.
@@ -32,6 +33,7 @@ import { tracingLayer } from "../plugins/telemetry/mod.ts"
 import { markDeclared, reconcileSources, storedDeclared } from "./declared-sources.ts"
 import { EngineInfo } from "./engine-info.ts"
 import type { EngineOptions } from "./options.ts"
+import type { StoreChoice } from "./store-choice.ts"
 import { layerEnginePlatform } from "./platform.ts"
 import { contributors, prepareStart } from "./prepare-start.ts"
 import { type EngineStartError, isEngineStartError } from "./start-error.ts"
@@ -51,6 +53,16 @@ function makeDataDir(dataDir: string): Effect.Effect<void, StoreError> {
         cause
       })
   })
+}
+
+/** Step 6's store. The PostgreSQL driver is imported only for a postgres store: a start on SQLite never loads it. */
+function storeLayer(choice: StoreChoice, dataDir: string): Layer.Layer<Store, StoreError> {
+  if (choice.kind === "sqlite") return SqliteStore.layer({ path: join(dataDir, "flwd.db") })
+  return Layer.unwrapEffect(
+    Effect.promise(() => import("../plugins/stores/postgres/mod.ts")).pipe(
+      Effect.map((PostgresStore) => PostgresStore.layer({ url: choice.url, dataDir }))
+    )
+  )
 }
 
 /**
@@ -76,7 +88,7 @@ export function layerEngine(options: EngineOptions = {}): Layer.Layer<Engine | E
     yield* makeDataDir(settings.dataDir)
     yield* sweep(plugins, settings.dataDir)
     const declared = config?.config.sources ?? []
-    const store = SqliteStore.layer({ path: join(settings.dataDir, "flwd.db") })
+    const store = storeLayer(inputs.store, settings.dataDir)
     // Which names the store holds as declared is read before the engine restores (and rewrites) their records.
     const start = Layer.unwrapEffect(Effect.gen(function* () {
       const stored = config === null ? new Set<string>() : storedDeclared(yield* Effect.flatMap(Store, (s) => s.listSources()))

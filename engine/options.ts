@@ -10,6 +10,7 @@ import type { PluginModuleRef } from "../plugins/loader/mod.ts"
 import { type LoadedPolicy, loadPolicyFile } from "../plugins/policy/load/mod.ts"
 import { type ConfigFile, configPath, loadConfig } from "./config-file.ts"
 import { enginePlugins, type PolicySchema, policySchemaOf } from "./plugin-set.ts"
+import { chooseStore, type StoreChoice } from "./store-choice.ts"
 
 /**
  * Options of `createEngine`; each documents its default.
@@ -44,6 +45,12 @@ export interface EngineOptions {
   readonly config?: string | false
   /** How long a source plugin call may go without finishing or reporting progress. Default: the config's `plugin_timeout`, else 30 s. */
   readonly pluginTimeoutMs?: number
+  /**
+   * Where the state is kept: `sqlite` (the data directory's `flwd.db`) or a
+   * `postgres://` URL. Default: `$FLWD_STORE`, else `flwd.yaml`'s `store`,
+   * else `sqlite`.
+   */
+  readonly store?: string
   /** Environment to read `FLWD_*` variables from. Default `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>
 }
@@ -65,6 +72,8 @@ export interface StartInputs {
   /** Plugin modules to load: the config's, then `pluginModules`. */
   readonly pluginModules: ReadonlyArray<PluginModuleRef>
   readonly pluginTimeoutMs: number
+  /** The store chosen (`--store` > `FLWD_STORE` > `flwd.yaml`'s `store` > SQLite). */
+  readonly store: StoreChoice
 }
 
 /**
@@ -87,8 +96,16 @@ export function readStartInputs(options: EngineOptions = {}): StartInputs {
     pluginModules: config === null
       ? pluginRefs([], options, cwd)
       : pluginRefs((c?.plugins ?? []).map((specifier, i) => ({ specifier, base: config.dir, from: `${config.path} plugins[${i}]` })), options, cwd),
-    pluginTimeoutMs: options.pluginTimeoutMs ?? timeout ?? 30_000
+    pluginTimeoutMs: options.pluginTimeoutMs ?? timeout ?? 30_000,
+    store: storeOf(options, env, config)
   }
+}
+
+function storeOf(options: EngineOptions, env: Readonly<Record<string, string | undefined>>, config: ConfigFile | null): StoreChoice {
+  if (options.store !== undefined) return chooseStore(options.store, "--store")
+  const fromEnv = nonEmpty(env.FLWD_STORE)
+  if (fromEnv !== undefined) return chooseStore(fromEnv, "FLWD_STORE")
+  return chooseStore(config?.config.store, config === null ? "default" : config.path)
 }
 
 const pluginRefs = (fromConfig: ReadonlyArray<PluginModuleRef>, options: EngineOptions, cwd: string): ReadonlyArray<PluginModuleRef> => [
