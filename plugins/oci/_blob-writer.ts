@@ -16,7 +16,7 @@ import { closeSync, openSync, readSync, writeSync } from "node:fs"
 import { type FileHandle, mkdir, open, rename, unlink } from "node:fs/promises"
 import { dirname, join } from "node:path"
 import { splitDigest } from "./digest.ts"
-import { BlobStoreError } from "./errors.ts"
+import { BlobStoreError, messageOf } from "./errors.ts"
 import type { Descriptor } from "./model.ts"
 
 /**
@@ -129,7 +129,7 @@ export async function makeBlobWriter(tmp: string, final: string, descriptor: Des
       } catch (e) {
         await drop()
         if (e instanceof BlobStoreError) throw e
-        throw new BlobStoreError({ reason: "io", detail: `cannot store blob: ${(e as Error)?.message ?? String(e)}`, digest, cause: e })
+        throw new BlobStoreError({ reason: "io", detail: `cannot store blob: ${messageOf(e)}`, digest, cause: e })
       } finally {
         release()
       }

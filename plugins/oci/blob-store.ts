@@ -13,7 +13,7 @@ import { join } from "node:path"
 import type { Readable } from "node:stream"
 import * as Effect from "effect/Effect"
 import { digestOf, splitDigest } from "./digest.ts"
-import { BlobStoreError, RegistryError } from "./errors.ts"
+import { BlobStoreError, messageOf, RegistryError } from "./errors.ts"
 import type { Descriptor, Digest } from "./model.ts"
 import { type BlobWriter, makeBlobWriter } from "./_blob-writer.ts"
 import { orAbort, settled } from "./_settled.ts"
@@ -65,7 +65,7 @@ export interface BlobStore {
 }
 
 const ioError = (detail: string, digest?: string) => (cause: unknown) =>
-  new BlobStoreError({ reason: "io", detail: `${detail}: ${(cause as Error)?.message ?? String(cause)}`, digest, cause })
+  new BlobStoreError({ reason: "io", detail: `${detail}: ${messageOf(cause)}`, digest, cause })
 
 /**
  * Opens (creating on first write) the cache under `dir`.

@@ -17,7 +17,7 @@ import * as Either from "effect/Either"
 import * as Runtime from "effect/Runtime"
 import type { BlobLease, BlobStore } from "./blob-store.ts"
 import { orAbort, settled } from "./_settled.ts"
-import { BlobStoreError, type OciError } from "./errors.ts"
+import { BlobStoreError, classifyOciError, type OciError, UnpackError } from "./errors.ts"
 import { addonRootfsPath } from "./layout.ts"
 import type { Descriptor, Digest } from "./model.ts"
 import type { PlatformSpec } from "./platform.ts"
@@ -198,7 +198,7 @@ export function pullImage(client: RegistryClient, options: PullOptions): Effect.
             ))
           })
       },
-      (e) => e as OciError
+      (e) => classifyOciError(e, (detail, cause) => new UnpackError({ reason: "io", detail, cause }))
     ).pipe(Effect.withSpan("source.unpack", { attributes: { "oci.layers": layers.length } }))
 
     return { ...image, rootfs: result.rootfs, reused: result.reused, downloadedBytes: downloaded }

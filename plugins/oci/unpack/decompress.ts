@@ -9,7 +9,7 @@ import { Transform, type TransformCallback } from "node:stream"
 import * as zlib from "node:zlib"
 import { makeHasher } from "../digest.ts"
 import type { Digest } from "../model.ts"
-import { UnpackError } from "../errors.ts"
+import { messageOf, UnpackError } from "../errors.ts"
 import type { Budget } from "./limits.ts"
 
 /** @since 0.1.0 @category models */
@@ -93,7 +93,7 @@ export class LayerMeter {
           this.#onChunk()
           cb(null, chunk)
         } catch (e) {
-          cb(e as Error)
+          cb(e instanceof Error ? e : new Error(messageOf(e)))
         }
       }
     })

@@ -9,7 +9,7 @@
 import { chmod, mkdir, mkdtemp, readdir, rename, rm, rmdir, stat } from "node:fs/promises"
 import { basename, dirname, join } from "node:path"
 import * as Effect from "effect/Effect"
-import { isOciError, type OciError, UnpackError } from "../errors.ts"
+import { classifyOciError, codeOf, type OciError, UnpackError } from "../errors.ts"
 import { Budget, type UnpackLimits } from "./limits.ts"
 import { SafeRoot } from "./safe-root.ts"
 import { type EntryPolicy, type LayerInput, type LayerStats, unpackLayer } from "./unpack-layer.ts"
@@ -115,7 +115,7 @@ export async function unpackImageAsync(options: UnpackImageOptions): Promise<Unp
       await rename(temp, destination)
     } catch (e) {
       // Someone else (another process pulling the same digest) got there first: same content.
-      const code = (e as NodeJS.ErrnoException).code
+      const code = codeOf(e)
       if ((code === "ENOTEMPTY" || code === "EEXIST") && (await exists(destination))) {
         await rm(temp, { recursive: true, force: true })
         return { rootfs: destination, reused: true, layers: stats }
@@ -127,9 +127,7 @@ export async function unpackImageAsync(options: UnpackImageOptions): Promise<Unp
     await rm(temp, { recursive: true, force: true }).catch(() => {})
     // A failed add leaves no empty addons/<digest>/: rmdir removes the parent we made only while it is empty.
     if (created !== undefined) await rmdir(parent).catch(() => {})
-    if (isOciError(e)) throw e
-    const err = e as NodeJS.ErrnoException
-    throw new UnpackError({ reason: "io", detail: `${err?.code ?? "error"}: ${err?.message ?? String(e)}`, cause: e })
+    throw classifyOciError(e, (detail, cause) => new UnpackError({ reason: "io", detail: `${codeOf(cause) ?? "error"}: ${detail}`, cause }))
   }
 }
 
@@ -140,7 +138,10 @@ export async function unpackImageAsync(options: UnpackImageOptions): Promise<Unp
  * @category constructors
  */
 export function unpackImage(options: UnpackImageOptions): Effect.Effect<UnpackResult, OciError> {
-  return Effect.tryPromise({ try: () => unpackImageAsync(options), catch: (e) => e as OciError })
+  return Effect.tryPromise({
+    try: () => unpackImageAsync(options),
+    catch: (e) => classifyOciError(e, (detail, cause) => new UnpackError({ reason: "io", detail, cause }))
+  })
 }
 
 /**

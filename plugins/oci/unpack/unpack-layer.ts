@@ -18,7 +18,7 @@ import { chmodSync, closeSync, fchmodSync, futimesSync, linkSync, symlinkSync, w
 import type { Readable } from "node:stream"
 import { pipeline } from "node:stream/promises"
 import { extract as tarExtract, type Header } from "tar-stream"
-import { isOciError, UnpackError } from "../errors.ts"
+import { codeOf, isOciError, messageOf, UnpackError } from "../errors.ts"
 import type { Digest } from "../model.ts"
 import { type Compression, decompressor, LayerMeter } from "./decompress.ts"
 import { entryComponents } from "./entry-path.ts"
@@ -262,14 +262,15 @@ class LayerUnpacker {
 
 function wrap(e: unknown, layer?: string): unknown {
   if (isOciError(e)) return e
-  const err = e as NodeJS.ErrnoException
-  if (typeof err?.code === "string" && /^Z_|^ERR_ZSTD|ERR__ZLIB/.test(err.code)) {
-    return new UnpackError({ reason: "corrupt", detail: `cannot decompress layer: ${err.message}`, layer, cause: e })
+  const code = codeOf(e)
+  if (code !== undefined && /^Z_|^ERR_ZSTD|ERR__ZLIB/.test(code)) {
+    return new UnpackError({ reason: "corrupt", detail: `cannot decompress layer: ${messageOf(e)}`, layer, cause: e })
   }
-  if (typeof err?.code === "string" && err.syscall !== undefined) {
-    return new UnpackError({ reason: "io", detail: `${err.code}: ${err.message}`, layer, cause: e })
+  // A system call's failure (Node's system errors carry the call's name) is the disk's, not the archive's.
+  if (code !== undefined && typeof e === "object" && e !== null && "syscall" in e && e.syscall !== undefined) {
+    return new UnpackError({ reason: "io", detail: `${code}: ${messageOf(e)}`, layer, cause: e })
   }
-  return new UnpackError({ reason: "corrupt", detail: `invalid layer archive: ${err?.message ?? String(e)}`, layer, cause: e })
+  return new UnpackError({ reason: "corrupt", detail: `invalid layer archive: ${messageOf(e)}`, layer, cause: e })
 }
 
 /**
