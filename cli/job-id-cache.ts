@@ -78,8 +78,11 @@ function walk(dir: string, depth: number, hash: ReturnType<typeof createHash>): 
   return true
 }
 
-/** The stamp of `scope` as it is now, or `undefined` when it cannot be taken. */
-function stamp(scope: CacheScope): string | undefined {
+/**
+ * The stamp of `scope` as it is now, or `undefined` when it cannot be taken
+ * (the listing cache of `:jobs` is keyed by it too).
+ */
+export function stamp(scope: CacheScope): string | undefined {
   const hash = createHash("sha256")
   hash.update(JSON.stringify(scope))
   const db = join(scope.dataDir, "flwd.db")

@@ -17,8 +17,10 @@ import { startProxy } from "../../plugins/sources/oci/_proxy.ts"
 const journal = (engine: EngineHandle, after = 0): Promise<ReadonlyArray<RunEvent>> => call(engine, (e) => e.journal({ after }))
 const ofType = (events: ReadonlyArray<RunEvent>, type: string) => events.filter((e) => e.type === type).map((e) => e.data)
 
+// One registry for the file: each test pushes the image it needs, then adds it to an engine of its own.
+const registry = await startRegistry(t)
+
 t.test("an add with trusted:false is a deny decision and a failed add", async (t) => {
-  const registry = await startRegistry(t)
   await pushAddon(registry.url, "example/addon", "1.0.0")
   const { engine } = await addonEngine(t, testPolicy(registry.host))
   const error = await rejection(call(engine, (e) => e.addSource(addonSpec(registry.host, { trusted: false }))))
@@ -36,7 +38,6 @@ t.test("an add with trusted:false is a deny decision and a failed add", async (t
 })
 
 t.test("an add of an image with a broken add-on manifest fails with E_ADDON_MANIFEST, journaled", async (t) => {
-  const registry = await startRegistry(t)
   await pushAddon(registry.url, "example/addon", "1.0.0", { manifest: manifestYaml({ apiVersion: "flwd.addon/v0" }) })
   const { engine } = await addonEngine(t, testPolicy(registry.host))
   t.match(await rejection(call(engine, (e) => e.addSource(addonSpec(registry.host)))), { code: "E_ADDON_MANIFEST" })
@@ -53,7 +54,6 @@ t.test("an add against a registry that is down fails with E_OCI, journaled", asy
 })
 
 t.test("an allowed add journals its allow decisions: registry and signature", async (t) => {
-  const registry = await startRegistry(t)
   await pushAddon(registry.url, "example/addon", "1.0.0")
   const { engine } = await addonEngine(t, testPolicy(registry.host))
   await call(engine, (e) => e.addSource(addonSpec(registry.host)))
@@ -67,7 +67,6 @@ t.test("an allowed add journals its allow decisions: registry and signature", as
 })
 
 t.test("a failed refresh, restore at start and re-resolve before use are journaled with their operation", async (t) => {
-  const registry = await startRegistry(t)
   await pushAddon(registry.url, "example/addon", "1.0.0")
   const proxy = await startProxy(t, registry.host)
   const policy = testPolicy(proxy.host)

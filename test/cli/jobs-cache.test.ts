@@ -1,0 +1,98 @@
+/**
+ * `flwd :jobs` on an unchanged tree is answered from the listing cache in
+ * the data directory: the same table, diagnostics, JSON and ids as the
+ * engine's listing, byte for byte, without starting the engine (seen by a
+ * module hook on the real binary: no Effect loaded). A job added, edited,
+ * broken or removed, a source added and a run each make the next listing
+ * ask the engine again.
+ */
+import t, { type Test } from "tap"
+import { spawn } from "node:child_process"
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { binJs, collect, repo, type Sandbox, sandbox } from "./_flwd.ts"
+
+t.setTimeout(300_000)
+
+const hook = join(repo, "test/cli/_module-log.ts")
+
+interface Listing {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+  readonly engine: boolean
+}
+
+/** `flwd :jobs <args>` with the real binary; what it printed and whether it started the engine. */
+async function jobs(box: Sandbox, args: ReadonlyArray<string> = []): Promise<Listing> {
+  const log = join(box.cwd, `modules-${Math.random().toString(36).slice(2)}.log`)
+  const child = spawn(process.execPath, ["--import", hook, binJs, "--data-dir", box.dataDir, ":jobs", ...args], {
+    cwd: box.cwd,
+    // As a shell would start it: without the test runner's NODE_OPTIONS loaders.
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, FLWD_TEST_MODULE_LOG: log },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  const r = await collect(child)
+  const modules = readFileSync(log, "utf8").split("\n")
+  rmSync(log)
+  return { code: r.code, stdout: r.stdout, stderr: r.stderr, engine: modules.some((m) => /node_modules\/effect\/|\/create-engine\.ts$/.test(m)) }
+}
+
+function addJob(box: Sandbox, id: string, config = "summary: Added\ncommand: ./run.sh\n"): void {
+  const dir = join(box.root, id)
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(join(dir, "run.sh"), "#!/bin/sh\necho added\n")
+  chmodSync(join(dir, "run.sh"), 0o755)
+  writeFileSync(join(dir, "config.yaml"), config)
+}
+
+/** Lists twice; the second must print exactly what the engine printed, without the engine. */
+async function listedTwice(t: Test, box: Sandbox, args: ReadonlyArray<string> = []): Promise<Listing> {
+  const first = await jobs(box, args)
+  t.equal(first.code, 0, first.stderr)
+  t.equal(first.engine, true, "the first listing asks the engine")
+  const second = await jobs(box, args)
+  t.same(second, { ...first, engine: false }, `:jobs ${args.join(" ")} again: the same output, no engine`)
+  return second
+}
+
+t.test(":jobs again on an unchanged tree prints the same table, diagnostics, JSON and ids without the engine", async (t) => {
+  const box = sandbox(t)
+  addJob(box, "team/broken", "summary: [unclosed\n")
+  const table = await listedTwice(t, box)
+  t.match(table.stdout, /hello-world/)
+  t.match(table.stderr, /team\/broken\/config\.yaml/, "the broken definition is reported from the cache too")
+  const json = await listedTwice(t, box, ["--json"])
+  const listed = (JSON.parse(json.stdout) as { items: Array<{ id: string }> }).items.map((j) => j.id)
+  t.ok(listed.includes("hello-world"))
+  // The ids are the cached table's first column.
+  t.same(await jobs(box, ["--ids"]), { code: 0, stdout: listed.map((id) => `${id}\n`).join(""), stderr: "", engine: false }, ":jobs --ids from the cache")
+})
+
+t.test("a job added, edited, broken or removed, a source added and a run show at the next :jobs", async (t) => {
+  const box = sandbox(t)
+  await listedTwice(t, box)
+  addJob(box, "team/added")
+  const added = await jobs(box)
+  t.match(added.stdout, /team\/added +Added/, "a new job directory")
+  writeFileSync(join(box.root, "team/added/config.yaml"), "summary: Edited\ncommand: ./run.sh\n")
+  t.match((await jobs(box)).stdout, /team\/added +Edited/, "an edited summary")
+  writeFileSync(join(box.root, "team/added/config.yaml"), "summary: [unclosed\n")
+  const broken = await jobs(box)
+  t.notMatch(broken.stdout, /team\/added/, "a config.yaml that no longer parses")
+  t.match(broken.stderr, /team\/added\/config\.yaml/)
+  rmSync(join(box.root, "team"), { recursive: true })
+  const removed = await jobs(box)
+  t.notMatch(removed.stdout + removed.stderr, /team\/added/, "a removed job")
+  const other = join(box.cwd, "other")
+  mkdirSync(join(other, "extra"), { recursive: true })
+  writeFileSync(join(other, "extra", "config.yaml"), "summary: Elsewhere\ncommand: ./run.sh\n")
+  writeFileSync(join(other, "extra", "run.sh"), "#!/bin/sh\n", { mode: 0o755 })
+  const source = await box.flwd([":sources", "add", "--type", "local", "--name", "more", "--path", other])
+  t.equal(source.code, 0, source.stderr)
+  t.match((await jobs(box)).stdout, /more\/extra +Elsewhere +more/, "a source added to the data directory")
+  t.equal((await jobs(box)).engine, false, "and cached again")
+  const ran = await box.flwd(["hello-world", "--name", "cache"])
+  t.equal(ran.code, 0, ran.stderr)
+  t.equal((await jobs(box)).engine, true, "after a run the database changed: the engine lists")
+})
