@@ -18,6 +18,8 @@ import {
   type EngineError,
   JobError,
   type PlanRequest,
+  problemCodes,
+  problemInfo,
   RunError,
   type RunEvent,
   SourceError,
@@ -58,7 +60,12 @@ const isTerminal = (event: RunEvent) => terminalEventTypes.includes(event.type)
 
 /** The journal's methods fail with `StoreError` only: the server's problem keeps its code and detail. */
 const asStoreError = (e: EngineError): StoreError =>
-  e._tag === "StoreError" ? e : new StoreError({ code: e.code, detail: e.detail, ...(e.errors !== undefined ? { errors: e.errors } : {}) })
+  e._tag === "StoreError" ? e : new StoreError({
+    code: e.code,
+    problem: problemInfo(e) ?? problemCodes.internal,
+    detail: e.detail,
+    ...(e.errors !== undefined ? { errors: e.errors } : {})
+  })
 
 /** A job id in a path: its `/` separators stay, each part is encoded. */
 function jobPath(id: string): Effect.Effect<string, JobError> {

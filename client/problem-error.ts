@@ -8,6 +8,7 @@
  */
 import {
   ConfigError,
+  type CoreProblemCode,
   type EngineError,
   ExecutorError,
   type FieldError,
@@ -16,13 +17,15 @@ import {
   PolicyError,
   type ProblemCode,
   problemCodes,
+  type ProblemInfo,
   RunError,
   SourceError,
   StoreError,
   ValidationError
 } from "../core/mod.ts"
 
-type ErrorClass = new (fields: { code: ProblemCode; detail: string; errors?: ReadonlyArray<FieldError> }) => EngineError
+// A document's code crosses areas (auth is policy here): it travels with its own entry, the path every class admits.
+type ErrorClass = new (fields: { code: ProblemCode; problem: ProblemInfo; detail: string; errors?: ReadonlyArray<FieldError> }) => EngineError
 
 // Families by code prefix; the first match wins. The server's own codes
 // (auth, request, routing) join the family whose meaning fits: auth is
@@ -44,7 +47,7 @@ function classFor(code: ProblemCode): ErrorClass {
   return ConfigError
 }
 
-const isCode = (code: string): code is ProblemCode => Object.hasOwn(problemCodes, code)
+const isCode = (code: string): code is CoreProblemCode => Object.hasOwn(problemCodes, code)
 
 function fieldErrors(u: unknown): ReadonlyArray<FieldError> | undefined {
   if (!Array.isArray(u)) return undefined
@@ -76,7 +79,9 @@ export function isProblemDocument(u: unknown): u is { readonly code: string; rea
  */
 export function fromProblem(doc: { readonly code: string; readonly detail: string; readonly errors?: unknown }): EngineError {
   const errors = fieldErrors(doc.errors)
-  const fields = isCode(doc.code) ? { code: doc.code, detail: doc.detail } : { code: "internal" as const, detail: `${doc.code}: ${doc.detail}` }
+  const fields = isCode(doc.code)
+    ? { code: doc.code, problem: problemCodes[doc.code], detail: doc.detail }
+    : { code: "internal" as const, problem: problemCodes.internal, detail: `${doc.code}: ${doc.detail}` }
   const Cls = classFor(fields.code)
   return new Cls(errors !== undefined ? { ...fields, errors } : fields)
 }

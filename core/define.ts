@@ -93,7 +93,8 @@ export function sourceError(code: SourceProblemCode, detail: string, options: So
   }
   return new SourceError({
     code,
-    ...(options.problem !== undefined ? { problem: options.problem } : {}),
+    // The entry travels with the code: the typed path a plugin's own code takes (core's is its table's).
+    problem: options.problem ?? entry,
     detail: maskCredentials(detail),
     ...(options.errors !== undefined ? { errors: options.errors.map((e) => ({ path: e.path, message: maskCredentials(e.message) })) } : {}),
     ...(options.cause !== undefined ? { cause: options.cause } : {})

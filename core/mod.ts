@@ -20,6 +20,7 @@
 export * from "./domain/argspec.ts"
 export * from "./domain/duration.ts"
 export * from "./domain/errors.ts"
+export * from "./domain/caught.ts"
 export * from "./domain/job.ts"
 export * from "./domain/plan.ts"
 export * from "./domain/policy.ts"

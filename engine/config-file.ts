@@ -9,7 +9,7 @@
 import { existsSync, readFileSync } from "node:fs"
 import { dirname, resolve } from "node:path"
 import { parseDocument } from "yaml"
-import { ConfigError, DEFAULT_SOURCE, type FieldError, fieldErrors, Schema, SourceName } from "../core/mod.ts"
+import { codeOf, ConfigError, DEFAULT_SOURCE, type FieldError, fieldErrors, messageOf, Schema, SourceName } from "../core/mod.ts"
 import { tidy } from "./_tidy.ts"
 import { FlwdConfig } from "./config-schema.ts"
 
@@ -77,7 +77,7 @@ export function readConfigFile(path: string): ConfigFile {
     if (bytes.length > MAX_CONFIG_BYTES) throw new Error(`larger than ${MAX_CONFIG_BYTES} bytes`)
     text = bytes.toString("utf8")
   } catch (e) {
-    const reason = (e as NodeJS.ErrnoException).code === "ENOENT" ? "does not exist" : (e as Error).message
+    const reason = codeOf(e) === "ENOENT" ? "does not exist" : messageOf(e)
     throw invalid(`Cannot read config file ${path}: ${reason}`, [{ path: "file", message: reason }])
   }
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true })

@@ -10,7 +10,7 @@
  */
 import process from "node:process"
 import { parseArgs } from "node:util"
-import { isProblem, parseDuration, ValidationError } from "../core/mod.ts"
+import { codeOf, isProblem, parseDuration, ValidationError } from "../core/mod.ts"
 import type { EngineHandle } from "../engine/handle.ts"
 import type { EngineOptions } from "../engine/options.ts"
 import type { TokenGrant } from "./auth/tokens.ts"
@@ -272,8 +272,8 @@ export async function main(argv: ReadonlyArray<string>): Promise<number> {
     io.stderr(`flwd: ${isProblem(e) ? `${e.code}: ${e.detail}` : e instanceof Error ? e.message : String(e)}`)
     if (isProblem(e)) { for (const f of e.errors ?? []) io.stderr(`  ${f.path}: ${f.message}`) }
     // Usage mistakes exit 2 (as the CLI does); anything else, such as a port in use, 1.
-    const code = (e as { code?: unknown }).code
-    return code === "validation.failed" || (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS")) ? 2 : 1
+    const code = codeOf(e)
+    return code === "validation.failed" || (code !== undefined && code.startsWith("ERR_PARSE_ARGS")) ? 2 : 1
   }
 }
 

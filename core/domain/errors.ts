@@ -266,14 +266,64 @@ export interface FieldError {
   readonly message: string
 }
 
-interface ProblemFields {
-  readonly code: ProblemCode
+/**
+ * A code a plugin contributes (its `problems` table): any string, admitted
+ * only together with its entry (`problem`), so that status and title travel
+ * with the error and a misspelt core code cannot pass for a plugin's.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+// `string & {}` keeps the literal codes offered by editors while admitting any string.
+// deno-lint-ignore ban-types
+export type PluginProblemCode = string & {}
+
+/**
+ * Each area's own codes: an error class takes only these (or a plugin's
+ * code with its entry), so a code from another area fails to compile.
+ * A run's area includes a reused idempotency key; a store also reports a
+ * record it does not hold (`run.not.found`), a cursor it did not issue
+ * (`validation.failed`) and its own bad options (`config.invalid`); a configuration names the policy file
+ * it reads (`policy.invalid`); a source names a bad trust section of its
+ * policy (`policy.invalid`).
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export interface AreaCodes {
+  readonly ValidationError: Extract<CoreProblemCode, "validation.failed" | "args.invalid" | "source.invalid" | `request.${string}`>
+  readonly JobError: Extract<CoreProblemCode, `job.${string}`>
+  readonly RunError: Extract<CoreProblemCode, `run.${string}` | "engine.restarted" | "idempotency.conflict">
+  readonly SourceError: Extract<CoreProblemCode, `source.${string}` | `discovery.${string}` | "policy.invalid">
+  readonly PolicyError: Extract<CoreProblemCode, `policy.${string}` | "profile.unknown">
+  readonly ExecutorError: Extract<CoreProblemCode, `executor.${string}` | "container.runtime.unavailable">
+  readonly StoreError: Extract<CoreProblemCode, `store.${string}` | "run.not.found" | "config.invalid" | "validation.failed">
+  readonly ConfigError: Extract<CoreProblemCode, `config.${string}` | "policy.invalid">
+  readonly PluginError: Extract<CoreProblemCode, `plugin.${string}` | "source.plugin.failed">
+}
+
+interface CommonFields {
   readonly detail: string
-  /** A plugin code's entry, so status and title are right wherever the error travels. */
-  readonly problem?: ProblemInfo
   readonly errors?: ReadonlyArray<FieldError>
   readonly cause?: unknown
 }
+
+interface ProblemFields<Code extends CoreProblemCode> extends CommonFields {
+  readonly code: Code | PluginProblemCode
+  /** A plugin code's entry, so status and title are right wherever the error travels. */
+  readonly problem?: ProblemInfo
+}
+
+/**
+ * What an area's error is built from: one of the area's codes, or a
+ * plugin's code with its entry.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export type ProblemArgs<Code extends CoreProblemCode> =
+  | (CommonFields & { readonly code: Code; readonly problem?: ProblemInfo })
+  | (CommonFields & { readonly code: PluginProblemCode; readonly problem: ProblemInfo })
 
 /**
  * What every flwd error exposes, whatever its tag.
@@ -292,8 +342,12 @@ export interface Problem {
   readonly problem?: ProblemInfo
 }
 
-const base = <Tag extends string>(tag: Tag) =>
-  class extends Data.TaggedError(tag)<ProblemFields> {
+const base = <Tag extends keyof AreaCodes>(tag: Tag) =>
+  class extends Data.TaggedError(tag)<ProblemFields<AreaCodes[Tag]>> {
+    // The constructor narrows what the fields admit: the area's codes, or a plugin's with its entry.
+    constructor(args: ProblemArgs<AreaCodes[Tag]>) {
+      super(args)
+    }
     get status(): number {
       return (infoOf(this.code, problemCodes) ?? this.problem ?? problemCodes.internal).status
     }

@@ -10,6 +10,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
+import { messageOf } from "../../core/mod.ts"
 
 /**
  * True for specifiers that name a file or directory rather than a package.
@@ -83,7 +84,7 @@ function packageEntry(pkgDir: string, subpath: string): { readonly file: string 
   try {
     pkg = JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8")) as typeof pkg
   } catch (e) {
-    return { error: `has an unreadable package.json (${(e as Error).message})` }
+    return { error: `has an unreadable package.json (${messageOf(e)})` }
   }
   let rel: string | undefined
   if (pkg.exports !== undefined) {

@@ -6,6 +6,10 @@
  * `code`; retries are decided from them and from the HTTP status.
  */
 import * as Data from "effect/Data"
+import { messageOf } from "../../core/mod.ts"
+
+// The classifier of caught values is core's; the library's users keep importing it from here.
+export { codeOf, messageOf } from "../../core/mod.ts"
 
 /** @since 0.1.0 @category errors */
 export type RegistryErrorReason =
@@ -112,31 +116,6 @@ export type OciError = RegistryError | UnpackError | BlobStoreError
 /** True for an error of the OCI library. @since 0.1.0 @category guards */
 export function isOciError(u: unknown): u is OciError {
   return u instanceof RegistryError || u instanceof UnpackError || u instanceof BlobStoreError
-}
-
-/**
- * The message of a value caught at a Promise edge: an Error's own message,
- * else the value as text. Caught values are `unknown`; this reads them
- * without casting.
- *
- * @since 0.1.0
- * @category utils
- */
-export function messageOf(u: unknown): string {
-  if (u instanceof Error) return u.message
-  if (typeof u === "object" && u !== null && "message" in u && typeof u.message === "string") return u.message
-  return String(u)
-}
-
-/**
- * The string `code` a caught error carries, if any: Node's system errors
- * (`ENOENT`, `ECONNRESET`, …), sigstore-js's (`SIGNATURE_ERROR`, …).
- *
- * @since 0.1.0
- * @category utils
- */
-export function codeOf(u: unknown): string | undefined {
-  return typeof u === "object" && u !== null && "code" in u && typeof u.code === "string" ? u.code : undefined
 }
 
 /**

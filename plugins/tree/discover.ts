@@ -18,7 +18,7 @@ import type { Dirent } from "node:fs"
 import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs"
 import { isAbsolute, join, relative, resolve, sep } from "node:path"
 import * as Effect from "effect/Effect"
-import type { Diagnostic, JobDefinition } from "../../core/mod.ts"
+import { codeOf, type Diagnostic, type JobDefinition } from "../../core/mod.ts"
 import { buildJob } from "./build-job.ts"
 import { parseConfigYaml } from "./parse-config-yaml.ts"
 
@@ -38,7 +38,7 @@ export interface DiscoveredTree {
 
 const scriptRe = /^\d{3}_/
 
-const errorCode = (e: unknown) => (e as NodeJS.ErrnoException)?.code ?? String(e)
+const errorCode = (e: unknown) => codeOf(e) ?? String(e)
 const reason = (e: unknown) => {
   const code = errorCode(e)
   return code === "EACCES" || code === "EPERM"

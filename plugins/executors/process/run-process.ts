@@ -17,7 +17,7 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
-import { ExecutorError } from "../../../core/mod.ts"
+import { codeOf, ExecutorError, messageOf } from "../../../core/mod.ts"
 import type { ExecResult } from "../../../core/mod.ts"
 import { makeLineSplitter } from "../../exec/mod.ts"
 import { type Launched, type LaunchSpec, spawnStep } from "./launch.ts"
@@ -52,8 +52,7 @@ const strerrors: Readonly<Record<string, string>> = {
 const failed = (spec: ProcessSpec, reason: string, cause?: unknown) =>
   new ExecutorError({ code: "executor.failed", detail: `cannot execute ${spec.display}: ${reason}`, cause })
 
-const spawnError = (spec: ProcessSpec, e: unknown) =>
-  failed(spec, reasons[(e as NodeJS.ErrnoException)?.code ?? ""] ?? (e instanceof Error ? e.message : String(e)), e)
+const spawnError = (spec: ProcessSpec, e: unknown) => failed(spec, reasons[codeOf(e) ?? ""] ?? messageOf(e), e)
 
 // Under bubblewrap the program is executed in the namespace; checking it
 // first keeps "not found" and "permission denied" the engine's own errors.
@@ -72,7 +71,7 @@ function checkProgram(spec: ProcessSpec): string | null {
       accessSync(file, fs.X_OK)
       return null
     } catch (e) {
-      const c = (e as NodeJS.ErrnoException).code ?? "ENOENT"
+      const c = codeOf(e) ?? "ENOENT"
       if (c !== "ENOENT" || candidates.length === 1) code = c
     }
   }

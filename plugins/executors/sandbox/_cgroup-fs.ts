@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs"
 import { readFile, rmdir } from "node:fs/promises"
 import { join } from "node:path"
+import { codeOf } from "../../../core/mod.ts"
 
 /**
  * This process's `/proc/self/cgroup` and `/proc/self/mountinfo`, which say
@@ -66,7 +67,7 @@ export async function killAndRemove(dirs: ReadonlyArray<string>): Promise<void> 
       try {
         await rmdir(dir)
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === "ENOENT") continue
+        if (codeOf(e) === "ENOENT") continue
         killAll(await members(dir))
         next.push(dir)
       }

@@ -10,6 +10,7 @@
 import { mkdir, readdir, rm, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import * as Effect from "effect/Effect"
+import { codeOf } from "../../../core/mod.ts"
 
 const markersDir = (dataDir: string) => join(dataDir, "addons", "pulls")
 
@@ -18,7 +19,7 @@ function alive(pid: number): boolean {
     process.kill(pid, 0)
     return true
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM"
+    return codeOf(e) === "EPERM"
   }
 }
 

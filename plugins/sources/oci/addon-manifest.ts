@@ -10,7 +10,7 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import semver from "semver"
 import { parse } from "yaml"
-import { type FieldError, fieldErrors } from "../../../core/mod.ts"
+import { type FieldError, fieldErrors, messageOf } from "../../../core/mod.ts"
 
 /** Job ids as tree-v1 spells them: `/`-separated names, no `.`/`..` segments. */
 const JobId = Schema.String.pipe(
@@ -93,7 +93,7 @@ export function parseAddonManifest(
   try {
     raw = parse(text, { uniqueKeys: true, maxAliasCount: 50 })
   } catch (e) {
-    return Either.left([{ path: "", message: `is not valid YAML: ${oneLine((e as Error).message)}` }])
+    return Either.left([{ path: "", message: `is not valid YAML: ${oneLine(messageOf(e))}` }])
   }
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     return Either.left([{ path: "", message: "must be a YAML mapping" }])

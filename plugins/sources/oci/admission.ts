@@ -9,6 +9,7 @@
 import * as Effect from "effect/Effect"
 import { type Decision, type Policy, type ProfilePlugin, type SourceContext, SourceError } from "../../../core/mod.ts"
 import type { ImageReference } from "../../oci/mod.ts"
+import { ociProblem } from "../../oci/problems/mod.ts"
 import { registryListed } from "../../profiles/mod.ts"
 import type { DiscoveryReport } from "../../trust/mod.ts"
 import type { OciAdmissionRequests } from "./admission-requests.ts"
@@ -117,11 +118,13 @@ export function admit(
     // A gate before the network (resolve) journals only refusals: the load after it journals the admission once.
     if (registry.decision === "deny" || options.journalAllow !== false) yield* ctx.decide(registry)
     if (registry.decision === "deny") {
-      return yield* new SourceError({
-        code: "image.registry.not.allowed",
-        detail: `Source ${ctx.name}: ${registry.reason} (profile ${registry.profile}); ${policyFileHint(ctx.policyFile)}`,
-        errors: [{ path: "ref", message: `registry ${ref.registry} is not allowed` }]
-      })
+      return yield* ociProblem(
+        "image.registry.not.allowed",
+        `Source ${ctx.name}: ${registry.reason} (profile ${registry.profile}); ${policyFileHint(ctx.policyFile)}`,
+        {
+          errors: [{ path: "ref", message: `registry ${ref.registry} is not allowed` }]
+        }
+      )
     }
     return signatureModeFor(ctx.profile, ctx.policy, ref.normalized)
   })

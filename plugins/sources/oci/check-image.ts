@@ -13,6 +13,7 @@ import {
   type InspectContext,
   type Inspection,
   type InspectionLine,
+  messageOf,
   type Policy,
   PolicyError,
   type ProfilePlugin,
@@ -83,7 +84,7 @@ export interface ImageCheck {
  */
 export function checkImage(options: CheckImageOptions): Effect.Effect<ImageCheck, SourceError | Error> {
   return Effect.gen(function* () {
-    const ref = yield* Effect.try({ try: () => parseImageReference(options.ref), catch: (e) => e as Error })
+    const ref = yield* Effect.try({ try: () => parseImageReference(options.ref), catch: (e) => e instanceof Error ? e : new Error(messageOf(e)) })
     const decisions: Array<Decision> = []
     const own = options.client === undefined
     const client = options.client ??

@@ -10,7 +10,7 @@ import { constants } from "node:fs"
 import { open } from "node:fs/promises"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import { type Diagnostic, type FieldError, type JobDefinition, SourceError } from "../../../core/mod.ts"
+import { codeOf, type Diagnostic, type FieldError, type JobDefinition, messageOf, SourceError } from "../../../core/mod.ts"
 import { ociProblems } from "../../oci/problems/mod.ts"
 import { resolveInRoot } from "../../oci/mod.ts"
 import { discoverJobTreeEffect } from "../../tree/mod.ts"
@@ -53,7 +53,7 @@ async function readBounded(path: string): Promise<string | "missing" | "not-a-fi
     // O_NOFOLLOW: resolveInRoot resolved every link, so one here was swapped in since.
     handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW)
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code
+    const code = codeOf(e)
     return code === "ENOENT" || code === "ENOTDIR" ? "missing" : "not-a-file"
   }
   try {
@@ -84,7 +84,7 @@ export function readAddon(root: string, prefix: string, options: ReadAddonOption
   return Effect.gen(function* () {
     const text = yield* Effect.tryPromise({
       try: async () => readBounded(await resolveInRoot(root, manifestPath)),
-      catch: (e) => invalid(subject, `cannot read ${shown}: ${(e as Error).message}`, [{ path: shown, message: "cannot be read" }])
+      catch: (e) => invalid(subject, `cannot read ${shown}: ${messageOf(e)}`, [{ path: shown, message: "cannot be read" }])
     })
     if (text === "missing") {
       return yield* invalid(subject, `no add-on manifest: ${shown} is missing`, [{ path: shown, message: "is missing" }])

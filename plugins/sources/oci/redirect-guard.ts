@@ -20,6 +20,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import { type Decision, type SourceContext, SourceError } from "../../../core/mod.ts"
 import type { RedirectHop, RedirectRule } from "../../oci/mod.ts"
+import { ociProblem } from "../../oci/problems/mod.ts"
 import { registryListed } from "../../profiles/mod.ts"
 import { registryDecision } from "./admission.ts"
 import { ociPolicyOf } from "./policy-section.ts"
@@ -82,11 +83,11 @@ export function makeRedirectGuard(ctx: SourceContext): RedirectGuard {
         yield* Effect.forEach(taken, ctx.decide, { discard: true })
         const denied = taken.find((d) => d.decision === "deny")
         if (denied !== undefined && !Exit.isInterrupted(exit)) {
-          return yield* new SourceError({
-            code: "image.registry.not.allowed",
-            detail: `Source ${ctx.name}: ${denied.reason} (profile ${profile}); a blob host may be listed in the policy's blob_hosts`,
-            errors: [{ path: "ref", message: `redirect target ${denied.subject} is not allowed` }]
-          })
+          return yield* ociProblem(
+            "image.registry.not.allowed",
+            `Source ${ctx.name}: ${denied.reason} (profile ${profile}); a blob host may be listed in the policy's blob_hosts`,
+            { errors: [{ path: "ref", message: `redirect target ${denied.subject} is not allowed` }] }
+          )
         }
         return yield* exit
       }))

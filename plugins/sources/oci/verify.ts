@@ -18,7 +18,7 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises"
 import { isAbsolute, join, resolve } from "node:path"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import { type Decision, type Policy, type SourceContext, SourceError } from "../../../core/mod.ts"
+import { type Decision, type Policy, problemCodes, problemInfo, type SourceContext, SourceError } from "../../../core/mod.ts"
 import { type Digest, type ImageReference, type RegistryClient, type RegistryOptions, withDigest } from "../../oci/mod.ts"
 import { type ImageVerifier, makeVerifier, toProblem, type VerifierOptions, type VerifyError } from "../../trust/mod.ts"
 import type { ImageTrust } from "./admission.ts"
@@ -142,7 +142,9 @@ export function trustWarning(trust: ImageTrust, image: string): string | null {
 /** The outcome of a failed `required` verification, as the source's problem. */
 function failure(ctx: SourceContext, e: VerifyError): SourceError {
   const problem = toProblem(e)
-  return new SourceError({ code: problem.code, detail: `Source ${ctx.name}: ${problem.detail}`, errors: problem.errors, cause: e })
+  // The code keeps its entry (the signature code is the plugin's), so status and title travel with it.
+  const entry = problemInfo(problem) ?? problemCodes.internal
+  return new SourceError({ code: problem.code, problem: entry, detail: `Source ${ctx.name}: ${problem.detail}`, errors: problem.errors, cause: e })
 }
 
 /**

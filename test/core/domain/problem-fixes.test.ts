@@ -31,6 +31,7 @@ t.test("a plugin's error carries its entry: status and title wherever it travels
   t.equal(e.status, 502)
   t.equal(e.title, table.E_OCI.title)
   t.match(problemFix(e), /docker login/, "the entry it carries gives the fix without the table")
+  // @ts-expect-error a code that is neither the area's nor carries an entry does not compile
   t.equal(new SourceError({ code: "plugin.unknown.code", detail: "x" }).status, 500, "an unknown code without an entry is an internal error")
 })
 
