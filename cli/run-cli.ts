@@ -151,7 +151,7 @@ async function main(argv: ReadonlyArray<string>, io: CliIo, out: { current: Outp
     if (!(spec.operands?.[0] === "job" && args.length > 0)) {
       printCommandHelp(
         o,
-        sub !== undefined && spec.name === ":sources" && sub.name === "add" ? await (await import("./source-add-flags.ts")).withKindFlags(sub) : sub ?? spec,
+        sub !== undefined && spec.name === ":sources" && sub.name === "add" ? await (await import("./source-add-flags.ts")).withKindFlags(sub, globals, io.env) : sub ?? spec,
         sub !== undefined ? spec : undefined
       )
       return 0

@@ -8,6 +8,7 @@
  */
 import type { AddFlag, AnySourcePlugin } from "../core/mod.ts"
 import { type FlagSpec, type ParsedArgs, UsageError } from "./argv.ts"
+import type { Globals } from "./context.ts"
 
 type Sources = ReadonlyArray<AnySourcePlugin>
 
@@ -109,13 +110,42 @@ export async function builtinSources(): Promise<Sources> {
 }
 
 /**
- * `:sources add` as its help shows it: the flags every kind has, with the
- * built-in kinds' flags before `--set`.
+ * The source plugins an engine started with these globals would have: the
+ * built-in kinds, then those of `--plugin` modules and `flwd.yaml`'s
+ * `plugins` (their light definitions: loading a module builds nothing).
+ * A remote engine's plugins are not this process's: the built-in kinds.
+ * Fails as a start would when the config or a module cannot be loaded.
  *
  * @since 0.2.0
  * @category constructors
  */
-export async function withKindFlags<S extends { readonly flags: ReadonlyArray<FlagSpec> }>(spec: S): Promise<S> {
-  const kinds = addFlagSpecs(await builtinSources())
+export async function configuredSources(globals: Globals, env?: Readonly<Record<string, string | undefined>>): Promise<Sources> {
+  if (globals.remote !== undefined) return builtinSources()
+  const [{ engineOptionsOf }, { readStartInputs }, { enginePlugins }, { loadPlugins }] = await Promise.all([
+    import("./context.ts"),
+    import("../engine/options.ts"),
+    import("../engine/plugin-set.ts"),
+    import("../plugins/loader/mod.ts")
+  ])
+  const inputs = readStartInputs(engineOptionsOf(globals, env))
+  if (inputs.pluginModules.length === 0) return builtinSources()
+  const loaded = await loadPlugins(inputs.pluginModules, { builtin: enginePlugins(), timeoutMs: inputs.pluginTimeoutMs })
+  return enginePlugins(loaded.set).sources
+}
+
+/**
+ * `:sources add` as its help shows it: the flags every kind has, with the
+ * kinds' flags (the built-in ones and those of the modules `globals` load)
+ * before `--set`.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export async function withKindFlags<S extends { readonly flags: ReadonlyArray<FlagSpec> }>(
+  spec: S,
+  globals: Globals,
+  env?: Readonly<Record<string, string | undefined>>
+): Promise<S> {
+  const kinds = addFlagSpecs(await configuredSources(globals, env))
   return { ...spec, flags: [...spec.flags.filter((f) => f.name !== "set"), ...kinds, ...spec.flags.filter((f) => f.name === "set")] }
 }

@@ -18,11 +18,11 @@ import type { CommandContext, Globals } from "../context.ts"
 import { cacheScope, readJobIds, writeJobIds } from "../job-id-cache.ts"
 import { jobFlagSpecs } from "../job-flags.ts"
 import { beforeJobFlags, globalFlags } from "../global-flags.ts"
-import { addFlagSpecs, builtinSources } from "../source-add-flags.ts"
+import { addFlagSpecs, builtinSources, configuredSources } from "../source-add-flags.ts"
 import { type CommandSpec, findCommand, visibleCommands } from "../registry.ts"
 import type { EngineApi } from "./_engine.ts"
 
-const globalKeys: Readonly<Record<string, keyof Globals>> = { root: "root", "data-dir": "dataDir", profile: "profile", policy: "policy" }
+const globalKeys: Readonly<Record<string, keyof Globals>> = { root: "root", "data-dir": "dataDir", profile: "profile", policy: "policy", config: "config" }
 const statuses = ["queued", "running", "succeeded", "failed", "canceled"]
 const pullPolicies = ["on-add", "on-startup", "on-run", "always"]
 
@@ -37,24 +37,28 @@ interface Scan {
 /** Walks the finished words: global flags, the command and its operands. */
 function scan(words: ReadonlyArray<string>, takesValue: (command: string | undefined, flag: string) => boolean): Scan {
   const globals: Record<string, string> = {}
+  // --plugin is repeatable: the modules whose kinds are completed.
+  const plugins: Array<string> = []
   const operands: Array<string> = []
   let command: string | undefined
   let pending: string | undefined
   for (const word of words) {
     if (pending !== undefined) {
       if (pending in globalKeys) globals[globalKeys[pending]] = word
+      else if (pending === "plugin") plugins.push(word)
       pending = undefined
     } else if (word.startsWith("--") && word.length > 2) {
       const eq = word.indexOf("=")
       const name = word.slice(2, eq >= 0 ? eq : undefined)
       if (eq >= 0 && name in globalKeys) globals[globalKeys[name]] = word.slice(eq + 1)
+      else if (eq >= 0 && name === "plugin") plugins.push(word.slice(eq + 1))
       else if (eq < 0 && takesValue(command, name)) pending = name
     } else if (!word.startsWith("-")) {
       if (command === undefined) command = word
       else operands.push(word)
     }
   }
-  return { globals: globals as Partial<Globals>, command, operands, pending }
+  return { globals: { ...globals, ...(plugins.length > 0 ? { plugins } : {}) } as Partial<Globals>, command, operands, pending }
 }
 
 function valueFlag(flags: ReadonlyArray<FlagSpec>, name: string): boolean {
@@ -81,12 +85,15 @@ async function candidates(ctx: CommandContext, words: ReadonlyArray<string>): Pr
   const prev = words.slice(0, -1)
   const current = words[words.length - 1] ?? ""
   // A first pass without the engine tells whether the command is a job.
-  const kindFlags = prev.includes(":sources") ? addFlagSpecs(await builtinSources()) : []
+  let kindFlags = prev.includes(":sources") ? addFlagSpecs(await builtinSources()) : []
   const first = scan(prev, (command, flag) => {
     if (valueFlag(globalFlags, flag) || (command === ":sources" && valueFlag(kindFlags, flag))) return true
     const spec = command === undefined ? undefined : findCommand(command)
     return spec !== undefined && [spec, ...(spec.subcommands ?? [])].some((s) => valueFlag(s.flags, flag))
   })
+  // The kinds the completed line's engine would have (--plugin, flwd.yaml's plugins); a module that cannot load completes the built-in kinds.
+  const sources = prev.includes(":sources") ? await configuredSources({ ...ctx.globals, ...first.globals }, ctx.env).catch(() => builtinSources()) : []
+  kindFlags = addFlagSpecs(sources)
   // Every engine call starts it with the global flags of the completed line.
   const ask = async <A>(f: (e: EngineApi) => Effect.Effect<A, unknown>): Promise<A> => {
     await startEngine(ctx, first.globals)
@@ -132,7 +139,7 @@ async function candidates(ctx: CommandContext, words: ReadonlyArray<string>): Pr
         return pullPolicies
       case "type":
         return spec?.name === ":sources"
-          ? (await builtinSources()).map((p) => p.type)
+          ? sources.map((p) => p.type)
           : spec?.name === ":events"
           ? [...(await import("../../core/mod.ts")).EventType.literals]
           : []
