@@ -71,7 +71,13 @@ export function makeProcessExecutor(options: Options = {}): ExecutorImpl {
   const mode = options.containment ?? (process.env.FLWD_PROCESS_CONTAINMENT === "process-group" ? "process-group" : "auto")
   // Probed once, on first use: an engine that runs no local job never starts bubblewrap.
   let detected: Promise<Containment> | undefined
-  const containment = Effect.promise(() => detected ??= detectContainment(mode, options.bwrap))
+  // Once known, answered synchronously: awaiting a settled promise still suspends the fiber, on every plan.
+  let known: Containment | undefined
+  const containment = Effect.suspend(() =>
+    known !== undefined ? Effect.succeed(known) : Effect.tap(Effect.promise(() => detected ??= detectContainment(mode, options.bwrap)), (c) => {
+      known = c
+    })
+  )
 
   const execute = (req: ExecRequest): Effect.Effect<ExecResult, ExecutorError> =>
     Effect.suspend(() => {
