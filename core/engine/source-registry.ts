@@ -11,12 +11,19 @@
  * or refreshed meanwhile) is discarded instead of resurrecting or
  * overwriting what replaced it. Every state replaced or discarded is
  * released through the plugin.
+ *
+ * Other engines on the same store (a CLI beside a server, several servers)
+ * change sources too: the registry polls the store's change token (SQLite's
+ * `data_version`), lists the sources when it moved, and loads, replaces or
+ * drops what another engine changed, under the same generation check.
  */
 import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Ref from "effect/Ref"
+import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import { type EngineError, problemInfo, SourceError } from "../domain/errors.ts"
 import { DEFAULT_SOURCE, type SourceRecord, type SourceSpec } from "../domain/source.ts"
@@ -87,6 +94,11 @@ export interface RegistryOptions {
    * `source.plugin.failed`. Default 30 000 ms.
    */
   readonly pluginTimeoutMs?: number
+  /**
+   * How often the store is asked whether another engine changed a source.
+   * Default 250 ms, so a change is served well within a second.
+   */
+  readonly followIntervalMs?: number
 }
 
 const failure = (name: string, cause: unknown): SourceError =>
@@ -103,7 +115,7 @@ const failure = (name: string, cause: unknown): SourceError =>
 export function layer(
   options: RegistryOptions = {}
 ): Layer.Layer<SourceRegistry, never, Store | EventBus | Plugins | PolicyEngine | EngineConfig> {
-  return Layer.effect(SourceRegistry, make(options))
+  return Layer.scoped(SourceRegistry, make(options))
 }
 
 const make = (options: RegistryOptions) =>
@@ -119,6 +131,10 @@ const make = (options: RegistryOptions) =>
     // Generations are unique across names, so a re-added source never matches its predecessor's.
     let generations = 0
     const timeoutMs = options.pluginTimeoutMs ?? DEFAULT_PLUGIN_TIMEOUT_MS
+    // Each stored record as this engine last read or wrote it, by name (as JSON): a stored record
+    // that differs, or a name no longer stored, is another engine's change.
+    const seen = new Map<string, string>()
+    const saw = (record: SourceRecord) => void seen.set(record.name, JSON.stringify(record))
 
     const context = (name: string, activity: Activity): SourceContext => ({
       name,
@@ -199,7 +215,10 @@ const make = (options: RegistryOptions) =>
         const outcome = yield* lock.withPermits(1)(Effect.gen(function* () {
           const previous = (yield* Ref.get(state)).get(name)
           if (expected !== "any" && previous?.generation !== expected) return { committed: null, previous }
-          if (name !== DEFAULT_SOURCE) yield* store.putSource(next.record)
+          if (name !== DEFAULT_SOURCE) {
+            yield* store.putSource(next.record)
+            saw(next.record)
+          }
           const committed: SourceEntry = { ...next, generation: ++generations }
           yield* put(committed)
           return { committed, previous }
@@ -260,6 +279,7 @@ const make = (options: RegistryOptions) =>
             pending: false
           })
             .pipe(Effect.zipRight(failed("restore", record.name, record.type)(error)))
+        saw(record)
         const envelope = { ...record.spec, type: record.type, name: record.name } as SourceSpec
         const found = yield* plugins.source(record.type).pipe(Effect.either)
         if (found._tag === "Left") return yield* unloaded(found.left, envelope, null, null)
@@ -308,7 +328,10 @@ const make = (options: RegistryOptions) =>
         const entry = { record: recordOf(spec, kindOf(plugin, impl), shown, pin, record.created_at), spec, plugin, impl, loaded, pin, pending }
         // A restore rewrites the record only when what it holds changed (a new pin, a stale mark).
         yield* put({ ...entry, generation: ++generations })
-        if (!samePin(pin, stored) || record.pin === undefined) yield* store.putSource(entry.record).pipe(Effect.orDie)
+        if (!samePin(pin, stored) || record.pin === undefined) {
+          yield* store.putSource(entry.record).pipe(Effect.orDie)
+          saw(entry.record)
+        }
       })
     const stored = yield* store.listSources().pipe(Effect.orDie)
     yield* Effect.forEach(stored, restore, { concurrency: 4, discard: true })
@@ -348,6 +371,7 @@ const make = (options: RegistryOptions) =>
         const entry = yield* lock.withPermits(1)(Effect.gen(function* () {
           const entry = yield* find(name)
           yield* store.removeSource(name).pipe(Effect.tapError(failed("remove", name, entry.record.type)))
+          seen.delete(name)
           yield* Ref.update(state, (m) => {
             const next = new Map(m)
             next.delete(name)
@@ -405,6 +429,105 @@ const make = (options: RegistryOptions) =>
           return true
         }).pipe(Effect.tapError(failed("beforeUse", name, entry.record.type)))
       })
+
+    /**
+     * A record another engine stored, as this engine's state: loaded at the
+     * pin it carries (never re-resolved, never written back, so engines do
+     * not answer each other's changes); a failed record, or one whose load
+     * fails here, is held as failed.
+     */
+    const adopt = (record: SourceRecord) =>
+      Effect.gen(function* () {
+        const envelope = { ...record.spec, type: record.type, name: record.name } as SourceSpec
+        const asFailed = (
+          error: { readonly code: string; readonly detail: string },
+          plugin: SourcePlugin<any, any> | null,
+          impl: SourceImpl<any, any> | null
+        ): Next => ({
+          record: record.error !== null ? record : failedRecord(envelope, record.type, error, record.created_at, record.pin),
+          spec: envelope,
+          plugin,
+          impl,
+          loaded: null,
+          pin: null,
+          pending: false
+        })
+        const found = yield* plugins.source(record.type).pipe(Effect.either)
+        if (found._tag === "Left") return asFailed(found.left, null, null)
+        if (found.right === undefined) return asFailed({ code: "source.type.unknown", detail: `No plugin for type ${record.type}` }, null, null)
+        const { plugin, impl } = found.right
+        if (record.error !== null) return asFailed(record.error, plugin, impl)
+        const decoded = Schema.decodeUnknownEither(plugin.spec, { onExcessProperty: "error", errors: "all" })(envelope)
+        if (decoded._tag === "Left") return asFailed({ code: "source.invalid", detail: `The stored ${plugin.type} spec does not decode` }, plugin, impl)
+        const spec = decoded.right as SourceSpec
+        const pin = pinOfRecord(plugin, record)
+        const loaded = yield* guardLoad(spec.name, (ctx) => impl.load(spec, pin?.value ?? null, ctx)).pipe(Effect.either)
+        if (loaded._tag === "Left") return asFailed(loaded.left, plugin, impl)
+        return { record, spec, plugin, impl, loaded: loaded.right, pin, pending: false }
+      })
+
+    /** Installs `next` when the name is still at `expected` (null: absent), without writing the store. */
+    const install = (next: Next, expected: number | null) =>
+      Effect.gen(function* () {
+        const previous = yield* lock.withPermits(1)(Effect.gen(function* () {
+          const current = (yield* Ref.get(state)).get(next.record.name)
+          if ((current?.generation ?? null) !== expected) return null
+          yield* put({ ...next, generation: ++generations })
+          return { entry: current }
+        }))
+        if (previous === null) return yield* release(next, next.loaded)
+        if (previous.entry !== undefined && previous.entry.loaded !== next.loaded) yield* release(previous.entry, previous.entry.loaded)
+      })
+
+    /**
+     * One look at the store: what changed since this engine last read or
+     * wrote it is read under the lock (so a commit of this engine is never
+     * mistaken for another's), dropped names are dropped at once, and
+     * changed records are loaded outside it and installed under their
+     * generation check.
+     */
+    let lastToken: string | null = null
+    const follow = Effect.gen(function* () {
+      if (store.changeToken !== undefined) {
+        const token = yield* store.changeToken()
+        if (token === lastToken) return
+        lastToken = token
+      }
+      const { changed, dropped } = yield* lock.withPermits(1)(Effect.gen(function* () {
+        const records = yield* store.listSources()
+        const current = yield* Ref.get(state)
+        const stored = new Set(records.map((r) => r.name))
+        const changed = records.filter((r) => r.name !== DEFAULT_SOURCE && seen.get(r.name) !== JSON.stringify(r)).map((record) => {
+          saw(record)
+          return { record, expected: current.get(record.name)?.generation ?? null }
+        })
+        const dropped = [...seen.keys()].filter((name) => !stored.has(name)).flatMap((name) => {
+          seen.delete(name)
+          const entry = current.get(name)
+          return entry === undefined ? [] : [entry]
+        })
+        if (dropped.length > 0) {
+          yield* Ref.update(state, (m) => {
+            const next = new Map(m)
+            for (const entry of dropped) next.delete(entry.record.name)
+            return next
+          })
+          yield* bump
+        }
+        return { changed, dropped }
+      }))
+      yield* Effect.forEach(dropped, (entry) => release(entry, entry.loaded), { discard: true })
+      yield* Effect.forEach(changed, ({ record, expected }) => Effect.flatMap(adopt(record), (next) => install(next, expected)), {
+        concurrency: 4,
+        discard: true
+      })
+    })
+    // A store that cannot be read now is asked again at the next tick: following never stops the engine.
+    yield* follow.pipe(
+      Effect.catchAllCause(() => Effect.void),
+      Effect.repeat(Schedule.spaced(Duration.millis(options.followIntervalMs ?? 250))),
+      Effect.forkScoped
+    )
 
     return {
       entries: Ref.get(state).pipe(Effect.map((m) => [...m.values()])),

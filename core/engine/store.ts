@@ -55,6 +55,13 @@ export class Store extends Context.Tag("flwd/engine/Store")<Store, {
   readonly getSource: (name: string) => Effect.Effect<SourceRecord | null, StoreError>
   readonly listSources: () => Effect.Effect<ReadonlyArray<SourceRecord>, StoreError>
   readonly removeSource: (name: string) => Effect.Effect<boolean, StoreError>
+  /**
+   * A value that differs from the one returned before whenever another
+   * process may have changed the state (SQLite's `PRAGMA data_version`):
+   * engines sharing the store poll it, and list the sources only when it
+   * moved. A store without it has its sources listed on every poll.
+   */
+  readonly changeToken?: () => Effect.Effect<string, StoreError>
 
   readonly insertRun: (run: Run) => Effect.Effect<void, StoreError>
   readonly updateRun: (id: string, patch: Partial<Omit<Run, "id" | "plan">>) => Effect.Effect<Run, StoreError>

@@ -61,6 +61,8 @@ export function make(db: Database, owner: string, path = ":memory:"): Context.Ta
     getSource: db.statement("SELECT name, record, pin FROM sources WHERE name = ?"),
     listSources: db.statement("SELECT name, record, pin FROM sources ORDER BY name"),
     removeSource: db.statement("DELETE FROM sources WHERE name = ?"),
+    // Moves when another connection (another process on the same file) commits; this one's own commits leave it.
+    dataVersion: db.statement("PRAGMA data_version"),
     insertRun: db.statement("INSERT INTO runs (id, job_id, status, created_at, record, owner) VALUES (?, ?, ?, ?, ?, ?)"),
     writeRun: db.statement("UPDATE runs SET job_id = ?, status = ?, created_at = ?, record = ? WHERE id = ?"),
     getRun: db.statement("SELECT id, record FROM runs WHERE id = ?"),
@@ -135,6 +137,7 @@ export function make(db: Database, owner: string, path = ":memory:"): Context.Ta
         return row === undefined ? null : sourceOf(row)
       }),
     listSources: () => attempt("listSources", () => sql.listSources.all().map(sourceOf)),
+    changeToken: () => attempt("changeToken", () => String(sql.dataVersion.get()?.data_version)),
     removeSource: (name) => attempt("removeSource", () => sql.removeSource.run(name).changes > 0),
 
     insertRun: (run) =>

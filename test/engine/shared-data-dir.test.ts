@@ -1,0 +1,61 @@
+/**
+ * One state per data directory: a source added or removed by `flwd
+ * :sources …` (the CLI's own in-process engine) while a server runs on the
+ * same data directory is seen by the server without a restart — in
+ * `GET /sources` and in plans. A real server child process and the real CLI.
+ */
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import t from "tap"
+import { inProcess } from "../cli/_flwd.ts"
+import { examples } from "../helpers/engine.ts"
+import { auth, jsonHeaders, repoRoot, spawnListening } from "../server/_helpers.ts"
+
+t.setTimeout(300_000)
+
+/** Polls `what` until `done` holds or 60 s pass (a loaded machine), and returns the last value. */
+async function until<A>(what: () => Promise<A>, done: (a: A) => boolean): Promise<A> {
+  const deadline = Date.now() + 60_000
+  for (;;) {
+    const value = await what()
+    if (done(value) || Date.now() > deadline) return value
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
+t.test("a source the CLI adds or removes on a server's data directory is served, then dropped, without a restart", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "flwd-shared-"))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const dataDir = join(dir, "data")
+  mkdirSync(join(dir, "jobs"))
+  cpSync(join(examples, "hello-world"), join(dir, "team", "hello-world"), { recursive: true })
+  const server = await spawnListening(
+    [join(repoRoot, "server/main.ts"), "--bind", "127.0.0.1:0", "--root", join(dir, "jobs"), "--data-dir", dataDir],
+    { FLWD_TOKENS: "all:*" },
+    dir
+  )
+  t.teardown(() => void server.child.kill("SIGKILL"))
+  const names = async () =>
+    ((await (await fetch(`${server.url}/sources`, { headers: auth() })).json()) as { items: Array<{ name: string }> }).items.map((s) => s.name)
+  t.notOk((await names()).includes("team"))
+
+  const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" }
+  const added = await inProcess(["--data-dir", dataDir, ":sources", "add", "--type", "local", "--name", "team", "--path", "./team"], dir, env)
+  t.equal(added.code, 0, added.stderr)
+
+  t.ok((await until(names, (n) => n.includes("team"))).includes("team"), "GET /sources lists the source the CLI added")
+  const plan = await fetch(`${server.url}/plans`, {
+    method: "POST",
+    headers: jsonHeaders(),
+    body: JSON.stringify({ job: "team/hello-world", args: { name: "A" } })
+  })
+  const body = (await plan.json()) as Record<string, unknown>
+  t.equal(plan.status, 200, JSON.stringify(body))
+
+  const removed = await inProcess(["--data-dir", dataDir, ":sources", "remove", "team"], dir, env)
+  t.equal(removed.code, 0, removed.stderr)
+  t.notOk((await until(names, (n) => !n.includes("team"))).includes("team"), "GET /sources no longer lists it")
+  const gone = await fetch(`${server.url}/plans`, { method: "POST", headers: jsonHeaders(), body: JSON.stringify({ job: "team/hello-world" }) })
+  t.match(await gone.json(), { code: "job.not.found" })
+})
