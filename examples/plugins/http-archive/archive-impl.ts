@@ -29,7 +29,7 @@ import {
 import { download, DownloadError } from "./download.ts"
 import type { HttpArchiveSpec } from "./http-archive-source.ts"
 import { httpArchiveProblems } from "./http-archive-source.ts"
-import { sectionOf } from "./policy-section.ts"
+import { hostDecision } from "./host-admission.ts"
 
 /** Options of `makeHttpArchiveSource`; each documents its default. */
 export interface HttpArchiveOptions {
@@ -76,14 +76,13 @@ export function makeHttpArchiveImpl(options: HttpArchiveOptions = {}): SourceImp
 
   const admit = (spec: HttpArchiveSpec, ctx: SourceContext) =>
     Effect.gen(function* () {
-      const hosts = sectionOf(ctx.policy)?.allowed_hosts ?? options.allowedHosts
-      if (hosts === undefined) return
-      const url = new URL(spec.url)
-      const ok = hosts.some((h) => h === url.host || h === url.hostname)
-      const reason = ok ? `host ${url.host} is listed in http_archive.allowed_hosts` : `host ${url.host} is not in http_archive.allowed_hosts`
-      yield* ctx.decide({ decision: ok ? "allow" : "deny", subject: maskCredentials(spec.url), code: ok ? "source.allowed" : "source.not.allowed", reason })
-      if (!ok) {
-        return yield* sourceError("source.not.allowed", `http-archive ${ctx.name}: ${reason}`, { errors: [{ path: "url", message: "host not allowed" }] })
+      const decision = hostDecision(spec.url, ctx.policy, options.allowedHosts)
+      if (decision === null) return
+      yield* ctx.decide(decision)
+      if (decision.decision === "deny") {
+        return yield* sourceError("source.not.allowed", `http-archive ${ctx.name}: ${decision.reason}`, {
+          errors: [{ path: "url", message: "host not allowed" }]
+        })
       }
     })
 

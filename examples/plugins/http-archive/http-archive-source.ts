@@ -10,7 +10,9 @@
  * - `addFlags`: `flwd :sources add --type http-archive --url U --sha256 H`;
  * - `policy`: its section `http_archive.allowed_hosts`, with a `check`;
  * - `problems`: its own code, `archive.digest.mismatch`;
- * - `gc`: `flwd :gc` removes extractions no source refers to.
+ * - `gc`: `flwd :gc` removes extractions no source refers to;
+ * - `inspect`: `flwd :policy check --type http-archive --url U --sha256 H`
+ *   shows the host decision an add would make, adding nothing.
  *
  * The definition is light: `make` imports the downloader and extractor,
  * once per engine, the first time a source of this type is used.
@@ -18,6 +20,7 @@
 import { defineSourcePlugin, Effect, PluginError, Schema, sourceSpec } from "../../../mod.ts"
 import type { HttpArchiveOptions } from "./archive-impl.ts"
 import { gcArchives } from "./gc.ts"
+import { inspectArchive } from "./host-admission.ts"
 import { checkSection, httpArchivePolicy } from "./policy-section.ts"
 
 export type { HttpArchiveOptions } from "./archive-impl.ts"
@@ -51,6 +54,7 @@ export function makeHttpArchiveSource(options: HttpArchiveOptions = {}) {
     problems: httpArchiveProblems,
     check: checkSection,
     gc: gcArchives,
+    inspect: (spec, ctx) => inspectArchive(spec, ctx, options.allowedHosts),
     make: Effect.tryPromise({
       try: () => import("./archive-impl.ts"),
       catch: (cause) => new PluginError({ code: "plugin.invalid", detail: `http-archive: ${cause instanceof Error ? cause.message : String(cause)}`, cause })

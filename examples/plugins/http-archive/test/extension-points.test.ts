@@ -103,6 +103,37 @@ t.test("the http_archive policy section: checked at start, applied when adding",
   t.match(JSON.parse(unknownKey.stderr), { code: "policy.invalid", errors: [{ path: "http_archive" }] })
 })
 
+t.test("flwd :policy check asks the plugin's inspect hook: the host decision an add would make, adding nothing", async (t) => {
+  const cwd = work(t)
+  const file = join(cwd, "policy.yaml")
+  writeFileSync(file, "http_archive:\n  allowed_hosts: [archives.example.com]\n")
+  const hash = "0".repeat(64)
+  const check = (url: string, ...extra: Array<string>) =>
+    flwd(cwd, ["--plugin", plugin, "--policy", file, ":policy", "check", "--type", "http-archive", "--url", url, "--sha256", hash, ...extra])
+
+  const denied = await check("http://downloads.example.org/tools.tar.gz", "--json")
+  t.equal(denied.code, 1, denied.stderr)
+  t.match(JSON.parse(denied.stdout), {
+    url: "http://downloads.example.org/tools.tar.gz",
+    admitted: false,
+    decisions: [{ decision: "deny", code: "source.not.allowed", reason: /downloads\.example\.org is not in http_archive\.allowed_hosts/ }],
+    problem: { code: "source.not.allowed" }
+  })
+  const admitted = await check("https://archives.example.com/tools.tar.gz")
+  t.equal(admitted.code, 0, admitted.stderr)
+  t.match(admitted.stdout, /^https:\/\/archives\.example\.com\/tools\.tar\.gz: admitted \(profile secure\)/)
+  t.match(admitted.stdout, /allow {2}source\.allowed {2}host archives\.example\.com is listed/)
+  t.match(admitted.stdout, /sha256 {2}0{64}/)
+
+  const bad = await check("ftp://archives.example.com/x", "--json")
+  t.equal(bad.code, 2, "a bad field is named before anything is decided")
+  t.match(JSON.parse(bad.stderr), { code: "validation.failed", errors: [{ path: "url" }] })
+  const which = await flwd(cwd, ["--plugin", plugin, ":policy", "check", "https://archives.example.com/x"])
+  t.equal(which.code, 2, "two kinds can be checked: --type chooses")
+  t.match(which.stderr, /needs --type \(kinds that can be checked: http-archive, oci\)|needs --type \(kinds that can be checked: oci, http-archive\)/)
+  t.notOk(existsSync(join(cwd, "data", "flwd.db")), "nothing was added: the engine never started")
+})
+
 t.test("a wrong sha256 fails with the plugin's own problem code and its fix", async (t) => {
   const cwd = work(t)
   const archive = await tarGz(helloTree("Digest,"))
