@@ -14,7 +14,8 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
 import * as SubscriptionRef from "effect/SubscriptionRef"
-import { RunError, type StoreError } from "../domain/errors.ts"
+import { messageOf } from "../domain/caught.ts"
+import { isProblem, RunError, type StoreError } from "../domain/errors.ts"
 import { type NewEvent, type Run, terminalStatuses } from "../domain/run.ts"
 import { bind } from "./_run-env.ts"
 import { type Gate, makeGate } from "./_run-gate.ts"
@@ -46,11 +47,12 @@ const joinPath = (...parts: ReadonlyArray<string>) => parts.map((p, i) => (i ===
 
 function fromCause(cause: Cause.Cause<unknown>): Outcome {
   if (Cause.isInterruptedOnly(cause)) return { _tag: "canceled", reason: STOP_REASON }
-  const error = Cause.squash(cause) as { code?: unknown; detail?: unknown; message?: unknown }
-  if (error?.code === "store.failed") {
-    return { _tag: "failed", code: "store.failed", detail: String(error.detail), exit_code: null }
+  // What the run died of is unknown: read it through the guard and the classifier, never a cast.
+  const error = Cause.squash(cause)
+  if (isProblem(error) && error.code === "store.failed") {
+    return { _tag: "failed", code: "store.failed", detail: error.detail, exit_code: null }
   }
-  return { _tag: "failed", code: "internal", detail: String(error?.message ?? error), exit_code: null }
+  return { _tag: "failed", code: "internal", detail: messageOf(error), exit_code: null }
 }
 
 function terminal(runId: string, at: string, outcome: Outcome): NewEvent {

@@ -14,6 +14,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import { type Diagnostic, type JobDefinition, SourceError, ValidationError } from "../../core/mod.ts"
 import {
+  isOciProblem,
   makeBlobStore,
   makeRegistryClient,
   parseImageReferenceEither,
@@ -144,7 +145,7 @@ function validateImage(options: ValidateAddonOptions, version: string): Effect.E
               Effect.map((missing) => missing.length === 0 ? result : { ...result, valid: false, problem: interpreterProblem(ref.normalized, missing) })
             )
           }),
-          Effect.catchIf((e) => e.code === "E_ADDON_MANIFEST", (e) => Effect.succeed(invalidManifest(e, ref.normalized, "image", pulled.digest)))
+          Effect.catchIf((e) => isOciProblem(e, "E_ADDON_MANIFEST"), (e) => Effect.succeed(invalidManifest(e, ref.normalized, "image", pulled.digest)))
         )
       }),
     (dataDir) =>
@@ -177,7 +178,7 @@ export async function validateAddon(options: ValidateAddonOptions): Promise<Addo
       validateAddonTree(options.target, { flwdVersion: version, subject }).pipe(
         Effect.tap((tree) => Effect.sync(() => jobs = tree.jobs)),
         Effect.map((tree) => validationOf(tree, subject, "directory")),
-        Effect.catchIf((e) => e.code === "E_ADDON_MANIFEST", (e) => Effect.succeed(invalidManifest(e, subject, "directory")))
+        Effect.catchIf((e) => isOciProblem(e, "E_ADDON_MANIFEST"), (e) => Effect.succeed(invalidManifest(e, subject, "directory")))
       )
     )
     if (!result.valid || options.checkInterpreters === false) return result

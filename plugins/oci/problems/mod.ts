@@ -55,6 +55,17 @@ export const ociProblems = {
 export type OciProblemCode = keyof typeof ociProblems
 
 /**
+ * Whether `e` is the problem of `code`: the code is checked against the
+ * table when this compiles, so a misspelt code cannot silently never match.
+ *
+ * @since 0.2.0
+ * @category guards
+ */
+export function isOciProblem(e: { readonly code: string }, code: OciProblemCode): boolean {
+  return e.code === code
+}
+
+/**
  * The error of an OCI problem code, carrying its entry.
  *
  * @since 0.2.0

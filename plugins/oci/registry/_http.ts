@@ -120,8 +120,8 @@ const TIMEOUT_CODES = new Set(["UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEO
 
 /** Whether a thrown error is the caller giving up (not to be retried). */
 export function isAbort(e: unknown): boolean {
-  const err = e as { name?: string; code?: string } | null
-  return err?.name === "AbortError" || err?.code === "UND_ERR_ABORTED" || err?.code === "ABORT_ERR"
+  const code = codeOf(e)
+  return (typeof e === "object" && e !== null && "name" in e && e.name === "AbortError") || code === "UND_ERR_ABORTED" || code === "ABORT_ERR"
 }
 
 /** Maps a thrown network error to a `RegistryError` (`timeout` or `network`). */

@@ -21,7 +21,7 @@ import {
   SourceError,
   ValidationError
 } from "../../../core/mod.ts"
-import { makeRegistryClient, parseImageReference, type RegistryClient, type RegistryOptions, toProblem } from "../../oci/mod.ts"
+import { isOciProblem, makeRegistryClient, parseImageReference, type RegistryClient, type RegistryOptions, toProblem } from "../../oci/mod.ts"
 import { withOciProblem } from "./_problem.ts"
 import { pullSession } from "./_session.ts"
 import { admit, type ImageTrust } from "./admission.ts"
@@ -123,7 +123,7 @@ export function checkImage(options: CheckImageOptions): Effect.Effect<ImageCheck
           return { digest, trust: yield* Effect.either(verifier.verify(ctx, ref, digest, mode.right, false, scoped)) }
         })))
       if (checked._tag === "Left") {
-        if (checked.left.code === "image.registry.not.allowed") return denied(checked.left, null, null)
+        if (isOciProblem(checked.left, "image.registry.not.allowed")) return denied(checked.left, null, null)
         return yield* checked.left
       }
       const { digest, trust } = checked.right
