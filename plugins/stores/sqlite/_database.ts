@@ -11,17 +11,15 @@ import type { SQLInputValue, StatementSync } from "node:sqlite"
 
 type Sqlite = typeof import("node:sqlite")
 
-let sqlite: Sqlite | undefined
-
 /**
  * `node:sqlite`, loaded on the first open rather than imported. Node 24
  * still calls it experimental and says so on stderr when it first loads:
  * a static import would print that in every program that merely imports
  * flwd, before any of its code could run. Loaded here, that one notice is
  * dropped for the duration of the load; every other warning goes through.
+ * Node keeps the module once loaded, so nothing is cached here.
  */
 function loadSqlite(): Sqlite {
-  if (sqlite !== undefined) return sqlite
   const emitWarning = process.emitWarning
   process.emitWarning = function (this: unknown, warning: string | Error, ...rest: Array<unknown>) {
     const type = typeof rest[0] === "string" ? rest[0] : (rest[0] as { type?: string } | undefined)?.type
@@ -29,11 +27,10 @@ function loadSqlite(): Sqlite {
     return (emitWarning as (...a: Array<unknown>) => void).call(process, warning, ...rest)
   } as typeof process.emitWarning
   try {
-    sqlite = process.getBuiltinModule("node:sqlite")
+    return process.getBuiltinModule("node:sqlite")
   } finally {
     process.emitWarning = emitWarning
   }
-  return sqlite
 }
 
 /** A value bound to a `?` placeholder. */

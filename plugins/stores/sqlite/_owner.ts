@@ -2,30 +2,48 @@
  * @module
  * Run ownership. Several flwd processes may share one data directory (a
  * server and a CLI, two terminals); at start an engine must fail only the
- * runs whose owner is gone, never a run another live process is executing.
- * An owner is `<pid>:<store instance>`. The runs it fails are over: what
- * they left running on this host (the process executor's fallback cannot
- * tie a step's processes to the engine's life) is killed then.
+ * runs whose owner is gone, never a run another live store instance is
+ * executing. An owner is `<pid>:<store instance>`, and each open instance
+ * has its row in the file's `owners` table from opening to closing: the
+ * file, not module state, says which instances are open, so two stores in
+ * one process see each other as they see another process's. The runs an
+ * engine fails are over: what they left running on this host (the process
+ * executor's fallback cannot tie a step's processes to the engine's life)
+ * is killed then.
  */
 import { readFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { reapRun } from "../../exec/mod.ts"
+import type { Database } from "./_database.ts"
 
-const openInstances = new Set<string>()
-
-/** A new owner id for a store instance opened by this process. */
-export function newOwner(): string {
+/**
+ * A new owner id for a store instance opening `db`, registered in it; the
+ * rows of instances whose process is gone (killed before closing) are
+ * dropped on the way.
+ */
+export function newOwner(db: Database): string {
   const owner = `${process.pid}:${crypto.randomUUID()}`
-  openInstances.add(owner)
+  db.transaction(() => {
+    for (const row of db.statement("SELECT owner, pid FROM owners").all()) {
+      if (!processAlive(Number(row.pid))) db.statement("DELETE FROM owners WHERE owner = ?").run(row.owner as string)
+    }
+    db.statement("INSERT INTO owners (owner, pid, started_at) VALUES (?, ?, ?)").run(owner, process.pid, new Date().toISOString())
+  })
   return owner
 }
 
-/** Marks this process's store instance closed. */
-export function releaseOwner(owner: string): void {
-  openInstances.delete(owner)
+/** Marks the store instance closed. */
+export function releaseOwner(db: Database, owner: string): void {
+  db.statement("DELETE FROM owners WHERE owner = ?").run(owner)
+}
+
+/** The owners registered as open in `db`. */
+export function openOwners(db: Database): ReadonlySet<string> {
+  return new Set(db.statement("SELECT owner FROM owners").all().map((row) => row.owner as string))
 }
 
 function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false
   try {
     process.kill(pid, 0)
   } catch (e) {
@@ -42,14 +60,12 @@ function processAlive(pid: number): boolean {
 
 /**
  * Whether a run owned by `owner` is orphaned from the point of view of the
- * instance `self` (which is starting up, so its own runs are orphaned too).
+ * instance `self` (which is starting up, so its own runs are orphaned too):
+ * its instance is no longer open, or its process is gone.
  */
-export function orphaned(owner: string | null, self: string): boolean {
-  if (owner === null || owner === self) return true
-  const pid = Number(owner.slice(0, owner.indexOf(":")))
-  if (!Number.isInteger(pid) || pid <= 0) return true
-  if (pid === process.pid) return !openInstances.has(owner)
-  return !processAlive(pid)
+export function orphaned(owner: string | null, self: string, open: ReadonlySet<string>): boolean {
+  if (owner === null || owner === self || !open.has(owner)) return true
+  return !processAlive(Number(owner.slice(0, owner.indexOf(":"))))
 }
 
 /**

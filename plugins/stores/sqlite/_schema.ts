@@ -55,6 +55,14 @@ export const migrations: ReadonlyArray<string> = [
   // Sources stored before have none: core reads it from their provenance at the next start.
   `
   ALTER TABLE sources ADD COLUMN pin TEXT;
+  `,
+  // The store instances open on this file, by owner id (see _owner.ts): a row from opening to closing.
+  `
+  CREATE TABLE owners (
+    owner TEXT PRIMARY KEY,
+    pid INTEGER NOT NULL,
+    started_at TEXT NOT NULL
+  ) STRICT;
   `
 ]
 

@@ -79,7 +79,15 @@ export function layer(options: Options): Layer.Layer<Store, StoreError> {
     Store,
     Effect.gen(function* () {
       const db = yield* Effect.acquireRelease(open(options.path), (db) => Effect.sync(() => db.close()))
-      const owner = yield* Effect.acquireRelease(Effect.sync(newOwner), (owner) => Effect.sync(() => releaseOwner(owner)))
+      // Released before the connection closes (finalizers run in reverse order).
+      const owner = yield* Effect.acquireRelease(
+        Effect.try({
+          try: () => newOwner(db),
+          catch: (error) =>
+            new StoreError({ code: "store.failed", detail: `open ${options.path}: ${error instanceof Error ? error.message : String(error)}`, cause: error })
+        }),
+        (owner) => Effect.ignore(Effect.try(() => releaseOwner(db, owner)))
+      )
       return make(db, owner, options.path)
     })
   )

@@ -15,7 +15,7 @@ import { decodeCursor, encodeCursor } from "./_cursor.ts"
 import type { Database, Param } from "./_database.ts"
 import { makeJournal } from "./_journal.ts"
 import { runOf, sourceColumns, sourceOf } from "./_rows.ts"
-import { orphaned, reapOrphans } from "./_owner.ts"
+import { openOwners, orphaned, reapOrphans } from "./_owner.ts"
 
 const DEFAULT_RUN_LIMIT = 50
 const MAX_RUN_LIMIT = 500
@@ -162,8 +162,9 @@ export function make(db: Database, owner: string, path = ":memory:"): Context.Ta
       attempt(
         "failInterruptedRuns",
         () =>
-          db.transaction(() =>
-            sql.interrupted.all().filter((row) => orphaned((row.owner as string | null) ?? null, owner)).map((row) => {
+          db.transaction(() => {
+            const open = openOwners(db)
+            return sql.interrupted.all().filter((row) => orphaned((row.owner as string | null) ?? null, owner, open)).map((row) => {
               const run = runOf(row)
               const error = {
                 code: "engine.restarted",
@@ -173,7 +174,7 @@ export function make(db: Database, owner: string, path = ":memory:"): Context.Ta
               journal.append([{ run_id: run.id, type: "run.failed", at, data: error }])
               return run.id
             })
-          )
+          })
       ).pipe(Effect.tap((ids) => Effect.promise(() => reapOrphans(path, ids)))),
 
     appendEvents: (events) => events.length === 0 ? Effect.succeed([]) : attempt("appendEvents", () => db.transaction(() => journal.append(events))),

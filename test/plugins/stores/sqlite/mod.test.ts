@@ -60,7 +60,7 @@ t.test("layer() creates the file and its missing parent directories, in WAL mode
   await close()
   const db = new DatabaseSync(path)
   t.equal(db.prepare("PRAGMA journal_mode").get()?.journal_mode, "wal")
-  t.equal(db.prepare("PRAGMA user_version").get()?.user_version, 2)
+  t.equal(db.prepare("PRAGMA user_version").get()?.user_version, 3)
   db.close()
 })
 

@@ -70,7 +70,7 @@ t.test("a data directory of schema version 1 is migrated: its sources stay, with
   const { store } = await open(t, path)
   t.same(await run(store.listSources()), [source("legacy")])
   const db = new DatabaseSync(path)
-  t.equal(db.prepare("PRAGMA user_version").get()?.user_version, 2)
+  t.equal(db.prepare("PRAGMA user_version").get()?.user_version, 3)
   db.close()
 })
 
