@@ -8,6 +8,11 @@ import { auth, jobsRoot, jsonHeaders, readSse, repoRoot, spawnServer, terminalTy
 
 const run = promisify(execFile)
 
+// Seven cold process starts (the contract of the server's command line):
+// 14 s on an idle machine, 88 s at a load average of 10 on two cores, so the
+// file sets its own bound above tap's 120 s.
+t.setTimeout(300_000)
+
 const curlAvailable = await run("curl", ["--version"]).then(() => true, () => false)
 
 const statuses = (dataDir: string): Array<{ id: string; status: string }> => {
