@@ -11,7 +11,8 @@
  * Any difference is a miss, and the next listing through the engine
  * rewrites the entry. Where the stamp cannot see every input, nothing is
  * cached: a `flwd.yaml` (declared sources, another root), `--plugin`, a
- * symbolic link in the tree, or a remote engine.
+ * symbolic link in the tree, a remote engine, or a store other than the
+ * data directory's SQLite (`--store`, `FLWD_STORE`).
  */
 import { createHash } from "node:crypto"
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs"
@@ -34,7 +35,11 @@ export interface ListingSettings {
   readonly config?: string | undefined
   readonly plugins?: ReadonlyArray<string>
   readonly remote?: string | undefined
+  readonly store?: string | undefined
 }
+
+/** A store other than the data directory's SQLite changes without touching any file the stamp can see. */
+const otherStore = (value: string | undefined) => value !== undefined && value !== "" && value !== "sqlite"
 
 /** Directories deeper than this are not walked; a tree that has them is not cached. */
 const maxDepth = 16
@@ -45,6 +50,7 @@ const maxDepth = 16
  */
 export function cacheScope(settings: ListingSettings, env: Readonly<Record<string, string | undefined>>, cwd: string): CacheScope | undefined {
   if (settings.remote !== undefined || (settings.plugins?.length ?? 0) > 0) return undefined
+  if (otherStore(settings.store) || (settings.store === undefined && otherStore(env.FLWD_STORE))) return undefined
   if (settings.config !== undefined || (env.FLWD_CONFIG ?? "") !== "" || existsSync(join(cwd, "flwd.yaml"))) return undefined
   const policy = settings.policy ?? (env.FLWD_POLICY_FILE || undefined)
   return {

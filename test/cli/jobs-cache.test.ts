@@ -10,6 +10,7 @@ import t, { type Test } from "tap"
 import { spawn } from "node:child_process"
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
+import { startPostgres } from "../helpers/postgres.ts"
 import { binJs, collect, repo, type Sandbox, sandbox } from "./_flwd.ts"
 
 t.setTimeout(300_000)
@@ -24,12 +25,12 @@ interface Listing {
 }
 
 /** `flwd :jobs <args>` with the real binary; what it printed and whether it started the engine. */
-async function jobs(box: Sandbox, args: ReadonlyArray<string> = []): Promise<Listing> {
+async function jobs(box: Sandbox, args: ReadonlyArray<string> = [], env: Readonly<Record<string, string>> = {}): Promise<Listing> {
   const log = join(box.cwd, `modules-${Math.random().toString(36).slice(2)}.log`)
   const child = spawn(process.execPath, ["--import", hook, binJs, "--data-dir", box.dataDir, ":jobs", ...args], {
     cwd: box.cwd,
     // As a shell would start it: without the test runner's NODE_OPTIONS loaders.
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, FLWD_TEST_MODULE_LOG: log },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, FLWD_TEST_MODULE_LOG: log, ...env },
     stdio: ["ignore", "pipe", "pipe"]
   })
   const r = await collect(child)
@@ -62,11 +63,13 @@ t.test(":jobs again on an unchanged tree prints the same table, diagnostics, JSO
   const table = await listedTwice(t, box)
   t.match(table.stdout, /hello-world/)
   t.match(table.stderr, /team\/broken\/config\.yaml/, "the broken definition is reported from the cache too")
+  // The ids are the cached table's first column (the JSON's listing, below, touches the database: it is read first).
+  const ids = await jobs(box, ["--ids"])
+  t.same({ ...ids, stdout: "" }, { code: 0, stdout: "", stderr: "", engine: false }, ":jobs --ids from the cache")
   const json = await listedTwice(t, box, ["--json"])
   const listed = (JSON.parse(json.stdout) as { items: Array<{ id: string }> }).items.map((j) => j.id)
   t.ok(listed.includes("hello-world"))
-  // The ids are the cached table's first column.
-  t.same(await jobs(box, ["--ids"]), { code: 0, stdout: listed.map((id) => `${id}\n`).join(""), stderr: "", engine: false }, ":jobs --ids from the cache")
+  t.equal(ids.stdout, listed.map((id) => `${id}\n`).join(""), "the same ids, in the same order")
 })
 
 t.test("a job added, edited, broken or removed, a source added and a run show at the next :jobs", async (t) => {
@@ -95,4 +98,24 @@ t.test("a job added, edited, broken or removed, a source added and a run show at
   const ran = await box.flwd(["hello-world", "--name", "cache"])
   t.equal(ran.code, 0, ran.stderr)
   t.equal((await jobs(box)).engine, true, "after a run the database changed: the engine lists")
+})
+
+t.test("with a PostgreSQL store, whose changes no file in the data directory shows, :jobs always asks the engine", async (t) => {
+  const pg = await startPostgres(t)
+  const box = sandbox(t)
+  for (const env of [{}, { FLWD_STORE: pg.url }]) {
+    const args = "FLWD_STORE" in env ? [] : ["--store", pg.url]
+    const first = await jobs(box, args, env)
+    t.equal(first.code, 0, first.stderr)
+    const second = await jobs(box, args, env)
+    t.same(second, first, "the same listing, from the engine")
+    t.equal(second.engine, true)
+  }
+  const other = join(box.cwd, "other")
+  mkdirSync(join(other, "extra"), { recursive: true })
+  writeFileSync(join(other, "extra", "config.yaml"), "summary: Elsewhere\ncommand: ./run.sh\n")
+  writeFileSync(join(other, "extra", "run.sh"), "#!/bin/sh\n", { mode: 0o755 })
+  const source = await box.flwd(["--store", pg.url, ":sources", "add", "--type", "local", "--name", "more", "--path", other])
+  t.equal(source.code, 0, source.stderr)
+  t.match((await jobs(box, ["--store", pg.url])).stdout, /more\/extra +Elsewhere +more/, "a source added shows at once")
 })
