@@ -23,6 +23,7 @@ import { cacheScope } from "./job-id-cache.ts"
 import { refreshJobIds } from "./refresh-job-ids.ts"
 import { describeEngine } from "./verbose.ts"
 import type { EngineHandle } from "../engine/handle.ts"
+import { liveServers } from "../engine/serving.ts"
 
 /**
  * Where an invocation reads and writes.
@@ -116,6 +117,12 @@ async function main(argv: ReadonlyArray<string>, io: CliIo, out: { current: Outp
         o.verbose(describeEngine(h.settings, h.config?.path ?? null, performance.now() - started))
         // `:serve` reports these itself.
         if (!serving) { for (const f of h.reconciled?.failed ?? []) o.note(`flwd: declared source ${f.name} is not loaded: ${f.code}: ${f.detail}`) }
+        // Changes made here reach a server on this directory, but its runs and load are its own: say where it is.
+        if (!serving) {
+          for (const s of liveServers(h.settings.dataDir)) {
+            o.note(`flwd: warning: a server (pid ${s.pid}) serves ${h.settings.dataDir}; to use it instead: --remote ${s.url}`)
+          }
+        }
         return h
       })
     })
@@ -151,7 +158,9 @@ async function main(argv: ReadonlyArray<string>, io: CliIo, out: { current: Outp
     if (!(spec.operands?.[0] === "job" && args.length > 0)) {
       printCommandHelp(
         o,
-        sub !== undefined && spec.name === ":sources" && sub.name === "add" ? await (await import("./source-add-flags.ts")).withKindFlags(sub, globals, io.env) : sub ?? spec,
+        sub !== undefined && spec.name === ":sources" && sub.name === "add"
+          ? await (await import("./source-add-flags.ts")).withKindFlags(sub, globals, io.env)
+          : sub ?? spec,
         sub !== undefined ? spec : undefined
       )
       return 0

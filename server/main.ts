@@ -19,6 +19,7 @@ import { startHeapCompaction } from "./heap-compaction.ts"
 import { makeLogger, parseLogFormat } from "./logger.ts"
 import { parseAllowedHosts } from "./middleware/host-check.ts"
 import { checkDevBind, DEFAULT_BIND, DEFAULT_GRACE_MS, parseBind, startServer } from "./serve.ts"
+import { markServing } from "../engine/serving.ts"
 
 /** What `runServe` needs from its caller: flags already read, and the engine on demand. */
 export interface ServeInput {
@@ -171,6 +172,8 @@ export async function runServe(input: ServeInput, io: ServeIO): Promise<number> 
   })
   const stopCompacting = await startHeapCompaction()
   io.stdout(`flwd listening on ${server.url}`)
+  // A CLI starting its own engine on this data directory reads it and suggests --remote.
+  const unmark = markServing(engine.settings.dataDir, server.url)
   if (dev) io.stderr("flwd: --dev: every scope with `Authorization: Bearer dev-token` (loopback only)")
   const stopSweeping = startGcSweep(engine, sweepEvery, io.stderr)
   let failed = false
@@ -182,6 +185,7 @@ export async function runServe(input: ServeInput, io: ServeIO): Promise<number> 
         io.stderr(`flwd: ${signal}: shutting down (waiting up to ${graceMs} ms for runs; send again to stop waiting)`)
         stopSweeping()
         stopCompacting()
+        unmark()
         server.shutdown().then(() => {
           off()
           resolve()

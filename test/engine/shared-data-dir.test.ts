@@ -2,7 +2,8 @@
  * One state per data directory: a source added or removed by `flwd
  * :sources …` (the CLI's own in-process engine) while a server runs on the
  * same data directory is seen by the server without a restart — in
- * `GET /sources` and in plans. A real server child process and the real CLI.
+ * `GET /sources` and in plans; the CLI warns that the server owns the data
+ * directory. A real server child process and the real CLI.
  */
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -43,6 +44,13 @@ t.test("a source the CLI adds or removes on a server's data directory is served,
   const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" }
   const added = await inProcess(["--data-dir", dataDir, ":sources", "add", "--type", "local", "--name", "team", "--path", "./team"], dir, env)
   t.equal(added.code, 0, added.stderr)
+  // The CLI says a live server owns the data directory, once, on stderr, and how to use it instead.
+  const warnings = added.stderr.split("\n").filter((l) => l.includes(server.url))
+  t.equal(warnings.length, 1, added.stderr)
+  t.match(warnings[0], `--remote ${server.url}`)
+  const listed = await inProcess(["--data-dir", dataDir, ":sources", "--json"], dir, env)
+  t.doesNotThrow(() => JSON.parse(listed.stdout), "stdout stays the JSON document")
+  t.match(listed.stderr, `--remote ${server.url}`)
 
   t.ok((await until(names, (n) => n.includes("team"))).includes("team"), "GET /sources lists the source the CLI added")
   const plan = await fetch(`${server.url}/plans`, {
@@ -58,4 +66,10 @@ t.test("a source the CLI adds or removes on a server's data directory is served,
   t.notOk((await until(names, (n) => !n.includes("team"))).includes("team"), "GET /sources no longer lists it")
   const gone = await fetch(`${server.url}/plans`, { method: "POST", headers: jsonHeaders(), body: JSON.stringify({ job: "team/hello-world" }) })
   t.match(await gone.json(), { code: "job.not.found" })
+
+  // Once the server is gone, no warning.
+  server.child.kill("SIGTERM")
+  await server.exited
+  const after = await inProcess(["--data-dir", dataDir, ":sources"], dir, env)
+  t.notMatch(after.stderr, "--remote")
 })
