@@ -16,6 +16,10 @@ import { cleanEnv, remoteSandbox } from "./_remote.ts"
 // Several starts of the binary, a registry and a server on a loaded two-core machine.
 t.setTimeout(600_000)
 
+// One registry for the file, holding the unsigned image both warning tests add.
+const registry = await startRegistry(t)
+await pushAddon(registry.url, "example/addon", "1.0.0")
+
 const runIdOf = (stdout: string): string => ndjson(stdout)[0].run_id as string
 
 t.test(":events lists a run's events, as text and as NDJSON; --run and --type filter", async (t) => {
@@ -91,8 +95,6 @@ t.test(":events over --remote prints what the local engine prints; --follow --ru
 })
 
 t.test("under permissive, adding and running an unsigned image print the warning on stderr, not stdout", async (t) => {
-  const registry = await startRegistry(t)
-  await pushAddon(registry.url, "example/addon", "1.0.0")
   const box = sandbox(t)
   const ref = `${registry.host}/example/addon:1.0.0`
   const added = await box.flwd(["--profile", "permissive", ":sources", "add", "--type", "oci", "--name", "addon", "--ref", ref, "--trusted"])
@@ -109,8 +111,6 @@ t.test("under permissive, adding and running an unsigned image print the warning
 })
 
 t.test("over --remote, a permissive server's warning about an unsigned image is printed on stderr too", async (t) => {
-  const registry = await startRegistry(t)
-  await pushAddon(registry.url, "example/addon", "1.0.0")
   const box = sandbox(t)
   const server = spawn(process.execPath, [
     mainTs,
