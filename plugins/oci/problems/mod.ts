@@ -66,6 +66,16 @@ export function isOciProblem(e: { readonly code: string }, code: OciProblemCode)
 }
 
 /**
+ * Whether `code` is one of the table's (own keys only: `constructor` is none).
+ *
+ * @since 0.2.0
+ * @category guards
+ */
+export function isOciProblemCode(code: string): code is OciProblemCode {
+  return Object.hasOwn(ociProblems, code)
+}
+
+/**
  * The error of an OCI problem code, carrying its entry.
  *
  * @since 0.2.0

@@ -7,15 +7,16 @@
  * not only where the engine's assembled table is at hand.
  */
 import { SourceError } from "../../../core/mod.ts"
-import { ociProblems } from "../../oci/problems/mod.ts"
+import { isOciProblemCode, ociProblems } from "../../oci/problems/mod.ts"
 
 /** `e` with its entry from the plugin's table, when its code is the plugin's. */
 export function withOciProblem(e: SourceError): SourceError {
-  if (e.problem !== undefined || !Object.hasOwn(ociProblems, e.code)) return e
+  const code = e.code
+  if (e.problem !== undefined || !isOciProblemCode(code)) return e
   return new SourceError({
-    code: e.code,
+    code,
     detail: e.detail,
-    problem: ociProblems[e.code as keyof typeof ociProblems],
+    problem: ociProblems[code],
     ...(e.errors !== undefined ? { errors: e.errors } : {}),
     ...(e.cause !== undefined ? { cause: e.cause } : {})
   })
