@@ -103,7 +103,7 @@ t.test("a job added, edited, broken or removed, a source added and a run show at
 t.test("with a PostgreSQL store, whose changes no file in the data directory shows, :jobs always asks the engine", async (t) => {
   const pg = await startPostgres(t)
   const box = sandbox(t)
-  for (const env of [{}, { FLWD_STORE: pg.url }]) {
+  for (const env of [{}, { FLWD_STORE: pg.url }] as ReadonlyArray<Record<string, string>>) {
     const args = "FLWD_STORE" in env ? [] : ["--store", pg.url]
     const first = await jobs(box, args, env)
     t.equal(first.code, 0, first.stderr)
