@@ -60,7 +60,7 @@ export interface SourceEntry {
  * @category tags
  */
 export class SourceRegistry extends Context.Tag("flwd/engine/SourceRegistry")<SourceRegistry, {
-  /** Every source, the root tree (`default`) first. */
+  /** Every source, the root tree (`default`) first, including every change another engine stored before the call. */
   readonly entries: Effect.Effect<ReadonlyArray<SourceEntry>>
   /** Bumped on every change, so derived views know when to rebuild. */
   readonly version: Effect.Effect<number>
@@ -522,15 +522,16 @@ const make = (options: RegistryOptions) =>
         discard: true
       })
     })
-    // A store that cannot be read now is asked again at the next tick: following never stops the engine.
-    yield* follow.pipe(
-      Effect.catchAllCause(() => Effect.void),
-      Effect.repeat(Schedule.spaced(Duration.millis(options.followIntervalMs ?? 250))),
-      Effect.forkScoped
-    )
+    // One look at a time: a caller that asks while the timer's look is loading waits for it, so
+    // what it then reads includes every change stored before it asked. A store that cannot be read
+    // now is asked again next time: following never fails a caller nor stops the engine.
+    const following = yield* Effect.makeSemaphore(1)
+    const followNow = following.withPermits(1)(follow).pipe(Effect.catchAllCause(() => Effect.void))
+    yield* followNow.pipe(Effect.repeat(Schedule.spaced(Duration.millis(options.followIntervalMs ?? 250))), Effect.forkScoped)
 
     return {
-      entries: Ref.get(state).pipe(Effect.map((m) => [...m.values()])),
+      // Current with the store: a collection (gc) or a listing never misses a source another engine stored.
+      entries: followNow.pipe(Effect.zipRight(Ref.get(state)), Effect.map((m) => [...m.values()])),
       version: Ref.get(version),
       add,
       remove,

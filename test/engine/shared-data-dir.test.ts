@@ -9,9 +9,11 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import t from "tap"
+import { defineSourcePlugin, Effect, Engine, sourceSpec } from "../../mod.ts"
+import { sweepOnce } from "../../server/gc-sweep.ts"
 import { inProcess } from "../cli/_flwd.ts"
-import { examples } from "../helpers/engine.ts"
-import { auth, jsonHeaders, repoRoot, spawnListening } from "../server/_helpers.ts"
+import { examples, startEngine, tempDir } from "../helpers/engine.ts"
+import { auth, jobsRoot, jsonHeaders, repoRoot, spawnListening } from "../server/_helpers.ts"
 
 t.setTimeout(300_000)
 
@@ -72,4 +74,26 @@ t.test("a source the CLI adds or removes on a server's data directory is served,
   await server.exited
   const after = await inProcess(["--data-dir", dataDir, ":sources"], dir, env)
   t.notMatch(after.stderr, "--remote")
+})
+
+t.test("a collection on one engine keeps what a source another engine just stored refers to", async (t) => {
+  // A source kind whose gc hook records the source names it is told to keep.
+  const kept: Array<ReadonlyArray<string>> = []
+  const keeper = defineSourcePlugin({
+    type: "keeper",
+    spec: sourceSpec("keeper", {}),
+    gc: (ctx) =>
+      Effect.sync(() => {
+        kept.push(ctx.sources.map((s) => s.name))
+        return { removed: 0, bytes: 0 }
+      }),
+    make: Effect.succeed({ load: () => Effect.succeed({ root: jobsRoot, jobs: [], diagnostics: [], provenance: {} }) })
+  })
+  const dataDir = tempDir(t)
+  const a = await startEngine(t, { root: jobsRoot, dataDir, config: false, plugins: { sources: [keeper] } })
+  const b = await startEngine(t, { root: jobsRoot, dataDir, config: false, plugins: { sources: [keeper] } })
+  await a.run(Effect.flatMap(Engine, (e) => e.addSource({ type: "keeper", name: "fresh" })))
+  // No wait: the store holds the record now, so B's collection must count it.
+  await sweepOnce(b)
+  t.same(kept, [["default", "fresh"]])
 })
