@@ -10,6 +10,7 @@
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
+import { codeOf } from "../core/mod.ts"
 
 /** A server found serving a data directory. @since 0.2.0 @category models */
 export interface LiveServer {
@@ -27,7 +28,7 @@ function alive(pid: number): boolean {
     process.kill(pid, 0)
     return true
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM"
+    return codeOf(e) === "EPERM"
   }
 }
 
