@@ -9,7 +9,7 @@ import { join } from "node:path"
 import t from "tap"
 import { sandbox } from "../cli/_flwd.ts"
 import { startPostgres } from "../helpers/postgres.ts"
-import { exampleTree, rejection, startEngine } from "../helpers/engine.ts"
+import { call, exampleTree, rejection, startEngine } from "../helpers/engine.ts"
 
 t.setTimeout(600_000)
 
@@ -52,4 +52,12 @@ t.test("a postgres:// store holds the sources instead of the data directory's SQ
   t.equal(viaFile.code, 0, viaFile.stderr)
   t.match(viaFile.stdout, /"mine"/)
   t.notOk(existsSync(join(box.dataDir, "flwd.db")))
+
+  // An engine on another data directory, running while the CLI adds a source, serves it: one state in the database.
+  const other = await startEngine(t, { root: box.root, dataDir: join(box.cwd, "other-data"), config: false, store: url, allowedLocalRoots: [box.cwd] })
+  const more = await box.flwd([":sources", "add", "--type", "local", "--name", "more", "--path", box.root])
+  t.equal(more.code, 0, more.stderr)
+  const names = (await call(other, (e) => e.sources())).map((r) => r.name)
+  t.ok(names.includes("more"), names.join(", "))
+  t.ok((await call(other, (e) => e.jobs())).some((j) => j.id.startsWith("more/")), "and its jobs")
 })
