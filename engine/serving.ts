@@ -10,7 +10,6 @@
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { codeOf } from "../core/mod.ts"
 
 /** A server found serving a data directory. @since 0.2.0 @category models */
 export interface LiveServer {
@@ -28,7 +27,8 @@ function alive(pid: number): boolean {
     process.kill(pid, 0)
     return true
   } catch (e) {
-    return codeOf(e) === "EPERM"
+    // Read without core/mod.ts: every CLI start imports this file, and the barrel loads Effect.
+    return e instanceof Error && "code" in e && e.code === "EPERM"
   }
 }
 
