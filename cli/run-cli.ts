@@ -23,7 +23,7 @@ import { cacheScope } from "./job-id-cache.ts"
 import { refreshJobIds } from "./refresh-job-ids.ts"
 import { describeEngine } from "./verbose.ts"
 import type { EngineHandle } from "../engine/handle.ts"
-import { liveServers } from "../engine/serving.ts"
+import { noteLiveServers } from "./live-servers.ts"
 
 /**
  * Where an invocation reads and writes.
@@ -118,11 +118,7 @@ async function main(argv: ReadonlyArray<string>, io: CliIo, out: { current: Outp
         // `:serve` reports these itself.
         if (!serving) { for (const f of h.reconciled?.failed ?? []) o.note(`flwd: declared source ${f.name} is not loaded: ${f.code}: ${f.detail}`) }
         // Changes made here reach a server on this directory, but its runs and load are its own: say where it is.
-        if (!serving) {
-          for (const s of liveServers(h.settings.dataDir)) {
-            o.note(`flwd: warning: a server (pid ${s.pid}) serves ${h.settings.dataDir}; to use it instead: --remote ${s.url}`)
-          }
-        }
+        if (!serving) noteLiveServers(o, h.settings.dataDir)
         return h
       })
     })

@@ -10,6 +10,7 @@
 import { expectPositionals, parseArgs } from "../argv.ts"
 import type { CommandContext } from "../context.ts"
 import { cacheScope } from "../job-id-cache.ts"
+import { noteLiveServers } from "../live-servers.ts"
 import { type ListingTable, readDocument, readTable, writeListing } from "../listing-cache.ts"
 import { findCommand } from "../registry.ts"
 
@@ -20,12 +21,16 @@ export async function run(ctx: CommandContext): Promise<number> {
   const { out } = ctx
   const scope = cacheScope(ctx.globals, ctx.env, process.cwd())
   const json = out.json && parsed.flags.ids !== true
+  // A cached answer starts no engine; it warns of a live server as an engine start does.
+  const noteServers = () => {
+    if (scope !== undefined) noteLiveServers(out, scope.dataDir)
+  }
   if (json) {
     let document = scope === undefined ? undefined : readDocument(scope)
     if (document === undefined) {
       document = await listDocument(ctx)
       if (scope !== undefined) ctx.afterEngine(() => writeListing(scope, { json: document }))
-    }
+    } else noteServers()
     out.document(document)
     return 0
   }
@@ -33,7 +38,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   if (table === undefined) {
     table = await listTable(ctx, parsed.flags.ids === true)
     if (scope !== undefined && parsed.flags.ids !== true) ctx.afterEngine(() => writeListing(scope, { table: table! }))
-  }
+  } else noteServers()
   if (parsed.flags.ids === true) {
     for (const [id] of table.rows) out.line(id)
     return 0

@@ -72,6 +72,15 @@ t.test(":jobs again on an unchanged tree prints the same table, diagnostics, JSO
   t.equal(ids.stdout, listed.map((id) => `${id}\n`).join(""), "the same ids, in the same order")
 })
 
+t.test("a cached :jobs warns of a live server on its data directory as the engine's listing does", async (t) => {
+  const box = sandbox(t)
+  // This test process stands for the server: alive, and not the CLI's own.
+  mkdirSync(join(box.dataDir, "servers"), { recursive: true })
+  writeFileSync(join(box.dataDir, "servers", `${process.pid}.json`), JSON.stringify({ pid: process.pid, url: "http://127.0.0.1:9" }))
+  const again = await listedTwice(t, box)
+  t.match(again.stderr, new RegExp(`a server \\(pid ${process.pid}\\) serves .*--remote http://127\\.0\\.0\\.1:9`))
+})
+
 t.test("a job added, edited, broken or removed, a source added and a run show at the next :jobs", async (t) => {
   const box = sandbox(t)
   await listedTwice(t, box)
