@@ -47,7 +47,7 @@ t.test(":complete offers commands, job ids, flags and values", async (t) => {
   t.same(await complete("hel"), ["hello-world"])
   t.same(
     (await complete("hello-world", "--")).filter((f) =>
-      !["--root", "--data-dir", "--profile", "--policy", "--json", "--verbose", "--quiet", "--help", "--version"].includes(f)
+      !["--root", "--data-dir", "--profile", "--policy", "--store", "--json", "--verbose", "--quiet", "--help", "--version"].includes(f)
     ).sort(),
     [
       "--loud",
