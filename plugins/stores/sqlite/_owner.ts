@@ -13,6 +13,7 @@
  */
 import { readFileSync } from "node:fs"
 import { dirname, join } from "node:path"
+import { codeOf } from "../../../core/mod.ts"
 import { reapRun } from "../../exec/mod.ts"
 import type { Database } from "./_database.ts"
 
@@ -47,7 +48,7 @@ function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM"
+    return codeOf(e) === "EPERM"
   }
   try {
     // A killed process nobody has reaped yet still answers signal 0.
