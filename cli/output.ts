@@ -38,6 +38,8 @@ export interface Output {
   readonly info: (text: string) => void
   /** A diagnostic line on stderr (timing, settings in use); only under `--verbose`. */
   readonly verbose: (text: string) => void
+  /** `--verbose`: the user asked which engine answers and how. */
+  readonly isVerbose: boolean
   /** Writes text to stdout or stderr as is (job output, already split in lines). */
   readonly raw: (stream: "stdout" | "stderr", text: string) => void
   /** Pretty JSON document on stdout. */
@@ -90,6 +92,7 @@ export function makeOutput(options: {
     line,
     note: (text) => void stderr.write(`${text}\n`),
     quiet: options.level === "quiet",
+    isVerbose: options.level === "verbose",
     info: (text) => void (options.level === "quiet" ? undefined : stderr.write(`${text}\n`)),
     verbose: (text) => void (options.level === "verbose" ? stderr.write(`${text}\n`) : undefined),
     raw: (stream, text) => void (stream === "stdout" ? stdout : stderr).write(text),

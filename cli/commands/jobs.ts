@@ -19,7 +19,8 @@ export async function run(ctx: CommandContext): Promise<number> {
   const parsed = parseArgs(ctx.args, findCommand(":jobs")!.flags, ":jobs")
   expectPositionals(parsed, 0, ":jobs")
   const { out } = ctx
-  const scope = cacheScope(ctx.globals, ctx.env, process.cwd())
+  // `--verbose` asks which engine answers and how (data dir, profile, policy, timing): a start, not the cache.
+  const scope = out.isVerbose ? undefined : cacheScope(ctx.globals, ctx.env, process.cwd())
   const json = out.json && parsed.flags.ids !== true
   // A cached answer starts no engine; it warns of a live server as an engine start does.
   const noteServers = () => {

@@ -8,7 +8,7 @@
 import { EventType, type RunEvent } from "../../core/mod.ts"
 import { statusBadge } from "./components/status-badge.ts"
 import { timeAgo } from "./components/time.ts"
-import { type Html, html } from "./html.ts"
+import { html, type Html } from "./html.ts"
 
 /** A filter of the events page: its `?type=` value, its label, and which event types it keeps. */
 export interface EventFilter {
@@ -88,13 +88,11 @@ export function eventBadge(event: RunEvent): Html {
  * @category pages
  */
 export function eventRow(event: RunEvent, now?: number): Html {
-  return html`
-    <tr data-id="${event.id}">
-      <td class="mono">${event.id}</td>
-      <td>${timeAgo(event.at, now)}</td>
-      <td><code>${event.type}</code> ${eventBadge(event)}</td>
-      <td>${event.run_id !== null ? html`<a class="mono" href="/ui/runs/${encodeURIComponent(event.run_id)}">${event.run_id}</a>` : ""}</td>
-      <td>${eventSummary(event)}</td>
-    </tr>
-  `
+  return html`<tr data-id="${event.id}">
+<td class="mono">${event.id}</td>
+<td>${timeAgo(event.at, now)}</td>
+<td><code>${event.type}</code> ${eventBadge(event)}</td>
+<td>${event.run_id !== null ? html`<a class="mono" href="/ui/runs/${encodeURIComponent(event.run_id)}">${event.run_id}</a>` : ""}</td>
+<td>${eventSummary(event)}</td>
+</tr>`
 }

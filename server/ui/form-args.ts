@@ -153,12 +153,10 @@ function lines(raw: ReadonlyArray<string>): Array<string> {
  * @category constructors
  */
 export function formValues(fields: ReadonlyArray<ArgField>, form: PostedForm): FormValues {
-  return new Map(
-    fields.filter((f) => !f.secret).map((f) => [
-      f.name,
-      form[`arg.${f.name}`] === undefined && f.type !== "boolean" ? toFormStrings(f, f.default) : posted(form, f.name)
-    ])
-  )
+  return new Map(fields.filter((f) => !f.secret).map((f) => [
+    f.name,
+    form[`arg.${f.name}`] === undefined && f.type !== "boolean" ? toFormStrings(f, f.default) : posted(form, f.name)
+  ]))
 }
 
 const numeric = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/
@@ -167,15 +165,11 @@ const numeric = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/
 function convert(type: ArgType, text: string, name: string, errors: Array<FieldError>): unknown {
   const s = type === "string" ? text : text.trim()
   switch (type) {
-    case "string":
-      return s
+    case "string": return s
     case "integer":
-    case "number":
-      return numeric.test(s) ? Number(s) : s
-    case "boolean":
-      return s === "true" || s === "on" || s === "1" ? true : s === "false" || s === "0" ? false : s
-    case "array":
-      return s
+    case "number": return numeric.test(s) ? Number(s) : s
+    case "boolean": return s === "true" || s === "on" || s === "1" ? true : s === "false" || s === "0" ? false : s
+    case "array": return s
     case "object":
       try {
         return JSON.parse(s)

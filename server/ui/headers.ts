@@ -9,8 +9,7 @@ import type { MiddlewareHandler } from "hono"
 import type { AppEnv } from "../context.ts"
 
 /** The console's Content-Security-Policy. */
-export const CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+export const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 /**
  * Adds the headers after the handler, so redirects, 403 and 404 pages get

@@ -9,7 +9,7 @@
 import type { Scope } from "../auth/tokens.ts"
 import type { Session } from "../context.ts"
 import { assetUrl } from "./assets.ts"
-import { type Html, html } from "./html.ts"
+import { html, type Html } from "./html.ts"
 
 /** The navigation: label, path, and the scope the page needs (none: any session). */
 export const navItems: ReadonlyArray<{ readonly label: string; readonly href: string; readonly scope?: Scope }> = [
@@ -39,33 +39,14 @@ function current(path: string, href: string): boolean {
 
 function header(path: string, session: Session): Html {
   const links = navItems.filter((n) => n.scope === undefined || session.scopes.has(n.scope))
-  return html`
-    <header class="top">
-      <a class="brand" href="/ui/">flwd</a>
-      <nav aria-label="Main">
-        <ul>${links.map((n) =>
-          html`<li><a href="${n.href}"${
-            current(path, n.href)
-              ? html`
-                aria-current="page"
-              `
-              : ""
-          }>${n.label}</a></li>`
-        )}</ul>
-      </nav>
-      <div class="who">
-        <details>
-          <summary>Signed in</summary>
-          <p>Scopes: ${[...session.scopes].sort().map((s) =>
-            html`
-              <code>${s}</code>
-            `
-          )}</p>
-        </details>
-        <form method="post" action="/ui/logout"><input type="hidden" name="_csrf" value="${session.csrf}"><button type="submit">Sign out</button></form>
-      </div>
-    </header>
-  `
+  return html`<header class="top">
+<a class="brand" href="/ui/">flwd</a>
+<nav aria-label="Main"><ul>${links.map((n) => html`<li><a href="${n.href}"${current(path, n.href) ? html` aria-current="page"` : ""}>${n.label}</a></li>`)}</ul></nav>
+<div class="who">
+<details><summary>Signed in</summary><p>Scopes: ${[...session.scopes].sort().map((s) => html`<code>${s}</code> `)}</p></details>
+<form method="post" action="/ui/logout"><input type="hidden" name="_csrf" value="${session.csrf}"><button type="submit">Sign out</button></form>
+</div>
+</header>`
 }
 
 /**
@@ -75,25 +56,23 @@ function header(path: string, session: Session): Html {
  * @category components
  */
 export function layout(o: LayoutOptions): Html {
-  return html`
-    <!doctype html>
-    <html lang="en">
-      <head>
-    <meta charset="utf-8">
-    <meta name="viewport" content="width=device-width, initial-scale=1">
-    <title>${o.title} · flwd</title>
-    ${o.session !== undefined ? html`<meta name="csrf-token" content="${o.session.csrf}">` : ""}
-    <link rel="icon" href="data:,">
-    <link rel="stylesheet" href="${assetUrl("console.css")}">
-    ${(o.scripts ?? []).map((s) => html`<script type="module" src="${assetUrl(s)}"></script>`)}
-      </head>
-      <body>
-    <a class="skip" href="#main">Skip to content</a>
-    ${o.session !== undefined ? header(o.path, o.session) : html`<header class="top"><span class="brand">flwd</span></header>`}
-    <main id="main" tabindex="-1">
-    ${o.body}
-    </main>
-      </body>
-    </html>
-  `
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${o.title} · flwd</title>
+${o.session !== undefined ? html`<meta name="csrf-token" content="${o.session.csrf}">` : ""}
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="${assetUrl("console.css")}">
+${(o.scripts ?? []).map((s) => html`<script type="module" src="${assetUrl(s)}"></script>`)}
+</head>
+<body>
+<a class="skip" href="#main">Skip to content</a>
+${o.session !== undefined ? header(o.path, o.session) : html`<header class="top"><span class="brand">flwd</span></header>`}
+<main id="main" tabindex="-1">
+${o.body}
+</main>
+</body>
+</html>`
 }

@@ -30,8 +30,8 @@ import { sourcesPages } from "./pages/sources.ts"
 
 export { assetUrl } from "./assets.ts"
 export * from "./components/mod.ts"
-export { type Html, html, raw } from "./html.ts"
-export { actionGuard, csrfField, hasScope, type PageOptions, render, requirePageScope, sessionOf } from "./page.ts"
+export { html, raw, type Html } from "./html.ts"
+export { actionGuard, csrfField, hasScope, render, requirePageScope, sessionOf, type PageOptions } from "./page.ts"
 export { makeSessionStore, sessionCookie } from "./session.ts"
 
 /**

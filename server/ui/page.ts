@@ -22,7 +22,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status"
 import type { Scope } from "../auth/tokens.ts"
 import type { AppEnv, Session } from "../context.ts"
 import { sameSecret } from "../middleware/auth.ts"
-import { type Html, html } from "./html.ts"
+import { html, type Html } from "./html.ts"
 import { layout } from "./layout.ts"
 import { forbiddenPage } from "./pages/forbidden.ts"
 

@@ -53,11 +53,12 @@ export async function engineFor(t: T, options: EngineOptions = {}): Promise<Engi
 export async function appFor(t: T, options: AppOptions = {}, engineOptions: EngineOptions = {}) {
   const engine = await engineFor(t, engineOptions)
   const stop = new AbortController()
-  const app = createApp(engine, { env: {}, tokens: testTokens, loopback: true, signal: stop.signal, log: () => undefined, ...options })
+  // Before createApp, which may refuse its options: an engine left open keeps following its store.
   t.teardown(async () => {
     stop.abort()
     await engine.dispose()
   })
+  const app = createApp(engine, { env: {}, tokens: testTokens, loopback: true, signal: stop.signal, log: () => undefined, ...options })
   return { engine, app }
 }
 

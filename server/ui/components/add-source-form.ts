@@ -6,7 +6,7 @@
  * to build the JSON for `POST /sources`) and turns a posted form into the
  * spec the engine gets, so the two ways in cannot drift apart.
  */
-import { type Html, html } from "../html.ts"
+import { html, type Html } from "../html.ts"
 
 /** A control of the form: its form name, the spec field it fills, its label. */
 interface Field {
@@ -83,37 +83,14 @@ function control(f: Field, values: AddSourceValues): Html {
   const id = `src-${f.name}`
   const value = values[f.name] ?? ""
   if (f.kind === "checkbox") {
-    return html`
-      <p
-        class="check"><input type="checkbox" id="${id}" name="${f.name}" value="true" data-spec="${f.spec}"${value === "true"
-          ? html`
-            checked
-          `
-          : ""}> <label for="${id}">${f.label}</label></p>
-    `
+    return html`<p class="check"><input type="checkbox" id="${id}" name="${f.name}" value="true" data-spec="${f.spec}"${value === "true" ? html` checked` : ""}> <label for="${id}">${f.label}</label></p>`
   }
   if (f.kind === "select") {
     return html`<p><label for="${id}">${f.label}</label>
-<select id="${id}" name="${f.name}" data-spec="${f.spec}">${
-      (f.options ?? []).map((o) =>
-        html`
-          <option value="${o}" ${o === value
-            ? html`
-              selected
-            `
-            : ""}>${o === "" ? "default (on-add)" : o}</option>
-        `
-      )
-    }</select></p>`
+<select id="${id}" name="${f.name}" data-spec="${f.spec}">${(f.options ?? []).map((o) => html`<option value="${o}"${o === value ? html` selected` : ""}>${o === "" ? "default (on-add)" : o}</option>`)}</select></p>`
   }
   return html`<p><label for="${id}">${f.label}</label>
-<input type="text" id="${id}" name="${f.name}" value="${value}" data-spec="${f.spec}" autocomplete="off" spellcheck="false"${
-    f.placeholder !== undefined
-      ? html`
-        placeholder="${f.placeholder}"
-      `
-      : ""
-  }></p>`
+<input type="text" id="${id}" name="${f.name}" value="${value}" data-spec="${f.spec}" autocomplete="off" spellcheck="false"${f.placeholder !== undefined ? html` placeholder="${f.placeholder}"` : ""}></p>`
 }
 
 /**
@@ -127,38 +104,21 @@ function control(f: Field, values: AddSourceValues): Html {
  */
 export function addSourceForm(o: { readonly csrf: Html; readonly values: AddSourceValues; readonly problem?: Html; readonly liveEvents: boolean }): Html {
   const chosen = o.values.type !== undefined && o.values.type in fieldsByType ? o.values.type : "oci"
-  return html`
-    <section aria-labelledby="h-add">
-      <h2 id="h-add">Add a source</h2>
-      <form id="add-source" class="add-source" method="post" action="/ui/sources" ${o.liveEvents
-        ? html`
-          data-events="/events"
-        `
-        : ""}>
-    ${o.csrf}
-    <div id="add-problem">${o.problem ?? ""}</div>
-    <p><label for="src-type">Type</label>
-    <select id="src-type" name="type">${sourceTypes.map((t) =>
-      html`
-        <option value="${t}" ${t === chosen
-          ? html`
-            selected
-          `
-          : ""}>${t}</option>
-      `
-    )}</select></p>
-    <p><label for="src-name">Name</label>
-    <input type="text" id="src-name" name="name" value="${o.values.name ??
-      ""}" required maxlength="63" autocomplete="off" spellcheck="false" aria-describedby="src-name-hint">
-    <span id="src-name-hint" class="hint">Lower-case letters, digits, <code>.</code>, <code>-</code> and <code>_</code>; its jobs are named <code>&lt;name&gt;/&lt;job&gt;</code>.</span></p>
-    ${sourceTypes.map((t) =>
-      html`<fieldset data-type="${t}"><legend>${legends[t] ?? t} (type ${t})</legend>
+  return html`<section aria-labelledby="h-add">
+<h2 id="h-add">Add a source</h2>
+<form id="add-source" class="add-source" method="post" action="/ui/sources"${o.liveEvents ? html` data-events="/events"` : ""}>
+${o.csrf}
+<div id="add-problem">${o.problem ?? ""}</div>
+<p><label for="src-type">Type</label>
+<select id="src-type" name="type">${sourceTypes.map((t) => html`<option value="${t}"${t === chosen ? html` selected` : ""}>${t}</option>`)}</select></p>
+<p><label for="src-name">Name</label>
+<input type="text" id="src-name" name="name" value="${o.values.name ?? ""}" required maxlength="63" autocomplete="off" spellcheck="false" aria-describedby="src-name-hint">
+<span id="src-name-hint" class="hint">Lower-case letters, digits, <code>.</code>, <code>-</code> and <code>_</code>; its jobs are named <code>&lt;name&gt;/&lt;job&gt;</code>.</span></p>
+${sourceTypes.map((t) => html`<fieldset data-type="${t}"><legend>${legends[t] ?? t} (type ${t})</legend>
 ${(fieldsByType[t] ?? []).map((f) => control(f, o.values))}
-</fieldset>`
-    )}
-    <p><button type="submit">Add source</button></p>
-    <div id="add-progress" class="progress" aria-live="polite"></div>
-      </form>
-    </section>
-  `
+</fieldset>`)}
+<p><button type="submit">Add source</button></p>
+<div id="add-progress" class="progress" aria-live="polite"></div>
+</form>
+</section>`
 }

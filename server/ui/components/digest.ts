@@ -3,7 +3,7 @@
  * A content digest, shortened for tables: the algorithm and 12 hex digits
  * (as the CLI prints layers), the full digest in the tooltip.
  */
-import { type Html, html } from "../html.ts"
+import { html, type Html } from "../html.ts"
 
 /**
  * `<code title="sha256:…full…">sha256:0123456789ab</code>`; a value that is

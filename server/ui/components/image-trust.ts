@@ -6,7 +6,7 @@
  * sources list and as a table plus a list of discovery paths for a
  * source's page.
  */
-import { type Html, html } from "../html.ts"
+import { html, type Html } from "../html.ts"
 import { kvTable } from "./kv-table.ts"
 
 /** One discovery path's report (`cosign-tag`, `referrers-api`, `referrers-tag`). */
@@ -64,24 +64,12 @@ export function imageTrustOf(provenance: Readonly<Record<string, unknown>>): Tru
  */
 export function trustSummary(trust: TrustView | undefined): Html {
   if (trust === undefined) return html`<span class="muted">—</span>`
-  return html`<span title="${trust.reason}">${trust.verified ? "verified" : "not verified"}${
-    trust.signer !== null
-      ? html`
-        · <span class="mono">${trust.signer}</span>
-      `
-      : ""
-  } · mode ${trust.mode}</span>`
+  return html`<span title="${trust.reason}">${trust.verified ? "verified" : "not verified"}${trust.signer !== null ? html` · <span class="mono">${trust.signer}</span>` : ""} · mode ${trust.mode}</span>`
 }
 
 function discoveryLine(d: DiscoveryView): Html {
   const what = !d.tried ? "not tried" : `${d.found} signature${d.found === 1 ? "" : "s"} found${d.matched ? ", one verified" : ""}`
-  return html`<li><code>${d.path}</code>: ${what}${
-    d.detail !== undefined
-      ? html`
-        (${d.detail})
-      `
-      : ""
-  }</li>`
+  return html`<li><code>${d.path}</code>: ${what}${d.detail !== undefined ? html` (${d.detail})` : ""}</li>`
 }
 
 /**
@@ -92,18 +80,13 @@ function discoveryLine(d: DiscoveryView): Html {
  * @category components
  */
 export function trustDetails(trust: TrustView): Html {
-  return html`${
-    kvTable([
-      ["Mode", trust.mode],
-      ["Verified", trust.verified ? "yes" : "no"],
-      ["Signer", trust.signer !== null ? html`<span class="mono">${trust.signer}</span>` : "—"],
-      ["Reason", trust.reason]
-    ], "Image trust")
-  }
-${
-    trust.discovery.length === 0 ? html`<p class="muted">No discovery path was tried.</p>` : html`
-      <h3 id="h-discovery">Discovery paths</h3>
-      <ul aria-labelledby="h-discovery">${trust.discovery.map(discoveryLine)}</ul>
-    `
-  }`
+  return html`${kvTable([
+    ["Mode", trust.mode],
+    ["Verified", trust.verified ? "yes" : "no"],
+    ["Signer", trust.signer !== null ? html`<span class="mono">${trust.signer}</span>` : "—"],
+    ["Reason", trust.reason]
+  ], "Image trust")}
+${trust.discovery.length === 0
+    ? html`<p class="muted">No discovery path was tried.</p>`
+    : html`<h3 id="h-discovery">Discovery paths</h3><ul aria-labelledby="h-discovery">${trust.discovery.map(discoveryLine)}</ul>`}`
 }

@@ -3,7 +3,7 @@
  * Pagination links for cursor-paged lists: plain links, so they work
  * without JavaScript.
  */
-import { type Html, html } from "../html.ts"
+import { html, type Html } from "../html.ts"
 
 /** Where the neighbouring pages are; absent means there is none. */
 export interface PageLinks {
@@ -20,9 +20,9 @@ export interface PageLinks {
  */
 export function pagination(links: PageLinks): Html {
   if (links.first === undefined && links.next === undefined) return html``
-  return html`<nav class="pagination" aria-label="Pagination">${links.first !== undefined ? html`<a href="${links.first}">First page</a>` : ""}${
-    links.next !== undefined ? html`<a href="${links.next}" rel="next">Next page</a>` : ""
-  }</nav>`
+  return html`<nav class="pagination" aria-label="Pagination">${
+    links.first !== undefined ? html`<a href="${links.first}">First page</a>` : ""
+  }${links.next !== undefined ? html`<a href="${links.next}" rel="next">Next page</a>` : ""}</nav>`
 }
 
 /**

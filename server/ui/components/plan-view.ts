@@ -7,8 +7,8 @@
  * are shown as compact JSON.
  */
 import type { Plan } from "../../../core/mod.ts"
-import { type Html, html } from "../html.ts"
-import { type KvRow, kvTable } from "./kv-table.ts"
+import { html, type Html } from "../html.ts"
+import { kvTable, type KvRow } from "./kv-table.ts"
 
 /** A value of a details table: text for scalars, JSON in `<code>` for the rest. */
 function value(v: unknown): string | Html {
@@ -30,15 +30,13 @@ export function planView(plan: Plan): Html {
   const details = rows(plan.executor.details)
   return html`<section class="plan" aria-labelledby="h-plan">
 <h2 id="h-plan">Plan preview</h2>
-${
-    kvTable([
-      ["Job", html`<span class="mono">${plan.job_id}</span>`],
-      ["Profile", plan.profile],
-      ["Executor", plan.executor.kind],
-      ["Available", plan.executor.available ? "yes" : html`<strong>no</strong>: a run would be refused`],
-      ["Timeout", `${Math.round(plan.timeout_ms / 1000)} s`]
-    ], "Plan")
-  }
+${kvTable([
+    ["Job", html`<span class="mono">${plan.job_id}</span>`],
+    ["Profile", plan.profile],
+    ["Executor", plan.executor.kind],
+    ["Available", plan.executor.available ? "yes" : html`<strong>no</strong>: a run would be refused`],
+    ["Timeout", `${Math.round(plan.timeout_ms / 1000)} s`]
+  ], "Plan")}
 <h3>Warnings</h3>
 ${plan.warnings.length === 0 ? html`<p class="empty">No warnings.</p>` : html`<ul class="warnings">${plan.warnings.map((w) => html`<li>${w}</li>`)}</ul>`}
 <h3>Executor details</h3>
@@ -50,17 +48,7 @@ ${args.length === 0 ? html`<p class="empty">No arguments.</p>` : kvTable(args.ma
 <h3>Steps</h3>
 <table class="list">
 <thead><tr><th scope="col">Step</th><th scope="col">Command</th><th scope="col">Needs</th></tr></thead>
-<tbody>${
-    plan.steps.map((s) =>
-      html`
-        <tr>
-          <td class="mono">${s.id}</td>
-          <td><code>${s.argv.join(" ")}</code></td>
-          <td>${s.needs.join(", ")}</td>
-        </tr>
-      `
-    )
-  }</tbody>
+<tbody>${plan.steps.map((s) => html`<tr><td class="mono">${s.id}</td><td><code>${s.argv.join(" ")}</code></td><td>${s.needs.join(", ")}</td></tr>`)}</tbody>
 </table>
 </section>`
 }

@@ -3,7 +3,7 @@
  * A problem document (RFC 9457) as the console shows it: title, detail,
  * code, the failing fields and, when the problem carries one, how to fix it.
  */
-import { type Html, html } from "../html.ts"
+import { html, type Html } from "../html.ts"
 
 /** What the box shows; a `ProblemDocument` fits, with an optional `fix`. */
 export interface ProblemView {

@@ -7,7 +7,7 @@
  * same lines for events that arrive live; change them together.
  */
 import type { RunEvent } from "../../../core/mod.ts"
-import { type Html, html } from "../html.ts"
+import { html, type Html } from "../html.ts"
 
 const text = (v: unknown): string => (typeof v === "string" ? v : v === undefined || v === null ? "" : JSON.stringify(v))
 
@@ -52,15 +52,11 @@ export function markerText(event: RunEvent): string | undefined {
 export function logLine(event: RunEvent): Html | "" {
   if (event.type === "log") {
     const stream = event.data.stream === "stderr" ? "stderr" : "stdout"
-    return html`
-      <span class="log-line log-${stream}" data-id="${event.id}"><span class="log-stream">${stream === "stderr" ? "err" : "out"} </span>${text(
-        event.data.line
-      )}</span>
-    `
+    return html`<span class="log-line log-${stream}" data-id="${event.id}"><span class="log-stream">${stream === "stderr" ? "err" : "out"} </span>${text(event.data.line)}</span>
+`
   }
   const words = markerText(event)
   if (words === undefined) return ""
-  return html`
-    <span class="log-line log-mark" data-id="${event.id}">── ${words}</span>
-  `
+  return html`<span class="log-line log-mark" data-id="${event.id}">── ${words}</span>
+`
 }

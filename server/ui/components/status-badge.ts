@@ -3,7 +3,7 @@
  * A status as a badge. The word is always written out, so the status does
  * not depend on colour; the class only tints it.
  */
-import { type Html, html } from "../html.ts"
+import { html, type Html } from "../html.ts"
 
 /**
  * `<span class="badge badge-failed">failed</span>`; statuses the stylesheet

@@ -3,7 +3,7 @@
  * Times as `<time datetime>`: relative words for reading ("3 min ago"), the
  * exact ISO time in `datetime` and as a tooltip.
  */
-import { type Html, html } from "../html.ts"
+import { html, type Html } from "../html.ts"
 
 /** "just now", "42 s ago", "3 min ago", "5 h ago", "2 d ago"; the ISO date past a week. */
 export function relative(iso: string, now: number = Date.now()): string {

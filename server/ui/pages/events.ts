@@ -16,13 +16,7 @@ import { recentEvents } from "../journal.ts"
 import { render, requirePageScope } from "../page.ts"
 
 const option = (value: string, label: string, selected: string) =>
-  html`
-    <option value="${value}" ${value === selected
-      ? html`
-        selected
-      `
-      : ""}>${label}</option>
-  `
+  html`<option value="${value}"${value === selected ? html` selected` : ""}>${label}</option>`
 
 /**
  * The events sub-app, mounted at `/ui/events`.
@@ -39,42 +33,26 @@ export function eventsPages(deps: Deps): Hono<AppEnv> {
     const page = await recentEvents(deps.engine, { keep: (e) => filter.keep(e.type), before })
     const here = c.req.url
     const now = Date.now()
-    const body = html`
-      <h1>Events</h1>
-      <form class="filters" method="get" action="/ui/events">
-        <label for="type">Type</label>
-        <select id="type" name="type">
-      ${eventGroups.map((f) => option(f.value, f.label, filter.value))}
-      <optgroup label="One type">${singleTypes.map((t) => option(t, t, filter.value))}</optgroup>
-        </select>
-        <button type="submit">Filter</button>
-      </form>
-      <p id="live-status" class="muted" aria-live="polite">${before === undefined
-        ? "New events appear at the top when JavaScript is on."
-        : "An older page: new events are not added here."}</p>
-      <table class="list events" data-filter="${filter.value}" ${before === undefined
-        ? html`
-          data-live="/events"
-        `
-        : ""}>
-        <caption class="visually-hidden">Journal events, newest first</caption>
-        <thead>
-          <tr>
-            <th scope="col">Id</th>
-            <th scope="col">When</th>
-            <th scope="col">Type</th>
-            <th scope="col">Run</th>
-            <th scope="col">Summary</th>
-          </tr>
-        </thead>
-        <tbody id="event-rows">${page.items.map((e) => eventRow(e, now))}</tbody>
-      </table>
-      ${page.items.length === 0 ? html`<p class="empty">No events${filter.value !== "" ? " of this type" : ""} yet.</p>` : ""}
-      ${pagination({
-        first: before !== undefined ? withQuery(here, { before: undefined }) : undefined,
-        next: page.before !== null && page.items.length > 0 ? withQuery(here, { before: String(page.before) }) : undefined
-      })}
-    `
+    const body = html`<h1>Events</h1>
+<form class="filters" method="get" action="/ui/events">
+<label for="type">Type</label>
+<select id="type" name="type">
+${eventGroups.map((f) => option(f.value, f.label, filter.value))}
+<optgroup label="One type">${singleTypes.map((t) => option(t, t, filter.value))}</optgroup>
+</select>
+<button type="submit">Filter</button>
+</form>
+<p id="live-status" class="muted" aria-live="polite">${before === undefined ? "New events appear at the top when JavaScript is on." : "An older page: new events are not added here."}</p>
+<table class="list events" data-filter="${filter.value}"${before === undefined ? html` data-live="/events"` : ""}>
+<caption class="visually-hidden">Journal events, newest first</caption>
+<thead><tr><th scope="col">Id</th><th scope="col">When</th><th scope="col">Type</th><th scope="col">Run</th><th scope="col">Summary</th></tr></thead>
+<tbody id="event-rows">${page.items.map((e) => eventRow(e, now))}</tbody>
+</table>
+${page.items.length === 0 ? html`<p class="empty">No events${filter.value !== "" ? " of this type" : ""} yet.</p>` : ""}
+${pagination({
+      first: before !== undefined ? withQuery(here, { before: undefined }) : undefined,
+      next: page.before !== null && page.items.length > 0 ? withQuery(here, { before: String(page.before) }) : undefined
+    })}`
     return render(c, { title: "Events", body, scripts: ["live-events.js"] })
   })
   return app

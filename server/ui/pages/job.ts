@@ -23,8 +23,8 @@ import { kvTable } from "../components/kv-table.ts"
 import { planView } from "../components/plan-view.ts"
 import { problemBox, type ProblemView } from "../components/problem-box.ts"
 import { statusBadge } from "../components/status-badge.ts"
-import { argFields, formArgs, type FormValues, formValues, type PostedForm, prefillValues } from "../form-args.ts"
-import { type Html, html } from "../html.ts"
+import { argFields, formArgs, formValues, prefillValues, type FormValues, type PostedForm } from "../form-args.ts"
+import { html, type Html } from "../html.ts"
 import { actionGuard, csrfField, hasScope, render, requirePageScope } from "../page.ts"
 
 /** A job id as a URL path: each segment encoded, the slashes kept. */
@@ -57,25 +57,19 @@ function about(loaded: Loaded): Html {
   const { job } = loaded.view
   const r = loaded.record
   const source = r === undefined ? job.source : html`<a href="/ui/sources/${encodeURIComponent(r.name)}">${r.name}</a> (${r.type}) ${statusBadge(r.status)}`
-  return html`${
-    kvTable([
-      ["Id", html`<span class="mono">${job.id}</span>`],
-      ["Name", job.name],
-      ["Summary", job.summary],
-      ["Description", job.description],
-      ["Source", source],
-      // A declared profile is a floor: runs take it when it is stricter than the default.
-      ["Default profile", loaded.profiles.default],
-      ["Declared profile", job.security_profile],
-      ["Executor", job.executor],
-      ["Steps", String(job.steps.length)]
-    ], "About this job")
-  }
-${
-    r !== undefined && Object.keys(r.provenance).length > 0
-      ? kvTable(Object.entries(r.provenance).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]), "Provenance")
-      : ""
-  }
+  return html`${kvTable([
+    ["Id", html`<span class="mono">${job.id}</span>`],
+    ["Name", job.name],
+    ["Summary", job.summary],
+    ["Description", job.description],
+    ["Source", source],
+    // A declared profile is a floor: runs take it when it is stricter than the default.
+    ["Default profile", loaded.profiles.default],
+    ["Declared profile", job.security_profile],
+    ["Executor", job.executor],
+    ["Steps", String(job.steps.length)]
+  ], "About this job")}
+${r !== undefined && Object.keys(r.provenance).length > 0 ? kvTable(Object.entries(r.provenance).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]), "Provenance") : ""}
 ${job.warnings.length > 0 ? html`<ul class="warnings">${job.warnings.map((w) => html`<li>${w}</li>`)}</ul>` : ""}`
 }
 
@@ -94,26 +88,12 @@ function jobForm(c: Context<AppEnv>, loaded: Loaded, state: FormState): Html {
 ${state.problem !== undefined ? problemBox(state.problem) : ""}
 <form class="arg-form" method="post" action="${path}/plan">
 ${csrfField(c)}
-${
-    fields.length === 0
-      ? html`<p class="empty">This job takes no arguments.</p>`
-      : fields.map((f) => argField(f, state.values.get(f.name) ?? [], fieldErrors.get(f.name)))
-  }
+${fields.length === 0 ? html`<p class="empty">This job takes no arguments.</p>` : fields.map((f) => argField(f, state.values.get(f.name) ?? [], fieldErrors.get(f.name)))}
 <div class="field">
 <label for="profile">Profile</label>
 <select id="profile" name="profile" aria-describedby="profile-help">
 <option value="">Default (${profiles.default})</option>
-${
-    profiles.available.map((p) =>
-      html`
-        <option value="${p}" ${p === state.profile
-          ? html`
-            selected
-          `
-          : ""}>${p}</option>
-      `
-    )
-  }
+${profiles.available.map((p) => html`<option value="${p}"${p === state.profile ? html` selected` : ""}>${p}</option>`)}
 </select>
 <p id="profile-help" class="hint">A weaker profile than the default needs the policy:override scope.</p>
 </div>

@@ -17,25 +17,15 @@ import { actionGuard } from "../page.ts"
 import { clearSessionCookie, safeNext, setSessionCookie } from "../session.ts"
 
 function loginPage(c: Context<AppEnv>, next: string, failed: boolean): Response | Promise<Response> {
-  const body = html`
-    <h1>Sign in</h1>
-    ${failed
-      ? problemBox({
-        code: "auth.invalid",
-        title: "Invalid token",
-        status: 401,
-        detail: "That token is not valid here.",
-        fix: "Check the token (FLWD_TOKENS or the tokens of flwd.yaml on the server) and try again."
-      })
-      : ""}
-    <form class="login" method="post" action="/ui/login">
-      <input type="hidden" name="next" value="${next}">
-      <label for="token">Token</label>
-      <input id="token" name="token" type="password" autocomplete="current-password" required autofocus aria-describedby="token-hint">
-      <p class="hint" id="token-hint">The same bearer token and scopes as the HTTP API. Sessions last 12 hours and end when the server restarts.</p>
-      <button type="submit">Sign in</button>
-    </form>
-  `
+  const body = html`<h1>Sign in</h1>
+${failed ? problemBox({ code: "auth.invalid", title: "Invalid token", status: 401, detail: "That token is not valid here.", fix: "Check the token (FLWD_TOKENS or the tokens of flwd.yaml on the server) and try again." }) : ""}
+<form class="login" method="post" action="/ui/login">
+<input type="hidden" name="next" value="${next}">
+<label for="token">Token</label>
+<input id="token" name="token" type="password" autocomplete="current-password" required autofocus aria-describedby="token-hint">
+<p class="hint" id="token-hint">The same bearer token and scopes as the HTTP API. Sessions last 12 hours and end when the server restarts.</p>
+<button type="submit">Sign in</button>
+</form>`
   return c.html(layout({ title: "Sign in", path: c.req.path, session: undefined, body }), failed ? 401 : 200)
 }
 

@@ -13,7 +13,7 @@ import { call } from "../../engine-call.ts"
 import { statusBadge } from "../components/status-badge.ts"
 import { timeAgo } from "../components/time.ts"
 import { eventRow } from "../event-view.ts"
-import { type Html, html } from "../html.ts"
+import { html, type Html } from "../html.ts"
 import { recentEvents } from "../journal.ts"
 import { hasScope, render, requirePageScope } from "../page.ts"
 
@@ -25,70 +25,24 @@ const runLink = (id: string): Html => html`<a class="mono" href="/ui/runs/${enco
 
 function sourcesSection(sources: ReadonlyArray<SourceRecord>): Html {
   const by = (s: string) => sources.filter((x) => x.status === s).length
-  return html`
-    <section aria-labelledby="h-sources">
-      <h2 id="h-sources">Sources</h2>
-      <ul class="counts">
-        <li>${statusBadge("ready")} ${by("ready")}</li>
-        <li>${statusBadge("loading")} ${by("loading")}</li>
-        <li>${statusBadge("failed")} ${by("failed")}</li>
-      </ul>
-      <table class="list">
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Type</th>
-            <th scope="col">Status</th>
-            <th scope="col">Jobs</th>
-          </tr>
-        </thead>
-        <tbody>${sources.map((s) =>
-          html`
-            <tr>
-              <td><a href="/ui/sources/${encodeURIComponent(s.name)}">${s.name}</a></td>
-              <td>${s.type}</td>
-              <td>${statusBadge(s.status)}${s.error !== null
-                ? html`
-                  <code>${s.error.code}</code>
-                `
-                : ""}</td>
-              <td>${s.job_count}</td>
-            </tr>
-          `
-        )}</tbody>
-      </table>
-    </section>
-  `
+  return html`<section aria-labelledby="h-sources">
+<h2 id="h-sources">Sources</h2>
+<ul class="counts">
+<li>${statusBadge("ready")} ${by("ready")}</li><li>${statusBadge("loading")} ${by("loading")}</li><li>${statusBadge("failed")} ${by("failed")}</li>
+</ul>
+<table class="list">
+<thead><tr><th scope="col">Name</th><th scope="col">Type</th><th scope="col">Status</th><th scope="col">Jobs</th></tr></thead>
+<tbody>${sources.map((s) => html`<tr><td><a href="/ui/sources/${encodeURIComponent(s.name)}">${s.name}</a></td><td>${s.type}</td><td>${statusBadge(s.status)}${s.error !== null ? html` <code>${s.error.code}</code>` : ""}</td><td>${s.job_count}</td></tr>`)}</tbody>
+</table>
+</section>`
 }
 
 function runsTable(runs: ReadonlyArray<Run>, empty: string): Html {
   if (runs.length === 0) return html`<p class="empty">${empty}</p>`
-  return html`
-    <table class="list">
-      <thead>
-        <tr>
-          <th scope="col">Run</th>
-          <th scope="col">Job</th>
-          <th scope="col">Status</th>
-          <th scope="col">Created</th>
-        </tr>
-      </thead>
-      <tbody>${runs.map((r) =>
-        html`
-          <tr>
-            <td>${runLink(r.id)}</td>
-            <td>${r.job_id}</td>
-            <td>${statusBadge(r.status)}${r.error !== null
-              ? html`
-                <code>${r.error.code}</code>
-              `
-              : ""}</td>
-            <td>${timeAgo(r.created_at)}</td>
-          </tr>
-        `
-      )}</tbody>
-    </table>
-  `
+  return html`<table class="list">
+<thead><tr><th scope="col">Run</th><th scope="col">Job</th><th scope="col">Status</th><th scope="col">Created</th></tr></thead>
+<tbody>${runs.map((r) => html`<tr><td>${runLink(r.id)}</td><td>${r.job_id}</td><td>${statusBadge(r.status)}${r.error !== null ? html` <code>${r.error.code}</code>` : ""}</td><td>${timeAgo(r.created_at)}</td></tr>`)}</tbody>
+</table>`
 }
 
 async function runsSection(deps: Deps): Promise<Html> {
@@ -112,39 +66,19 @@ async function journalSections(deps: Deps): Promise<Html> {
     recentEvents(deps.engine, { keep: (e) => e.type === "source.failed" || e.type === "run.failed", limit: 10, maxScan: RECENT }),
     recentEvents(deps.engine, { keep: (e) => e.type === "policy.decision", limit: 10, maxScan: RECENT })
   ])
-  const table = (rows: Html, caption: string) =>
-    html`
-      <table class="list events">
-        <caption class="visually-hidden">${caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Id</th>
-            <th scope="col">When</th>
-            <th scope="col">Type</th>
-            <th scope="col">Run</th>
-            <th scope="col">Summary</th>
-          </tr>
-        </thead>
-        <tbody>${rows}</tbody>
-      </table>
-    `
+  const table = (rows: Html, caption: string) => html`<table class="list events">
+<caption class="visually-hidden">${caption}</caption>
+<thead><tr><th scope="col">Id</th><th scope="col">When</th><th scope="col">Type</th><th scope="col">Run</th><th scope="col">Summary</th></tr></thead>
+<tbody>${rows}</tbody></table>`
   const now = Date.now()
   return html`<section aria-labelledby="h-failures">
 <h2 id="h-failures">Recent failures</h2>
-${
-    failures.items.length === 0
-      ? html`<p class="empty">No failure in the recent journal.</p>`
-      : table(html`${failures.items.map((e) => eventRow(e, now))}`, "Failed runs and failed source operations, newest first")
-  }
+${failures.items.length === 0 ? html`<p class="empty">No failure in the recent journal.</p>` : table(html`${failures.items.map((e) => eventRow(e, now))}`, "Failed runs and failed source operations, newest first")}
 <p><a href="/ui/events?type=failures">All failures</a></p>
 </section>
 <section aria-labelledby="h-decisions">
 <h2 id="h-decisions">Recent policy decisions</h2>
-${
-    decisions.items.length === 0
-      ? html`<p class="empty">No policy decision in the recent journal.</p>`
-      : table(html`${decisions.items.map((e) => eventRow(e, now))}`, "Policy decisions, newest first")
-  }
+${decisions.items.length === 0 ? html`<p class="empty">No policy decision in the recent journal.</p>` : table(html`${decisions.items.map((e) => eventRow(e, now))}`, "Policy decisions, newest first")}
 <p><a href="/ui/events?type=policy.decision">All policy decisions</a></p>
 </section>`
 }
@@ -155,11 +89,7 @@ async function overview(c: Context<AppEnv>, deps: Deps): Promise<Response> {
   if (hasScope(c, "runs:read")) sections.push(await runsSection(deps))
   if (hasScope(c, "events:read")) sections.push(await journalSections(deps))
   const body = html`<h1>Overview</h1>
-${
-    sections.length === 0
-      ? html`<p>Your token holds none of the scopes this page shows (sources:read, runs:read, events:read).</p>`
-      : html`<div class="sections">${sections}</div>`
-  }`
+${sections.length === 0 ? html`<p>Your token holds none of the scopes this page shows (sources:read, runs:read, events:read).</p>` : html`<div class="sections">${sections}</div>`}`
   return render(c, { title: "Overview", body })
 }
 

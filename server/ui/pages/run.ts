@@ -20,7 +20,7 @@ import { runAgainUrl } from "../components/run-again.ts"
 import { logLine } from "../components/run-log.ts"
 import { statusBadge } from "../components/status-badge.ts"
 import { duration, timeAgo } from "../components/time.ts"
-import { type Html, html } from "../html.ts"
+import { html, type Html } from "../html.ts"
 import { actionGuard, csrfField, hasScope, render, requirePageScope } from "../page.ts"
 import { jobPath } from "./job.ts"
 
@@ -89,38 +89,18 @@ function stepViews(run: Run, events: ReadonlyArray<RunEvent>): Array<StepView> {
     }
   }
   // A run that ended stops its steps: one never started was not run.
-  if (terminalStatuses.includes(run.status)) { for (const s of steps.values()) if (s.status === "pending") s.status = "skipped" }
+  if (terminalStatuses.includes(run.status)) for (const s of steps.values()) if (s.status === "pending") s.status = "skipped"
   return [...steps.values()]
 }
 
 const argText = (v: unknown): string => (typeof v === "string" ? v : JSON.stringify(v))
 
 function stepsTable(steps: ReadonlyArray<StepView>): Html {
-  return html`
-    <table class="list" id="run-steps">
-      <caption class="visually-hidden">Steps</caption>
-      <thead>
-        <tr>
-          <th scope="col">Step</th>
-          <th scope="col">Status</th>
-          <th scope="col">Started</th>
-          <th scope="col">Duration</th>
-          <th scope="col">Exit code</th>
-        </tr>
-      </thead>
-      <tbody>${steps.map((s) =>
-        html`
-          <tr data-step="${s.id}">
-            <th scope="row" class="mono">${s.id}</th>
-            <td class="step-status">${statusBadge(s.status)}</td>
-            <td class="step-started">${timeAgo(s.started)}</td>
-            <td class="step-duration">${duration(s.started, s.finished) ?? ""}</td>
-            <td class="step-exit">${s.exit}</td>
-          </tr>
-        `
-      )}</tbody>
-    </table>
-  `
+  return html`<table class="list" id="run-steps">
+<caption class="visually-hidden">Steps</caption>
+<thead><tr><th scope="col">Step</th><th scope="col">Status</th><th scope="col">Started</th><th scope="col">Duration</th><th scope="col">Exit code</th></tr></thead>
+<tbody>${steps.map((s) => html`<tr data-step="${s.id}"><th scope="row" class="mono">${s.id}</th><td class="step-status">${statusBadge(s.status)}</td><td class="step-started">${timeAgo(s.started)}</td><td class="step-duration">${duration(s.started, s.finished) ?? ""}</td><td class="step-exit">${s.exit}</td></tr>`)}</tbody>
+</table>`
 }
 
 async function runPage(c: Context<AppEnv>, deps: Deps): Promise<Response> {
@@ -134,49 +114,37 @@ async function runPage(c: Context<AppEnv>, deps: Deps): Promise<Response> {
   const write = hasScope(c, "runs:write")
   const path = encodeURIComponent(run.id)
   const args = Object.entries(run.args)
-  const body = html`
-    <h1>Run <span class="mono">${run.id}</span></h1>
-    <p class="actions">${live && write
-      ? html`
-        <form class="inline" method="post" action="/ui/runs/${path}/cancel"
-          id="cancel-form">${csrfField(c)}<button type="submit" class="danger">Cancel run</button></form>
-      `
-      : ""}${write ? html`<a href="${runAgainUrl(run)}">Run again</a>` : ""}</p>
-    ${kvTable([
-      ["Status", html`<span id="run-status">${statusBadge(run.status)}</span>`],
-      ["Job", html`<a href="${jobPath(run.job_id)}">${run.job_id}</a>`],
-      ["Source", run.source],
-      ["Profile", run.profile],
-      ["Queued", timeAgo(run.created_at)],
-      ["Started", html`<span id="run-started">${timeAgo(run.started_at)}</span>`],
-      ["Finished", html`<span id="run-finished">${timeAgo(run.finished_at)}</span>`],
-      ["Duration", html`<span id="run-duration">${duration(run.started_at, run.finished_at) ?? "—"}</span>`],
-      ["Exit code", html`<span id="run-exit">${run.exit_code ?? "—"}</span>`],
-      ["Error", run.error !== null ? html`<code>${run.error.code}</code>: ${run.error.detail}` : undefined]
-    ])}
-    <h2>Arguments</h2>
-    ${args.length === 0
-      ? html`<p class="empty">No arguments.</p>`
-      : kvTable(args.map(([k, v]) => [k, html`<code>${argText(v)}</code>`] as const), "Arguments as recorded; secrets show as ***")}
-    <h2>Steps</h2>
-    ${stepsTable(stepViews(run, log.events))}
-    <h2 id="log-heading">Log</h2>
-    ${log.dropped > 0
-      ? html`
-        <p
-          class="muted">The first ${log
-            .dropped} output lines are left out; the last ${LOG_CAP} follow. The whole log: <a href="/runs/${path}/events?format=ndjson">NDJSON</a>.</p>
-      `
-      : ""}
-    <p id="live-status" class="muted">${live ? "The run is in progress: new lines appear below when JavaScript is on (or reload)." : "The run has ended."}</p>
-    <pre class="log" id="run-log" role="log" aria-labelledby="log-heading" aria-live="polite" tabindex="0" data-after="${log.last}" data-cap="${LOG_CAP}"
-      ${live
-        ? html`
-          data-live="/runs/${path}/events"
-        `
-        : ""}>${log.events.map(logLine)}</pre>
-    ${log.events.length === 0 ? html`<p class="empty" id="log-empty">Nothing logged yet.</p>` : ""}
-  `
+  const body = html`<h1>Run <span class="mono">${run.id}</span></h1>
+<p class="actions">${live && write
+    ? html`<form class="inline" method="post" action="/ui/runs/${path}/cancel" id="cancel-form">${csrfField(c)}<button type="submit" class="danger">Cancel run</button></form> `
+    : ""}${write ? html`<a href="${runAgainUrl(run)}">Run again</a>` : ""}</p>
+${kvTable([
+    ["Status", html`<span id="run-status">${statusBadge(run.status)}</span>`],
+    ["Job", html`<a href="${jobPath(run.job_id)}">${run.job_id}</a>`],
+    ["Source", run.source],
+    ["Profile", run.profile],
+    ["Queued", timeAgo(run.created_at)],
+    ["Started", html`<span id="run-started">${timeAgo(run.started_at)}</span>`],
+    ["Finished", html`<span id="run-finished">${timeAgo(run.finished_at)}</span>`],
+    ["Duration", html`<span id="run-duration">${duration(run.started_at, run.finished_at) ?? "—"}</span>`],
+    ["Exit code", html`<span id="run-exit">${run.exit_code ?? "—"}</span>`],
+    ["Error", run.error !== null ? html`<code>${run.error.code}</code>: ${run.error.detail}` : undefined]
+  ])}
+<h2>Arguments</h2>
+${args.length === 0
+    ? html`<p class="empty">No arguments.</p>`
+    : kvTable(args.map(([k, v]) => [k, html`<code>${argText(v)}</code>`] as const), "Arguments as recorded; secrets show as ***")}
+<h2>Steps</h2>
+${stepsTable(stepViews(run, log.events))}
+<h2 id="log-heading">Log</h2>
+${log.dropped > 0
+    ? html`<p class="muted">The first ${log.dropped} output lines are left out; the last ${LOG_CAP} follow. The whole log: <a href="/runs/${path}/events?format=ndjson">NDJSON</a>.</p>`
+    : ""}
+<p id="live-status" class="muted">${live ? "The run is in progress: new lines appear below when JavaScript is on (or reload)." : "The run has ended."}</p>
+<pre class="log" id="run-log" role="log" aria-labelledby="log-heading" aria-live="polite" tabindex="0" data-after="${log.last}" data-cap="${LOG_CAP}"${
+    live ? html` data-live="/runs/${path}/events"` : ""
+  }>${log.events.map(logLine)}</pre>
+${log.events.length === 0 ? html`<p class="empty" id="log-empty">Nothing logged yet.</p>` : ""}`
   return render(c, { title: `Run ${run.id}`, body, scripts: live ? ["live-log.js"] : [] })
 }
 

@@ -77,55 +77,25 @@ export function runsPages(deps: Deps): Hono<AppEnv> {
     const here = c.req.url
     const now = Date.now()
     const filtered = q.status !== undefined || q.job_id !== undefined
-    const body = html`
-      <h1>Runs</h1>
-      <form class="filters" method="get" action="/ui/runs">
-      <label for="status">Status</label>
-      <select id="status" name="status"><option value="">All</option>${RunStatus.literals.map((s) =>
-        html`
-          <option value="${s}" ${s === q.status
-            ? html`
-              selected
-            `
-            : ""}>${s}</option>
-        `
-      )}</select>
-      <label for="job_id">Job</label>
-      <input id="job_id" name="job_id" value="${q.job_id ?? ""}" placeholder="any job">
-      ${q.limit !== DEFAULT_LIMIT ? html`<input type="hidden" name="limit" value="${q.limit}">` : ""}
-      <button type="submit">Filter</button>
-      </form>
-      <table class="list runs">
-        <caption class="visually-hidden">Runs, newest first</caption>
-        <thead>
-          <tr>
-            <th scope="col">Run</th>
-            <th scope="col">Job</th>
-            <th scope="col">Status</th>
-            <th scope="col">Started</th>
-            <th scope="col">Duration</th>
-            <th scope="col">Profile</th>
-          </tr>
-        </thead>
-        <tbody>${items.map((r) =>
-          html`
-            <tr>
-              <td><a class="mono" href="/ui/runs/${encodeURIComponent(r.id)}">${r.id}</a></td>
-              <td><a href="${jobPath(r.job_id)}">${r.job_id}</a></td>
-              <td>${statusBadge(r.status)}</td>
-              <td>${timeAgo(r.started_at, now)}</td>
-              <td>${duration(r.started_at, r.finished_at) ?? ""}</td>
-              <td>${r.profile}</td>
-            </tr>
-          `
-        )}</tbody>
-      </table>
-      ${items.length === 0 ? html`<p class="empty">No runs${filtered ? " match these filters" : " yet"}.</p>` : ""}
-      ${pagination({
-        first: q.cursor !== undefined ? withQuery(here, { cursor: undefined }) : undefined,
-        next: next !== null ? withQuery(here, { cursor: next }) : undefined
-      })}
-    `
+    const body = html`<h1>Runs</h1>
+<form class="filters" method="get" action="/ui/runs">
+<label for="status">Status</label>
+<select id="status" name="status"><option value="">All</option>${RunStatus.literals.map((s) => html`<option value="${s}"${s === q.status ? html` selected` : ""}>${s}</option>`)}</select>
+<label for="job_id">Job</label>
+<input id="job_id" name="job_id" value="${q.job_id ?? ""}" placeholder="any job">
+${q.limit !== DEFAULT_LIMIT ? html`<input type="hidden" name="limit" value="${q.limit}">` : ""}
+<button type="submit">Filter</button>
+</form>
+<table class="list runs">
+<caption class="visually-hidden">Runs, newest first</caption>
+<thead><tr><th scope="col">Run</th><th scope="col">Job</th><th scope="col">Status</th><th scope="col">Started</th><th scope="col">Duration</th><th scope="col">Profile</th></tr></thead>
+<tbody>${items.map((r) => html`<tr><td><a class="mono" href="/ui/runs/${encodeURIComponent(r.id)}">${r.id}</a></td><td><a href="${jobPath(r.job_id)}">${r.job_id}</a></td><td>${statusBadge(r.status)}</td><td>${timeAgo(r.started_at, now)}</td><td>${duration(r.started_at, r.finished_at) ?? ""}</td><td>${r.profile}</td></tr>`)}</tbody>
+</table>
+${items.length === 0 ? html`<p class="empty">No runs${filtered ? " match these filters" : " yet"}.</p>` : ""}
+${pagination({
+      first: q.cursor !== undefined ? withQuery(here, { cursor: undefined }) : undefined,
+      next: next !== null ? withQuery(here, { cursor: next }) : undefined
+    })}`
     return render(c, { title: "Runs", body })
   })
   app.route("/", runRoutes(deps))

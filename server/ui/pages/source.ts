@@ -14,10 +14,10 @@ import { SourceError, SourceName, type SourceRecord } from "../../../core/mod.ts
 import type { AppEnv, Deps } from "../../context.ts"
 import { call } from "../../engine-call.ts"
 import { imageTrustOf, trustDetails } from "../components/image-trust.ts"
-import { type KvRow, kvTable } from "../components/kv-table.ts"
+import { kvTable, type KvRow } from "../components/kv-table.ts"
 import { statusBadge } from "../components/status-badge.ts"
 import { timeAgo } from "../components/time.ts"
-import { type Html, html } from "../html.ts"
+import { html, type Html } from "../html.ts"
 import { actionGuard, csrfField, hasScope, render, requirePageScope } from "../page.ts"
 
 /** Provenance fields shown first, in this order; the rest follow as recorded. */
@@ -51,29 +51,11 @@ function recordTable(record: Readonly<Record<string, unknown>>, caption: string,
 
 function diagnosticsTable(s: SourceRecord): Html {
   if (s.diagnostics.length === 0) return html`<p class="empty">Discovery found no problem.</p>`
-  return html`
-    <table class="list">
-      <caption class="visually-hidden">Problems found while discovering the source's jobs</caption>
-      <thead>
-        <tr>
-          <th scope="col">Path</th>
-          <th scope="col">Severity</th>
-          <th scope="col">Code</th>
-          <th scope="col">Message</th>
-        </tr>
-      </thead>
-      <tbody>${s.diagnostics.map((d) =>
-        html`
-          <tr>
-            <td><code>${d.path}</code></td>
-            <td>${statusBadge(d.level)}</td>
-            <td><code>${d.code}</code></td>
-            <td>${d.message}</td>
-          </tr>
-        `
-      )}</tbody>
-    </table>
-  `
+  return html`<table class="list">
+<caption class="visually-hidden">Problems found while discovering the source's jobs</caption>
+<thead><tr><th scope="col">Path</th><th scope="col">Severity</th><th scope="col">Code</th><th scope="col">Message</th></tr></thead>
+<tbody>${s.diagnostics.map((d) => html`<tr><td><code>${d.path}</code></td><td>${statusBadge(d.level)}</td><td><code>${d.code}</code></td><td>${d.message}</td></tr>`)}</tbody>
+</table>`
 }
 
 /** The source's jobs, linked: only for sessions that may read jobs (the API's `GET /jobs` needs jobs:read). */
@@ -81,17 +63,7 @@ async function jobsSection(c: Context<AppEnv>, deps: Deps, s: SourceRecord): Pro
   if (!hasScope(c, "jobs:read")) return html`<p>${s.job_count} job${s.job_count === 1 ? "" : "s"}; listing them needs the jobs:read scope.</p>`
   const jobs = (await call(deps.engine, (e) => e.jobs())).filter((j) => j.source === s.name)
   if (jobs.length === 0) return html`<p class="empty">This source exposes no job.</p>`
-  return html`<ul class="jobs">${
-    jobs.map((j) =>
-      html`<li><a class="mono" href="${jobPath(j.id)}">${j.id}</a>${
-        j.summary !== undefined
-          ? html`
-            — ${j.summary}
-          `
-          : ""
-      }</li>`
-    )
-  }</ul>`
+  return html`<ul class="jobs">${jobs.map((j) => html`<li><a class="mono" href="${jobPath(j.id)}">${j.id}</a>${j.summary !== undefined ? html` — ${j.summary}` : ""}</li>`)}</ul>`
 }
 
 function actions(c: Context<AppEnv>, s: SourceRecord): Html {
@@ -99,11 +71,9 @@ function actions(c: Context<AppEnv>, s: SourceRecord): Html {
   return html`<section aria-labelledby="h-actions">
 <h2 id="h-actions">Actions</h2>
 <form method="post" action="${pagePath(s.name)}/refresh">${csrfField(c)}<button type="submit">Refresh</button></form>
-${
-    s.name === "default" ? "" : html`<form method="post" action="${pagePath(s.name)}/remove">${csrfField(c)}
+${s.name === "default" ? "" : html`<form method="post" action="${pagePath(s.name)}/remove">${csrfField(c)}
 <p class="check"><input type="checkbox" id="confirm-remove" name="confirm" value="yes"> <label for="confirm-remove">Yes, remove ${s.name} and its jobs</label></p>
-<button type="submit" class="danger">Remove</button></form>`
-  }
+<button type="submit" class="danger">Remove</button></form>`}
 </section>`
 }
 
@@ -111,16 +81,14 @@ async function detailPage(c: Context<AppEnv>, deps: Deps): Promise<Response> {
   const s = await call(deps.engine, (e) => e.source(nameParam(c)))
   const trust = imageTrustOf(s.provenance)
   const body = html`<h1>Source <span class="mono">${s.name}</span></h1>
-${
-    kvTable([
-      ["Type", s.type],
-      ["Status", statusBadge(s.status)],
-      ["Error", s.error !== null ? html`<code>${s.error.code}</code>: ${s.error.detail}` : undefined],
-      ["Jobs", s.job_count],
-      ["Added", timeAgo(s.created_at)],
-      ["Updated", timeAgo(s.updated_at)]
-    ])
-  }
+${kvTable([
+    ["Type", s.type],
+    ["Status", statusBadge(s.status)],
+    ["Error", s.error !== null ? html`<code>${s.error.code}</code>: ${s.error.detail}` : undefined],
+    ["Jobs", s.job_count],
+    ["Added", timeAgo(s.created_at)],
+    ["Updated", timeAgo(s.updated_at)]
+  ])}
 ${actions(c, s)}
 <section aria-labelledby="h-spec"><h2 id="h-spec">Spec</h2>${recordTable(s.spec, "The source's spec, secrets redacted")}</section>
 <section aria-labelledby="h-provenance"><h2 id="h-provenance">Provenance</h2>${recordTable(s.provenance, "Where the jobs came from", ["image_trust"])}</section>

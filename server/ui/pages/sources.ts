@@ -17,13 +17,13 @@ import { isProblem, type SourceRecord } from "../../../core/mod.ts"
 import type { AppEnv, Deps } from "../../context.ts"
 import { call } from "../../engine-call.ts"
 import { toProblem } from "../../problem.ts"
-import { addSourceForm, type AddSourceValues, addSourceValues, specFromValues } from "../components/add-source-form.ts"
+import { addSourceForm, addSourceValues, specFromValues, type AddSourceValues } from "../components/add-source-form.ts"
 import { shortDigest } from "../components/digest.ts"
 import { imageTrustOf, trustSummary } from "../components/image-trust.ts"
 import { problemBox } from "../components/problem-box.ts"
 import { statusBadge } from "../components/status-badge.ts"
 import { timeAgo } from "../components/time.ts"
-import { type Html, html } from "../html.ts"
+import { html, type Html } from "../html.ts"
 import { actionGuard, csrfField, hasScope, render, requirePageScope } from "../page.ts"
 import { sourcePages } from "./source.ts"
 
@@ -36,39 +36,11 @@ const digestOf = (s: SourceRecord): string | undefined => {
 function sourcesTable(sources: ReadonlyArray<SourceRecord>): Html {
   if (sources.length === 0) return html`<p class="empty">No source yet.</p>`
   const now = Date.now()
-  return html`
-    <table class="list">
-      <caption class="visually-hidden">Sources, by name</caption>
-      <thead>
-        <tr>
-          <th scope="col">Name</th>
-          <th scope="col">Type</th>
-          <th scope="col">Status</th>
-          <th scope="col">Jobs</th>
-          <th scope="col">Digest</th>
-          <th scope="col">Trust</th>
-          <th scope="col">Updated</th>
-        </tr>
-      </thead>
-      <tbody>${sources.map((s) =>
-        html`
-          <tr>
-            <td><a href="/ui/sources/${encodeURIComponent(s.name)}">${s.name}</a></td>
-            <td>${s.type}</td>
-            <td>${statusBadge(s.status)}${s.error !== null
-              ? html`
-                <code>${s.error.code}</code>
-              `
-              : ""}</td>
-            <td>${s.job_count}</td>
-            <td>${shortDigest(digestOf(s))}</td>
-            <td>${trustSummary(imageTrustOf(s.provenance))}</td>
-            <td>${timeAgo(s.updated_at, now)}</td>
-          </tr>
-        `
-      )}</tbody>
-    </table>
-  `
+  return html`<table class="list">
+<caption class="visually-hidden">Sources, by name</caption>
+<thead><tr><th scope="col">Name</th><th scope="col">Type</th><th scope="col">Status</th><th scope="col">Jobs</th><th scope="col">Digest</th><th scope="col">Trust</th><th scope="col">Updated</th></tr></thead>
+<tbody>${sources.map((s) => html`<tr><td><a href="/ui/sources/${encodeURIComponent(s.name)}">${s.name}</a></td><td>${s.type}</td><td>${statusBadge(s.status)}${s.error !== null ? html` <code>${s.error.code}</code>` : ""}</td><td>${s.job_count}</td><td>${shortDigest(digestOf(s))}</td><td>${trustSummary(imageTrustOf(s.provenance))}</td><td>${timeAgo(s.updated_at, now)}</td></tr>`)}</tbody>
+</table>`
 }
 
 /** The list page, with the add form for sessions holding sources:write. */
