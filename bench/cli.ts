@@ -27,6 +27,7 @@ import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { performance } from "node:perf_hooks"
 import process from "node:process"
+import { writeGeneratedJobs } from "./_job-tree.ts"
 import { median, ms, report } from "./_stats.ts"
 
 const repo = resolve(import.meta.dirname, "..")
@@ -38,23 +39,7 @@ const reps = Number(process.env.FLWD_BENCH_REPS ?? 9)
 
 /** 1,000 jobs in 20 groups, each with two typed arguments, plus `trivial`. */
 function generateTree(count: number): void {
-  for (let i = 0; i < count; i++) {
-    const dir = join(root, `group-${i % 20}`, `job-${i}`)
-    mkdirSync(dir, { recursive: true })
-    writeFileSync(
-      join(dir, "config.yaml"),
-      [
-        `summary: Generated job number ${i}`,
-        "command: ./run.sh",
-        "argspec:",
-        "  args:",
-        "    - { name: target, type: string, required: true }",
-        "    - { name: count, type: integer, default: 1, minimum: 1 }",
-        ""
-      ].join("\n")
-    )
-    writeFileSync(join(dir, "run.sh"), "#!/bin/sh\necho ok\n", { mode: 0o755 })
-  }
+  writeGeneratedJobs(root, count)
   const trivial = join(root, "trivial")
   mkdirSync(trivial, { recursive: true })
   writeFileSync(join(trivial, "config.yaml"), "summary: Prints one line\ncommand: ./run.sh\n")

@@ -12,6 +12,7 @@ import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { performance } from "node:perf_hooks"
 import { createEngine, Effect, Engine } from "../mod.ts"
+import { writeGeneratedJobs } from "./_job-tree.ts"
 import { median, ms, report } from "./_stats.ts"
 
 const repo = resolve(import.meta.dirname, "..")
@@ -19,24 +20,7 @@ const work = mkdtempSync(join(tmpdir(), "flwd-bench-"))
 const root = join(work, "jobs")
 
 function generateTree(count: number): void {
-  for (let i = 0; i < count; i++) {
-    const dir = join(root, `group-${i % 20}`, `job-${i}`)
-    mkdirSync(dir, { recursive: true })
-    writeFileSync(
-      join(dir, "config.yaml"),
-      [
-        `name: Job ${i}`,
-        `summary: Generated job number ${i}`,
-        "command: ./run.sh",
-        "argspec:",
-        "  args:",
-        "    - { name: target, type: string, required: true }",
-        "    - { name: count, type: integer, default: 1, minimum: 1 }",
-        ""
-      ].join("\n")
-    )
-    writeFileSync(join(dir, "run.sh"), "#!/bin/sh\necho ok\n", { mode: 0o755 })
-  }
+  writeGeneratedJobs(root, count)
   const ten = join(root, "ten-args")
   mkdirSync(ten, { recursive: true })
   const args = Array.from(

@@ -7,25 +7,19 @@
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type { Sql } from "./_sql.ts"
-import { StoreError } from "../../../core/mod.ts"
+import { type StoreError, storeFailure } from "../../../core/mod.ts"
 import type { Checked } from "./_options.ts"
 import { redact } from "./_options.ts"
 import { migrate } from "./_migrations.ts"
 
 export type { Sql, Tx } from "./_sql.ts"
 
-/** The first line of what was thrown, for a problem's detail. */
-export function describe(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error)
-  return message.split("\n")[0].trim() || "unknown error"
-}
-
 /**
  * A pool on `options.url` whose every connection has `search_path` set to
  * the schema, migrated before it is handed out and ended with the scope.
  */
 export function connect(options: Checked): Effect.Effect<Sql, StoreError, Scope.Scope> {
-  const failed = (error: unknown) => new StoreError({ code: "store.failed", detail: `connect ${redact(options.url)}: ${describe(error)}`, cause: error })
+  const failed = (error: unknown) => storeFailure(`connect ${redact(options.url)}`, error)
   return Effect.acquireRelease(
     Effect.tryPromise({
       try: async () => {

@@ -14,9 +14,8 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
-import { StoreError } from "../../../core/mod.ts"
+import { type StoreError, storeFailure } from "../../../core/mod.ts"
 import type { Sql } from "./_client.ts"
-import { describe } from "./_client.ts"
 
 /** Who owns a store instance's runs. */
 export interface Owner {
@@ -43,7 +42,7 @@ export function acquireOwner(sql: Sql, leaseMs: number): Effect.Effect<Owner, St
   const owner: Owner = { id: `${host}:${process.pid}:${crypto.randomUUID()}`, host }
   const acquire = Effect.tryPromise({
     try: () => renew(sql, owner, leaseMs),
-    catch: (error) => new StoreError({ code: "store.failed", detail: `lease: ${describe(error)}`, cause: error })
+    catch: (error) => storeFailure("lease", error)
   })
   const release = Effect.promise(() => sql`DELETE FROM owners WHERE id = ${owner.id}`.then(() => undefined, () => undefined))
   return Effect.gen(function* () {

@@ -7,12 +7,11 @@
 import { join } from "node:path"
 import * as Effect from "effect/Effect"
 import type * as Context from "effect/Context"
-import { StoreError } from "../../../core/mod.ts"
+import { pageLimit, StoreError, storeFailure } from "../../../core/mod.ts"
 import type { IdempotencyRecord, Run, RunFilter, RunPage, SourceRecord, Store } from "../../../core/mod.ts"
 import { reapRun } from "../../exec/mod.ts"
 import { decodeCursor, encodeCursor } from "../sqlite/mod.ts"
 import type { Sql, Tx } from "./_client.ts"
-import { describe } from "./_client.ts"
 import * as Journal from "./_journal.ts"
 import type { Owner } from "./_owner.ts"
 
@@ -26,13 +25,8 @@ const MAX_RUN_LIMIT = 500
 function attempt<A>(operation: string, body: () => Promise<A>): Effect.Effect<A, StoreError> {
   return Effect.tryPromise({
     try: body,
-    catch: (error) => error instanceof StoreError ? error : new StoreError({ code: "store.failed", detail: `${operation}: ${describe(error)}`, cause: error })
+    catch: (error) => storeFailure(operation, error)
   })
-}
-
-function clamp(value: number | undefined, fallback: number, max: number): number {
-  if (value === undefined || !Number.isFinite(value)) return fallback
-  return Math.min(max, Math.max(1, Math.floor(value)))
 }
 
 const record = <A>(row: { readonly record: string }): A => JSON.parse(row.record) as A
@@ -58,7 +52,7 @@ export function make(sql: Sql, owner: Owner, place: Place = {}): Context.Tag.Ser
        record = ${JSON.stringify(run)}::text::json WHERE id = ${run.id}`
 
   const listRuns = (filter: RunFilter): Effect.Effect<RunPage, StoreError> => {
-    const limit = clamp(filter.limit, DEFAULT_RUN_LIMIT, MAX_RUN_LIMIT)
+    const limit = pageLimit(filter.limit, DEFAULT_RUN_LIMIT, MAX_RUN_LIMIT)
     const after = filter.cursor === undefined || filter.cursor === "" ? null : decodeCursor(filter.cursor)
     if (after === null && filter.cursor) {
       return Effect.fail(

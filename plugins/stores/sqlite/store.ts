@@ -7,7 +7,7 @@
  */
 import * as Effect from "effect/Effect"
 import type * as Context from "effect/Context"
-import { StoreError } from "../../../core/mod.ts"
+import { pageLimit, StoreError, storeFailure } from "../../../core/mod.ts"
 import type { Run } from "../../../core/mod.ts"
 import type { SourceRecord } from "../../../core/mod.ts"
 import type { IdempotencyRecord, RunFilter, RunPage, Store } from "../../../core/mod.ts"
@@ -20,12 +20,6 @@ import { openOwners, orphaned, reapOrphans } from "./_owner.ts"
 const DEFAULT_RUN_LIMIT = 50
 const MAX_RUN_LIMIT = 500
 
-function describe(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error)
-  // Only the first line: callers show the detail to users, never a stack.
-  return message.split("\n")[0].trim() || "unknown error"
-}
-
 /**
  * Runs `body`, turning anything it throws into a `StoreError` that names the
  * operation (`StoreError`s thrown on purpose pass through unchanged).
@@ -33,13 +27,8 @@ function describe(error: unknown): string {
 function attempt<A>(operation: string, body: () => A): Effect.Effect<A, StoreError> {
   return Effect.try({
     try: body,
-    catch: (error) => error instanceof StoreError ? error : new StoreError({ code: "store.failed", detail: `${operation}: ${describe(error)}`, cause: error })
+    catch: (error) => storeFailure(operation, error)
   })
-}
-
-function clamp(value: number | undefined, fallback: number, max: number): number {
-  if (value === undefined || !Number.isFinite(value)) return fallback
-  return Math.min(max, Math.max(1, Math.floor(value)))
 }
 
 /**
@@ -87,7 +76,7 @@ export function make(db: Database, owner: string, path = ":memory:"): Context.Ta
   }
 
   const listRuns = (filter: RunFilter): Effect.Effect<RunPage, StoreError> => {
-    const limit = clamp(filter.limit, DEFAULT_RUN_LIMIT, MAX_RUN_LIMIT)
+    const limit = pageLimit(filter.limit, DEFAULT_RUN_LIMIT, MAX_RUN_LIMIT)
     const after = filter.cursor === undefined || filter.cursor === "" ? null : decodeCursor(filter.cursor)
     if (after === null && filter.cursor) {
       return Effect.fail(
