@@ -4,38 +4,12 @@
  */
 import t from "tap"
 import { spawn } from "node:child_process"
-import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join, resolve } from "node:path"
+import { join } from "node:path"
 import { helloTree, sha256, staticServer, tarGz } from "./_archive.ts"
-
-const here = resolve(import.meta.dirname, "..")
-const flwdMain = resolve(here, "..", "..", "..", "cli", "main.ts")
-const plugin = join(here, "mod.ts")
-
-function work(t: { teardown: (f: () => void) => void }): string {
-  const dir = mkdtempSync(join(tmpdir(), "flwd-archive-cli-"))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  return dir
-}
-
-function env(): NodeJS.ProcessEnv {
-  const e: NodeJS.ProcessEnv = { ...process.env, NODE_NO_WARNINGS: "1", NO_COLOR: "1" }
-  for (const k of Object.keys(e)) if (k.startsWith("FLWD_")) delete e[k]
-  return e
-}
-
-function flwd(cwd: string, args: ReadonlyArray<string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [flwdMain, "--data-dir", join(cwd, "data"), "--root", join(cwd, "jobs"), ...args], { cwd, env: env() })
-  let stdout = ""
-  let stderr = ""
-  child.stdout.on("data", (d) => (stdout += d))
-  child.stderr.on("data", (d) => (stderr += d))
-  return new Promise((res) => child.on("close", (code) => res({ code, stdout, stderr })))
-}
+import { env, flwd, flwdMain, plugin, work } from "./_flwd.ts"
 
 t.test("flwd --plugin adds an http-archive source and runs its job", async (t) => {
-  const cwd = work(t)
+  const cwd = work(t, "flwd-archive-cli-")
   const archive = await tarGz(helloTree("CLI hello,"))
   const server = await staticServer({ "/tools.tar.gz": archive })
   t.teardown(server.stop)
@@ -81,7 +55,7 @@ t.test("flwd --plugin adds an http-archive source and runs its job", async (t) =
 })
 
 t.test("flwd :serve --plugin serves the plugin's sources over HTTP", async (t) => {
-  const cwd = work(t)
+  const cwd = work(t, "flwd-archive-cli-")
   const archive = await tarGz(helloTree("Served hello,"))
   const files = await staticServer({ "/tools.tar.gz": archive })
   t.teardown(files.stop)

@@ -6,35 +6,13 @@
  * `flwd :gc`.
  */
 import t from "tap"
-import { spawn } from "node:child_process"
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join, resolve } from "node:path"
+import { existsSync, mkdirSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
 import { helloTree, sha256, staticServer, tarGz } from "./_archive.ts"
-
-const here = resolve(import.meta.dirname, "..")
-const flwdMain = resolve(here, "..", "..", "..", "cli", "main.ts")
-const plugin = join(here, "mod.ts")
-
-function work(t: { teardown: (f: () => void) => void }): string {
-  const dir = mkdtempSync(join(tmpdir(), "flwd-archive-ext-"))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  return dir
-}
-
-function flwd(cwd: string, args: ReadonlyArray<string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_NO_WARNINGS: "1", NO_COLOR: "1" }
-  for (const k of Object.keys(env)) if (k.startsWith("FLWD_")) delete env[k]
-  const child = spawn(process.execPath, [flwdMain, "--data-dir", join(cwd, "data"), "--root", join(cwd, "jobs"), ...args], { cwd, env })
-  let stdout = ""
-  let stderr = ""
-  child.stdout.on("data", (d) => (stdout += d))
-  child.stderr.on("data", (d) => (stderr += d))
-  return new Promise((res) => child.on("close", (code) => res({ code, stdout, stderr })))
-}
+import { flwd, plugin, work } from "./_flwd.ts"
 
 t.test("--url and --sha256 are the plugin's own :sources add flags", async (t) => {
-  const cwd = work(t)
+  const cwd = work(t, "flwd-archive-ext-")
   const archive = await tarGz(helloTree("Flags,"))
   const server = await staticServer({ "/tools.tar.gz": archive })
   t.teardown(server.stop)
@@ -60,7 +38,7 @@ t.test("--url and --sha256 are the plugin's own :sources add flags", async (t) =
 })
 
 t.test("the http_archive policy section: checked at start, applied when adding", async (t) => {
-  const cwd = work(t)
+  const cwd = work(t, "flwd-archive-ext-")
   const archive = await tarGz(helloTree("Policy,"))
   const server = await staticServer({ "/tools.tar.gz": archive })
   t.teardown(server.stop)
@@ -104,7 +82,7 @@ t.test("the http_archive policy section: checked at start, applied when adding",
 })
 
 t.test("flwd :policy check asks the plugin's inspect hook: the host decision an add would make, adding nothing", async (t) => {
-  const cwd = work(t)
+  const cwd = work(t, "flwd-archive-ext-")
   const file = join(cwd, "policy.yaml")
   writeFileSync(file, "http_archive:\n  allowed_hosts: [archives.example.com]\n")
   const hash = "0".repeat(64)
@@ -135,7 +113,7 @@ t.test("flwd :policy check asks the plugin's inspect hook: the host decision an 
 })
 
 t.test("a wrong sha256 fails with the plugin's own problem code and its fix", async (t) => {
-  const cwd = work(t)
+  const cwd = work(t, "flwd-archive-ext-")
   const archive = await tarGz(helloTree("Digest,"))
   const server = await staticServer({ "/tools.tar.gz": archive })
   t.teardown(server.stop)
@@ -162,7 +140,7 @@ t.test("a wrong sha256 fails with the plugin's own problem code and its fix", as
 })
 
 t.test("flwd :gc runs the plugin's gc hook: extractions no source refers to go, the source's stay", async (t) => {
-  const cwd = work(t)
+  const cwd = work(t, "flwd-archive-ext-")
   const archive = await tarGz(helloTree("Kept,"))
   const server = await staticServer({ "/tools.tar.gz": archive })
   t.teardown(server.stop)
