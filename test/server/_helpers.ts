@@ -7,6 +7,7 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { createEngine, type EngineHandle, type EngineOptions } from "../../mod.ts"
+import { scopes } from "../../engine/mod.ts"
 import { type AppOptions, createApp } from "../../server/mod.ts"
 import { type RunningServer, startServer } from "../../server/serve.ts"
 
@@ -21,16 +22,7 @@ export const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url))
 export const jobsRoot = `${fixtures}jobs`
 
 /** Every scope: the token `all` holds them; `no-<scope>` holds all but one. */
-export const allScopes = [
-  "jobs:read",
-  "runs:read",
-  "runs:write",
-  "sources:read",
-  "sources:write",
-  "events:read",
-  "metrics:read",
-  "policy:override"
-] as const
+export const allScopes = scopes
 
 export const testTokens = ["all:*", ...allScopes.map((s) => `no-${s.replace(":", "-")}:${allScopes.filter((x) => x !== s).join(",")}`)].join(";")
 

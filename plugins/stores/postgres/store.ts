@@ -6,11 +6,12 @@
  */
 import { join } from "node:path"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import type * as Context from "effect/Context"
 import { pageLimit, StoreError, storeFailure } from "../../../core/mod.ts"
 import type { IdempotencyRecord, Run, RunFilter, RunPage, SourceRecord, Store } from "../../../core/mod.ts"
 import { reapRun } from "../../exec/mod.ts"
-import { decodeCursor, encodeCursor } from "../sqlite/mod.ts"
+import { encodeCursor, pageStart } from "../sqlite/mod.ts"
 import type { Sql, Tx } from "./_client.ts"
 import * as Journal from "./_journal.ts"
 import type { Owner } from "./_owner.ts"
@@ -53,16 +54,9 @@ export function make(sql: Sql, owner: Owner, place: Place = {}): Context.Tag.Ser
 
   const listRuns = (filter: RunFilter): Effect.Effect<RunPage, StoreError> => {
     const limit = pageLimit(filter.limit, DEFAULT_RUN_LIMIT, MAX_RUN_LIMIT)
-    const after = filter.cursor === undefined || filter.cursor === "" ? null : decodeCursor(filter.cursor)
-    if (after === null && filter.cursor) {
-      return Effect.fail(
-        new StoreError({
-          code: "validation.failed",
-          detail: "The cursor is not a next_cursor this store returned",
-          errors: [{ path: "cursor", message: "must be a next_cursor value from a previous page" }]
-        })
-      )
-    }
+    const start = pageStart(filter.cursor)
+    if (Either.isLeft(start)) return Effect.fail(start.left)
+    const after = start.right
     return attempt("listRuns", async () => {
       const where = [sql`true`]
       if (filter.job_id !== undefined) where.push(sql`job_id = ${filter.job_id}`)

@@ -6,6 +6,7 @@
  */
 import * as Either from "effect/Either"
 import * as Encoding from "effect/Encoding"
+import { StoreError } from "../../../core/mod.ts"
 
 /** Where the next page starts: strictly after this run in listing order. */
 export interface RunCursor {
@@ -31,4 +32,20 @@ export function decodeCursor(text: string): RunCursor | null {
     // not JSON: fall through
   }
   return null
+}
+
+/**
+ * Where a page asked for with `cursor` starts: `null` for the first page,
+ * `validation.failed` naming `cursor` when it is not one of ours.
+ */
+export function pageStart(cursor: string | undefined): Either.Either<RunCursor | null, StoreError> {
+  if (cursor === undefined || cursor === "") return Either.right(null)
+  const after = decodeCursor(cursor)
+  return after !== null ? Either.right(after) : Either.left(
+    new StoreError({
+      code: "validation.failed",
+      detail: "The cursor is not a next_cursor this store returned",
+      errors: [{ path: "cursor", message: "must be a next_cursor value from a previous page" }]
+    })
+  )
 }

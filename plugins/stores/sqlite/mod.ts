@@ -31,7 +31,7 @@ import { make } from "./store.ts"
  * @since 0.1.0
  * @category utils
  */
-export { decodeCursor, encodeCursor } from "./_cursor.ts"
+export { decodeCursor, encodeCursor, pageStart } from "./_cursor.ts"
 
 /**
  * @since 0.1.0

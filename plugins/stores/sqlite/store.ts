@@ -6,12 +6,13 @@
  * locks, across processes sharing the file.
  */
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import type * as Context from "effect/Context"
 import { pageLimit, StoreError, storeFailure } from "../../../core/mod.ts"
 import type { Run } from "../../../core/mod.ts"
 import type { SourceRecord } from "../../../core/mod.ts"
 import type { IdempotencyRecord, RunFilter, RunPage, Store } from "../../../core/mod.ts"
-import { decodeCursor, encodeCursor } from "./_cursor.ts"
+import { encodeCursor, pageStart } from "./_cursor.ts"
 import type { Database, Param } from "./_database.ts"
 import { makeJournal } from "./_journal.ts"
 import { runOf, sourceColumns, sourceOf } from "./_rows.ts"
@@ -77,16 +78,9 @@ export function make(db: Database, owner: string, path = ":memory:"): Context.Ta
 
   const listRuns = (filter: RunFilter): Effect.Effect<RunPage, StoreError> => {
     const limit = pageLimit(filter.limit, DEFAULT_RUN_LIMIT, MAX_RUN_LIMIT)
-    const after = filter.cursor === undefined || filter.cursor === "" ? null : decodeCursor(filter.cursor)
-    if (after === null && filter.cursor) {
-      return Effect.fail(
-        new StoreError({
-          code: "validation.failed",
-          detail: "The cursor is not a next_cursor this store returned",
-          errors: [{ path: "cursor", message: "must be a next_cursor value from a previous page" }]
-        })
-      )
-    }
+    const start = pageStart(filter.cursor)
+    if (Either.isLeft(start)) return Effect.fail(start.left)
+    const after = start.right
     const where: Array<string> = []
     const params: Array<Param> = []
     if (filter.job_id !== undefined) {
