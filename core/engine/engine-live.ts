@@ -46,7 +46,7 @@ const engineService = Effect.gen(function* () {
     )
 
   const source = (name: string) =>
-    registry.entries.pipe(
+    registry.current.pipe(
       Effect.flatMap((entries) => {
         const entry = entries.find((e) => e.record.name === name)
         return entry === undefined
@@ -88,7 +88,7 @@ const engineService = Effect.gen(function* () {
     cancel: (id) => runner.cancel(id),
     runEvents: (id, after) => Stream.unwrap(getRun(id).pipe(Effect.map(() => bus.follow({ run_id: id, after: after ?? 0 })))),
     events: (options) => bus.follow({ ...options, run_id: undefined, untilTerminal: false }),
-    sources: () => registry.entries.pipe(Effect.map((entries) => entries.map((e) => e.record))),
+    sources: () => registry.current.pipe(Effect.map((entries) => entries.map((e) => e.record))),
     source,
     addSource: (spec: SourceSpec) => registry.add(spec).pipe(Effect.map(({ record, created }) => ({ source: record, created }))),
     removeSource: (name) => registry.remove(name),

@@ -60,8 +60,14 @@ export interface SourceEntry {
  * @category tags
  */
 export class SourceRegistry extends Context.Tag("flwd/engine/SourceRegistry")<SourceRegistry, {
-  /** Every source, the root tree (`default`) first, including every change another engine stored before the call. */
+  /**
+   * Every source, the root tree (`default`) first, as this engine holds them
+   * now (another engine's changes arrive within the follow interval). What
+   * plans read: no store look on the hot path.
+   */
   readonly entries: Effect.Effect<ReadonlyArray<SourceEntry>>
+  /** The same, first caught up with the store: every change another engine stored before the call (listings, gc). */
+  readonly current: Effect.Effect<ReadonlyArray<SourceEntry>>
   /** Bumped on every change, so derived views know when to rebuild. */
   readonly version: Effect.Effect<number>
   readonly add: (input: unknown) => Effect.Effect<{ readonly record: SourceRecord; readonly created: boolean }, EngineError>
@@ -530,8 +536,9 @@ const make = (options: RegistryOptions) =>
     yield* followNow.pipe(Effect.repeat(Schedule.spaced(Duration.millis(options.followIntervalMs ?? 250))), Effect.forkScoped)
 
     return {
+      entries: Ref.get(state).pipe(Effect.map((m) => [...m.values()])),
       // Current with the store: a collection (gc) or a listing never misses a source another engine stored.
-      entries: followNow.pipe(Effect.zipRight(Ref.get(state)), Effect.map((m) => [...m.values()])),
+      current: followNow.pipe(Effect.zipRight(Ref.get(state)), Effect.map((m) => [...m.values()])),
       version: Ref.get(version),
       add,
       remove,
