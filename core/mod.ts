@@ -42,7 +42,19 @@ export { layerPluginPlatform, PluginPlatform } from "./engine/plugin-platform.ts
 export { PolicyEngine } from "./engine/policy-engine.ts"
 export { type ResolvedPlan, Runner } from "./engine/runner.ts"
 export { SourceRegistry } from "./engine/source-registry.ts"
-export { type EventQuery, type IdempotencyRecord, type RunFilter, type RunPage, Store } from "./engine/store.ts"
+export {
+  type CancelRequest,
+  type ClaimedRun,
+  type Dispatch,
+  type EventQuery,
+  type IdempotencyRecord,
+  type InsertRunOptions,
+  type RunFilter,
+  type RunPage,
+  type RunQueue,
+  Store,
+  type StoreSignal
+} from "./engine/store.ts"
 export { pageLimit, storeFailure } from "./engine/store-failure.ts"
 export { fieldErrors } from "./engine/_spec.ts"
 export { assembleContributions, type AssembledContributions } from "./engine/contributions.ts"

@@ -162,6 +162,11 @@ export const problemCodes = {
   },
   "store.failed": { status: 500, title: "Store failed", fix: "Check that the data directory (--data-dir, FLWD_DATA_DIR) is writable and has free space" },
   "engine.restarted": { status: 500, title: "Engine restarted during the run", fix: "Run the job again" },
+  "engine.node.lost": {
+    status: 500,
+    title: "The server running the run was lost",
+    fix: "Run the job again; the server that claimed it stopped renewing its lease (killed, or cut off from the database)"
+  },
   "idempotency.conflict": { status: 409, title: "Idempotency key reused with a different request", fix: "Use a new Idempotency-Key for a different request" },
   "auth.required": {
     status: 401,
@@ -293,7 +298,7 @@ export type PluginProblemCode = string & {}
 export interface AreaCodes {
   readonly ValidationError: Extract<CoreProblemCode, "validation.failed" | "args.invalid" | "source.invalid" | `request.${string}`>
   readonly JobError: Extract<CoreProblemCode, `job.${string}`>
-  readonly RunError: Extract<CoreProblemCode, `run.${string}` | "engine.restarted" | "idempotency.conflict">
+  readonly RunError: Extract<CoreProblemCode, `run.${string}` | `engine.${string}` | "idempotency.conflict">
   readonly SourceError: Extract<CoreProblemCode, `source.${string}` | `discovery.${string}` | "policy.invalid">
   readonly PolicyError: Extract<CoreProblemCode, `policy.${string}` | "profile.unknown">
   readonly ExecutorError: Extract<CoreProblemCode, `executor.${string}` | "container.runtime.unavailable">
