@@ -1,0 +1,178 @@
+/**
+ * @module
+ * Several real `flwd :serve` processes (the real binary, `bin/flwd.js`) on
+ * one throwaway PostgreSQL: each with its own data directory and loopback
+ * port, all over the same job tree and tokens. A node can be killed with
+ * SIGKILL (a crashed host) and more started later; teardown kills what is
+ * left by pid and removes the data directories.
+ *
+ * Servers are started one after another: at once, on a loaded two-core
+ * machine, the cold starts compete for the CPU and each takes longer than
+ * the sum.
+ */
+import { type ChildProcess, spawn } from "node:child_process"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join, resolve } from "node:path"
+import { type RunningPostgres, startPostgres } from "./postgres.ts"
+import type { Teardown } from "./registry.ts"
+
+const repo = resolve(import.meta.dirname, "..", "..")
+/** The command users run. */
+export const flwdBin = join(repo, "bin", "flwd.js")
+
+/** Whether this flwd's `:serve` takes `--node-lease` (read from its flag table, not guessed). */
+export const hasNodeLease = readFileSync(join(repo, "cli", "commands", "serve.ts"), "utf8").includes("node-lease")
+
+export interface ClusterOptions {
+  /** Servers started at once. */
+  readonly servers: number
+  /** The job tree every server serves (`--root`). */
+  readonly root: string
+  /** A cluster to use (its schema `flwd`); default: a new one, removed at teardown. */
+  readonly postgres?: RunningPostgres
+  /** `--node-lease` when the flag exists. Default `2s`. */
+  readonly nodeLease?: string
+  /** Further flags of every server (`--policy FILE`, …). */
+  readonly args?: ReadonlyArray<string>
+  /** Further environment of every server. */
+  readonly env?: Record<string, string>
+  /** Working directory of every server (local sources resolve from it). Default: the temp dir. */
+  readonly cwd?: string
+}
+
+/** One server of the cluster. */
+export interface ClusterNode {
+  readonly name: string
+  readonly url: string
+  readonly pid: number
+  readonly dataDir: string
+  readonly child: ChildProcess
+  readonly stderr: () => string
+  readonly exited: Promise<number | null>
+  /** SIGKILL, as a host that dies; resolves once the process is gone. */
+  readonly kill9: () => Promise<void>
+}
+
+export interface Cluster {
+  readonly postgres: RunningPostgres
+  /** The store URL every server was given. */
+  readonly store: string
+  readonly nodes: ReadonlyArray<ClusterNode>
+  /** Starts one more server on the same store (its own data directory); `args` replace the cluster's further flags. */
+  readonly add: (args?: ReadonlyArray<string>) => Promise<ClusterNode>
+  /** The token that holds every scope. */
+  readonly token: string
+}
+
+/** An environment without the caller's flwd settings, so only the flags count. */
+function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env }
+  for (const key of Object.keys(env)) if (key.startsWith("FLWD_")) delete env[key]
+  return { ...env, NODE_NO_WARNINGS: "1", ...extra }
+}
+
+/**
+ * Starts `options.servers` servers and waits until each answers
+ * `GET /healthz`; everything is stopped with `t`.
+ */
+export async function startCluster(t: Teardown, options: ClusterOptions): Promise<Cluster> {
+  const postgres = options.postgres ?? await startPostgres(t)
+  const dir = mkdtempSync(join(tmpdir(), "flwd-cluster-"))
+  const nodes: Array<ClusterNode> = []
+  const token = "all"
+  t.teardown(async () => {
+    await Promise.all(nodes.map((n) => n.kill9()))
+    rmSync(dir, { recursive: true, force: true })
+  })
+  const lease = hasNodeLease ? ["--node-lease", options.nodeLease ?? "2s"] : []
+
+  const add = async (args = options.args ?? []): Promise<ClusterNode> => {
+    const name = `node-${nodes.length + 1}`
+    const dataDir = join(dir, name)
+    const child = spawn(
+      process.execPath,
+      [flwdBin, ":serve", "--bind", "127.0.0.1:0", "--root", options.root, "--data-dir", dataDir, "--store", postgres.url, ...lease, ...args],
+      { cwd: options.cwd ?? dir, env: cleanEnv({ FLWD_TOKENS: `${token}:*`, ...options.env }), stdio: ["ignore", "pipe", "pipe"] }
+    )
+    let out = ""
+    let err = ""
+    child.stderr!.on("data", (d) => (err += d))
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout!.on("data", (d) => {
+        out += d
+        const m = /flwd listening on (http:\/\/\S+)/.exec(out)
+        if (m !== null) resolve(m[1])
+      })
+      void exited.then((code) => reject(new Error(`${name} exited (${code}) before listening: ${err}`)))
+    })
+    const kill9 = async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL")
+      await exited
+    }
+    const node: ClusterNode = { name, url, pid: child.pid!, dataDir, child, stderr: () => err, exited, kill9 }
+    nodes.push(node)
+    // Listening precedes readiness by nothing today; asking once makes the helper say so if that changes.
+    const health = await fetch(`${url}/healthz`)
+    if (health.status !== 200) throw new Error(`${name}: /healthz answered ${health.status}`)
+    return node
+  }
+  for (let i = 0; i < options.servers; i++) await add()
+  return { postgres, store: postgres.url, nodes, add, token }
+}
+
+/** Headers of a request with the cluster's token. */
+export const bearer = (cluster: Cluster, json = false): Record<string, string> => ({
+  authorization: `Bearer ${cluster.token}`,
+  ...(json ? { "content-type": "application/json" } : {})
+})
+
+/** One journaled event as the API serves it. */
+export interface ClusterEvent {
+  readonly id: number
+  readonly type: string
+  readonly run_id: string | null
+  readonly at: string
+  readonly data: Record<string, unknown>
+}
+
+/**
+ * A run's events from `node` as NDJSON (`?format=ndjson`), from the start
+ * or after `lastEventId`, until the stream ends at the terminal event.
+ * `onEvent` sees each as it arrives (a benchmark stamps arrival times).
+ */
+export async function followRun(
+  cluster: Cluster,
+  node: ClusterNode,
+  runId: string,
+  options: { readonly lastEventId?: number; readonly onEvent?: (e: ClusterEvent) => void } = {}
+): Promise<Array<ClusterEvent>> {
+  const headers: Record<string, string> = bearer(cluster)
+  if (options.lastEventId !== undefined) headers["last-event-id"] = String(options.lastEventId)
+  const res = await fetch(`${node.url}/runs/${runId}/events?format=ndjson`, { headers })
+  if (res.status !== 200) throw new Error(`${node.name}: GET /runs/${runId}/events answered ${res.status}: ${await res.text()}`)
+  const events: Array<ClusterEvent> = []
+  let buffer = ""
+  for await (const chunk of res.body!.pipeThrough(new TextDecoderStream())) {
+    buffer += chunk
+    let cut: number
+    while ((cut = buffer.indexOf("\n")) >= 0) {
+      const line = buffer.slice(0, cut).trim()
+      buffer = buffer.slice(cut + 1)
+      if (line === "") continue
+      const event = JSON.parse(line) as ClusterEvent
+      events.push(event)
+      options.onEvent?.(event)
+    }
+  }
+  return events
+}
+
+/** `POST /runs` on `node`; resolves to the run's id (202 expected). */
+export async function postRun(cluster: Cluster, node: ClusterNode, body: object, headers: Record<string, string> = {}): Promise<string> {
+  const res = await fetch(`${node.url}/runs`, { method: "POST", headers: { ...bearer(cluster, true), ...headers }, body: JSON.stringify(body) })
+  const text = await res.text()
+  if (res.status !== 202 && res.status !== 200) throw new Error(`${node.name}: POST /runs answered ${res.status}: ${text}`)
+  return (JSON.parse(text) as { id: string }).id
+}
