@@ -8,6 +8,10 @@
  * ```
  *
  * `makeLayer` is called once per case and must give an empty store.
+ * `makeShared`, when given, is called once per case and returns a way to
+ * open any number of instances on one new empty store (as several
+ * processes open one file or one database): the cases where engines share
+ * a store use it.
  */
 import * as Effect from "effect/Effect"
 import * as ManagedRuntime from "effect/ManagedRuntime"
@@ -71,6 +75,16 @@ function makeSource(name: string, fields: Partial<SourceRecord> = {}): SourceRec
 }
 
 const run = <A, E>(effect: Effect.Effect<A, E>): Promise<A> => Effect.runPromise(effect)
+
+/** Polls `what` until `done` holds of its value or `ms` pass, and returns the last value. */
+async function until<A>(what: () => Promise<A>, done: (a: A) => boolean, ms = 120_000): Promise<A> {
+  const deadline = Date.now() + ms
+  for (;;) {
+    const value = await what()
+    if (done(value) || Date.now() > deadline) return value
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
 const failure = <A, E>(effect: Effect.Effect<A, E>): Promise<E> => Effect.runPromise(Effect.flip(effect))
 
 /**
@@ -78,12 +92,25 @@ const failure = <A, E>(effect: Effect.Effect<A, E>): Promise<E> => Effect.runPro
  *
  * @since 0.1.0
  */
-export function storeConformance(t: Test, makeLayer: () => Layer.Layer<Store, unknown>): void {
-  const open = async (t: Test): Promise<StoreService> => {
-    const runtime = ManagedRuntime.make(makeLayer())
+export function storeConformance(
+  t: Test,
+  makeLayer: () => Layer.Layer<Store, unknown>,
+  makeShared?: () => () => Layer.Layer<Store, unknown>
+): void {
+  const openLayer = async (t: Test, layer: Layer.Layer<Store, unknown>) => {
+    const runtime = ManagedRuntime.make(layer)
     t.teardown(() => runtime.dispose())
-    return runtime.runPromise(Store)
+    return { store: await runtime.runPromise(Store), close: () => runtime.dispose() }
   }
+  const open = async (t: Test): Promise<StoreService> => (await openLayer(t, makeLayer())).store
+  /** `n` instances on one new store. */
+  const openShared = async (t: Test, n: number) => {
+    const next = makeShared!()
+    const out: Array<{ store: StoreService; close: () => Promise<void> }> = []
+    for (let i = 0; i < n; i++) out.push(await openLayer(t, next()))
+    return out
+  }
+  const shared = makeShared === undefined ? { skip: "no makeShared given" } : {}
   const listAll = async (store: StoreService, filter: { job_id?: string; status?: Run["status"]; limit?: number }) => {
     const pages: Array<ReadonlyArray<Run>> = []
     let cursor: string | undefined
@@ -132,6 +159,69 @@ export function storeConformance(t: Test, makeLayer: () => Layer.Layer<Store, un
     await run(store.insertRun(r))
     t.same(await run(store.getRun("r1")), r)
     t.equal(await run(store.getRun("nope")), null)
+  })
+
+  t.test("insertRun() with a taken idempotency key returns the first record and writes no run", async (t) => {
+    const store = await open(t)
+    const key = { key: "k1", request_hash: "h1", run_id: "r1", created_at: at(1) }
+    t.equal(await run(store.insertRun(makeRun("r1", 1), { idempotency: key })), null, "the first insert takes the key")
+    t.same(await run(store.getIdempotency("k1")), key, "and records it with the run")
+    const again = await run(store.insertRun(makeRun("r2", 2), { idempotency: { ...key, request_hash: "h2", run_id: "r2", created_at: at(2) } }))
+    t.same(again, key, "the second is told who holds the key")
+    t.equal(await run(store.getRun("r2")), null, "and its run is not written")
+    t.same((await run(store.listRuns({}))).items.map((r) => r.id), ["r1"])
+    t.same(await run(store.getIdempotency("k1")), key, "the record is unchanged")
+    t.equal(await run(store.insertRun(makeRun("r3", 3), { idempotency: { ...key, key: "k2", run_id: "r3" } })), null, "another key is free")
+  })
+
+  t.test("insertRun() of one idempotency key from two store instances at once writes exactly one run", shared, async (t) => {
+    for (let round = 0; round < 5; round++) {
+      const [a, b] = await openShared(t, 2)
+      const key = (run_id: string) => ({ key: `k${round}`, request_hash: "h", run_id, created_at: at(1) })
+      const results = await Promise.all([
+        run(a.store.insertRun(makeRun(`a${round}`, 1), { idempotency: key(`a${round}`) })),
+        run(b.store.insertRun(makeRun(`b${round}`, 1), { idempotency: key(`b${round}`) }))
+      ])
+      const runs = (await run(a.store.listRuns({}))).items.map((r) => r.id)
+      t.equal(runs.length, 1, "one run exists")
+      const winner = runs[0]
+      t.same(await run(b.store.getIdempotency(`k${round}`)), key(winner), "the key names that run")
+      t.same(results.filter((r) => r === null).length, 1, "one insert took the key")
+      t.same(results.find((r) => r !== null), key(winner), "the other was given the winner's record")
+      await a.close()
+      await b.close()
+    }
+  })
+
+  t.test("a lease held by one store instance is listed by another until it is released", shared, async (t) => {
+    const [a, b] = await openShared(t, 2)
+    t.same(await run(b.store.heldLeases()), [])
+    await run(a.store.holdLeases(["blob:1", "rootfs:1", "blob:1"], 600_000))
+    await run(b.store.holdLeases(["blob:1"], 600_000))
+    t.same([...await run(b.store.heldLeases())].sort(), ["blob:1", "rootfs:1"], "each key once, whoever holds it")
+    await run(a.store.releaseLeases(["rootfs:1", "blob:1"]))
+    t.same(await run(b.store.heldLeases()), ["blob:1"], "B's own lease on blob:1 still holds")
+    await run(b.store.releaseLeases(["blob:1", "never-held"]))
+    t.same(await run(a.store.heldLeases()), [])
+  })
+
+  t.test("a lease ends when its time runs out, and renewing it extends it", shared, async (t) => {
+    const [a, b] = await openShared(t, 2)
+    await run(a.store.holdLeases(["short"], 1000))
+    await run(a.store.holdLeases(["long"], 600_000))
+    t.same([...await run(b.store.heldLeases())].sort(), ["long", "short"])
+    t.same(await until(() => run(b.store.heldLeases()), (keys) => !keys.includes("short")), ["long"], "the short lease expired")
+    await run(a.store.holdLeases(["short"], 600_000))
+    t.same([...await run(b.store.heldLeases())].sort(), ["long", "short"], "held again, for longer")
+  })
+
+  t.test("a store instance's leases end when it closes", shared, async (t) => {
+    const [a, b] = await openShared(t, 2)
+    await run(a.store.holdLeases(["blob:a"], 600_000))
+    await run(b.store.holdLeases(["blob:b"], 600_000))
+    t.same([...await run(b.store.heldLeases())].sort(), ["blob:a", "blob:b"])
+    await a.close()
+    t.same(await run(b.store.heldLeases()), ["blob:b"])
   })
 
   t.test("insertRun() fails with a StoreError for a duplicate id", async (t) => {

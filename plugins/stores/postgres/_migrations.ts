@@ -79,6 +79,15 @@ export const migrations: ReadonlyArray<string> = [
     run_id text NOT NULL,
     created_at text NOT NULL
   );
+  `,
+  // Leases on named resources that collectors honour (see _leases.ts).
+  `
+  CREATE TABLE leases (
+    key text COLLATE "C" NOT NULL,
+    owner text NOT NULL,
+    expires_at timestamptz NOT NULL,
+    PRIMARY KEY (key, owner)
+  );
   `
 ]
 

@@ -44,7 +44,13 @@ export function acquireOwner(sql: Sql, leaseMs: number): Effect.Effect<Owner, St
     try: () => renew(sql, owner, leaseMs),
     catch: (error) => storeFailure("lease", error)
   })
-  const release = Effect.promise(() => sql`DELETE FROM owners WHERE id = ${owner.id}`.then(() => undefined, () => undefined))
+  // The instance's resource leases go with it (see _leases.ts).
+  const release = Effect.promise(() =>
+    sql.begin(async (tx) => {
+      await tx`DELETE FROM leases WHERE owner = ${owner.id}`
+      await tx`DELETE FROM owners WHERE id = ${owner.id}`
+    }).then(() => undefined, () => undefined)
+  )
   return Effect.gen(function* () {
     yield* Effect.acquireRelease(acquire, () => release)
     // A renewal that fails (the database restarting) is tried again at the

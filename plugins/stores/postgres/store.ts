@@ -14,6 +14,7 @@ import { reapRun } from "../../exec/mod.ts"
 import { encodeCursor, pageStart } from "../sqlite/mod.ts"
 import type { Sql, Tx } from "./_client.ts"
 import * as Journal from "./_journal.ts"
+import * as Leases from "./_leases.ts"
 import type { Owner } from "./_owner.ts"
 
 const DEFAULT_RUN_LIMIT = 50
@@ -31,6 +32,12 @@ function attempt<A>(operation: string, body: () => Promise<A>): Effect.Effect<A,
 }
 
 const record = <A>(row: { readonly record: string }): A => JSON.parse(row.record) as A
+
+async function idempotencyOf(sql: Sql | Tx, key: string): Promise<IdempotencyRecord | null> {
+  const [row] = await sql<Array<IdempotencyRecord>>`
+    SELECT key, request_hash, run_id, created_at FROM idempotency WHERE key = ${key}`
+  return row === undefined ? null : { key: row.key, request_hash: row.request_hash, run_id: row.run_id, created_at: row.created_at }
+}
 
 /** Where the engine keeps a run's files, to clean up after it; see `Options.dataDir`. */
 export interface Place {
@@ -129,12 +136,24 @@ export function make(sql: Sql, owner: Owner, place: Place = {}): Context.Tag.Ser
       ),
     removeSource: (name) => attempt("removeSource", async () => (await sql`DELETE FROM sources WHERE name = ${name}`).count > 0),
 
-    insertRun: (run) =>
-      attempt("insertRun", async () => {
-        await sql`
-          INSERT INTO runs (id, job_id, status, created_at, record, owner)
-          VALUES (${run.id}, ${run.job_id}, ${run.status}, ${run.created_at}, ${JSON.stringify(run)}::text::json, ${owner.id})`
-      }),
+    insertRun: (run, options) =>
+      attempt("insertRun", () =>
+        sql.begin(async (tx) => {
+          const key = options?.idempotency
+          if (key !== undefined) {
+            // ON CONFLICT waits for a concurrent insert of the key to commit;
+            // the SELECT after it (a new snapshot) then sees that record.
+            const taken = await tx`
+              INSERT INTO idempotency (key, request_hash, run_id, created_at)
+              VALUES (${key.key}, ${key.request_hash}, ${key.run_id}, ${key.created_at})
+              ON CONFLICT (key) DO NOTHING RETURNING key`
+            if (taken.length === 0) return idempotencyOf(tx, key.key)
+          }
+          await tx`
+            INSERT INTO runs (id, job_id, status, created_at, record, owner)
+            VALUES (${run.id}, ${run.job_id}, ${run.status}, ${run.created_at}, ${JSON.stringify(run)}::text::json, ${owner.id})`
+          return null
+        })),
     updateRun: (id, patch) =>
       attempt("updateRun", () =>
         sql.begin(async (tx) => {
@@ -158,18 +177,17 @@ export function make(sql: Sql, owner: Owner, place: Place = {}): Context.Tag.Ser
     listEvents: (query) => attempt("listEvents", () => Journal.list(sql, query)),
     latestEventId: () => attempt("latestEventId", () => Journal.latest(sql)),
 
-    getIdempotency: (key) =>
-      attempt("getIdempotency", async () => {
-        const [row] = await sql<Array<IdempotencyRecord>>`
-          SELECT key, request_hash, run_id, created_at FROM idempotency WHERE key = ${key}`
-        return row === undefined ? null : { key: row.key, request_hash: row.request_hash, run_id: row.run_id, created_at: row.created_at }
-      }),
+    getIdempotency: (key) => attempt("getIdempotency", () => idempotencyOf(sql, key)),
     putIdempotency: (entry) =>
       attempt("putIdempotency", async () => {
         await sql`
           INSERT INTO idempotency (key, request_hash, run_id, created_at)
           VALUES (${entry.key}, ${entry.request_hash}, ${entry.run_id}, ${entry.created_at})
           ON CONFLICT (key) DO NOTHING`
-      })
+      }),
+
+    holdLeases: (keys, ttlMs) => attempt("holdLeases", () => Leases.hold(sql, owner.id, keys, ttlMs)),
+    releaseLeases: (keys) => attempt("releaseLeases", () => Leases.release(sql, owner.id, keys)),
+    heldLeases: () => attempt("heldLeases", () => Leases.held(sql))
   }
 }

@@ -33,9 +33,12 @@ export function newOwner(db: Database): string {
   return owner
 }
 
-/** Marks the store instance closed. */
+/** Marks the store instance closed, giving up its leases. */
 export function releaseOwner(db: Database, owner: string): void {
-  db.statement("DELETE FROM owners WHERE owner = ?").run(owner)
+  db.transaction(() => {
+    db.statement("DELETE FROM leases WHERE owner = ?").run(owner)
+    db.statement("DELETE FROM owners WHERE owner = ?").run(owner)
+  })
 }
 
 /** The owners registered as open in `db`. */
@@ -65,8 +68,13 @@ function processAlive(pid: number): boolean {
  * its instance is no longer open, or its process is gone.
  */
 export function orphaned(owner: string | null, self: string, open: ReadonlySet<string>): boolean {
-  if (owner === null || owner === self || !open.has(owner)) return true
-  return !processAlive(Number(owner.slice(0, owner.indexOf(":"))))
+  if (owner === null || owner === self) return true
+  return !ownerAlive(owner, open)
+}
+
+/** Whether the store instance `owner` is open and its process alive. */
+export function ownerAlive(owner: string, open: ReadonlySet<string>): boolean {
+  return open.has(owner) && processAlive(Number(owner.slice(0, owner.indexOf(":"))))
 }
 
 /**

@@ -10,6 +10,7 @@ import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { Run, SourceRecord } from "../../../core/mod.ts"
+import type { IdempotencyRecord } from "../../../core/mod.ts"
 import type { Row } from "./_database.ts"
 
 const decodeSource = Schema.decodeUnknownEither(Schema.parseJson(SourceRecord))
@@ -39,4 +40,14 @@ export function sourceColumns(source: SourceRecord): { readonly record: string; 
 /** A run row (`record`) as its run. */
 export function runOf(row: Row): Run {
   return orThrow(`run row ${String(row.id ?? "")}`.trim(), decodeRun(row.record))
+}
+
+const decodeIdempotency = Schema.decodeUnknownEither(
+  Schema.Struct({ key: Schema.String, request_hash: Schema.String, run_id: Schema.String, created_at: Schema.String })
+)
+
+/** An idempotency row as its record. */
+export function idempotencyOf(row: Row): IdempotencyRecord {
+  const { key, request_hash, run_id, created_at } = orThrow(`idempotency row ${String(row.key ?? "")}`.trim(), decodeIdempotency(row))
+  return { key, request_hash, run_id, created_at }
 }

@@ -63,6 +63,16 @@ export const migrations: ReadonlyArray<string> = [
     pid INTEGER NOT NULL,
     started_at TEXT NOT NULL
   ) STRICT;
+  `,
+  // Leases on named resources held by store instances (see _leases.ts);
+  // expires_at in milliseconds since the epoch, by this host's clock.
+  `
+  CREATE TABLE leases (
+    key TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (key, owner)
+  ) STRICT;
   `
 ]
 

@@ -4,6 +4,11 @@
  * synchronous call into SQLite (a transaction where it writes more than one
  * row), so methods are atomic within the process and, through SQLite's
  * locks, across processes sharing the file.
+ *
+ * The store has no `queue` and no `signals`: processes sharing a file are
+ * on one host, and each engine executes the runs it accepts, so
+ * `insertRun` ignores `dispatch` and records the run as this instance's.
+ * An idempotency key is taken in the run's own transaction.
  */
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -11,11 +16,12 @@ import type * as Context from "effect/Context"
 import { pageLimit, StoreError, storeFailure } from "../../../core/mod.ts"
 import type { Run } from "../../../core/mod.ts"
 import type { SourceRecord } from "../../../core/mod.ts"
-import type { IdempotencyRecord, RunFilter, RunPage, Store } from "../../../core/mod.ts"
+import type { RunFilter, RunPage, Store } from "../../../core/mod.ts"
 import { encodeCursor, pageStart } from "./_cursor.ts"
 import type { Database, Param } from "./_database.ts"
 import { makeJournal } from "./_journal.ts"
-import { runOf, sourceColumns, sourceOf } from "./_rows.ts"
+import { makeLeases } from "./_leases.ts"
+import { idempotencyOf, runOf, sourceColumns, sourceOf } from "./_rows.ts"
 import { openOwners, orphaned, reapOrphans } from "./_owner.ts"
 
 const DEFAULT_RUN_LIMIT = 50
@@ -66,6 +72,7 @@ export function make(db: Database, owner: string, path = ":memory:"): Context.Ta
   }
 
   const journal = makeJournal(db)
+  const leases = makeLeases(db, owner)
 
   const getRun = (id: string): Run | null => {
     const row = sql.getRun.get(id)
@@ -123,9 +130,23 @@ export function make(db: Database, owner: string, path = ":memory:"): Context.Ta
     changeToken: () => attempt("changeToken", () => String(sql.dataVersion.get()?.data_version)),
     removeSource: (name) => attempt("removeSource", () => sql.removeSource.run(name).changes > 0),
 
-    insertRun: (run) =>
+    insertRun: (run, options) =>
       attempt("insertRun", () => {
-        sql.insertRun.run(run.id, run.job_id, run.status, run.created_at, JSON.stringify(run), owner)
+        const key = options?.idempotency
+        const insert = () => sql.insertRun.run(run.id, run.job_id, run.status, run.created_at, JSON.stringify(run), owner)
+        if (key === undefined) {
+          insert()
+          return null
+        }
+        // One write transaction: of several processes posting one key, the
+        // first to take the key inserts its run; the others write nothing.
+        return db.transaction(() => {
+          if (sql.putIdempotency.run(key.key, key.request_hash, key.run_id, key.created_at).changes === 0) {
+            return idempotencyOf(sql.getIdempotency.get(key.key)!)
+          }
+          insert()
+          return null
+        })
       }),
     updateRun: (id, patch) =>
       attempt("updateRun", () =>
@@ -167,11 +188,15 @@ export function make(db: Database, owner: string, path = ":memory:"): Context.Ta
     getIdempotency: (key) =>
       attempt("getIdempotency", () => {
         const row = sql.getIdempotency.get(key)
-        return row === undefined ? null : ({ ...row } as unknown as IdempotencyRecord)
+        return row === undefined ? null : idempotencyOf(row)
       }),
     putIdempotency: (entry) =>
       attempt("putIdempotency", () => {
         sql.putIdempotency.run(entry.key, entry.request_hash, entry.run_id, entry.created_at)
-      })
+      }),
+
+    holdLeases: (keys, ttlMs) => attempt("holdLeases", () => leases.hold(keys, ttlMs)),
+    releaseLeases: (keys) => attempt("releaseLeases", () => leases.release(keys)),
+    heldLeases: () => attempt("heldLeases", () => leases.held())
   }
 }

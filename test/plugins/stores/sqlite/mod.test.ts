@@ -11,6 +11,7 @@ import t from "tap"
 import type { Test } from "tap"
 import { Store } from "../../../../core/engine/store.ts"
 import { layer } from "../../../../plugins/stores/sqlite/mod.ts"
+import { schemaVersion } from "../../../../plugins/stores/sqlite/_schema.ts"
 import { makeRun, storeConformance } from "../../../conformance/store.ts"
 
 const run = <A, E>(effect: Effect.Effect<A, E>): Promise<A> => Effect.runPromise(effect)
@@ -34,7 +35,10 @@ const logs = (run_id: string, n: number) => Array.from({ length: n }, (_, i) => 
 t.test("layer() passes the Store conformance suite", async (t) => {
   const dir = tempDir(t)
   let n = 0
-  storeConformance(t, () => layer({ path: join(dir, `store-${n++}.db`) }))
+  storeConformance(t, () => layer({ path: join(dir, `store-${n++}.db`) }), () => {
+    const path = join(dir, `store-${n++}.db`)
+    return () => layer({ path })
+  })
 })
 
 t.test("layer() keeps everything across a reopen of the same file", async (t) => {
@@ -60,7 +64,7 @@ t.test("layer() creates the file and its missing parent directories, in WAL mode
   await close()
   const db = new DatabaseSync(path)
   t.equal(db.prepare("PRAGMA journal_mode").get()?.journal_mode, "wal")
-  t.equal(db.prepare("PRAGMA user_version").get()?.user_version, 3)
+  t.equal(db.prepare("PRAGMA user_version").get()?.user_version, schemaVersion)
   db.close()
 })
 

@@ -15,7 +15,7 @@ import type { Test } from "tap"
 import type { SourceRecord } from "../../../../core/mod.ts"
 import { Store } from "../../../../core/engine/store.ts"
 import { layer } from "../../../../plugins/stores/sqlite/mod.ts"
-import { migrations } from "../../../../plugins/stores/sqlite/_schema.ts"
+import { migrations, schemaVersion } from "../../../../plugins/stores/sqlite/_schema.ts"
 
 const run = <A, E>(effect: Effect.Effect<A, E>): Promise<A> => Effect.runPromise(effect)
 
@@ -70,7 +70,7 @@ t.test("a data directory of schema version 1 is migrated: its sources stay, with
   const { store } = await open(t, path)
   t.same(await run(store.listSources()), [source("legacy")])
   const db = new DatabaseSync(path)
-  t.equal(db.prepare("PRAGMA user_version").get()?.user_version, 3)
+  t.equal(db.prepare("PRAGMA user_version").get()?.user_version, schemaVersion)
   db.close()
 })
 

@@ -1,0 +1,57 @@
+/**
+ * @module
+ * Leases on named resources (an add-on's blobs and rootfs) that a
+ * collector must leave alone while any store instance on the file holds
+ * one. A lease belongs to its instance's owner id: it ends when its time
+ * runs out, when the instance releases it or closes, or when the
+ * instance's process is gone. Every process on the file shares this host's
+ * clock, which judges expiry.
+ */
+import type { Database } from "./_database.ts"
+import { openOwners, ownerAlive } from "./_owner.ts"
+
+/** @internal */
+export interface Leases {
+  readonly hold: (keys: ReadonlyArray<string>, ttlMs: number) => void
+  readonly release: (keys: ReadonlyArray<string>) => void
+  readonly held: () => ReadonlyArray<string>
+}
+
+/** @internal */
+export function makeLeases(db: Database, owner: string): Leases {
+  const sql = {
+    hold: db.statement(
+      `INSERT INTO leases (key, owner, expires_at) VALUES (?, ?, ?)
+       ON CONFLICT (key, owner) DO UPDATE SET expires_at = excluded.expires_at`
+    ),
+    expired: db.statement("DELETE FROM leases WHERE expires_at <= ?"),
+    release: db.statement("DELETE FROM leases WHERE key = ? AND owner = ?"),
+    live: db.statement("SELECT key, owner FROM leases WHERE expires_at > ? ORDER BY key")
+  }
+  return {
+    hold: (keys, ttlMs) => {
+      const now = Date.now()
+      db.transaction(() => {
+        // Expired rows are cleaned here, where a writer is at work anyway.
+        sql.expired.run(now)
+        for (const key of keys) sql.hold.run(key, owner, now + ttlMs)
+      })
+    },
+    release: (keys) => {
+      if (keys.length === 0) return
+      db.transaction(() => {
+        for (const key of keys) sql.release.run(key, owner)
+      })
+    },
+    held: () => {
+      const open = openOwners(db)
+      const keys = new Set<string>()
+      for (const row of sql.live.all(Date.now())) {
+        const holder = row.owner as string
+        // A process killed before it closed leaves its rows: its leases end with it.
+        if (holder === owner || ownerAlive(holder, open)) keys.add(row.key as string)
+      }
+      return [...keys]
+    }
+  }
+}
