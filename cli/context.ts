@@ -21,6 +21,10 @@ export interface Globals {
   readonly config: string | undefined
   /** The store (`--store`); `undefined` lets the engine read `FLWD_STORE` and `flwd.yaml`. */
   readonly store?: string | undefined
+  /** `:serve`'s `--node-lease`; `undefined` lets the engine read `FLWD_NODE_LEASE` and `flwd.yaml`. */
+  readonly nodeLease?: string | undefined
+  /** Set by `:serve`: the engine takes runs from a shared store's queue. */
+  readonly claimsQueuedRuns?: boolean
   /** Plugin modules to load (`--plugin`, repeatable). */
   readonly plugins: ReadonlyArray<string>
   /** The server to talk to (`--remote`, else `$FLWD_REMOTE`); `undefined` runs the engine in-process. */
@@ -45,6 +49,8 @@ export function engineOptionsOf(g: Globals, env: Readonly<Record<string, string 
     ...(g.policy !== undefined ? { policyFile: g.policy } : {}),
     ...(g.config !== undefined ? { config: g.config } : {}),
     ...(g.store !== undefined ? { store: g.store } : {}),
+    ...(g.nodeLease !== undefined ? { nodeLease: g.nodeLease } : {}),
+    ...(g.claimsQueuedRuns === true ? { claimsQueuedRuns: true } : {}),
     ...(g.plugins.length > 0 ? { pluginModules: g.plugins } : {}),
     env: { ...env, FLWD_PROFILE: g.profile }
   }

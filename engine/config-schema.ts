@@ -79,6 +79,8 @@ export const FlwdConfig = Schema.Struct({
   root: Schema.optional(Path),
   /** Where the state is kept: `sqlite` (default) or a `postgres://` URL; checked when the engine starts. */
   store: Schema.optional(Schema.String),
+  /** How long a server on a shared store is taken for alive after its last lease renewal; checked when the engine starts. */
+  node_lease: Schema.optional(Duration),
   /** Server tokens, in addition to `FLWD_TOKENS`. */
   tokens: Schema.optional(Schema.Array(ConfigToken)),
   /** Plugin modules: paths (relative to this file) or package names. */

@@ -56,11 +56,11 @@ function makeDataDir(dataDir: string): Effect.Effect<void, StoreError> {
 }
 
 /** Step 6's store. The PostgreSQL driver is imported only for a postgres store: a start on SQLite never loads it. */
-function storeLayer(choice: StoreChoice, dataDir: string): Layer.Layer<Store, StoreError> {
+function storeLayer(choice: StoreChoice, dataDir: string, leaseMs: number | undefined): Layer.Layer<Store, StoreError> {
   if (choice.kind === "sqlite") return SqliteStore.layer({ path: join(dataDir, "flwd.db") })
   return Layer.unwrapEffect(
     Effect.promise(() => import("../plugins/stores/postgres/mod.ts")).pipe(
-      Effect.map((PostgresStore) => PostgresStore.layer({ url: choice.url, dataDir }))
+      Effect.map((PostgresStore) => PostgresStore.layer({ url: choice.url, dataDir, ...(leaseMs !== undefined ? { leaseMs } : {}) }))
     )
   )
 }
@@ -88,7 +88,7 @@ export function layerEngine(options: EngineOptions = {}): Layer.Layer<Engine | E
     yield* makeDataDir(settings.dataDir)
     yield* sweep(plugins, settings.dataDir)
     const declared = config?.config.sources ?? []
-    const store = storeLayer(inputs.store, settings.dataDir)
+    const store = storeLayer(inputs.store, settings.dataDir, inputs.nodeLeaseMs)
     // Which names the store holds as declared is read before the engine restores (and rewrites) their records.
     const start = Layer.unwrapEffect(Effect.gen(function* () {
       const stored = config === null ? new Set<string>() : storedDeclared(yield* Effect.flatMap(Store, (s) => s.listSources()))

@@ -5,7 +5,7 @@
  */
 import { dirname, resolve } from "node:path"
 import * as Either from "effect/Either"
-import { type EngineSettings, parseDuration, type PluginSet, type Policy } from "../core/mod.ts"
+import { ConfigError, type EngineSettings, parseDuration, type PluginSet, type Policy } from "../core/mod.ts"
 import type { PluginModuleRef } from "../plugins/loader/mod.ts"
 import { type LoadedPolicy, loadPolicyFile } from "../plugins/policy/load/mod.ts"
 import { type ConfigFile, configPath, loadConfig } from "./config-file.ts"
@@ -51,6 +51,20 @@ export interface EngineOptions {
    * else `sqlite`.
    */
   readonly store?: string
+  /**
+   * How long an engine on a shared store (PostgreSQL) that stops renewing
+   * its lease (killed, cut off) is still taken for alive: its runs are
+   * settled by the others within this plus a third of it. A duration
+   * (`15s`) or milliseconds, from 1 s to 1 h. Default: `$FLWD_NODE_LEASE`,
+   * else `flwd.yaml`'s `node_lease`, else 15 s.
+   */
+  readonly nodeLease?: string | number
+  /**
+   * Whether the engine takes runs from its store's shared queue (PostgreSQL):
+   * servers do, so any of them executes a run posted to any; other engines
+   * execute only the runs they accept. Default false.
+   */
+  readonly claimsQueuedRuns?: boolean
   /** Environment to read `FLWD_*` variables from. Default `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>
 }
@@ -74,6 +88,8 @@ export interface StartInputs {
   readonly pluginTimeoutMs: number
   /** The store chosen (`--store` > `FLWD_STORE` > `flwd.yaml`'s `store` > SQLite). */
   readonly store: StoreChoice
+  /** The node lease in milliseconds (`nodeLease` > `FLWD_NODE_LEASE` > `node_lease`); undefined: the store's default. */
+  readonly nodeLeaseMs: number | undefined
 }
 
 /**
@@ -97,8 +113,24 @@ export function readStartInputs(options: EngineOptions = {}): StartInputs {
       ? pluginRefs([], options, cwd)
       : pluginRefs((c?.plugins ?? []).map((specifier, i) => ({ specifier, base: config.dir, from: `${config.path} plugins[${i}]` })), options, cwd),
     pluginTimeoutMs: options.pluginTimeoutMs ?? timeout ?? 30_000,
-    store: storeOf(options, env, config)
+    store: storeOf(options, env, config),
+    nodeLeaseMs: nodeLeaseOf(options, env, config)
   }
+}
+
+function nodeLeaseOf(options: EngineOptions, env: Readonly<Record<string, string | undefined>>, config: ConfigFile | null): number | undefined {
+  const [value, from] = options.nodeLease !== undefined
+    ? [options.nodeLease, "--node-lease"]
+    : nonEmpty(env.FLWD_NODE_LEASE) !== undefined
+    ? [env.FLWD_NODE_LEASE as string, "FLWD_NODE_LEASE"]
+    : [config?.config.node_lease, config?.path ?? "default"]
+  if (value === undefined) return undefined
+  const ms = parseDuration(value)
+  if (ms === undefined || !Number.isInteger(ms) || ms < 1000 || ms > 3_600_000) {
+    const message = "must be a duration from 1s to 1h, such as 15s"
+    throw new ConfigError({ code: "config.invalid", detail: `node_lease (${from}): ${message}`, errors: [{ path: "node_lease", message }] })
+  }
+  return ms
 }
 
 function storeOf(options: EngineOptions, env: Readonly<Record<string, string | undefined>>, config: ConfigFile | null): StoreChoice {
@@ -136,7 +168,8 @@ export function settingsOf(options: EngineOptions, inputs: StartInputs, loaded: 
     allowedLocalRoots: (options.allowedLocalRoots ?? policy.allowed_local_roots ?? [cwd]).map((p) => resolve(cwd, p)),
     maxConcurrentRuns: options.maxConcurrentRuns ?? 4,
     defaultTimeoutMs: 60 * 60 * 1000,
-    killGraceMs: 5000
+    killGraceMs: 5000,
+    claimsQueuedRuns: options.claimsQueuedRuns ?? false
   }
 }
 

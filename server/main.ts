@@ -231,6 +231,8 @@ const flags = {
   "allowed-host": { type: "string", multiple: true },
   "read-timeout": { type: "string" },
   "gc-interval": { type: "string" },
+  "node-lease": { type: "string" },
+  store: { type: "string" },
   "no-ui": { type: "boolean" },
   log: { type: "string" },
   "otlp-endpoint": { type: "string" },
@@ -257,7 +259,10 @@ export async function main(argv: ReadonlyArray<string>): Promise<number> {
       ...(values.profile !== undefined ? { profile: values.profile } : {}),
       ...(values.policy !== undefined ? { policyFile: values.policy } : {}),
       ...(values.config !== undefined ? { config: values.config } : {}),
-      ...(values.plugin !== undefined ? { pluginModules: values.plugin } : {})
+      ...(values.plugin !== undefined ? { pluginModules: values.plugin } : {}),
+      ...(values.store !== undefined ? { store: values.store } : {}),
+      ...(values["node-lease"] !== undefined ? { nodeLease: values["node-lease"] } : {}),
+      claimsQueuedRuns: true
     }
     return await runServe({
       bind: values.bind,

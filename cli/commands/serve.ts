@@ -30,6 +30,12 @@ export const serveFlags: ReadonlyArray<FlagSpec> = [
   { name: "gc-interval", kind: "value", valueName: "duration", description: "sweep unreferenced add-ons and blobs this often (default 6h; 0 disables)" },
   { name: "no-ui", kind: "boolean", description: "do not serve the web console at /ui" },
   {
+    name: "node-lease",
+    kind: "value",
+    valueName: "duration",
+    description: "on a shared store: how long this server is taken for alive after its last renewal (default $FLWD_NODE_LEASE, else 15s)"
+  },
+  {
     name: "log",
     kind: "value",
     valueName: "format",
@@ -59,7 +65,11 @@ export async function run(ctx: CommandContext): Promise<number> {
     ...(parsed.flags["no-ui"] === true ? { ui: false } : {}),
     log: stringFlag(parsed, "log"),
     otlpEndpoint: stringFlag(parsed, "otlp-endpoint"),
-    engine: ctx.engine
+    // A server takes runs from a shared store's queue: any server executes a run posted to any.
+    engine: () => {
+      const nodeLease = stringFlag(parsed, "node-lease")
+      return ctx.engine({ claimsQueuedRuns: true, ...(nodeLease !== undefined ? { nodeLease } : {}) })
+    }
   }, {
     stdout: (line) => ctx.out.line(line),
     stderr: (line) => ctx.out.note(line),

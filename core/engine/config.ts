@@ -26,6 +26,12 @@ export interface EngineSettings {
   readonly defaultTimeoutMs: number
   /** Time between SIGTERM and SIGKILL when a run is canceled. Default 5 s. */
   readonly killGraceMs: number
+  /**
+   * Whether this engine takes runs from a queue its store shares with
+   * other engines (servers do). Otherwise it executes only the runs it
+   * accepts, as a CLI does. Default false.
+   */
+  readonly claimsQueuedRuns?: boolean
 }
 
 /**

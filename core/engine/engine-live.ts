@@ -28,7 +28,7 @@ import * as RunnerLive from "./runner-live.ts"
 import { Runner } from "./runner.ts"
 import * as SourceRegistryLive from "./source-registry.ts"
 import { SourceRegistry } from "./source-registry.ts"
-import { Store } from "./store.ts"
+import { type IdempotencyRecord, Store } from "./store.ts"
 
 const engineService = Effect.gen(function* () {
   const store = yield* Store
@@ -55,24 +55,23 @@ const engineService = Effect.gen(function* () {
       })
     )
 
-  // One key at a time, so two concurrent requests with one key start one run.
-  const idempotency = yield* Effect.makeSemaphore(1)
+  // The key is taken in the same transaction that records the run, so of
+  // concurrent requests with one key, on any engine sharing the store, one
+  // starts a run and the others answer with it.
   const runIdempotent = (key: string, requestHash: string, request: PlanRequest) =>
-    idempotency.withPermits(1)(Effect.gen(function* () {
+    Effect.gen(function* () {
+      const replay = (existing: IdempotencyRecord) =>
+        existing.request_hash === requestHash ? Effect.map(getRun(existing.run_id), (run) => ({ run, replayed: true })) : Effect.fail(
+          new RunError({ code: "idempotency.conflict", detail: `Idempotency-Key "${key}" was already used with a different request` })
+        )
+      // Planning costs nothing durable: a replay is answered without it.
       const existing = yield* store.getIdempotency(key)
-      if (existing !== null) {
-        if (existing.request_hash !== requestHash) {
-          return yield* new RunError({
-            code: "idempotency.conflict",
-            detail: `Idempotency-Key "${key}" was already used with a different request`
-          })
-        }
-        return { run: yield* getRun(existing.run_id), replayed: true }
-      }
-      const run = yield* planner.plan(request).pipe(Effect.flatMap(runner.start))
-      yield* store.putIdempotency({ key, request_hash: requestHash, run_id: run.id, created_at: run.created_at })
-      return { run, replayed: false }
-    }))
+      if (existing !== null) return yield* replay(existing)
+      const resolved = yield* planner.plan(request)
+      const started = yield* runner.startOnce(resolved, key, requestHash)
+      if (started._tag === "Taken") return yield* replay(started.taken)
+      return { run: started.run, replayed: false }
+    })
 
   const latestEventId = store.latestEventId()
 
@@ -128,7 +127,7 @@ export function engineLayer(
   const planner = PlannerLive.layer.pipe(
     Layer.provide(Layer.mergeAll(catalog, registry, policy, base))
   )
-  const runner = RunnerLive.layer.pipe(Layer.provide(Layer.mergeAll(bus, base)))
+  const runner = RunnerLive.layer.pipe(Layer.provide(Layer.mergeAll(planner, bus, base)))
   return Layer.effect(Engine, engineService).pipe(
     Layer.provide(Layer.mergeAll(bus, catalog, planner, runner, registry, policy, base)),
     Layer.provide(recovered)

@@ -5,12 +5,19 @@
  * Memory stays bounded whatever a run prints, no follower can slow a run
  * down, and resuming from an id (`Last-Event-ID`) is the same code path as
  * following live.
+ *
+ * Other engines sharing the store journal too: their events wake followers
+ * through the store's signals (PostgreSQL's LISTEN/NOTIFY), or, for a store
+ * without signals (SQLite shared by processes on one host), through a look
+ * at the journal's head twice a second while anyone waits.
  */
 import * as Chunk from "effect/Chunk"
 import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import * as SubscriptionRef from "effect/SubscriptionRef"
 import type { StoreError } from "../domain/errors.ts"
@@ -37,19 +44,38 @@ export class EventBus extends Context.Tag("flwd/engine/EventBus")<EventBus, {
 
 const PAGE = 500
 
+/** How often waiting followers look at the journal's head when the store has no signals. */
+const POLL = Duration.millis(500)
+
 /**
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<EventBus, never, Store> = Layer.effect(
+export const layer: Layer.Layer<EventBus, never, Store> = Layer.scoped(
   EventBus,
   Effect.gen(function* () {
     const store = yield* Store
     const latest = yield* SubscriptionRef.make(yield* store.latestEventId().pipe(Effect.orElseSucceed(() => 0)))
+    // Only ever forward: ids are handed out in commit order.
+    const advance = (id: number) => SubscriptionRef.update(latest, (seen) => Math.max(seen, id))
+    const catchUp = store.latestEventId().pipe(Effect.flatMap(advance), Effect.ignore)
+    let waiting = 0
+
+    if (store.signals !== undefined) {
+      yield* store.signals.pipe(
+        Stream.runForEach((signal) => signal._tag === "Events" ? advance(signal.latest) : signal._tag === "Resync" ? catchUp : Effect.void),
+        Effect.forkScoped
+      )
+    } else {
+      yield* Effect.suspend(() => (waiting > 0 ? catchUp : Effect.void)).pipe(
+        Effect.repeat(Schedule.spaced(POLL)),
+        Effect.forkScoped
+      )
+    }
 
     const publish = (events: ReadonlyArray<NewEvent>) =>
       events.length === 0 ? Effect.succeed([] as ReadonlyArray<RunEvent>) : store.appendEvents(events).pipe(
-        Effect.tap((stored) => SubscriptionRef.set(latest, stored[stored.length - 1].id))
+        Effect.tap((stored) => advance(stored[stored.length - 1].id))
       )
 
     // Followers at the same position read the same page: share it while the
@@ -71,7 +97,12 @@ export const layer: Layer.Layer<EventBus, never, Store> = Layer.effect(
       })
 
     // Waits until anything newer than `seen` is journaled (any run's event).
-    const waitBeyond = (seen: number) => latest.changes.pipe(Stream.filter((id) => id > seen), Stream.take(1), Stream.runDrain)
+    const waitBeyond = (seen: number) =>
+      Effect.acquireUseRelease(
+        Effect.sync(() => waiting++),
+        () => latest.changes.pipe(Stream.filter((id) => id > seen), Stream.take(1), Stream.runDrain),
+        () => Effect.sync(() => waiting--)
+      )
 
     // A run that is already terminal has journaled its terminal event (the
     // Runner journals it before it updates the run), so nothing more comes.

@@ -122,7 +122,7 @@ export const layer: Layer.Layer<Planner, never, JobCatalog | SourceRegistry | Po
           warnings
         }
         const decisions = profileDecisions(profile, policy.defaultProfile, request, job.id)
-        return { plan: result, job, values, secretNames: compiled.secretNames, settings, executor, decisions } satisfies ResolvedPlan
+        return { plan: result, job, values, secretNames: compiled.secretNames, settings, executor, decisions, request } satisfies ResolvedPlan
       }).pipe(traced("plan", () => ({ "flwd.job": request.job })))
 
     return { plan }

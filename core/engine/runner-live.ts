@@ -15,17 +15,20 @@ import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
 import * as SubscriptionRef from "effect/SubscriptionRef"
 import { messageOf } from "../domain/caught.ts"
-import { isProblem, RunError, type StoreError } from "../domain/errors.ts"
+import { type EngineError, isProblem, RunError, type StoreError } from "../domain/errors.ts"
 import { type NewEvent, type Run, terminalStatuses } from "../domain/run.ts"
+import { dispatchOf } from "./_run-dispatch.ts"
 import { bind } from "./_run-env.ts"
 import { type Gate, makeGate } from "./_run-gate.ts"
 import { makeRunId } from "./_run-id.ts"
+import { makeQueueWork, type QueueWork } from "./_run-queue.ts"
 import { invalidSteps, runSteps } from "./_run-steps.ts"
 import { supervise } from "./_run-supervise.ts"
 import { EngineConfig } from "./config.ts"
 import { EventBus } from "./event-bus.ts"
-import { type ResolvedPlan, Runner } from "./runner.ts"
-import { Store } from "./store.ts"
+import { Planner } from "./planner.ts"
+import { type ResolvedPlan, Runner, type StartOnce } from "./runner.ts"
+import { type IdempotencyRecord, Store } from "./store.ts"
 
 type Outcome =
   | { readonly _tag: "succeeded" }
@@ -39,6 +42,8 @@ interface Entry {
 }
 
 const CANCEL_REASON = "canceled on request"
+/** How long a cancel asked of another engine waits for the run to end there before answering. */
+const CANCEL_WAIT = Duration.seconds(30)
 const STOP_REASON = "engine stopped"
 
 const iso = (ms: number) => new Date(ms).toISOString()
@@ -49,10 +54,15 @@ function fromCause(cause: Cause.Cause<unknown>): Outcome {
   if (Cause.isInterruptedOnly(cause)) return { _tag: "canceled", reason: STOP_REASON }
   // What the run died of is unknown: read it through the guard and the classifier, never a cast.
   const error = Cause.squash(cause)
-  if (isProblem(error) && error.code === "store.failed") {
-    return { _tag: "failed", code: "store.failed", detail: error.detail, exit_code: null }
-  }
+  // A problem keeps its code: a store failure, or a run planned again on
+  // this engine whose job is gone (`job.not.found`).
+  if (isProblem(error)) return { _tag: "failed", code: error.code, detail: error.detail, exit_code: null }
   return { _tag: "failed", code: "internal", detail: messageOf(error), exit_code: null }
+}
+
+/** `start` passes no key, so no key can be taken: reaching this is a defect of the store. */
+function dieTaken(taken: IdempotencyRecord): never {
+  throw new Error(`the store reported idempotency key ${taken.key} taken for a run started without one`)
 }
 
 function terminal(runId: string, at: string, outcome: Outcome): NewEvent {
@@ -94,13 +104,17 @@ function patch(outcome: Outcome, at: string): Partial<Omit<Run, "id" | "plan">> 
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<Runner, never, Store | EventBus | EngineConfig> = Layer.scoped(
+export const layer: Layer.Layer<Runner, never, Store | EventBus | EngineConfig | Planner> = Layer.scoped(
   Runner,
   Effect.gen(function* () {
     const store = yield* Store
     const bus = yield* EventBus
     const config = yield* EngineConfig
+    const planner = yield* Planner
     const scope = yield* Effect.scope
+    // Runs go through the store's shared queue only on an engine that
+    // claims from it (a server); any other executes what it accepts.
+    const queue = config.claimsQueuedRuns === true ? store.queue : undefined
     const global = makeGate(config.maxConcurrentRuns)
     const jobGates = new Map<string, Gate>()
     const active = new Map<string, Entry>()
@@ -153,6 +167,9 @@ export const layer: Layer.Layer<Runner, never, Store | EventBus | EngineConfig> 
         return yield* exit
       })
 
+    // Set once the queue work runs (below): finishing runs wake it.
+    let wakeClaims: Effect.Effect<void> = Effect.void
+
     const finish = (entry: Entry, outcome: Outcome) =>
       Effect.gen(function* () {
         const at = yield* now
@@ -162,16 +179,26 @@ export const layer: Layer.Layer<Runner, never, Store | EventBus | EngineConfig> 
       }).pipe(
         Effect.ensuring(Effect.suspend(() => {
           active.delete(entry.id)
-          return SubscriptionRef.update(count, (n) => n - 1).pipe(Effect.zipRight(Deferred.succeed(entry.done, undefined)))
+          // A freed slot may take the next run from the shared queue.
+          return SubscriptionRef.update(count, (n) => n - 1).pipe(
+            Effect.zipRight(Deferred.succeed(entry.done, undefined)),
+            Effect.zipRight(Effect.suspend(() => wakeClaims))
+          )
         }))
       )
 
-    const lifecycle = (entry: Entry, run: Run, resolved: ResolvedPlan) =>
+    // `resolve` is the plan in hand, or a claimed run planned again here.
+    const lifecycle = (entry: Entry, run: Run, resolve: Effect.Effect<ResolvedPlan, EngineError>) =>
       Effect.uninterruptibleMask((restore) =>
         Effect.gen(function* () {
-          const queued = execute(run, resolved)
-          const gate = jobGate(resolved)
-          const gated = gate === null ? global.withPermit(queued) : gate.withPermit(global.withPermit(queued))
+          const gated = Effect.flatMap(resolve, (resolved) => {
+            const queued = execute(run, resolved)
+            // A claimed run is within the limits already: the queue counts
+            // this engine's runs and each job's across every engine.
+            if (queue !== undefined) return queued
+            const gate = jobGate(resolved)
+            return gate === null ? global.withPermit(queued) : gate.withPermit(global.withPermit(queued))
+          })
           let reason = STOP_REASON
           const canceled = Effect.tap(Deferred.await(entry.cancel), (r) => {
             reason = r
@@ -190,7 +217,67 @@ export const layer: Layer.Layer<Runner, never, Store | EventBus | EngineConfig> 
         })
       )
 
-    const start = (resolved: ResolvedPlan) =>
+    const track = (id: string) =>
+      Effect.gen(function* () {
+        const entry: Entry = { id, cancel: yield* Deferred.make<string>(), done: yield* Deferred.make<void>() }
+        active.set(id, entry)
+        yield* SubscriptionRef.update(count, (n) => n + 1)
+        return entry
+      })
+
+    // Runs accepted here and waiting in the shared queue, with their plans:
+    // claimed back here, they need no second planning.
+    const acceptedHere = new Map<string, ResolvedPlan>()
+
+    const launch = (run: Run, resolve: Effect.Effect<ResolvedPlan, EngineError>) =>
+      Effect.gen(function* () {
+        const entry = yield* track(run.id)
+        // The caller is uninterruptible; the run itself must stay cancelable.
+        yield* Effect.forkIn(Effect.interruptible(lifecycle(entry, run, resolve)), scope)
+      })
+
+    const claims: QueueWork | null = queue === undefined ? null : yield* makeQueueWork({
+      queue,
+      signals: store.signals,
+      limit: config.maxConcurrentRuns,
+      running: () => active.size,
+      active: () => Array.from(active.keys()),
+      now,
+      onClaim: (claimed) =>
+        Effect.suspend(() => {
+          const here = acceptedHere.get(claimed.run.id)
+          acceptedHere.delete(claimed.run.id)
+          const resolve: Effect.Effect<ResolvedPlan, EngineError> = here !== undefined
+            ? Effect.succeed(here)
+            : claimed.request !== null
+            ? planner.plan(claimed.request)
+            : Effect.fail(new RunError({ code: "engine.node.lost", detail: "The run was bound to the engine that accepted it, which is gone" }))
+          return launch(claimed.run, resolve)
+        }),
+      onCancel: (id) => {
+        const entry = active.get(id)
+        return entry === undefined ? Effect.void : Effect.asVoid(Deferred.succeed(entry.cancel, CANCEL_REASON))
+      }
+    })
+    if (claims !== null) wakeClaims = claims.wake
+    // An engine that does not claim still stops its runs when asked from elsewhere.
+    if (claims === null && store.queue !== undefined) {
+      yield* makeQueueWork({
+        queue: store.queue,
+        signals: store.signals,
+        limit: 0,
+        running: () => active.size,
+        active: () => Array.from(active.keys()),
+        now,
+        onClaim: () => Effect.void,
+        onCancel: (id) => {
+          const entry = active.get(id)
+          return entry === undefined ? Effect.void : Effect.asVoid(Deferred.succeed(entry.cancel, CANCEL_REASON))
+        }
+      })
+    }
+
+    const begin = (resolved: ResolvedPlan, idempotency?: { readonly key: string; readonly requestHash: string }) =>
       Effect.uninterruptible(Effect.gen(function* () {
         const ms = yield* Clock.currentTimeMillis
         const plan = resolved.plan
@@ -208,7 +295,13 @@ export const layer: Layer.Layer<Runner, never, Store | EventBus | EngineConfig> 
           finished_at: null,
           plan
         }
-        yield* store.insertRun(run)
+        const taken = yield* store.insertRun(run, {
+          ...(idempotency !== undefined
+            ? { idempotency: { key: idempotency.key, request_hash: idempotency.requestHash, run_id: run.id, created_at: run.created_at } }
+            : {}),
+          ...(queue !== undefined ? { dispatch: dispatchOf(resolved, { bound: false }) } : {})
+        })
+        if (taken !== null) return { _tag: "Taken", taken } as const
         yield* bus.publish([
           { run_id: run.id, type: "run.queued", at: run.created_at, data: { job_id: run.job_id } },
           ...(resolved.decisions ?? []).map((d): NewEvent => ({ run_id: run.id, type: "policy.decision", at: run.created_at, data: { ...d } }))
@@ -221,35 +314,74 @@ export const layer: Layer.Layer<Runner, never, Store | EventBus | EngineConfig> 
             }))
           )
         )
-        const entry: Entry = { id: run.id, cancel: yield* Deferred.make<string>(), done: yield* Deferred.make<void>() }
-        active.set(run.id, entry)
-        yield* SubscriptionRef.update(count, (n) => n + 1)
-        // `start` is uninterruptible; the run itself must stay cancelable.
-        yield* Effect.forkIn(Effect.interruptible(lifecycle(entry, run, resolved)), scope)
-        return run
+        if (claims === null) {
+          yield* launch(run, Effect.succeed(resolved))
+        } else {
+          acceptedHere.set(run.id, resolved)
+          yield* claims.wake
+        }
+        return { _tag: "Started", run } as const
       }))
+
+    const start = (resolved: ResolvedPlan) => Effect.map(begin(resolved), (started) => (started._tag === "Started" ? started.run : dieTaken(started.taken)))
+
+    const startOnce = (resolved: ResolvedPlan, key: string, requestHash: string): Effect.Effect<StartOnce, StoreError> => begin(resolved, { key, requestHash })
+
+    const cancelHere = (id: string, entry: Entry) =>
+      Effect.gen(function* () {
+        yield* Deferred.succeed(entry.cancel, CANCEL_REASON)
+        yield* Deferred.await(entry.done)
+        const run = yield* store.getRun(id)
+        if (run === null) return yield* new RunError({ code: "run.not.found", detail: `no run ${id}` })
+        if (run.status !== "canceled") return yield* new RunError({ code: "run.not.cancelable", detail: `run ${id} is already ${run.status}` })
+        return run
+      })
+
+    // A run another engine holds: ask it through the store, then wait
+    // (bounded) for the run to end there.
+    const cancelElsewhere = (id: string) =>
+      Effect.gen(function* () {
+        const shared = store.queue
+        if (shared === undefined) return null
+        const after = yield* store.latestEventId()
+        const asked = yield* shared.requestCancel(id, yield* now, CANCEL_REASON)
+        switch (asked._tag) {
+          case "NotFound":
+            return yield* new RunError({ code: "run.not.found", detail: `no run ${id}` })
+          case "Over":
+            return yield* new RunError({ code: "run.not.cancelable", detail: `run ${id} is already ${asked.run.status}` })
+          case "Canceled":
+            acceptedHere.delete(id)
+            return asked.run
+          case "Requested": {
+            yield* bus.follow({ run_id: id, after }).pipe(Stream.runDrain, Effect.timeoutOption(CANCEL_WAIT))
+            const run = yield* store.getRun(id)
+            if (run === null) return yield* new RunError({ code: "run.not.found", detail: `no run ${id}` })
+            if (terminalStatuses.includes(run.status) && run.status !== "canceled") {
+              return yield* new RunError({ code: "run.not.cancelable", detail: `run ${id} is already ${run.status}` })
+            }
+            return run
+          }
+        }
+      })
 
     const cancel = (id: string) =>
       Effect.gen(function* () {
         const entry = active.get(id)
-        if (entry !== undefined) {
-          yield* Deferred.succeed(entry.cancel, CANCEL_REASON)
-          yield* Deferred.await(entry.done)
-        }
+        if (entry !== undefined) return yield* cancelHere(id, entry)
+        const elsewhere = yield* cancelElsewhere(id)
+        if (elsewhere !== null) return elsewhere
         const run = yield* store.getRun(id)
         if (run === null) return yield* new RunError({ code: "run.not.found", detail: `no run ${id}` })
-        if (entry === undefined && !terminalStatuses.includes(run.status)) {
+        if (!terminalStatuses.includes(run.status)) {
           return yield* new RunError({ code: "run.not.cancelable", detail: `run ${id} is not active in this engine` })
         }
-        if (entry === undefined || run.status !== "canceled") {
-          return yield* new RunError({ code: "run.not.cancelable", detail: `run ${id} is already ${run.status}` })
-        }
-        return run
+        return yield* new RunError({ code: "run.not.cancelable", detail: `run ${id} is already ${run.status}` })
       })
 
     const awaitIdle = count.changes.pipe(Stream.filter((n) => n === 0), Stream.take(1), Stream.runDrain)
     const activeIds = Effect.sync(() => Array.from(active.keys()) as ReadonlyArray<string>)
 
-    return Runner.of({ start, cancel, awaitIdle, active: activeIds })
+    return Runner.of({ start, startOnce, cancel, awaitIdle, active: activeIds })
   })
 )

@@ -14,6 +14,7 @@ import { EngineConfig, type EngineSettings } from "../../../core/engine/config.t
 import * as EventBusLive from "../../../core/engine/event-bus.ts"
 import { EventBus } from "../../../core/engine/event-bus.ts"
 import * as RunnerLive from "../../../core/engine/runner-live.ts"
+import { Planner } from "../../../core/engine/planner.ts"
 import { type ResolvedPlan, Runner } from "../../../core/engine/runner.ts"
 import { Store } from "../../../core/engine/store.ts"
 import { makeProcessExecutor } from "../../../plugins/executors/process/mod.ts"
@@ -107,7 +108,9 @@ function withEngine<A>(t: Teardown, program: Effect.Effect<A, unknown, Services>
   }
   const store = SqliteStore.layer({ path: join(dataDir, "flwd.db") })
   const bus = EventBusLive.layer.pipe(Layer.provideMerge(store))
-  const layer = RunnerLive.layer.pipe(Layer.provideMerge(bus), Layer.provide(Layer.succeed(EngineConfig, config)))
+  // SQLite has no shared queue, so the Runner never plans a run again here.
+  const planner = Layer.succeed(Planner, { plan: () => Effect.dieMessage("a SQLite engine never plans a claimed run") })
+  const layer = RunnerLive.layer.pipe(Layer.provideMerge(bus), Layer.provide(Layer.succeed(EngineConfig, config)), Layer.provide(planner))
   return Effect.runPromise(Effect.provide(program, layer)).then((a) => ({ result: a, dataDir }))
 }
 
