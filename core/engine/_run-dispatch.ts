@@ -9,9 +9,9 @@ import type { PlanRequest } from "../domain/plan.ts"
 import type { ResolvedPlan } from "./runner.ts"
 import type { Dispatch } from "./store.ts"
 
-/** The key a job's concurrency limit is counted under: its source and id. */
+/** The key a job's concurrency limit is counted under: its source and id (JSON: no separator to escape, no NUL, which PostgreSQL text refuses). */
 export function jobKey(resolved: ResolvedPlan): string {
-  return `${resolved.plan.source}\u0000${resolved.plan.job_id}`
+  return JSON.stringify([resolved.plan.source, resolved.plan.job_id])
 }
 
 /** The job's concurrency limit, 0 for none. */

@@ -61,3 +61,15 @@ t.test("a postgres:// store holds the sources instead of the data directory's SQ
   t.ok(names.includes("more"), names.join(", "))
   t.ok((await call(other, (e) => e.jobs())).some((j) => j.id.startsWith("more/")), "and its jobs")
 })
+
+t.test("a bad node lease is config.invalid naming node_lease, from the option, FLWD_NODE_LEASE and flwd.yaml", async (t) => {
+  const { dir, root, dataDir } = exampleTree(t)
+  const fromOption = await rejection(startEngine(t, { root, dataDir, config: false, nodeLease: "10ms" }))
+  t.match(fromOption, { code: "config.invalid", errors: [{ path: "node_lease" }] })
+  const fromEnv = await rejection(startEngine(t, { root, dataDir, config: false, env: { FLWD_NODE_LEASE: "soon" } }))
+  t.match(fromEnv, { code: "config.invalid", errors: [{ path: "node_lease" }] })
+  writeFileSync(join(dir, "flwd.yaml"), "node_lease: 2h\n")
+  const fromFile = await rejection(startEngine(t, { root, dataDir, config: join(dir, "flwd.yaml") }))
+  t.match(fromFile, { code: "config.invalid", errors: [{ path: "node_lease" }] })
+  t.notOk(existsSync(join(dataDir, "flwd.db")), "nothing written")
+})
