@@ -88,6 +88,32 @@ export const migrations: ReadonlyArray<string> = [
     expires_at timestamptz NOT NULL,
     PRIMARY KEY (key, owner)
   );
+  `,
+  // The run queue shared by engines (see _queue.ts), and the sources'
+  // change counter (see store.ts, changeToken).
+  `
+  ALTER TABLE runs
+    -- The plan request a claiming engine plans again; NULL when only the
+    -- engine that accepted the run may plan it (or it was never queued).
+    ADD COLUMN request json,
+    -- The only engine that may claim the run, when its request is NULL.
+    ADD COLUMN bound_to text,
+    -- The job's concurrency key and limit (0: none), counted across engines.
+    ADD COLUMN job_key text COLLATE "C",
+    ADD COLUMN job_limit integer NOT NULL DEFAULT 0,
+    ADD COLUMN cancel_requested boolean NOT NULL DEFAULT false;
+  -- The claim scan: unclaimed queued runs, oldest first.
+  CREATE INDEX runs_unclaimed ON runs (created_at, id) WHERE status = 'queued' AND owner IS NULL;
+  -- A job's claimed and running runs, counted against its limit.
+  CREATE INDEX runs_by_job_key ON runs (job_key) WHERE owner IS NOT NULL AND status IN ('queued', 'running');
+  -- The runs of each engine, for settling those of a lost one.
+  CREATE INDEX runs_active ON runs (status) WHERE status IN ('queued', 'running');
+
+  CREATE TABLE sources_head (
+    one boolean PRIMARY KEY DEFAULT true CHECK (one),
+    version bigint NOT NULL
+  );
+  INSERT INTO sources_head (one, version) VALUES (true, 0);
   `
 ]
 

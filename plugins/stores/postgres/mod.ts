@@ -23,6 +23,7 @@ import type { StoreError } from "../../../core/mod.ts"
 import { connect } from "./_client.ts"
 import { check } from "./_options.ts"
 import { acquireOwner } from "./_owner.ts"
+import { channelOf } from "./_signals.ts"
 import { make } from "./store.ts"
 
 /**
@@ -43,7 +44,8 @@ export interface Options {
   readonly schema?: string
   /**
    * How long an engine that stops renewing its lease (killed, cut off)
-   * keeps its runs from being failed by another engine. Default 30000 ms.
+   * keeps its runs from being failed by another engine: its runs are
+   * settled within `leaseMs` and a third more. Default 15000 ms.
    */
   readonly leaseMs?: number
   /**
@@ -71,7 +73,8 @@ export function layer(options: Options): Layer.Layer<Store, StoreError> {
       if (!("url" in checked)) return yield* Effect.fail(checked)
       const sql = yield* connect(checked)
       const owner = yield* acquireOwner(sql, checked.leaseMs)
-      return make(sql, owner, options.dataDir === undefined ? {} : { dataDir: options.dataDir })
+      const place = { channel: channelOf(checked.schema), leaseMs: checked.leaseMs }
+      return make(sql, owner, options.dataDir === undefined ? place : { ...place, dataDir: options.dataDir })
     })
   )
 }

@@ -8,14 +8,18 @@ import { join } from "node:path"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import type * as Context from "effect/Context"
+import type * as Stream from "effect/Stream"
 import { pageLimit, StoreError, storeFailure } from "../../../core/mod.ts"
-import type { IdempotencyRecord, Run, RunFilter, RunPage, SourceRecord, Store } from "../../../core/mod.ts"
+import type { IdempotencyRecord, Run, RunFilter, RunPage, RunQueue, SourceRecord, Store, StoreSignal } from "../../../core/mod.ts"
 import { reapRun } from "../../exec/mod.ts"
 import { encodeCursor, pageStart } from "../sqlite/mod.ts"
 import type { Sql, Tx } from "./_client.ts"
 import * as Journal from "./_journal.ts"
 import * as Leases from "./_leases.ts"
 import type { Owner } from "./_owner.ts"
+import * as Queue from "./_queue.ts"
+import { writeRun } from "./_runs.ts"
+import { encode, notify } from "./_signals.ts"
 
 const DEFAULT_RUN_LIMIT = 50
 const MAX_RUN_LIMIT = 500
@@ -39,9 +43,16 @@ async function idempotencyOf(sql: Sql | Tx, key: string): Promise<IdempotencyRec
   return row === undefined ? null : { key: row.key, request_hash: row.request_hash, run_id: row.run_id, created_at: row.created_at }
 }
 
-/** Where the engine keeps a run's files, to clean up after it; see `Options.dataDir`. */
+/** How the store instance runs beside the others sharing the database. */
 export interface Place {
+  /** Where the engine keeps a run's files, to clean up after it; see `Options.dataDir`. */
   readonly dataDir?: string
+  /** The channel its signals go out on (_signals.ts). */
+  readonly channel: string
+  /** The engines' lease (`Options.leaseMs`). */
+  readonly leaseMs: number
+  /** What the channel brings, when the store listens (_listen.ts). */
+  readonly signals?: Stream.Stream<StoreSignal>
 }
 
 /**
@@ -54,10 +65,18 @@ export interface Place {
  * @since 0.1.0
  * @category constructors
  */
-export function make(sql: Sql, owner: Owner, place: Place = {}): Context.Tag.Service<Store> {
-  const writeRun = (tx: Sql | Tx, run: Run) =>
-    tx`UPDATE runs SET job_id = ${run.job_id}, status = ${run.status}, created_at = ${run.created_at},
-       record = ${JSON.stringify(run)}::text::json WHERE id = ${run.id}`
+export function make(sql: Sql, owner: Owner, place: Place): Context.Tag.Service<Store> {
+  const { channel } = place
+  const queueContext: Queue.QueueContext = { sql, node: owner.id, channel, leaseMs: place.leaseMs }
+
+  /** Kills what failed runs left running, where that can be done: on their own host. */
+  const reapHere = (failed: ReadonlyArray<{ readonly id: string; readonly owner: string | null }>) =>
+    Effect.promise(async () => {
+      for (const { id, owner: holder } of failed) {
+        const host = holder === null ? null : holder.slice(0, holder.indexOf(":"))
+        if (host === null || host === owner.host) await reapRun(place.dataDir === undefined ? null : join(place.dataDir, "runs", id), id)
+      }
+    })
 
   const listRuns = (filter: RunFilter): Effect.Effect<RunPage, StoreError> => {
     const limit = pageLimit(filter.limit, DEFAULT_RUN_LIMIT, MAX_RUN_LIMIT)
@@ -84,45 +103,49 @@ export function make(sql: Sql, owner: Owner, place: Place = {}): Context.Tag.Ser
   const failInterruptedRuns = (at: string): Effect.Effect<ReadonlyArray<string>, StoreError> =>
     attempt("failInterruptedRuns", () =>
       sql.begin(async (tx) => {
-        // FOR UPDATE: two engines starting at once fail each run once; the
+        // FOR UPDATE: two engines starting at once settle each run once; the
         // second re-reads a locked row after the first commits and finds it
-        // failed already.
-        const rows = await tx<Array<{ record: string; owner: string | null }>>`
-          SELECT r.record::text AS record, r.owner FROM runs r LEFT JOIN owners o ON o.id = r.owner
-          WHERE r.status IN ('queued', 'running')
-            AND (r.owner IS NULL OR r.owner = ${owner.id} OR o.id IS NULL OR o.expires_at < now())
+        // settled already. Unclaimed queued runs (owner NULL) are left to
+        // the queue, where a live engine may claim them.
+        const rows = await tx<Array<{ record: string; owner: string | null; bound_to: string | null; has_request: boolean }>>`
+          SELECT r.record::text AS record, r.owner, r.bound_to, r.request IS NOT NULL AS has_request
+          FROM runs r LEFT JOIN owners o ON o.id = r.owner
+          WHERE r.status IN ('queued', 'running') AND r.owner IS NOT NULL
+            AND (r.owner = ${owner.id} OR o.id IS NULL OR o.expires_at < now())
           ORDER BY r.created_at, r.id
           FOR UPDATE OF r`
-        const failed: Array<{ id: string; here: boolean }> = []
-        for (const row of rows) {
-          const run = record<Run>(row)
-          const error = { code: "engine.restarted", detail: `The engine stopped while the run was ${run.status}` }
-          await writeRun(tx, { ...run, status: "failed", exit_code: null, error, finished_at: at })
-          await Journal.append(tx, [{ run_id: run.id, type: "run.failed", at, data: error }])
-          const host = row.owner === null ? null : row.owner.slice(0, row.owner.indexOf(":"))
-          failed.push({ id: run.id, here: host === null || host === owner.host })
-        }
+        const settled = await Queue.settleLost(tx, channel, rows, at, "engine.restarted")
         await tx`DELETE FROM owners WHERE expires_at < now()`
-        return failed
-      })).pipe(
-        // What the runs left running can only be killed on their own host.
-        Effect.tap((failed) =>
-          Effect.promise(async () => {
-            for (const { id, here } of failed) {
-              if (here) await reapRun(place.dataDir === undefined ? null : join(place.dataDir, "runs", id), id)
-            }
-          })
-        ),
-        Effect.map((failed) => failed.map((f) => f.id))
-      )
+        return settled.failed
+      })).pipe(Effect.tap(reapHere), Effect.map((failed) => failed.map((f) => f.id)))
+
+  const queue: RunQueue = {
+    node: owner.id,
+    claim: (limit) => attempt("claim", () => Queue.claim(queueContext, limit)),
+    requestCancel: (id, at, reason) => attempt("requestCancel", () => Queue.requestCancel(queueContext, id, at, reason)),
+    cancelRequested: (ids) => attempt("cancelRequested", () => Queue.cancelRequested(queueContext, ids)),
+    reapLost: (at) =>
+      attempt("reapLost", () => Queue.reapLost(queueContext, at)).pipe(
+        Effect.tap((settled) => reapHere(settled.failed)),
+        Effect.map((settled) => settled.failed.map((f) => f.id))
+      ),
+    reapEveryMs: Math.floor(place.leaseMs / 3)
+  }
 
   return {
     putSource: (source: SourceRecord) =>
       attempt("putSource", async () => {
+        // One statement: the record, the change counter and the signal commit together.
         await sql`
-          INSERT INTO sources (name, record, updated_at)
-          VALUES (${source.name}, ${JSON.stringify(source)}::text::json, ${source.updated_at})
-          ON CONFLICT (name) DO UPDATE SET record = excluded.record, updated_at = excluded.updated_at`
+          WITH put AS (
+            INSERT INTO sources (name, record, updated_at)
+            VALUES (${source.name}, ${JSON.stringify(source)}::text::json, ${source.updated_at})
+            ON CONFLICT (name) DO UPDATE SET record = excluded.record, updated_at = excluded.updated_at
+            RETURNING name
+          ), bump AS (
+            UPDATE sources_head SET version = version + 1 WHERE EXISTS (SELECT 1 FROM put) RETURNING version
+          )
+          SELECT (SELECT count(pg_notify(${channel}, ${encode({ _tag: "Sources" })})) FROM bump) AS notified`
       }),
     getSource: (name) =>
       attempt("getSource", async () => {
@@ -134,7 +157,23 @@ export function make(sql: Sql, owner: Owner, place: Place = {}): Context.Tag.Ser
         "listSources",
         async () => (await sql<Array<{ record: string }>>`SELECT record::text AS record FROM sources ORDER BY name`).map((row) => record<SourceRecord>(row))
       ),
-    removeSource: (name) => attempt("removeSource", async () => (await sql`DELETE FROM sources WHERE name = ${name}`).count > 0),
+    removeSource: (name) =>
+      attempt("removeSource", async () => {
+        const [row] = await sql<Array<{ removed: number }>>`
+          WITH gone AS (
+            DELETE FROM sources WHERE name = ${name} RETURNING name
+          ), bump AS (
+            UPDATE sources_head SET version = version + 1 WHERE EXISTS (SELECT 1 FROM gone) RETURNING version
+          )
+          SELECT (SELECT count(*) FROM gone)::int AS removed,
+                 (SELECT count(pg_notify(${channel}, ${encode({ _tag: "Sources" })})) FROM bump) AS notified`
+        return row.removed > 0
+      }),
+    changeToken: () =>
+      attempt("changeToken", async () => {
+        const [row] = await sql<Array<{ version: string }>>`SELECT version::text AS version FROM sources_head`
+        return row.version
+      }),
 
     insertRun: (run, options) =>
       attempt("insertRun", () =>
@@ -149,9 +188,21 @@ export function make(sql: Sql, owner: Owner, place: Place = {}): Context.Tag.Ser
               ON CONFLICT (key) DO NOTHING RETURNING key`
             if (taken.length === 0) return idempotencyOf(tx, key.key)
           }
+          const dispatch = options?.dispatch
+          if (dispatch === undefined) {
+            await tx`
+              INSERT INTO runs (id, job_id, status, created_at, record, owner)
+              VALUES (${run.id}, ${run.job_id}, ${run.status}, ${run.created_at}, ${JSON.stringify(run)}::text::json, ${owner.id})`
+            return null
+          }
+          // Unclaimed; bound to this engine when only it can plan the run.
+          const request = dispatch.request === null ? null : JSON.stringify(dispatch.request)
           await tx`
-            INSERT INTO runs (id, job_id, status, created_at, record, owner)
-            VALUES (${run.id}, ${run.job_id}, ${run.status}, ${run.created_at}, ${JSON.stringify(run)}::text::json, ${owner.id})`
+            INSERT INTO runs (id, job_id, status, created_at, record, owner, request, bound_to, job_key, job_limit)
+            VALUES (${run.id}, ${run.job_id}, ${run.status}, ${run.created_at}, ${JSON.stringify(run)}::text::json, NULL,
+              ${request}::text::json, ${dispatch.request === null ? owner.id : null}, ${dispatch.job_key},
+              ${Math.max(0, Math.floor(dispatch.job_limit))}::int)`
+          await notify(tx, channel, { _tag: "Runs" })
           return null
         })),
     updateRun: (id, patch) =>
@@ -173,7 +224,13 @@ export function make(sql: Sql, owner: Owner, place: Place = {}): Context.Tag.Ser
     listRuns,
     failInterruptedRuns,
 
-    appendEvents: (events) => events.length === 0 ? Effect.succeed([]) : attempt("appendEvents", () => sql.begin((tx) => Journal.append(tx, events))),
+    appendEvents: (events) =>
+      events.length === 0 ? Effect.succeed([]) : attempt("appendEvents", () =>
+        sql.begin(async (tx) => {
+          const out = await Journal.append(tx, events)
+          await notify(tx, channel, { _tag: "Events", latest: out[out.length - 1].id })
+          return out
+        })),
     listEvents: (query) => attempt("listEvents", () => Journal.list(sql, query)),
     latestEventId: () => attempt("latestEventId", () => Journal.latest(sql)),
 
@@ -188,6 +245,9 @@ export function make(sql: Sql, owner: Owner, place: Place = {}): Context.Tag.Ser
 
     holdLeases: (keys, ttlMs) => attempt("holdLeases", () => Leases.hold(sql, owner.id, keys, ttlMs)),
     releaseLeases: (keys) => attempt("releaseLeases", () => Leases.release(sql, owner.id, keys)),
-    heldLeases: () => attempt("heldLeases", () => Leases.held(sql))
+    heldLeases: () => attempt("heldLeases", () => Leases.held(sql)),
+
+    queue,
+    ...(place.signals === undefined ? {} : { signals: place.signals })
   }
 }
