@@ -1,19 +1,16 @@
 /**
  * @module
- * Layer decompression by media type (OCI image-spec layer.md: `tar`,
- * `tar+gzip`, `tar+zstd`; docker's `tar.gzip`), with counting streams on both
- * sides that enforce the image's byte budget and the bomb ratio, and hash the
- * uncompressed tar for the config's `diff_ids`.
+ * Layer compression by media type (OCI image-spec layer.md: `tar`,
+ * `tar+gzip`, `tar+zstd`; docker's `tar.gzip`). The streams that decompress
+ * and count a layer are in `_inflate.ts`, which the unpack worker loads
+ * without this file's errors.
  */
-import { Transform, type TransformCallback } from "node:stream"
 import * as zlib from "node:zlib"
-import { makeHasher } from "../digest.ts"
-import type { Digest } from "../model.ts"
-import { messageOf, UnpackError } from "../errors.ts"
-import type { Budget } from "./limits.ts"
+import { UnpackError } from "../errors.ts"
 
-/** @since 0.1.0 @category models */
-export type Compression = "none" | "gzip" | "zstd"
+import type { Compression } from "./_inflate.ts"
+
+export { type Compression, decompressor, LayerMeter } from "./_inflate.ts"
 
 /** Whether this runtime can decompress zstd (Node ≥ 23.8 has `zlib.createZstdDecompress`). @since 0.1.0 @category utils */
 export function hasZstd(): boolean {
@@ -34,73 +31,4 @@ export function compressionOf(mediaType: string, layer?: string): Compression {
     return "zstd"
   }
   throw new UnpackError({ reason: "unsupported-media-type", detail: `unsupported layer media type ${mediaType}`, layer })
-}
-
-/**
- * Output chunk of the decompressors: zlib's default (16 KiB) makes a 20 MiB
- * layer ~1,300 chunks, each a trip through every stream after it and a
- * write; 256 KiB makes it ~80.
- */
-const CHUNK = 256 * 1024
-
-/** A decompressing stream for the compression. @since 0.1.0 @category constructors */
-export function decompressor(compression: Compression): Transform {
-  if (compression === "gzip") return zlib.createGunzip({ chunkSize: CHUNK })
-  if (compression === "zstd") return (zlib as unknown as { createZstdDecompress: (o: object) => Transform }).createZstdDecompress({ chunkSize: CHUNK })
-  return new Transform({ transform: (chunk, _enc, cb) => cb(null, chunk) })
-}
-
-/**
- * Counts a layer's bytes on both sides of the decompressor.
- *
- * @since 0.1.0
- * @category models
- */
-export class LayerMeter {
-  compressed = 0
-  uncompressed = 0
-  readonly #budget: Budget
-  readonly #layer: string | undefined
-  readonly #hasher = makeHasher("sha256")
-  readonly #onChunk: () => void
-
-  /** `onChunk` is told after each decompressed chunk is counted (progress of a long file). */
-  constructor(budget: Budget, layer?: string, onChunk: () => void = () => {}) {
-    this.#budget = budget
-    this.#layer = layer
-    this.#onChunk = onChunk
-  }
-
-  /** Goes before the decompressor. */
-  input(): Transform {
-    return new Transform({
-      transform: (chunk: Buffer, _enc, cb: TransformCallback) => {
-        this.compressed += chunk.length
-        cb(null, chunk)
-      }
-    })
-  }
-
-  /** Goes after the decompressor; fails the pipeline when a limit is passed. */
-  output(): Transform {
-    return new Transform({
-      transform: (chunk: Buffer, _enc, cb: TransformCallback) => {
-        try {
-          this.uncompressed += chunk.length
-          this.#budget.addBytes(chunk.length, this.#layer)
-          this.#budget.checkRatio(this.compressed, this.uncompressed, this.#layer)
-          this.#hasher.update(chunk)
-          this.#onChunk()
-          cb(null, chunk)
-        } catch (e) {
-          cb(e instanceof Error ? e : new Error(messageOf(e)))
-        }
-      }
-    })
-  }
-
-  /** The digest of the uncompressed tar (the layer's diff id). */
-  diffId(): Digest {
-    return this.#hasher.digest()
-  }
 }

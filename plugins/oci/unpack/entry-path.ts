@@ -5,11 +5,11 @@
  * is refused outright rather than resolved (an image has no reason to carry
  * it). A backslash is an ordinary character on Linux and never a separator.
  */
-import { UnpackError } from "../errors.ts"
+import { UnpackFault } from "./_fault.ts"
 
 /**
  * The components of a member name (none for the root itself, `./`); fails
- * with an `UnpackError` on NUL bytes, `..`, and names that are too long.
+ * with an `UnpackFault` on NUL bytes, `..`, and names that are too long.
  *
  * @since 0.1.0
  * @category utils
@@ -17,7 +17,7 @@ import { UnpackError } from "../errors.ts"
 export function entryComponents(name: string, options: { readonly maxLength: number; readonly layer?: string; readonly what?: string }): ReadonlyArray<string> {
   const what = options.what ?? "entry"
   const fail = (reason: "invalid-name" | "path-escape" | "limit-exceeded", detail: string) =>
-    new UnpackError({ reason, detail, layer: options.layer, entry: name.slice(0, 512) })
+    new UnpackFault({ reason, detail, layer: options.layer, entry: name.slice(0, 512) })
   if (name.includes("\0")) throw fail("invalid-name", `${what} name contains a NUL byte`)
   if (Buffer.byteLength(name) > options.maxLength) throw fail("limit-exceeded", `${what} name is longer than ${options.maxLength} bytes`)
   const parts = name.split("/").filter((p) => p !== "" && p !== ".")

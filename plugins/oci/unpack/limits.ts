@@ -4,7 +4,7 @@
  * uncompressed bytes, entries, path length, and the decompression ratio that
  * marks a bomb (a small layer expanding to gigabytes).
  */
-import { UnpackError } from "../errors.ts"
+import { UnpackFault } from "./_fault.ts"
 
 /**
  * Unpack limits; each has a default.
@@ -52,14 +52,14 @@ export class Budget {
   addBytes(n: number, layer?: string): void {
     this.bytes += n
     if (this.bytes > this.limits.maxBytes) {
-      throw new UnpackError({ reason: "limit-exceeded", detail: `image holds more than ${this.limits.maxBytes} bytes uncompressed`, layer })
+      throw new UnpackFault({ reason: "limit-exceeded", detail: `image holds more than ${this.limits.maxBytes} bytes uncompressed`, layer })
     }
   }
 
   addEntry(layer?: string, entry?: string): void {
     this.entries++
     if (this.entries > this.limits.maxEntries) {
-      throw new UnpackError({ reason: "limit-exceeded", detail: `image has more than ${this.limits.maxEntries} entries`, layer, entry })
+      throw new UnpackFault({ reason: "limit-exceeded", detail: `image has more than ${this.limits.maxEntries} entries`, layer, entry })
     }
   }
 
@@ -67,7 +67,7 @@ export class Budget {
   checkRatio(compressed: number, uncompressed: number, layer?: string): void {
     if (uncompressed <= this.limits.ratioGraceBytes) return
     if (uncompressed > this.limits.maxRatio * Math.max(compressed, 1)) {
-      throw new UnpackError({
+      throw new UnpackFault({
         reason: "decompression-bomb",
         detail: `layer expands more than ${this.limits.maxRatio}-fold (${compressed} compressed bytes gave ${uncompressed})`,
         layer

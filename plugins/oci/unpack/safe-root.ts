@@ -13,20 +13,8 @@
  * (six per file) that costs more than the operation itself.
  */
 import { constants, lstatSync, mkdirSync, openSync, rmSync, type Stats } from "node:fs"
-import { lstat, readlink } from "node:fs/promises"
 import { join } from "node:path"
-import { UnpackError } from "../errors.ts"
-
-const errno = (e: unknown): string | undefined => typeof e === "object" && e !== null && "code" in e && typeof e.code === "string" ? e.code : undefined
-
-async function lstatOrNull(path: string): Promise<Stats | null> {
-  try {
-    return await lstat(path)
-  } catch (e) {
-    if (errno(e) === "ENOENT") return null
-    throw e
-  }
-}
+import { errnoOf, UnpackFault } from "./_fault.ts"
 
 function lstatOrNullSync(path: string): Stats | null {
   return lstatSync(path, { throwIfNoEntry: false }) ?? null
@@ -71,9 +59,9 @@ export class SafeRoot {
       const st = lstatOrNullSync(path)
       if (st === null) return false
       if (st.isSymbolicLink()) {
-        throw new UnpackError({ reason: "symlink-traversal", detail: `refusing to go through the symlink ${rel}`, layer: this.layer, entry })
+        throw new UnpackFault({ reason: "symlink-traversal", detail: `refusing to go through the symlink ${rel}`, layer: this.layer, entry })
       } else if (!st.isDirectory()) {
-        throw new UnpackError({ reason: "not-a-directory", detail: `${rel} is not a directory`, layer: this.layer, entry })
+        throw new UnpackFault({ reason: "not-a-directory", detail: `${rel} is not a directory`, layer: this.layer, entry })
       }
       this.#dirs.add(rel)
     }
@@ -86,7 +74,7 @@ export class SafeRoot {
       mkdirSync(path, { mode })
       return true
     } catch (e) {
-      if (errno(e) === "EEXIST") return false
+      if (errnoOf(e) === "EEXIST") return false
       throw e
     }
   }
@@ -111,7 +99,7 @@ export class SafeRoot {
     try {
       return openSync(path, CREATE, mode)
     } catch (e) {
-      if (errno(e) !== "EEXIST") throw e
+      if (errnoOf(e) !== "EEXIST") throw e
     }
     this.remove(parts)
     return openSync(path, CREATE, mode)
@@ -130,37 +118,4 @@ export class SafeRoot {
   markDir(parts: ReadonlyArray<string>): void {
     this.#dirs.add(parts.join("/"))
   }
-}
-
-/**
- * Resolves `path` inside `root` as if `root` were `/`: symlinks are followed
- * but absolute targets start again at `root` and `..` stops there, so the
- * result is always inside `root`. For reading files of an unpacked image.
- *
- * @since 0.1.0
- * @category utils
- */
-export async function resolveInRoot(root: string, path: string): Promise<string> {
-  const pending = path.split("/").filter((p) => p !== "" && p !== ".").reverse()
-  const done: Array<string> = []
-  let links = 0
-  while (pending.length > 0) {
-    const part = pending.pop()!
-    if (part === "..") {
-      done.pop()
-      continue
-    }
-    const candidate = join(root, ...done, part)
-    const st = await lstatOrNull(candidate)
-    if (st?.isSymbolicLink()) {
-      // Linux MAXSYMLINKS.
-      if (++links > 40) throw new UnpackError({ reason: "path-escape", detail: `too many symlinks resolving ${path}` })
-      const target = await readlink(candidate)
-      if (target.startsWith("/")) done.length = 0
-      pending.push(...target.split("/").filter((p) => p !== "" && p !== ".").reverse())
-      continue
-    }
-    done.push(part)
-  }
-  return join(root, ...done)
 }

@@ -5,14 +5,20 @@
  * layer is unpacked and verified. `rename` is atomic, so a crash leaves
  * either no rootfs or a complete one; leftovers of a crash are removed by
  * `sweepUnpackTemps`.
+ *
+ * The layers are gunzipped, hashed and written by a worker thread
+ * (`_layer-runner.ts`), this thread only feeding it their bytes; with
+ * `inWorker: false`, or where the runtime has no worker threads, on this
+ * thread.
  */
 import { chmod, mkdir, mkdtemp, readdir, rename, rm, rmdir, stat } from "node:fs/promises"
 import { basename, dirname, join } from "node:path"
 import * as Effect from "effect/Effect"
 import { classifyOciError, codeOf, type OciError, UnpackError } from "../errors.ts"
-import { Budget, type UnpackLimits } from "./limits.ts"
-import { SafeRoot } from "./safe-root.ts"
-import { type EntryPolicy, type LayerInput, type LayerStats, unpackLayer } from "./unpack-layer.ts"
+import { UnpackFault } from "./_fault.ts"
+import { inThread, inWorker, type LayerRunner } from "./_layer-runner.ts"
+import type { UnpackLimits } from "./limits.ts"
+import type { EntryPolicy, LayerInput, LayerStats } from "./unpack-layer.ts"
 
 /**
  * A layer to unpack, opened when its turn comes; `settle` is told whether it
@@ -43,6 +49,11 @@ export interface UnpackImageOptions extends EntryPolicy {
    * chunk) with the image's running totals; not throttled, keep it cheap.
    */
   readonly onProgress?: (progress: UnpackProgress) => void
+  /**
+   * Unpack in a worker thread, off this thread's event loop and heap.
+   * Default true; false, or a runtime without worker threads, unpacks here.
+   */
+  readonly inWorker?: boolean
 }
 
 /**
@@ -78,6 +89,31 @@ async function exists(path: string): Promise<boolean> {
   return stat(path).then(() => true, () => false)
 }
 
+/** The library's error for a fault of the unpacker, field for field. */
+function toUnpackError(f: UnpackFault): UnpackError {
+  const { reason, detail, layer, entry } = f
+  return new UnpackError({
+    reason,
+    detail,
+    ...(layer === undefined ? {} : { layer }),
+    ...(entry === undefined ? {} : { entry }),
+    ...(f.cause === undefined ? {} : { cause: f.cause })
+  })
+}
+
+/** A worker thread where the options and the runtime allow one. */
+function openRunner(root: string, options: UnpackImageOptions): LayerRunner {
+  const policy = { onlyFilesAndDirectories: options.onlyFilesAndDirectories }
+  if (options.inWorker !== false) {
+    try {
+      return inWorker(root, options.limits, policy)
+    } catch {
+      // No worker threads here: the same unpacker, on this thread.
+    }
+  }
+  return inThread(root, options.limits, policy)
+}
+
 /**
  * `unpackImage` as a Promise.
  *
@@ -93,23 +129,23 @@ export async function unpackImageAsync(options: UnpackImageOptions): Promise<Unp
   const temp = await mkdtemp(join(parent, tempPrefix(destination))).catch(() =>
     mkdir(parent, { recursive: true }).then(() => mkdtemp(join(parent, tempPrefix(destination))))
   )
-  const budget = new Budget(options.limits)
-  const root = new SafeRoot(temp)
+  const runner = openRunner(temp, options)
   const stats: Array<LayerStats> = []
   try {
     for (const [index, open] of options.layers.entries()) {
       const layer = await open()
       let ok = false
       const onProgress = options.onProgress
-      const report = onProgress === undefined ? undefined : () => onProgress({ index, entries: budget.entries, bytes: budget.bytes })
       try {
-        stats.push(await unpackLayer(root, layer, budget, { onlyFilesAndDirectories: options.onlyFilesAndDirectories, onProgress: report }))
+        stats.push(await runner.run(layer, (t) => onProgress?.({ index, entries: t.entries, bytes: t.bytes })))
         ok = true
       } finally {
         await layer.settle?.(ok)
       }
       options.onLayer?.(index, stats[index])
     }
+    // The worker's heap goes now, not when the collector gets to it.
+    await runner.close()
     await chmod(temp, 0o755)
     try {
       await rename(temp, destination)
@@ -124,9 +160,12 @@ export async function unpackImageAsync(options: UnpackImageOptions): Promise<Unp
     }
     return { rootfs: destination, reused: false, layers: stats }
   } catch (e) {
+    // Stopped first: a worker still writing could put files back into what is being removed.
+    await runner.close().catch(() => {})
     await rm(temp, { recursive: true, force: true }).catch(() => {})
     // A failed add leaves no empty addons/<digest>/: rmdir removes the parent we made only while it is empty.
     if (created !== undefined) await rmdir(parent).catch(() => {})
+    if (e instanceof UnpackFault) throw toUnpackError(e)
     throw classifyOciError(e, (detail, cause) => new UnpackError({ reason: "io", detail: `${codeOf(cause) ?? "error"}: ${detail}`, cause }))
   }
 }

@@ -18,9 +18,10 @@ import { chmodSync, closeSync, fchmodSync, futimesSync, linkSync, symlinkSync, w
 import type { Readable } from "node:stream"
 import { pipeline } from "node:stream/promises"
 import { extract as tarExtract, type Header } from "tar-stream"
-import { codeOf, isOciError, messageOf, UnpackError } from "../errors.ts"
 import type { Digest } from "../model.ts"
-import { type Compression, decompressor, LayerMeter } from "./decompress.ts"
+import type { Compression } from "./decompress.ts"
+import { errnoOf, textOf, UnpackFault } from "./_fault.ts"
+import { decompressor, LayerMeter } from "./_inflate.ts"
 import { entryComponents } from "./entry-path.ts"
 import type { Budget } from "./limits.ts"
 import type { SafeRoot } from "./safe-root.ts"
@@ -88,6 +89,11 @@ export interface LayerOptions extends EntryPolicy {
    * the `Budget`). Keep it cheap; it is not throttled here.
    */
   readonly onProgress?: () => void
+  /**
+   * The process umask. Default: read from `process`; a worker thread must
+   * be told, as it may not set the umask, and reading it means setting it.
+   */
+  readonly umask?: number
 }
 
 /** An entry's body as tar-stream (streamx) hands it over. */
@@ -96,8 +102,13 @@ type EntryBody = AsyncIterable<unknown> & { resume(): unknown }
 const fileMode = (mode: number) => (mode & 0o777) | 0o600
 const dirMode = (mode: number) => (mode & 0o777) | 0o700
 
-/** The process umask, read without changing it (`process.umask()` alone is deprecated). */
-function currentUmask(): number {
+/**
+ * The process umask, read without changing it (`process.umask()` alone is deprecated).
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export function currentUmask(): number {
   const mask = process.umask(0o022)
   process.umask(mask)
   return mask
@@ -109,14 +120,15 @@ class LayerUnpacker {
   readonly layer: string | undefined
   readonly writes = new LayerWrites()
   /** Mode bits `open` drops; a file whose mode loses some gets an `fchmod`. */
-  readonly umask = currentUmask()
+  readonly umask: number
   entries = 0
   skipped = 0
   stripped = 0
 
   readonly strict: boolean
 
-  constructor(root: SafeRoot, budget: Budget, layer: string | undefined, policy: EntryPolicy) {
+  constructor(root: SafeRoot, budget: Budget, layer: string | undefined, policy: LayerOptions) {
+    this.umask = policy.umask ?? currentUmask()
     this.root = root
     this.budget = budget
     this.layer = layer
@@ -126,10 +138,10 @@ class LayerUnpacker {
   /** With `onlyFilesAndDirectories`, what refuses the archive. */
   refuse(header: Header): void {
     const name = header.name
-    if (name.startsWith("/")) throw new UnpackError({ reason: "path-escape", detail: "entry name is absolute", layer: this.layer, entry: name })
+    if (name.startsWith("/")) throw new UnpackFault({ reason: "path-escape", detail: "entry name is absolute", layer: this.layer, entry: name })
     const type = header.type ?? "file"
     if (type !== "file" && type !== "contiguous-file" && type !== "directory") {
-      throw new UnpackError({
+      throw new UnpackFault({
         reason: "unsupported-entry",
         detail: `entry is a ${type}; only files and directories are allowed`,
         layer: this.layer,
@@ -154,7 +166,7 @@ class LayerUnpacker {
       const hidden = base.slice(WHITEOUT_PREFIX.length)
       // ".wh.", ".wh.." and ".wh..." would name the directory itself or its parent.
       if (hidden === "" || hidden === "." || hidden === "..") {
-        throw new UnpackError({ reason: "invalid-name", detail: "whiteout without a name", layer: this.layer, entry: name })
+        throw new UnpackFault({ reason: "invalid-name", detail: "whiteout without a name", layer: this.layer, entry: name })
       }
       return applyWhiteout(this.root, dir, hidden, this.writes, name)
     }
@@ -216,10 +228,10 @@ class LayerUnpacker {
 
   symlink(parts: ReadonlyArray<string>, target: string, name: string): void {
     if (target === "" || target.includes("\0")) {
-      throw new UnpackError({ reason: "invalid-name", detail: "symlink target is empty or contains a NUL byte", layer: this.layer, entry: name })
+      throw new UnpackFault({ reason: "invalid-name", detail: "symlink target is empty or contains a NUL byte", layer: this.layer, entry: name })
     }
     if (Buffer.byteLength(target) > this.budget.limits.maxPathLength) {
-      throw new UnpackError({
+      throw new UnpackFault({
         reason: "limit-exceeded",
         detail: `symlink target is longer than ${this.budget.limits.maxPathLength} bytes`,
         layer: this.layer,
@@ -235,12 +247,12 @@ class LayerUnpacker {
   }
 
   hardlink(parts: ReadonlyArray<string>, target: string, name: string): void {
-    const escape = (detail: string) => new UnpackError({ reason: "hardlink-escape", detail, layer: this.layer, entry: name })
+    const escape = (detail: string) => new UnpackFault({ reason: "hardlink-escape", detail, layer: this.layer, entry: name })
     let targetParts: ReadonlyArray<string>
     try {
       targetParts = entryComponents(target, { maxLength: this.budget.limits.maxPathLength, layer: this.layer, what: "hardlink target" })
     } catch (e) {
-      throw e instanceof UnpackError && e.reason === "path-escape" ? escape(`hardlink target ${JSON.stringify(target.slice(0, 200))} leaves the root`) : e
+      throw e instanceof UnpackFault && e.reason === "path-escape" ? escape(`hardlink target ${JSON.stringify(target.slice(0, 200))} leaves the root`) : e
     }
     if (targetParts.length === 0) throw escape("hardlink to the root directory")
     if (targetParts.join("/") === parts.join("/")) return
@@ -249,7 +261,7 @@ class LayerUnpacker {
     try {
       if (this.root.parents(targetParts, false, name)) st = this.root.stat(targetParts)
     } catch (e) {
-      if (e instanceof UnpackError) throw escape(`hardlink target ${JSON.stringify(target.slice(0, 200))}: ${e.detail}`)
+      if (e instanceof UnpackFault) throw escape(`hardlink target ${JSON.stringify(target.slice(0, 200))}: ${e.detail}`)
       throw e
     }
     if (st === null || !st.isFile()) throw escape(`hardlink target ${JSON.stringify(target.slice(0, 200))} is not a regular file inside the image`)
@@ -260,17 +272,26 @@ class LayerUnpacker {
   }
 }
 
+/**
+ * Whether a caught value already says what went wrong: a fault of the
+ * unpacker, or a tagged error of whoever fed it (a download that failed
+ * its digest), which is more telling than the broken pipe it caused.
+ */
+function isTold(e: unknown): boolean {
+  return e instanceof UnpackFault || (typeof e === "object" && e !== null && "_tag" in e)
+}
+
 function wrap(e: unknown, layer?: string): unknown {
-  if (isOciError(e)) return e
-  const code = codeOf(e)
+  if (isTold(e)) return e
+  const code = errnoOf(e)
   if (code !== undefined && /^Z_|^ERR_ZSTD|ERR__ZLIB/.test(code)) {
-    return new UnpackError({ reason: "corrupt", detail: `cannot decompress layer: ${messageOf(e)}`, layer, cause: e })
+    return new UnpackFault({ reason: "corrupt", detail: `cannot decompress layer: ${textOf(e)}`, layer, cause: e })
   }
   // A system call's failure (Node's system errors carry the call's name) is the disk's, not the archive's.
   if (code !== undefined && typeof e === "object" && e !== null && "syscall" in e && e.syscall !== undefined) {
-    return new UnpackError({ reason: "io", detail: `${code}: ${messageOf(e)}`, layer, cause: e })
+    return new UnpackFault({ reason: "io", detail: `${code}: ${textOf(e)}`, layer, cause: e })
   }
-  return new UnpackError({ reason: "corrupt", detail: `invalid layer archive: ${messageOf(e)}`, layer, cause: e })
+  return new UnpackFault({ reason: "corrupt", detail: `invalid layer archive: ${textOf(e)}`, layer, cause: e })
 }
 
 /**
@@ -303,11 +324,11 @@ export async function unpackLayer(root: SafeRoot, input: LayerInput, budget: Bud
   const piped = await piping
   // The first failure is the one to report; a source error (a blob that
   // failed verification) is more telling than the premature close it caused.
-  if (piped !== undefined && (failure === undefined || (!isOciError(failure) && isOciError(piped)))) failure = piped
+  if (piped !== undefined && (failure === undefined || (!isTold(failure) && isTold(piped)))) failure = piped
   if (failure !== undefined) throw wrap(failure, input.digest)
   const diffId = meter.diffId()
   if (input.diffId !== undefined && input.diffId !== diffId) {
-    throw new UnpackError({
+    throw new UnpackFault({
       reason: "diff-id-mismatch",
       detail: `uncompressed layer hashes to ${diffId}, the config says ${input.diffId}`,
       layer: input.digest
