@@ -23,6 +23,7 @@ import type { StoreError } from "../../../core/mod.ts"
 import { connect } from "./_client.ts"
 import { check } from "./_options.ts"
 import { acquireOwner } from "./_owner.ts"
+import { listen } from "./_listen.ts"
 import { channelOf } from "./_signals.ts"
 import { make } from "./store.ts"
 
@@ -73,7 +74,9 @@ export function layer(options: Options): Layer.Layer<Store, StoreError> {
       if (!("url" in checked)) return yield* Effect.fail(checked)
       const sql = yield* connect(checked)
       const owner = yield* acquireOwner(sql, checked.leaseMs)
-      const place = { channel: channelOf(checked.schema), leaseMs: checked.leaseMs }
+      const channel = channelOf(checked.schema)
+      const signals = yield* listen(sql, channel)
+      const place = { channel, leaseMs: checked.leaseMs, signals }
       return make(sql, owner, options.dataDir === undefined ? place : { ...place, dataDir: options.dataDir })
     })
   )
