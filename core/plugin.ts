@@ -72,6 +72,13 @@ export interface GcContext {
   readonly dataDir: string
   /** Every source record of the engine (all kinds): what they reference must be kept. */
   readonly sources: ReadonlyArray<SourceRecord>
+  /**
+   * Keys leased by any engine sharing the store (`PluginEnv.leases`): what
+   * they name must be kept too. Read before `sources`: a lease released
+   * before this read was released after its work's record was stored, so
+   * `sources` holds that record.
+   */
+  readonly leases: ReadonlyArray<string>
   /** True: report what would be removed, remove nothing. */
   readonly dryRun: boolean
 }

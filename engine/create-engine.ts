@@ -40,6 +40,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<EngineH
     plugins: info.plugins,
     config: info.config,
     reconciled: info.reconciled,
+    heldLeases: () => opened.run(info.heldLeases()),
     dispose: opened.dispose
   }
 }

@@ -5,7 +5,8 @@
  * reconciling the declared sources did. Provided by `layer` beside `Engine`.
  */
 import * as Context from "effect/Context"
-import type { EngineSettings } from "../core/mod.ts"
+import type * as Effect from "effect/Effect"
+import type { EngineSettings, StoreError } from "../core/mod.ts"
 import type { PluginSet } from "../core/mod.ts"
 import type { ConfigFile } from "./config-file.ts"
 import type { ReconcileReport } from "./declared-sources.ts"
@@ -25,4 +26,6 @@ export class EngineInfo extends Context.Tag("flwd/engine/EngineInfo")<EngineInfo
   readonly pluginTimeoutMs: number
   /** What reconciling the config's declared sources did; null without a config file. */
   readonly reconciled: ReconcileReport | null
+  /** Keys leased in the store by any engine sharing it, for collectors (`Store.heldLeases`). */
+  readonly heldLeases: () => Effect.Effect<ReadonlyArray<string>, StoreError>
 }>() {}

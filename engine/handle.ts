@@ -26,6 +26,8 @@ export interface EngineHandle {
   readonly config?: ConfigFile | null
   /** What reconciling the config's declared sources did; absent or null without a config file. */
   readonly reconciled?: ReconcileReport | null
+  /** Keys leased in the store by any engine sharing it (what a collection keeps besides what sources refer to); absent on a remote handle, which has no store. */
+  readonly heldLeases?: () => Promise<ReadonlyArray<string>>
   /** Cancels what still runs, releases the plugins and closes the store. */
   readonly dispose: () => Promise<void>
 }

@@ -103,7 +103,9 @@ export function layerEngine(options: EngineOptions = {}): Layer.Layer<Engine | E
         EngineInfo,
         Effect.gen(function* () {
           const reconciled = config === null ? null : yield* reconcileSources(declared, set, stored, marked)
+          const { heldLeases } = yield* Store
           return {
+            heldLeases,
             settings,
             config,
             plugins,

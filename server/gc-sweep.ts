@@ -4,8 +4,9 @@
  * once and a long-running server runs on a timer, so what plugins keep in
  * the data directory (pulled add-ons, blobs) that no source refers to does
  * not pile up. Neither knows which plugins collect: each hook is handed
- * the engine's source records and removes what none of them references (a
- * hook that finds a pull in progress removes nothing).
+ * the engine's source records and the keys any engine sharing the store
+ * holds a lease on, and removes what none of them names (a hook that finds
+ * a pull in progress removes nothing).
  */
 import * as Effect from "effect/Effect"
 import { Engine, type GcReport, type PluginError } from "../core/mod.ts"
@@ -35,6 +36,9 @@ export interface SweepResult {
  * @category constructors
  */
 export async function collectGarbage(engine: EngineHandle, options: { readonly dryRun?: boolean } = {}): Promise<SweepResult> {
+  // Leases first, records second: work that leases before it writes and lets go only once its
+  // record is stored is either still leased at the first read or stored before the second.
+  const leases = engine.heldLeases === undefined ? [] : await engine.heldLeases()
   const sources = await engine.run(Effect.flatMap(Engine, (e) => e.sources()))
   const { plugins, settings } = engine
   const hooks = [
@@ -42,7 +46,7 @@ export async function collectGarbage(engine: EngineHandle, options: { readonly d
     ...plugins.executors.map((p) => ({ plugin: p.kind, gc: p.gc })),
     ...plugins.profiles.map((p) => ({ plugin: p.name, gc: p.gc }))
   ]
-  const ctx = { dataDir: settings.dataDir, sources, dryRun: options.dryRun === true }
+  const ctx = { dataDir: settings.dataDir, sources, leases, dryRun: options.dryRun === true }
   const reports = await Effect.runPromise(
     Effect.forEach(
       hooks.flatMap(({ plugin, gc }) => (gc === undefined ? [] : [{ plugin, gc }])),

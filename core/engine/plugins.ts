@@ -21,8 +21,10 @@ import type { Policy } from "../domain/policy.ts"
 import type { ExecutorImpl, ExecutorPlugin, MakeServices, PlatformServices, PluginSet, ProfilePlugin, SourceImpl, SourcePlugin } from "../plugin.ts"
 import { EngineConfig } from "./config.ts"
 import { assembleContributions } from "./contributions.ts"
+import { makeLeases } from "./leases.ts"
 import { PluginEnv } from "./plugin-env.ts"
 import { PluginPlatform } from "./plugin-platform.ts"
+import { Store } from "./store.ts"
 
 /** A source plugin's definition with its built implementation. */
 export interface BuiltSource {
@@ -61,7 +63,7 @@ export class Plugins extends Context.Tag("flwd/engine/Plugins")<Plugins, {
  * @since 0.1.0
  * @category layers
  */
-export function layerPlugins(set: PluginSet): Layer.Layer<Plugins, PluginError, PluginPlatform | EngineConfig> {
+export function layerPlugins(set: PluginSet): Layer.Layer<Plugins, PluginError, PluginPlatform | EngineConfig | Store> {
   return Layer.scoped(
     Plugins,
     Effect.gen(function* () {
@@ -71,6 +73,8 @@ export function layerPlugins(set: PluginSet): Layer.Layer<Plugins, PluginError, 
         dataDir: config.dataDir,
         policy: config.policy,
         killGraceMs: config.killGraceMs,
+        // Plugins lease what they write in the engine's store, renewed until the engine closes.
+        leases: yield* makeLeases(yield* Store),
         ...(config.policyDir !== undefined ? { policyDir: config.policyDir } : {}),
         ...(config.policyFile !== undefined ? { policyFile: config.policyFile } : {})
       }

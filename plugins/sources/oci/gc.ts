@@ -4,7 +4,10 @@
  * `addons/<digest>/`, cached blob and pin that no source refers to is
  * removed. Blobs a referenced image needs (its index, manifest, config and
  * layers) are kept, so re-adding it needs no download. Nothing is removed
- * while any live process is pulling into the data directory.
+ * while any live process is pulling into the data directory, and nothing
+ * an engine sharing the store holds a lease on (`lease-keys.ts`): a leased
+ * rootfs, a leased blob and what it reaches, a pin of a leased image. Those
+ * are reported as kept with the reason.
  */
 import { lstat, readdir, rm } from "node:fs/promises"
 import { join } from "node:path"
@@ -12,6 +15,7 @@ import * as Effect from "effect/Effect"
 import type { SourceRecord } from "../../../core/mod.ts"
 import { type Digest, makeBlobStore, sweepPartial } from "../../oci/mod.ts"
 import { activePulls } from "./_activity.ts"
+import { leasedDigests } from "./lease-keys.ts"
 import { listPins, removePin } from "./pins.ts"
 
 /**
@@ -25,6 +29,8 @@ export interface GcResult {
   readonly rootfs: ReadonlyArray<string>
   readonly blobs: ReadonlyArray<string>
   readonly pins: ReadonlyArray<string>
+  /** What nothing refers to but an engine holds a lease on: kept, each with the reason. */
+  readonly leased: ReadonlyArray<{ readonly item: string; readonly reason: string }>
   readonly freedBytes: number
   /** Set when nothing was collected, with the reason. */
   readonly skipped: string | null
@@ -111,13 +117,20 @@ function closure(store: ReturnType<typeof makeBlobStore>, roots: ReadonlySet<str
  * console.log(result.rootfs.length, result.freedBytes)
  * ```
  */
-export function gcAddons(dataDir: string, referenced: Iterable<string>, options: { readonly dryRun?: boolean } = {}): Effect.Effect<GcResult> {
+export function gcAddons(
+  dataDir: string,
+  referenced: Iterable<string>,
+  options: { readonly dryRun?: boolean; readonly leases?: ReadonlyArray<string> } = {}
+): Effect.Effect<GcResult> {
   return Effect.gen(function* () {
     const pulling = yield* activePulls(dataDir)
     if (pulling.length > 0) {
-      return { rootfs: [], blobs: [], pins: [], freedBytes: 0, skipped: `a pull is in progress (process ${pulling.join(", ")}); nothing removed` }
+      return { rootfs: [], blobs: [], pins: [], leased: [], freedBytes: 0, skipped: `a pull is in progress (process ${pulling.join(", ")}); nothing removed` }
     }
     const roots = new Set([...referenced].filter(isDigest))
+    const leases = leasedDigests(options.leases ?? [])
+    const leased: Array<{ item: string; reason: string }> = []
+    const keptFor = (item: string, why: string) => leased.push({ item, reason: `${why}: an engine sharing the store is adding or serving it` })
     const store = makeBlobStore(dataDir)
     const dry = options.dryRun === true
     if (!dry) yield* Effect.ignore(sweepPartial(dataDir, store))
@@ -125,15 +138,25 @@ export function gcAddons(dataDir: string, referenced: Iterable<string>, options:
     const rootfs: Array<string> = []
     for (const name of yield* Effect.promise(() => readdir(join(dataDir, "addons")).catch(() => [] as Array<string>))) {
       if (!isDigest(name) || roots.has(name)) continue
+      if (leases.rootfs.has(name)) {
+        keptFor(`rootfs ${name}`, `leased (oci:rootfs:${name})`)
+        continue
+      }
       const dir = join(dataDir, "addons", name)
       freed += yield* Effect.promise(() => sizeOf(dir))
       if (!dry) yield* Effect.promise(() => rm(dir, { recursive: true, force: true }))
       rootfs.push(name)
     }
     const keep = yield* closure(store, roots)
+    // A leased blob keeps what it reaches: a pull leases the index before it writes the manifests it names.
+    const keepLeased = yield* closure(store, new Set([...leases.blobs].filter(isDigest)))
     const blobs: Array<string> = []
     for (const digest of yield* Effect.orElseSucceed(store.list, () => [] as ReadonlyArray<Digest>)) {
       if (keep.has(digest)) continue
+      if (keepLeased.has(digest)) {
+        keptFor(`blob ${digest}`, leases.blobs.has(digest) ? `leased (oci:blob:${digest})` : "named by a leased image")
+        continue
+      }
       freed += yield* Effect.promise(() => sizeOf(store.path(digest)))
       if (!dry) yield* Effect.ignore(store.remove(digest))
       blobs.push(digest)
@@ -141,9 +164,13 @@ export function gcAddons(dataDir: string, referenced: Iterable<string>, options:
     const pins: Array<string> = []
     for (const [name, pin] of yield* listPins(dataDir)) {
       if (roots.has(pin.digest) || roots.has(pin.resolved_digest)) continue
+      if (leases.rootfs.has(pin.digest) || leases.blobs.has(pin.resolved_digest)) {
+        keptFor(`pin ${name}`, `its image is leased`)
+        continue
+      }
       if (!dry) yield* removePin(dataDir, name)
       pins.push(name)
     }
-    return { rootfs, blobs, pins, freedBytes: freed, skipped: null }
+    return { rootfs, blobs, pins, leased, freedBytes: freed, skipped: null }
   })
 }

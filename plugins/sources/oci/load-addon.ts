@@ -5,6 +5,11 @@
  * by digest (a cached image costs no download), read and validate the
  * add-on manifest, discover its jobs, record provenance, and pin the
  * digest. Failures are `E_OCI` or `E_ADDON_MANIFEST` problems.
+ *
+ * Every blob and the rootfs are leased before they are written
+ * (`lease-keys.ts`): first what the reference names, then, once the
+ * manifest is known, its config, layers and rootfs. A collection on any
+ * engine sharing the store keeps what is leased and what it reaches.
  */
 import * as Effect from "effect/Effect"
 import { type JobDefinition, type JobImageConfig, type LoadedSource, type SourceContext, SourceError } from "../../../core/mod.ts"
@@ -27,6 +32,7 @@ import {
 import { withPullMarker } from "./_activity.ts"
 import { countingClient, makeReporter } from "./_progress.ts"
 import type { ImageTrust } from "./admission.ts"
+import { blobKey, imageKeys, rootfsKey } from "./lease-keys.ts"
 import { type Pin, writePin } from "./pins.ts"
 import { readAddon } from "./read-addon.ts"
 import { type OciSourceSpec, pullPolicyOf } from "./spec.ts"
@@ -39,6 +45,8 @@ export interface PullEnv {
   readonly flwdVersion: string
   readonly concurrency?: number
   readonly limits?: UnpackLimits
+  /** Takes leases on keys for as long as the source this pull loads is served; absent: nothing is leased. */
+  readonly lease?: (keys: ReadonlyArray<string>) => Effect.Effect<void, SourceError>
 }
 
 /** One pull's inputs. @since 0.1.0 @category models */
@@ -85,7 +93,11 @@ export function pullAddon(
     const shown = target.ref.normalized
     const platform: PlatformSpec | undefined = spec.platform !== undefined ? parsePlatform(spec.platform) : undefined
     const reporter = yield* makeReporter(ctx, spec.ref.text)
-    const image = yield* resolveImage(env.client, ref, { platform, store: env.store }).pipe(
+    const lease = env.lease ?? (() => Effect.void)
+    // What the reference names is leased before its first blob is written; what that blob reaches is kept with it.
+    if (ref.digest !== null) yield* lease([blobKey(ref.digest), rootfsKey(ref.digest)])
+    // Resolving writes the index, manifest and config to the cache: under a pull marker as the layers are, so no sweep takes its partial files.
+    const image = yield* withPullMarker(ctx.dataDir, resolveImage(env.client, ref, { platform, store: env.store })).pipe(
       Effect.mapError((e) => toProblem(e, shown)),
       Effect.withSpan("source.resolve")
     )
@@ -97,6 +109,7 @@ export function pullAddon(
         { errors: [{ path: "platform", message: `the image is ${formatPlatform(image.platform)}` }] }
       )
     }
+    yield* lease(imageKeys(image))
     reporter.layers(image.manifest.layers)
     let unpacked = 0
     const pulled = yield* withPullMarker(

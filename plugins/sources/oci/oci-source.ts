@@ -17,16 +17,26 @@
  * (`pull_timeout`) and the redirect rule of `redirect-guard.ts`. Blobs and
  * rootfs are shared between sources: `gc` frees them, never a removal; what
  * a killed pull left is the `sweep` hook's (at every engine start).
+ *
+ * A load leases what it writes (`PluginEnv.leases`) before writing it and
+ * holds the leases for as long as the state it loaded is served: through
+ * the moment core stores the source's record, until the state is released
+ * (removed, replaced) or the engine closes. A load that fails lets go at
+ * once. So no engine sharing the store collects an add-on being added or
+ * served, whatever its view of the records.
  */
 import { readFileSync } from "node:fs"
 import * as Effect from "effect/Effect"
-import type * as Scope from "effect/Scope"
-import type { LoadedSource, SourceContext, SourceError, SourceImpl } from "../../../core/mod.ts"
+import * as ExecutionStrategy from "effect/ExecutionStrategy"
+import * as Exit from "effect/Exit"
+import * as Scope from "effect/Scope"
+import { type LoadedSource, PluginEnv, type SourceContext, type SourceError, type SourceImpl } from "../../../core/mod.ts"
 import {
   type BlobStore,
   type ImageReference,
   makeBlobStore,
   makeRegistryClient,
+  ociProblem,
   type RegistryClient,
   type RegistryOptions,
   toProblem,
@@ -79,8 +89,12 @@ function packageVersion(): string {
  * @since 0.2.0
  * @category constructors
  */
-export function makeOciImpl(options: OciSourceOptions = {}): Effect.Effect<SourceImpl<OciSourceSpec, OciPin>, never, Scope.Scope> {
+export function makeOciImpl(options: OciSourceOptions = {}): Effect.Effect<SourceImpl<OciSourceSpec, OciPin>, never, Scope.Scope | PluginEnv> {
   return Effect.gen(function* () {
+    const { leases } = yield* PluginEnv
+    const engineScope = yield* Effect.scope
+    // The leases of each state this engine serves, closed when core releases the state (or with the engine).
+    const held = new Map<LoadedSource, Scope.CloseableScope>()
     const flwdVersion = options.flwdVersion ?? packageVersion()
     const clients = new Map<string, RegistryClient>()
     const stores = new Map<string, BlobStore>()
@@ -133,7 +147,35 @@ export function makeOciImpl(options: OciSourceOptions = {}): Effect.Effect<Sourc
           }))
       })
 
-    const load = (spec: OciSourceSpec, given: OciPin | null, ctx: SourceContext): Effect.Effect<LoadedSource, SourceError> =>
+    const leaseIn = (scope: Scope.Scope) => (keys: ReadonlyArray<string>): Effect.Effect<void, SourceError> =>
+      leases === undefined ? Effect.void : Scope.extend(leases.hold(keys), scope).pipe(
+        Effect.mapError((e) => ociProblem("E_OCI", `Cannot lease the add-on's files in the store: ${e.detail}`, { cause: e }))
+      )
+
+    // Leases taken during the load stay with the state it returns; a failed or interrupted load lets them go.
+    const leased = (spec: OciSourceSpec, given: OciPin | null, ctx: SourceContext): Effect.Effect<LoadedSource, SourceError> =>
+      Effect.gen(function* () {
+        const scope = yield* Scope.fork(engineScope, ExecutionStrategy.sequential)
+        const loaded = yield* load(spec, given, ctx, leaseIn(scope)).pipe(
+          Effect.onExit((exit) => (Exit.isFailure(exit) ? Scope.close(scope, exit) : Effect.void))
+        )
+        held.set(loaded, scope)
+        return loaded
+      })
+
+    const release = (loaded: LoadedSource): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        const scope = held.get(loaded)
+        held.delete(loaded)
+        return scope === undefined ? Effect.void : Scope.close(scope, Exit.void)
+      })
+
+    const load = (
+      spec: OciSourceSpec,
+      given: OciPin | null,
+      ctx: SourceContext,
+      lease: (keys: ReadonlyArray<string>) => Effect.Effect<void, SourceError>
+    ): Effect.Effect<LoadedSource, SourceError> =>
       Effect.gen(function* () {
         const pin = given ?? (yield* resolve(spec, ctx))
         const mode = yield* admit(spec.trusted, spec.ref, ctx)
@@ -146,7 +188,7 @@ export function makeOciImpl(options: OciSourceOptions = {}): Effect.Effect<Sourc
           Effect.gen(function* () {
             // A digest served before under the same trust material keeps its recorded outcome; a new one is verified before any blob is fetched.
             const trust = yield* verifier.verify(ctx, ref, pin.resolved_digest, mode, served, client)
-            const e = { ...env(ctx), client }
+            const e = { ...env(ctx), client, lease }
             return (yield* pullAddon(spec, ctx, e, { ref, digest: pin.resolved_digest, pin: previous, resolvedNow: asked, trust })).loaded
           }))
       })
@@ -154,7 +196,8 @@ export function makeOciImpl(options: OciSourceOptions = {}): Effect.Effect<Sourc
     // The plugin's codes carry their entry (status, title) wherever the error goes.
     return {
       resolve: (spec, ctx) => Effect.mapError(resolve(spec, ctx), withOciProblem),
-      load: (spec, pin, ctx) => Effect.mapError(load(spec, pin, ctx), withOciProblem)
+      load: (spec, pin, ctx) => Effect.mapError(leased(spec, pin, ctx), withOciProblem),
+      release: (_spec, loaded) => release(loaded)
     }
   })
 }
