@@ -17,16 +17,22 @@
  *   misses: the run wrote the database) and again in a row (it answers);
  * - a run of a trivial local job, end to end (goal ≤ 300 ms).
  *
+ * Each command is measured twice: from the sources (a checkout, `npm run
+ * flwd`) and as the published package runs it, from the CLI's bundle
+ * (`bin/bundle-cli.ts`, built here into `bench/.out/cli-pkg/` laid out as
+ * the package is) on a data directory of its own.
+ *
  * `FLWD_BENCH_BASE=<another checkout>` measures that checkout's
  * `bin/flwd.js` beside each command in the same run (a before/after), on
  * its own data directory.
  */
 import { spawnSync } from "node:child_process"
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { performance } from "node:perf_hooks"
 import process from "node:process"
+import { bundleCli } from "../bin/bundle-cli.ts"
 import { writeGeneratedJobs } from "./_job-tree.ts"
 import { median, ms, report } from "./_stats.ts"
 
@@ -36,6 +42,24 @@ const work = mkdtempSync(join(tmpdir(), "flwd-bench-cli-"))
 const root = join(work, "jobs")
 const dataDir = join(work, "data")
 const reps = Number(process.env.FLWD_BENCH_REPS ?? 9)
+
+/**
+ * The package's layout, inside the checkout so that the packages the
+ * bundle leaves out resolve from its node_modules: `bin/flwd.js` (which
+ * finds no sources beside it and runs the bundle) and `dist/bundle/`.
+ */
+async function packedBin(): Promise<string> {
+  const pkg = join(repo, "bench", ".out", "cli-pkg")
+  rmSync(pkg, { recursive: true, force: true })
+  mkdirSync(join(pkg, "bin"), { recursive: true })
+  copyFileSync(bin, join(pkg, "bin", "flwd.js"))
+  const { version } = JSON.parse(readFileSync(join(repo, "package.json"), "utf8")) as { version: string }
+  writeFileSync(join(pkg, "package.json"), JSON.stringify({ version, type: "module", private: true }))
+  await bundleCli(join(pkg, "dist", "bundle"))
+  writeFileSync(join(pkg, "dist", "package.json"), JSON.stringify({ version, type: "module", private: true }))
+  return join(pkg, "bin", "flwd.js")
+}
+const packed = await packedBin()
 
 /** 1,000 jobs in 20 groups, each with two typed arguments, plus `trivial`. */
 function generateTree(count: number): void {
@@ -72,14 +96,19 @@ const ours: ReadonlyArray<Case> = [
   { name: "  the same, again (nothing changed)", argv: flwd(":jobs"), goal: "≤ 250 ms", again: true, times: [] },
   { name: "flwd trivial (a local job run, end to end)", argv: flwd("trivial"), goal: "≤ 300 ms", times: [] }
 ]
-const cases: ReadonlyArray<Case> = base === undefined ? ours : ours.flatMap((c) =>
-  c.argv[0] !== bin ? [c] : [c, {
-    ...c,
-    name: `  ${base.split("/").pop()}: ${c.name.trim()}`.slice(0, 58),
-    argv: [join(resolve(base), "bin", "flwd.js"), "--root", root, "--data-dir", `${dataDir}-base`, ...c.argv.slice(5)],
-    goal: "",
-    times: []
-  }]
+const variant = (c: Case, label: string, entry: string, data: string): Case => ({
+  ...c,
+  name: `  ${label}: ${c.name.trim()}`.slice(0, 58),
+  argv: [entry, "--root", root, "--data-dir", data, ...c.argv.slice(5)],
+  goal: "",
+  times: []
+})
+const cases: ReadonlyArray<Case> = ours.flatMap((c) =>
+  c.argv[0] !== bin ? [c] : [
+    c,
+    variant(c, "packed", packed, `${dataDir}-packed`),
+    ...(base === undefined ? [] : [variant(c, base.split("/").pop() ?? "base", join(resolve(base), "bin", "flwd.js"), `${dataDir}-base`)])
+  ]
 )
 
 function timeOnce(c: Case): number {

@@ -6,13 +6,14 @@
  * sources; a checkout and Deno still do. Besides what `tsc` emits, `dist/`
  * gets the files the code reads beside itself at run time: the console's
  * assets, and a `package.json` holding the version (read as
- * `../package.json` from `cli/`, `server/` and the add-on code, which in
- * the package sit one level down, in `dist/`).
+ * `../package.json` from `cli/`, `server/` and `plugins/`, which in the
+ * package sit one level down, in `dist/`), and the CLI's bundle.
  */
 import { execFileSync } from "node:child_process"
 import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import process from "node:process"
+import { bundleCli } from "./bundle-cli.ts"
 
 const repo = join(import.meta.dirname, "..")
 const dist = join(repo, "dist")
@@ -26,3 +27,6 @@ const { version } = JSON.parse(readFileSync(join(repo, "package.json"), "utf8"))
 // No name: this is not a second package, only the version and module type
 // for the files under dist/.
 writeFileSync(join(dist, "package.json"), `${JSON.stringify({ version, type: "module", private: true }, null, 2)}\n`)
+
+// The CLI as the package runs it: one tree-shaken bundle (bin/bundle-cli.ts).
+await bundleCli(join(dist, "bundle"))

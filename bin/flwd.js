@@ -7,7 +7,8 @@
  * `npm link`) it runs the TypeScript sources, which Node 24 strips itself;
  * the published package carries no sources, only the JavaScript built into
  * `dist/` when packing, because Node refuses to strip types under
- * `node_modules`.
+ * `node_modules`, and runs the CLI's bundle (`dist/bundle/`, see
+ * `bin/build.ts`).
  */
 import { existsSync } from "node:fs"
 import module from "node:module"
@@ -24,4 +25,4 @@ if (!(major >= 24)) {
 module.enableCompileCache?.()
 
 const source = new URL("../cli/main.ts", import.meta.url)
-await import(existsSync(source) ? source.href : new URL("../dist/cli/main.js", import.meta.url).href)
+await import(existsSync(source) ? source.href : new URL("../dist/bundle/main.js", import.meta.url).href)

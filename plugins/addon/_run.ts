@@ -4,11 +4,11 @@
  * runs an Effect and rejects with the error itself (not a fiber failure),
  * OCI library errors turned into the engine's `E_OCI` problem.
  */
-import { readFileSync } from "node:fs"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import { isOciError, toProblem } from "../oci/mod.ts"
+import { flwdPackageVersion } from "../package-version.ts"
 
 /** Runs `effect`; a failure rejects with the (first) error, OCI errors as `E_OCI`. */
 export async function runAddonEffect<A, E>(effect: Effect.Effect<A, E>, ref?: string): Promise<A> {
@@ -23,16 +23,7 @@ export function asProblem(e: unknown, ref?: string): unknown {
   return isOciError(e) ? toProblem(e, ref) : e
 }
 
-let version: string | undefined
-
 /** This package's version, checked against an add-on's `requires.flwd`. */
 export function flwdVersion(): string {
-  if (version === undefined) {
-    try {
-      version = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version
-    } catch {
-      version = "0.0.0"
-    }
-  }
-  return version
+  return flwdPackageVersion()
 }

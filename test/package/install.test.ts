@@ -12,6 +12,8 @@ import { execFileSync, spawn } from "node:child_process"
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { delimiter, dirname, join, resolve } from "node:path"
+import { startRegistry } from "../helpers/registry.ts"
+import { pushAddon, testPolicy, writePolicyFile } from "../plugins/sources/oci/_addon.ts"
 
 const repo = resolve(import.meta.dirname, "../..")
 const version = (JSON.parse(readFileSync(join(repo, "package.json"), "utf8")) as { version: string }).version
@@ -104,6 +106,53 @@ t.test("the installed flwd lists a tree's jobs", async (t) => {
   t.equal(r.code, 0, r.stderr)
   t.match(r.stdout, /"hello"/)
   t.notMatch(r.stderr, /Warning/, "no warning on stderr")
+})
+
+t.test("the installed flwd runs a job, adds an add-on (unpacked by the bundle's worker) and runs its job in the image", async (t) => {
+  const registry = await startRegistry(t)
+  await pushAddon(registry.url, "example/addon", "1.0.0")
+  const dir = join(tmp, "addon-work")
+  mkdirSync(dir)
+  const common = ["--root", tree, "--data-dir", join(tmp, "data-addon"), "--policy", writePolicyFile(dir, testPolicy(registry.host))]
+  const hello = await run(flwd, [...common, "hello"], { cwd: dir })
+  t.equal(hello.code, 0, hello.stderr)
+  t.equal(hello.stdout, "hello\n")
+  const ref = `${registry.host}/example/addon:1.0.0`
+  const added = await run(flwd, [...common, ":sources", "add", "--type", "oci", "--name", "addon", "--ref", ref, "--trusted", "--json"], { cwd: dir })
+  t.equal(added.code, 0, added.stderr)
+  t.match(JSON.parse(added.stdout.trim().split("\n").at(-1)!), { name: "addon", status: "ready", job_count: 1 })
+  const ran = await run(flwd, [...common, "addon/hello-world", "--name", "Alice"], { cwd: dir })
+  t.equal(ran.code, 0, ran.stderr)
+  t.equal(ran.stdout, "Hello, Alice! from the add-on image\n", "printed from inside the image")
+})
+
+t.test("the installed flwd serves the API and the console's assets", async (t) => {
+  const child = spawn("env", ["-u", "NODE_OPTIONS", flwd, ":serve", "--bind", "127.0.0.1:0", "--dev", "--root", tree, "--data-dir", join(tmp, "data-serve")], {
+    cwd: tmp,
+    env: userEnv(node24),
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  t.teardown(() => void child.kill("SIGKILL"))
+  let stderr = ""
+  child.stderr.setEncoding("utf8").on("data", (d: string) => stderr += d)
+  const base = await new Promise<string>((resolveUrl, reject) => {
+    let out = ""
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      out += d
+      const m = /listening on (http:\/\/\S+)/.exec(out)
+      if (m !== null) resolveUrl(m[1])
+    })
+    child.on("close", (code) => reject(new Error(`flwd :serve exited with ${code}: ${stderr}`)))
+  })
+  const health = await fetch(`${base}/healthz`)
+  t.equal(health.status, 200)
+  t.match(await health.json(), { version })
+  const css = await fetch(`${base}/ui/assets/console.css`)
+  t.equal(css.status, 200, "the assets are read beside the bundle")
+  t.match(css.headers.get("content-type"), /text\/css/)
+  const jobs = await fetch(`${base}/jobs`, { headers: { authorization: "Bearer dev-token" } })
+  t.equal(jobs.status, 200)
+  t.match(await jobs.text(), /"hello"/)
 })
 
 t.test("a plugin outside the checkout imports flwd and the installed CLI loads it", async (t) => {

@@ -25,7 +25,7 @@
  * once. So no engine sharing the store collects an add-on being added or
  * served, whatever its view of the records.
  */
-import { readFileSync } from "node:fs"
+import { flwdPackageVersion } from "../../package-version.ts"
 import * as Effect from "effect/Effect"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
@@ -74,13 +74,7 @@ export interface OciSourceOptions {
   readonly trust?: TrustOptions
 }
 
-function packageVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string }).version
-  } catch {
-    return "0.0.0"
-  }
-}
+const packageVersion = flwdPackageVersion
 
 /**
  * Builds the `oci` implementation for one engine; what it opens is closed
