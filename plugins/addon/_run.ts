@@ -8,7 +8,7 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import { isOciError, toProblem } from "../oci/mod.ts"
-import { flwdPackageVersion } from "../package-version.ts"
+import { flwdPackageVersion } from "../package-version/mod.ts"
 
 /** Runs `effect`; a failure rejects with the (first) error, OCI errors as `E_OCI`. */
 export async function runAddonEffect<A, E>(effect: Effect.Effect<A, E>, ref?: string): Promise<A> {

@@ -25,7 +25,7 @@
  * once. So no engine sharing the store collects an add-on being added or
  * served, whatever its view of the records.
  */
-import { flwdPackageVersion } from "../../package-version.ts"
+import { flwdPackageVersion } from "../../package-version/mod.ts"
 import * as Effect from "effect/Effect"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
