@@ -118,7 +118,13 @@ export const layer: Layer.Layer<EventBus, never, Store> = Layer.scoped(
         Effect.gen(function* () {
           while (true) {
             const seen = yield* SubscriptionRef.get(latest)
-            const page = yield* readPage(options.run_id, state.cursor, seen)
+            let page = yield* readPage(options.run_id, state.cursor, seen)
+            if (page.length === 0 && options.run_id !== undefined && untilTerminal && (yield* runIsOver(options.run_id))) {
+              // Over, but perhaps on another engine whose last events this one has not been told of
+              // yet (the shared page was read before they were journaled): read past it once more.
+              page = yield* store.listEvents({ run_id: options.run_id, after: state.cursor, limit: PAGE })
+              if (page.length === 0) return [Chunk.empty<RunEvent>(), Option.none<State>()] as const
+            }
             if (page.length > 0) {
               const end = options.run_id !== undefined && untilTerminal ? page.findIndex((e) => terminalEventTypes.includes(e.type)) : -1
               const batch = end >= 0 ? page.slice(0, end + 1) : page
@@ -127,9 +133,6 @@ export const layer: Layer.Layer<EventBus, never, Store> = Layer.scoped(
                 Chunk.fromIterable(batch),
                 next.done ? Option.none<State>() : Option.some(next)
               ] as const
-            }
-            if (options.run_id !== undefined && untilTerminal && (yield* runIsOver(options.run_id))) {
-              return [Chunk.empty<RunEvent>(), Option.none<State>()] as const
             }
             yield* waitBeyond(seen)
           }
