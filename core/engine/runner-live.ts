@@ -295,13 +295,19 @@ export const layer: Layer.Layer<Runner, never, Store | EventBus | EngineConfig |
           finished_at: null,
           plan
         }
+        // Known before the run is in the queue: this engine's claim loop may
+        // take it back before `insertRun` has even returned.
+        if (claims !== null) acceptedHere.set(run.id, resolved)
         const taken = yield* store.insertRun(run, {
           ...(idempotency !== undefined
             ? { idempotency: { key: idempotency.key, request_hash: idempotency.requestHash, run_id: run.id, created_at: run.created_at } }
             : {}),
           ...(queue !== undefined ? { dispatch: dispatchOf(resolved, { bound: false }) } : {})
         })
-        if (taken !== null) return { _tag: "Taken", taken } as const
+        if (taken !== null) {
+          acceptedHere.delete(run.id)
+          return { _tag: "Taken", taken } as const
+        }
         yield* bus.publish([
           { run_id: run.id, type: "run.queued", at: run.created_at, data: { job_id: run.job_id } },
           ...(resolved.decisions ?? []).map((d): NewEvent => ({ run_id: run.id, type: "policy.decision", at: run.created_at, data: { ...d } }))
@@ -314,12 +320,8 @@ export const layer: Layer.Layer<Runner, never, Store | EventBus | EngineConfig |
             }))
           )
         )
-        if (claims === null) {
-          yield* launch(run, Effect.succeed(resolved))
-        } else {
-          acceptedHere.set(run.id, resolved)
-          yield* claims.wake
-        }
+        if (claims === null) yield* launch(run, Effect.succeed(resolved))
+        else yield* claims.wake
         return { _tag: "Started", run } as const
       }))
 
@@ -355,7 +357,12 @@ export const layer: Layer.Layer<Runner, never, Store | EventBus | EngineConfig |
             return asked.run
           case "Requested": {
             yield* bus.follow({ run_id: id, after }).pipe(Stream.runDrain, Effect.timeoutOption(CANCEL_WAIT))
-            const run = yield* store.getRun(id)
+            // The terminal event comes before the record changes: wait (briefly) for the record too.
+            let run = yield* store.getRun(id)
+            for (let i = 0; i < 100 && run !== null && !terminalStatuses.includes(run.status); i++) {
+              yield* Effect.sleep(Duration.millis(50))
+              run = yield* store.getRun(id)
+            }
             if (run === null) return yield* new RunError({ code: "run.not.found", detail: `no run ${id}` })
             if (terminalStatuses.includes(run.status) && run.status !== "canceled") {
               return yield* new RunError({ code: "run.not.cancelable", detail: `run ${id} is already ${run.status}` })
