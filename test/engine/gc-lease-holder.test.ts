@@ -54,7 +54,7 @@ t.test("a collection hands gc hooks the keys any engine on the store leases thro
       }),
     make: Effect.gen(function* () {
       const { leases } = yield* PluginEnv
-      if (leases !== undefined) yield* leases.hold([`leasing:${++builds}`])
+      if (leases !== undefined) yield* Effect.orDie(leases.hold([`leasing:${++builds}`]))
       return { load: () => Effect.succeed({ root: jobsRoot, jobs: [], diagnostics: [], provenance: {} }) }
     })
   })
