@@ -15,6 +15,8 @@
  * Engines hold leases (`owners`, see _owner.ts); `reapLost` settles the
  * runs of an engine whose lease ran out or whose row is gone.
  */
+import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
 import type { CancelRequest, ClaimedRun, PlanRequest, Run } from "../../../core/mod.ts"
 import type { Sql, Tx } from "./_client.ts"
 import * as Journal from "./_journal.ts"
@@ -35,7 +37,7 @@ export interface QueueContext {
   readonly leaseMs: number
 }
 
-interface CandidateRow {
+type CandidateRow = {
   readonly id: string
   readonly record: string
   readonly request: string | null
@@ -43,13 +45,22 @@ interface CandidateRow {
   readonly job_limit: number
 }
 
-function parseRequest(text: string | null): PlanRequest | null {
+/** What a `PlanRequest` is, to decode one read back from the store. */
+const PlanRequestSchema = Schema.Struct({
+  job: Schema.String,
+  args: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown })),
+  source: Schema.optional(Schema.String),
+  profile: Schema.optional(Schema.String),
+  allowOverride: Schema.optional(Schema.Boolean)
+})
+const decodeRequest = Schema.decodeUnknownEither(Schema.parseJson(PlanRequestSchema))
+
+/** A queued run's request column, decoded (a malformed one fails the claim, naming the run). */
+function requestOf(id: string, text: string | null): PlanRequest | null {
   if (text === null) return null
-  const value: unknown = JSON.parse(text)
-  if (typeof value !== "object" || value === null || typeof (value as { job?: unknown }).job !== "string") {
-    throw new Error("a queued run's request is not a plan request")
-  }
-  return value as PlanRequest
+  const decoded = decodeRequest(text)
+  if (Either.isLeft(decoded)) throw new Error(`the request of queued run ${id} does not decode: ${decoded.left.message.split("\n")[0]}`)
+  return decoded.right
 }
 
 /** Claims up to `limit` runs for `ctx.node` (see `RunQueue.claim`). */
@@ -83,7 +94,7 @@ export function claim(ctx: QueueContext, limit: number): Promise<ReadonlyArray<C
         if (n >= candidate.job_limit) continue
         busy.set(candidate.job_key, n + 1)
       }
-      claimed.push({ run: runOf(candidate), request: parseRequest(candidate.request) })
+      claimed.push({ run: runOf(candidate), request: requestOf(candidate.id, candidate.request) })
     }
     if (claimed.length > 0) {
       await tx`UPDATE runs SET owner = ${ctx.node} WHERE id = ANY(${claimed.map((c) => c.run.id)}::text[])`
@@ -95,8 +106,8 @@ export function claim(ctx: QueueContext, limit: number): Promise<ReadonlyArray<C
 /** See `RunQueue.requestCancel`. */
 export function requestCancel(ctx: QueueContext, id: string, at: string, reason: string): Promise<CancelRequest> {
   return ctx.sql.begin(async (tx): Promise<CancelRequest> => {
-    const [row] = await tx<Array<{ record: string; owner: string | null }>>`
-      SELECT record::text AS record, owner FROM runs WHERE id = ${id} FOR UPDATE`
+    const [row] = await tx<Array<{ id: string; record: string; owner: string | null }>>`
+      SELECT id, record::text AS record, owner FROM runs WHERE id = ${id} FOR UPDATE`
     if (row === undefined) return { _tag: "NotFound" }
     const run = runOf(row)
     if (run.status !== "queued" && run.status !== "running") return { _tag: "Over", run }

@@ -7,8 +7,8 @@
 import type { Run } from "../../../core/mod.ts"
 import type { Sql, Tx } from "./_client.ts"
 
-/** A run's row (`record`, as text) as its run. */
-export const runOf = (row: { readonly record: string }): Run => JSON.parse(row.record) as Run
+/** A run's row (`record`, as text) as its run, decoded with its Schema (a malformed row fails, naming it). */
+export { runOf } from "../sqlite/mod.ts"
 
 /** Rewrites the row of `run` (which exists) from the run. */
 export function writeRun(tx: Sql | Tx, run: Run): Promise<unknown> {

@@ -12,13 +12,13 @@ import type * as Stream from "effect/Stream"
 import { pageLimit, StoreError, storeFailure } from "../../../core/mod.ts"
 import type { IdempotencyRecord, Run, RunFilter, RunPage, RunQueue, SourceRecord, Store, StoreSignal } from "../../../core/mod.ts"
 import { reapRun } from "../../exec/mod.ts"
-import { encodeCursor, pageStart } from "../sqlite/mod.ts"
+import { encodeCursor, pageStart, sourceOf } from "../sqlite/mod.ts"
 import type { Sql, Tx } from "./_client.ts"
 import * as Journal from "./_journal.ts"
 import * as Leases from "./_leases.ts"
 import type { Owner } from "./_owner.ts"
 import * as Queue from "./_queue.ts"
-import { writeRun } from "./_runs.ts"
+import { runOf, writeRun } from "./_runs.ts"
 import { encode, notify } from "./_signals.ts"
 
 const DEFAULT_RUN_LIMIT = 50
@@ -34,8 +34,6 @@ function attempt<A>(operation: string, body: () => Promise<A>): Effect.Effect<A,
     catch: (error) => storeFailure(operation, error)
   })
 }
-
-const record = <A>(row: { readonly record: string }): A => JSON.parse(row.record) as A
 
 async function idempotencyOf(sql: Sql | Tx, key: string): Promise<IdempotencyRecord | null> {
   const [row] = await sql<Array<IdempotencyRecord>>`
@@ -91,10 +89,10 @@ export function make(sql: Sql, owner: Owner, place: Place): Context.Tag.Service<
       if (after !== null) where.push(sql`(created_at, id) < (${after.created_at}::text, ${after.id}::text)`)
       const condition = where.reduce((all, next) => sql`${all} AND ${next}`)
       // One row more than asked tells whether another page follows.
-      const rows = await sql<Array<{ record: string }>>`
-        SELECT record::text AS record FROM runs WHERE ${condition}
+      const rows = await sql<Array<{ id: string; record: string }>>`
+        SELECT id, record::text AS record FROM runs WHERE ${condition}
         ORDER BY created_at DESC, id DESC LIMIT ${limit + 1}::int`
-      const items = rows.slice(0, limit).map((row) => record<Run>(row))
+      const items = rows.slice(0, limit).map(runOf)
       const last = items[items.length - 1]
       return { items, next_cursor: rows.length > limit ? encodeCursor(last) : null }
     })
@@ -149,13 +147,13 @@ export function make(sql: Sql, owner: Owner, place: Place): Context.Tag.Service<
       }),
     getSource: (name) =>
       attempt("getSource", async () => {
-        const [row] = await sql<Array<{ record: string }>>`SELECT record::text AS record FROM sources WHERE name = ${name}`
-        return row === undefined ? null : record<SourceRecord>(row)
+        const [row] = await sql<Array<{ name: string; record: string }>>`SELECT name, record::text AS record FROM sources WHERE name = ${name}`
+        return row === undefined ? null : sourceOf(row)
       }),
     listSources: () =>
       attempt(
         "listSources",
-        async () => (await sql<Array<{ record: string }>>`SELECT record::text AS record FROM sources ORDER BY name`).map((row) => record<SourceRecord>(row))
+        async () => (await sql<Array<{ name: string; record: string }>>`SELECT name, record::text AS record FROM sources ORDER BY name`).map(sourceOf)
       ),
     removeSource: (name) =>
       attempt("removeSource", async () => {
@@ -208,9 +206,16 @@ export function make(sql: Sql, owner: Owner, place: Place): Context.Tag.Service<
     updateRun: (id, patch) =>
       attempt("updateRun", () =>
         sql.begin(async (tx) => {
-          const [row] = await tx<Array<{ record: string }>>`SELECT record::text AS record FROM runs WHERE id = ${id} FOR UPDATE`
+          const [row] = await tx<Array<{ id: string; record: string; owner: string | null; owner_live: boolean }>>`
+            SELECT r.id, r.record::text AS record, r.owner, (o.id IS NOT NULL AND o.expires_at >= now()) AS owner_live
+            FROM runs r LEFT JOIN owners o ON o.id = r.owner WHERE r.id = ${id} FOR UPDATE OF r`
           if (row === undefined) throw new StoreError({ code: "run.not.found", detail: `No run with id ${id}` })
-          const current = record<Run>(row)
+          // A run is its engine's to change while that engine lives: a write
+          // from another would race the owner's own (or undo a reaper's).
+          if (row.owner !== null && row.owner !== owner.id && row.owner_live) {
+            throw new StoreError({ code: "store.failed", detail: `Run ${id} is held by the engine ${row.owner}: only it changes the run` })
+          }
+          const current = runOf(row)
           const changes = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined))
           const updated: Run = { ...current, ...changes, id: current.id, plan: current.plan }
           await writeRun(tx, updated)
@@ -218,8 +223,8 @@ export function make(sql: Sql, owner: Owner, place: Place): Context.Tag.Service<
         })),
     getRun: (id) =>
       attempt("getRun", async () => {
-        const [row] = await sql<Array<{ record: string }>>`SELECT record::text AS record FROM runs WHERE id = ${id}`
-        return row === undefined ? null : record<Run>(row)
+        const [row] = await sql<Array<{ id: string; record: string }>>`SELECT id, record::text AS record FROM runs WHERE id = ${id}`
+        return row === undefined ? null : runOf(row)
       }),
     listRuns,
     failInterruptedRuns,

@@ -34,6 +34,16 @@ import { make } from "./store.ts"
 export { decodeCursor, encodeCursor, pageStart } from "./_cursor.ts"
 
 /**
+ * Rows back into records, decoded with their Schema, also used by the
+ * PostgreSQL store: a run row (`id`, `record`), a source row (`name`,
+ * `record`, and `pin` where kept apart).
+ *
+ * @since 0.3.0
+ * @category utils
+ */
+export { runOf, sourceOf } from "./_rows.ts"
+
+/**
  * @since 0.1.0
  * @category models
  */

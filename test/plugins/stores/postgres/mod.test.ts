@@ -148,6 +148,37 @@ t.test("appendEvents() rolls back the whole batch when one event fails", async (
   t.same((await run(store.appendEvents(logs("r1", 1)))).map((e) => e.id), [1], "the store still works")
 })
 
+t.test("a row written wrongly fails as store.failed naming it, instead of travelling on", async (t) => {
+  const schema = pg.freshSchema()
+  const { store } = await open(t, { url: pg.url, schema })
+  await run(store.insertRun(makeRun("r1", 1)))
+  await run(store.putSource({
+    name: "tools",
+    type: "local",
+    spec: { type: "local", name: "tools", path: "jobs" },
+    status: "ready",
+    provenance: {},
+    error: null,
+    job_count: 1,
+    diagnostics: [],
+    created_at: at,
+    updated_at: at
+  }))
+  pg.psql(`UPDATE ${schema}.runs SET record = '{"id": "r1", "status": 7}'`)
+  pg.psql(`UPDATE ${schema}.sources SET record = '{"name": "tools"}'`)
+  const reads: Array<Effect.Effect<unknown, { readonly code: string; readonly detail: string }>> = [
+    store.getRun("r1"),
+    store.listRuns({}),
+    store.getSource("tools"),
+    store.listSources()
+  ]
+  for (const read of reads) {
+    const error = await run(Effect.flip(read))
+    t.equal(error.code, "store.failed")
+    t.match(error.detail, /(run row r1|source row tools) does not decode/)
+  }
+})
+
 t.test("records and events keep NUL characters and lone surrogates, which jsonb would refuse", async (t) => {
   const { store } = await open(t, { url: pg.url, schema: pg.freshSchema() })
   const line = "before\u0000after \ud800 end"

@@ -222,6 +222,24 @@ t.test("a killed engine's runs are settled once its lease runs out: started ones
   t.same(await run(a.queue.reapLost(at)), [], "nothing is left to settle")
 })
 
+t.test("updateRun() refuses to change a run another live engine holds", async (t) => {
+  const { engines: [a, b] } = await engines(t, 2)
+  await run(a.store.insertRun(makeRun("claimed", 1), dispatch("hello")))
+  await run(a.store.insertRun(makeRun("unclaimed", 2), dispatch("hello")))
+  await run(a.store.insertRun(makeRun("plain", 3)))
+  t.same((await run(a.queue.claim(1))).map((c) => c.run.id), ["claimed"])
+  for (const id of ["claimed", "plain"]) {
+    const error = await run(Effect.flip(b.store.updateRun(id, { status: "succeeded", exit_code: 0 })))
+    t.equal(error.code, "store.failed", `${id}: another engine's write is refused`)
+    t.match(error.detail, a.queue.node, "naming the engine that holds it")
+    t.equal((await run(a.store.getRun(id)))?.status, "queued", "and nothing changed")
+  }
+  t.equal((await run(a.store.updateRun("claimed", { status: "running" }))).status, "running", "its own engine changes it")
+  t.equal((await run(b.store.updateRun("unclaimed", { status: "canceled" }))).status, "canceled", "an unclaimed run has no holder")
+  await a.close()
+  t.equal((await run(b.store.updateRun("plain", { status: "failed" }))).status, "failed", "nor has a run whose engine closed")
+})
+
 t.test("failInterruptedRuns() at start leaves unclaimed queued runs to the queue", async (t) => {
   const { schema, engines: [a] } = await engines(t, 1)
   await run(a.store.insertRun(makeRun("waiting", 1), dispatch("hello")))
