@@ -4,7 +4,8 @@
  * fsync, rename into `blobs/<algorithm>/<hex>` and fsync of the directory,
  * so a blob is either absent or complete, even across a power loss.
  *
- * A blob can be read while it is still being written (`follow`): a pull
+ * A blob can be read while it is still being written (`follow`, or
+ * `growth` for a reader of its own such as the unpack worker): a pull
  * unpacks each layer straight from its in-flight download, through the page
  * cache, so layers download in parallel at full speed without being held in
  * memory, and none waits for another's fsync. The reader ends only when the
@@ -34,6 +35,14 @@ export interface BlobWriter {
   readonly end: (error?: unknown) => void
   /** The bytes written so far and those still to come, until `end`. */
   readonly follow: () => AsyncIterable<Uint8Array>
+  /** The temporary file the bytes go to, for a reader of its own (`growth` says how far to read). */
+  readonly file: string
+  /**
+   * How many bytes the file holds, each time it grows (writes in between are
+   * seen as one); ends once `end` said the bytes are complete and verified,
+   * fails with the writer's error otherwise.
+   */
+  readonly growth: () => AsyncIterable<number>
 }
 
 /** Largest read of `follow`: a few large reads, as the decompressor works best with. */
@@ -73,6 +82,20 @@ export async function makeBlobWriter(tmp: string, final: string, descriptor: Des
     const w = wake
     woken = new Promise<void>((resolve) => (wake = resolve))
     w()
+  }
+  async function* growth(): AsyncGenerator<number> {
+    let told = -1
+    for (;;) {
+      const now = written
+      const end = ended
+      if (now > told) yield (told = now)
+      if (end !== undefined) {
+        if ("error" in end) throw end.error
+        if (written === told) return
+        continue
+      }
+      if (written === told) await woken
+    }
   }
   async function* follow(): AsyncGenerator<Uint8Array> {
     const fd = openSync(file, "r")
@@ -117,6 +140,8 @@ export async function makeBlobWriter(tmp: string, final: string, descriptor: Des
       notify()
     },
     follow,
+    file,
+    growth,
     commit: async () => {
       try {
         if (written !== size) throw new BlobStoreError({ reason: "corrupt", detail: `wrote ${written} bytes, expected ${size}`, digest })

@@ -3,7 +3,8 @@
  * Pulls an image into `addons/<manifest-digest>/rootfs` (DESIGN §5 steps
  * 4, 6, 7): resolve, then download every missing layer at once (bounded)
  * into its cache file while the layers are unpacked in order, each read
- * straight from its growing cache file (`BlobWriter.follow`). Layers are
+ * straight from its growing cache file by the unpack worker
+ * (`BlobWriter.growth`; `follow` where the unpack runs on this thread). Layers are
  * applied one after the other because a later layer's whiteouts delete what
  * earlier ones wrote; what runs in parallel is the network and the cache
  * writes. A cache file is committed only when the digest matched and the
@@ -210,7 +211,8 @@ export function pullImage(client: RegistryClient, options: PullOptions): Effect.
         const lease: BlobLease = await store.lease(layer)
         if (lease._tag === "cached") {
           progress({ type: "layer", index, digest: layer.digest, size: layer.size, state: "cached" })
-          return { source: store.open(layer.digest), compression, digest: layer.digest, diffId }
+          const path = store.path(layer.digest)
+          return { source: store.open(layer.digest), file: { path, growth: () => whole(layer.size) }, compression, digest: layer.digest, diffId }
         }
         if (lease._tag === "busy") {
           await orAbort(lease.wait, signal)
@@ -239,6 +241,8 @@ export function pullImage(client: RegistryClient, options: PullOptions): Effect.
         let settledOnce: Promise<void> | undefined
         return {
           source: Readable.from(writer.follow(), { objectMode: false }),
+          // An unpack worker reads the cache file behind the download itself.
+          file: { path: writer.file, growth: writer.growth },
           compression,
           digest: layer.digest,
           diffId,
@@ -271,6 +275,11 @@ function limiter(n: number): <A>(task: () => Promise<A>) => Promise<A> {
       if (next === undefined) running--
       else next()
     })
+}
+
+/** The growth of a file that is already complete. */
+async function* whole(size: number): AsyncGenerator<number> {
+  yield size
 }
 
 async function* counted(source: AsyncIterable<Uint8Array>, add: (n: number) => void): AsyncGenerator<Uint8Array> {

@@ -3,8 +3,9 @@
  * Where an image's layers are unpacked: in a worker thread (`_worker.ts`)
  * when the runtime has one, else on this thread. Either way the same code
  * (`unpackLayer`) applies every safeguard; the worker only moves it off the
- * main thread. The main thread's part is to read each layer's source and
- * post its bytes, a bounded window ahead of what the worker has consumed.
+ * main thread. The main thread's part is to tell the worker how far a
+ * layer's file has grown, or, for a layer that is only a stream, to read
+ * it and post its bytes a bounded window ahead of what the worker consumed.
  */
 import { Worker } from "node:worker_threads"
 import { UnpackFault } from "./_fault.ts"
@@ -42,6 +43,25 @@ function workerUrl(): URL {
   return new URL(import.meta.url.endsWith(".ts") ? "./_worker.ts" : "./_worker.js", import.meta.url)
 }
 
+/** Flags that load modules before the entry (`--import`, `--require`, loaders), alone or followed by their value. */
+const HOOK = /^(--import|--require|-r|--loader|--experimental-loader)(=|$)/
+
+/**
+ * This process's flags less its module hooks: the worker runs only the
+ * unpacker, and a hook (a test runner's mocks, an instrumentation agent)
+ * would be loaded again in it, which may take longer than the unpack.
+ */
+function workerArgv(): Array<string> {
+  const out: Array<string> = []
+  const argv = process.execArgv
+  for (let i = 0; i < argv.length; i++) {
+    const m = HOOK.exec(argv[i])
+    if (m === null) out.push(argv[i])
+    else if (m[2] === "") i++
+  }
+  return out
+}
+
 /** Unpacks on this thread. */
 export function inThread(root: string, limits: UnpackLimits | undefined, policy: EntryPolicy): LayerRunner {
   const budget = new Budget(limits)
@@ -63,7 +83,11 @@ function fromWorker(f: WorkerFailure): unknown {
  */
 export function inWorker(root: string, limits: UnpackLimits | undefined, policy: EntryPolicy): LayerRunner {
   const setup: WorkerSetup = { root, limits, onlyFilesAndDirectories: policy.onlyFilesAndDirectories === true, umask: currentUmask() }
-  const worker = new Worker(workerUrl(), { workerData: setup, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_MB } })
+  const worker = new Worker(workerUrl(), {
+    workerData: setup,
+    execArgv: workerArgv(),
+    resourceLimits: { maxYoungGenerationSizeMb: YOUNG_MB }
+  })
   const post = (m: ToWorker, transfer?: ReadonlyArray<ArrayBuffer>) => worker.postMessage(m, transfer as Array<ArrayBuffer> | undefined)
   // The layer under way: what the worker's messages settle.
   let current: { readonly settle: (m: FromWorker) => void; readonly fail: (e: unknown) => void } | undefined
@@ -112,18 +136,28 @@ export function inWorker(root: string, limits: UnpackLimits | undefined, policy:
             reject(e)
           }
         }
-        post({ type: "layer", compression: input.compression, digest: input.digest, diffId: input.diffId })
-        const pump = async () => {
-          for await (const chunk of input.source as AsyncIterable<Uint8Array>) {
-            if (over) return
-            // A copy the worker owns: the source's buffer may be shared (a slice of a pool, the caller's own bytes).
-            const bytes = new Uint8Array(chunk)
-            inFlight += bytes.byteLength
-            post({ type: "chunk", bytes }, [bytes.buffer])
-            while (inFlight > WINDOW && !over) await new Promise<void>((r) => (wake = r))
+        const file = input.file
+        post({ type: "layer", compression: input.compression, digest: input.digest, diffId: input.diffId, path: file?.path })
+        const pump = file !== undefined
+          ? async () => {
+            // The worker reads the file itself: only its growth crosses the thread.
+            for await (const size of file.growth()) {
+              if (over) return
+              post({ type: "grown", size })
+            }
+            if (!over) post({ type: "end" })
           }
-          if (!over) post({ type: "end" })
-        }
+          : async () => {
+            for await (const chunk of input.source as AsyncIterable<Uint8Array>) {
+              if (over) return
+              // A copy the worker owns: the source's buffer may be shared (a slice of a pool, the caller's own bytes).
+              const bytes = new Uint8Array(chunk)
+              inFlight += bytes.byteLength
+              post({ type: "chunk", bytes }, [bytes.buffer])
+              while (inFlight > WINDOW && !over) await new Promise<void>((r) => (wake = r))
+            }
+            if (!over) post({ type: "end" })
+          }
         // A source that fails (a download whose digest did not match) says more than the worker's truncated archive.
         pump().catch((e: unknown) => {
           if (over) return

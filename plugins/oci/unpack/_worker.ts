@@ -7,6 +7,7 @@
  * (node built-ins and tar-stream, no Effect), so it starts in tens of
  * milliseconds; its heap goes with it when the image is done.
  */
+import { closeSync, openSync, readSync } from "node:fs"
 import { Readable } from "node:stream"
 import { parentPort, workerData } from "node:worker_threads"
 import { errnoOf, textOf, UnpackFault } from "./_fault.ts"
@@ -25,15 +26,14 @@ const budget = new Budget(setup.limits)
 const root = new SafeRoot(setup.root)
 const send = (m: FromWorker) => port.postMessage(m)
 
-/** The current layer's bytes: pushed as they arrive, acknowledged once the unpacker asks for more. */
-let feed: { push: (bytes: Uint8Array) => void; end: () => void } | undefined
+/** Largest read of a layer file: a few large reads, as the decompressor works best with. */
+const READ_CHUNK = 1024 * 1024
 
-function failureOf(e: unknown): WorkerFailure {
-  if (e instanceof UnpackFault) return { kind: "fault", reason: e.reason, detail: e.detail, layer: e.layer, entry: e.entry }
-  return { kind: "error", message: textOf(e), code: errnoOf(e) }
-}
+/** The current layer's bytes: pushed as they arrive (and acknowledged once the unpacker asks for more), or read from its file. */
+let feed: { push: (bytes: Uint8Array) => void; grown: (size: number) => void; end: () => void } | undefined
 
-function startLayer(m: Extract<ToWorker, { type: "layer" }>): void {
+/** A layer's bytes sent by the main thread. */
+function sentSource(): Readable {
   let unacked = 0
   const ack = () => {
     if (unacked === 0) return
@@ -46,7 +46,72 @@ function startLayer(m: Extract<ToWorker, { type: "layer" }>): void {
       unacked += bytes.byteLength
       if (source.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))) ack()
     },
+    grown: () => {},
     end: () => source.push(null)
+  }
+  return source
+}
+
+/** A layer's bytes read from its file, never past what the main thread said it holds. */
+function fileSource(path: string): Readable {
+  const fd = openSync(path, "r")
+  let position = 0
+  let available = 0
+  let ended = false
+  let wanted = false
+  const fill = () => {
+    wanted = false
+    while (position < available) {
+      const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, available - position))
+      const n = readSync(fd, buf, 0, buf.length, position)
+      if (n === 0) throw new Error(`layer file ended at ${position} bytes of ${available}`)
+      position += n
+      if (!source.push(n === buf.length ? buf : buf.subarray(0, n))) return
+    }
+    if (ended) source.push(null)
+    else wanted = true
+  }
+  const pull = () => {
+    try {
+      fill()
+    } catch (e) {
+      source.destroy(e instanceof Error ? e : new Error(textOf(e)))
+    }
+  }
+  // A read that found nothing new leaves the stream waiting for a push: the next growth makes it.
+  const source: Readable = new Readable({
+    read: pull,
+    destroy: (error, callback) => {
+      closeSync(fd)
+      callback(error)
+    }
+  })
+  feed = {
+    push: () => {},
+    grown: (size) => {
+      available = size
+      if (wanted) pull()
+    },
+    end: () => {
+      ended = true
+      if (wanted) pull()
+    }
+  }
+  return source
+}
+
+function failureOf(e: unknown): WorkerFailure {
+  if (e instanceof UnpackFault) return { kind: "fault", reason: e.reason, detail: e.detail, layer: e.layer, entry: e.entry }
+  return { kind: "error", message: textOf(e), code: errnoOf(e) }
+}
+
+function startLayer(m: Extract<ToWorker, { type: "layer" }>): void {
+  let source: Readable
+  try {
+    source = m.path === undefined ? sentSource() : fileSource(m.path)
+  } catch (e) {
+    send({ type: "failed", failure: failureOf(e) })
+    return
   }
   let reported = 0
   const progress = () => {
@@ -71,5 +136,6 @@ function startLayer(m: Extract<ToWorker, { type: "layer" }>): void {
 port.on("message", (m: ToWorker) => {
   if (m.type === "layer") startLayer(m)
   else if (m.type === "chunk") feed?.push(m.bytes)
+  else if (m.type === "grown") feed?.grown(m.size)
   else feed?.end()
 })

@@ -58,6 +58,23 @@ export interface LayerInput {
   readonly digest?: string
   /** The config's `diff_ids` entry; the uncompressed tar must hash to it. */
   readonly diffId?: string
+  /**
+   * The same bytes in a file, maybe still growing: an unpack worker reads
+   * them from there itself instead of being sent `source`.
+   */
+  readonly file?: LayerFile
+}
+
+/**
+ * A file holding a layer's (compressed) bytes.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface LayerFile {
+  readonly path: string
+  /** The bytes the file holds, each time that grows; ends once they are all there and verified, fails if they never will be. */
+  readonly growth: () => AsyncIterable<number>
 }
 
 /**
