@@ -86,15 +86,16 @@ export async function makeBlobWriter(tmp: string, final: string, descriptor: Des
   async function* growth(): AsyncGenerator<number> {
     let told = -1
     for (;;) {
-      const now = written
-      const end = ended
-      if (now > told) yield (told = now)
-      if (end !== undefined) {
-        if ("error" in end) throw end.error
-        if (written === told) return
+      // Read again after every yield: the reader may come back after more writes, or after the end.
+      if (written > told) {
+        yield (told = written)
         continue
       }
-      if (written === told) await woken
+      if (ended !== undefined) {
+        if ("error" in ended) throw ended.error
+        return
+      }
+      await woken
     }
   }
   async function* follow(): AsyncGenerator<Uint8Array> {
