@@ -71,6 +71,13 @@ export function claim(ctx: QueueContext, limit: number): Promise<ReadonlyArray<C
     const candidates = await tx<Array<CandidateRow>>`
       SELECT id, record::text AS record, request::text AS request, job_key, job_limit FROM runs
       WHERE status = 'queued' AND owner IS NULL AND (bound_to IS NULL OR bound_to = ${ctx.node})
+        -- Jobs already at their limit are passed over here, so that a
+        -- backlog of one job does not fill the window and hold back the
+        -- runs of others behind it. Only a hint: the count under the lock
+        -- below decides.
+        AND (job_limit = 0 OR job_limit > (
+          SELECT count(*) FROM runs busy
+          WHERE busy.job_key = runs.job_key AND busy.owner IS NOT NULL AND busy.status IN ('queued', 'running')))
       ORDER BY created_at, id
       LIMIT ${want * WINDOW}::int
       FOR UPDATE SKIP LOCKED`

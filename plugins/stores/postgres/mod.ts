@@ -2,9 +2,10 @@
  * @module
  * The `Store` on PostgreSQL: sources, runs, the event journal, idempotency
  * keys and the leases of the engines sharing them, in one schema of one
- * database, so that several engines on several hosts share one state. The
- * schema is created and migrated when the layer is built; the driver is
- * loaded only then.
+ * database, so that several engines on several hosts share one state: a
+ * run queue they claim from (`queue`), wake-ups over LISTEN/NOTIFY
+ * (`signals`) and resource leases for collectors. The schema is created
+ * and migrated when the layer is built; the driver is loaded only then.
  *
  * @example
  * ```ts

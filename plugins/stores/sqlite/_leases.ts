@@ -45,11 +45,15 @@ export function makeLeases(db: Database, owner: string): Leases {
     },
     held: () => {
       const open = openOwners(db)
+      // Asked once per holder: a holder may have hundreds of keys.
+      const alive = new Map<string, boolean>([[owner, true]])
       const keys = new Set<string>()
       for (const row of sql.live.all(Date.now())) {
-        const holder = row.owner as string
+        const holder = String(row.owner)
+        let live = alive.get(holder)
+        if (live === undefined) alive.set(holder, live = ownerAlive(holder, open))
         // A process killed before it closed leaves its rows: its leases end with it.
-        if (holder === owner || ownerAlive(holder, open)) keys.add(row.key as string)
+        if (live) keys.add(String(row.key))
       }
       return [...keys]
     }

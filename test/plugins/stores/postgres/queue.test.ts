@@ -134,6 +134,15 @@ t.test("a run of a job at its limit stays queued while younger runs of other job
   t.same((await run(b.queue.claim(5))).map((c) => c.run.id), ["two"], "and is claimed once one is over")
 })
 
+t.test("a backlog of a job at its limit does not hold back the runs of other jobs behind it", async (t) => {
+  const { engines: [a, b] } = await engines(t, 2)
+  for (let i = 0; i < 50; i++) await run(a.store.insertRun(makeRun(`solo${String(i).padStart(2, "0")}`, i), dispatch("solo", 1)))
+  await run(a.store.insertRun(makeRun("behind", 100), dispatch("other")))
+  t.same((await run(a.queue.claim(1))).map((c) => c.run.id), ["solo00"])
+  t.same((await run(b.queue.claim(1))).map((c) => c.run.id), ["behind"], "the other job's run is claimed past the backlog")
+  t.same(await run(b.queue.claim(5)), [], "and no second run of the job at its limit")
+})
+
 t.test("a run with secret arguments is claimed only by the engine that accepted it", async (t) => {
   const { schema, engines: [a, b, c] } = await engines(t, 3)
   await run(a.store.insertRun(makeRun("secret", 1), dispatch("hello", 0, true)))

@@ -107,6 +107,26 @@ t.test("failInterruptedRuns() spares runs of another open store, fails them once
   t.same(await run(other.store.failInterruptedRuns("2025-01-01T00:00:00.000Z")), ["live"])
 })
 
+t.test("the leases of a process killed before it closed its store end with it", async (t) => {
+  const path = join(tempDir(t), "flwd.db")
+  const script = fileURLToPath(new URL("./fixtures/lease-holder.ts", import.meta.url))
+  const child = spawn(process.execPath, [script, path], { stdio: ["ignore", "pipe", "inherit"] })
+  t.teardown(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL")
+  })
+  const exited = new Promise((resolve) => child.on("exit", resolve))
+  const ready = await new Promise<boolean>((resolve) => {
+    child.stdout.on("data", (chunk) => String(chunk).includes("ready") && resolve(true))
+    child.on("exit", () => resolve(false))
+  })
+  t.ok(ready, "the holder started")
+  const other = await open(t, path)
+  t.same(await run(other.store.heldLeases()), ["held"], "a live process's lease is listed")
+  child.kill("SIGKILL")
+  await exited
+  t.same(await run(other.store.heldLeases()), [], "and is gone with the process, long before it expires")
+})
+
 t.test("layer() leaves a consistent database when a writing process is killed", async (t) => {
   const path = join(tempDir(t), "flwd.db")
   const script = fileURLToPath(new URL("./fixtures/append-loop.ts", import.meta.url))
