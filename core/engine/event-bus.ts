@@ -40,6 +40,8 @@ export interface FollowOptions {
 export class EventBus extends Context.Tag("flwd/engine/EventBus")<EventBus, {
   readonly publish: (events: ReadonlyArray<NewEvent>) => Effect.Effect<ReadonlyArray<RunEvent>, StoreError>
   readonly follow: (options: FollowOptions) => Stream.Stream<RunEvent, StoreError>
+  /** Wakes followers for events journaled through the store directly (a run's `run.queued`, journaled with its insert). */
+  readonly catchUp: Effect.Effect<void>
 }>() {}
 
 const PAGE = 500
@@ -139,6 +141,6 @@ export const layer: Layer.Layer<EventBus, never, Store> = Layer.scoped(
         }))
     }
 
-    return { publish, follow }
+    return { publish, follow, catchUp }
   })
 )

@@ -298,28 +298,25 @@ export const layer: Layer.Layer<Runner, never, Store | EventBus | EngineConfig |
         // Known before the run is in the queue: this engine's claim loop may
         // take it back before `insertRun` has even returned.
         if (claims !== null) acceptedHere.set(run.id, resolved)
+        // `run.queued` is journaled with the insert: on a shared queue another
+        // engine may claim the run as soon as it commits, and its
+        // `run.started` must come after.
+        const queuedEvents: ReadonlyArray<NewEvent> = [
+          { run_id: run.id, type: "run.queued", at: run.created_at, data: { job_id: run.job_id } },
+          ...(resolved.decisions ?? []).map((d): NewEvent => ({ run_id: run.id, type: "policy.decision", at: run.created_at, data: { ...d } }))
+        ]
         const taken = yield* store.insertRun(run, {
           ...(idempotency !== undefined
             ? { idempotency: { key: idempotency.key, request_hash: idempotency.requestHash, run_id: run.id, created_at: run.created_at } }
             : {}),
-          ...(queue !== undefined ? { dispatch: dispatchOf(resolved, { bound: false }) } : {})
-        })
+          ...(queue !== undefined ? { dispatch: dispatchOf(resolved, { bound: false }) } : {}),
+          events: queuedEvents
+        }).pipe(Effect.tapError(() => Effect.sync(() => acceptedHere.delete(run.id))))
         if (taken !== null) {
           acceptedHere.delete(run.id)
           return { _tag: "Taken", taken } as const
         }
-        yield* bus.publish([
-          { run_id: run.id, type: "run.queued", at: run.created_at, data: { job_id: run.job_id } },
-          ...(resolved.decisions ?? []).map((d): NewEvent => ({ run_id: run.id, type: "policy.decision", at: run.created_at, data: { ...d } }))
-        ]).pipe(
-          Effect.tapError((e) =>
-            Effect.ignore(store.updateRun(run.id, {
-              status: "failed",
-              error: { code: e.code, detail: e.detail },
-              finished_at: run.created_at
-            }))
-          )
-        )
+        yield* bus.catchUp
         if (claims === null) yield* launch(run, Effect.succeed(resolved))
         else yield* claims.wake
         return { _tag: "Started", run } as const

@@ -62,6 +62,12 @@ export interface InsertRunOptions {
   readonly idempotency?: IdempotencyRecord
   /** Queue the run for any engine sharing the store (stores with a `queue` only). */
   readonly dispatch?: Dispatch
+  /**
+   * Events to journal in the same transaction (`run.queued`): they come
+   * before any event another engine journals for the run once it can
+   * claim it. Not journaled when the idempotency key is taken.
+   */
+  readonly events?: ReadonlyArray<NewEvent>
 }
 
 /**

@@ -174,6 +174,18 @@ export function storeConformance(
     t.equal(await run(store.insertRun(makeRun("r3", 3), { idempotency: { ...key, key: "k2", run_id: "r3" } })), null, "another key is free")
   })
 
+  t.test("insertRun() journals its events with the run, and none when the key is taken", async (t) => {
+    const store = await open(t)
+    const queued = (id: string) => [{ run_id: id, type: "run.queued" as const, at: at(1), data: { job_id: "hello" } }]
+    const key = { key: "k-events", request_hash: "h", run_id: "e1", created_at: at(1) }
+    t.equal(await run(store.insertRun(makeRun("e1", 1), { idempotency: key, events: queued("e1") })), null)
+    t.match(await run(store.listEvents({ run_id: "e1" })), [{ run_id: "e1", type: "run.queued", data: { job_id: "hello" } }])
+    t.equal(await run(store.latestEventId()), (await run(store.listEvents({ run_id: "e1" })))[0].id, "the journal's head moved")
+    t.not(await run(store.insertRun(makeRun("e2", 2), { idempotency: { ...key, run_id: "e2" }, events: queued("e2") })), null)
+    t.same(await run(store.listEvents({ run_id: "e2" })), [], "a taken key journals nothing")
+    t.equal(await run(store.getRun("e2")), null)
+  })
+
   t.test("insertRun() of one idempotency key from two store instances at once writes exactly one run", shared, async (t) => {
     for (let round = 0; round < 5; round++) {
       const [a, b] = await openShared(t, 2)
@@ -213,6 +225,23 @@ export function storeConformance(
     t.same(await until(() => run(b.store.heldLeases()), (keys) => !keys.includes("short")), ["long"], "the short lease expired")
     await run(a.store.holdLeases(["short"], 600_000))
     t.same([...await run(b.store.heldLeases())].sort(), ["long", "short"], "held again, for longer")
+  })
+
+  t.test("holdLeases() and releaseLeases() refuse a bad time to live or key with validation.failed naming it", async (t) => {
+    const store = await open(t)
+    for (
+      const [keys, ttl, path] of [[["k"], 0, "ttlMs"], [["k"], Number.NaN, "ttlMs"], [["k"], 1.5, "ttlMs"], [["k", ""], 1000, "keys[1]"], [
+        ["x".repeat(1025)],
+        1000,
+        "keys[0]"
+      ]] as const
+    ) {
+      const error = await failure(store.holdLeases(keys, ttl))
+      t.equal(error.code, "validation.failed")
+      t.same(error.errors?.map((e) => e.path), [path], `${path} is named`)
+    }
+    t.same((await failure(store.releaseLeases([""]))).errors?.map((e) => e.path), ["keys[0]"])
+    t.same(await run(store.heldLeases()), [], "nothing was held")
   })
 
   t.test("a store instance's leases end when it closes", shared, async (t) => {

@@ -10,9 +10,9 @@ import * as Either from "effect/Either"
 import type * as Context from "effect/Context"
 import type * as Stream from "effect/Stream"
 import { pageLimit, StoreError, storeFailure } from "../../../core/mod.ts"
-import type { IdempotencyRecord, Run, RunFilter, RunPage, RunQueue, SourceRecord, Store, StoreSignal } from "../../../core/mod.ts"
+import type { IdempotencyRecord, NewEvent, Run, RunFilter, RunPage, RunQueue, SourceRecord, Store, StoreSignal } from "../../../core/mod.ts"
 import { reapRun } from "../../exec/mod.ts"
-import { encodeCursor, pageStart, sourceOf } from "../sqlite/mod.ts"
+import { encodeCursor, pageStart, refuseLeases, sourceOf } from "../sqlite/mod.ts"
 import type { Sql, Tx } from "./_client.ts"
 import * as Journal from "./_journal.ts"
 import * as Leases from "./_leases.ts"
@@ -75,6 +75,13 @@ export function make(sql: Sql, owner: Owner, place: Place): Context.Tag.Service<
         if (host === null || host === owner.host) await reapRun(place.dataDir === undefined ? null : join(place.dataDir, "runs", id), id)
       }
     })
+
+  /** Journals `events` inside `tx` and wakes followers when it commits. */
+  const journalIn = async (tx: Tx, events: ReadonlyArray<NewEvent>) => {
+    if (events.length === 0) return
+    const out = await Journal.append(tx, events)
+    await notify(tx, channel, { _tag: "Events", latest: out[out.length - 1].id })
+  }
 
   const listRuns = (filter: RunFilter): Effect.Effect<RunPage, StoreError> => {
     const limit = pageLimit(filter.limit, DEFAULT_RUN_LIMIT, MAX_RUN_LIMIT)
@@ -187,10 +194,13 @@ export function make(sql: Sql, owner: Owner, place: Place): Context.Tag.Service<
             if (taken.length === 0) return idempotencyOf(tx, key.key)
           }
           const dispatch = options?.dispatch
+          // Journaled before the commit that lets another engine claim the run.
+          const events = options?.events ?? []
           if (dispatch === undefined) {
             await tx`
               INSERT INTO runs (id, job_id, status, created_at, record, owner)
               VALUES (${run.id}, ${run.job_id}, ${run.status}, ${run.created_at}, ${JSON.stringify(run)}::text::json, ${owner.id})`
+            await journalIn(tx, events)
             return null
           }
           // Unclaimed; bound to this engine when only it can plan the run.
@@ -200,6 +210,7 @@ export function make(sql: Sql, owner: Owner, place: Place): Context.Tag.Service<
             VALUES (${run.id}, ${run.job_id}, ${run.status}, ${run.created_at}, ${JSON.stringify(run)}::text::json, NULL,
               ${request}::text::json, ${dispatch.request === null ? owner.id : null}, ${dispatch.job_key},
               ${Math.max(0, Math.floor(dispatch.job_limit))}::int)`
+          await journalIn(tx, events)
           await notify(tx, channel, { _tag: "Runs" })
           return null
         })),
@@ -248,8 +259,8 @@ export function make(sql: Sql, owner: Owner, place: Place): Context.Tag.Service<
           ON CONFLICT (key) DO NOTHING`
       }),
 
-    holdLeases: (keys, ttlMs) => attempt("holdLeases", () => Leases.hold(sql, owner.id, keys, ttlMs)),
-    releaseLeases: (keys) => attempt("releaseLeases", () => Leases.release(sql, owner.id, keys)),
+    holdLeases: (keys, ttlMs) => refuseLeases(keys, ttlMs) ?? attempt("holdLeases", () => Leases.hold(sql, owner.id, keys, ttlMs)),
+    releaseLeases: (keys) => refuseLeases(keys) ?? attempt("releaseLeases", () => Leases.release(sql, owner.id, keys)),
     heldLeases: () => attempt("heldLeases", () => Leases.held(sql)),
 
     queue,

@@ -20,7 +20,7 @@ import type { RunFilter, RunPage, Store } from "../../../core/mod.ts"
 import { encodeCursor, pageStart } from "./_cursor.ts"
 import type { Database, Param } from "./_database.ts"
 import { makeJournal } from "./_journal.ts"
-import { makeLeases } from "./_leases.ts"
+import { leaseProblem, makeLeases } from "./_leases.ts"
 import { idempotencyOf, runOf, sourceColumns, sourceOf } from "./_rows.ts"
 import { openOwners, orphaned, reapOrphans } from "./_owner.ts"
 
@@ -36,6 +36,12 @@ function attempt<A>(operation: string, body: () => A): Effect.Effect<A, StoreErr
     try: body,
     catch: (error) => storeFailure(operation, error)
   })
+}
+
+/** A failure for leases `leaseProblem` refuses, else undefined. */
+export function refuseLeases(keys: ReadonlyArray<string>, ttlMs?: number): Effect.Effect<never, StoreError> | undefined {
+  const problem = leaseProblem(keys, ttlMs)
+  return problem === null ? undefined : Effect.fail(problem)
 }
 
 /**
@@ -133,15 +139,15 @@ export function make(db: Database, owner: string, path = ":memory:"): Context.Ta
     insertRun: (run, options) =>
       attempt("insertRun", () => {
         const key = options?.idempotency
-        const insert = () => sql.insertRun.run(run.id, run.job_id, run.status, run.created_at, JSON.stringify(run), owner)
-        if (key === undefined) {
-          insert()
-          return null
+        const events = options?.events ?? []
+        const insert = () => {
+          sql.insertRun.run(run.id, run.job_id, run.status, run.created_at, JSON.stringify(run), owner)
+          if (events.length > 0) journal.append(events)
         }
         // One write transaction: of several processes posting one key, the
         // first to take the key inserts its run; the others write nothing.
         return db.transaction(() => {
-          if (sql.putIdempotency.run(key.key, key.request_hash, key.run_id, key.created_at).changes === 0) {
+          if (key !== undefined && sql.putIdempotency.run(key.key, key.request_hash, key.run_id, key.created_at).changes === 0) {
             return idempotencyOf(sql.getIdempotency.get(key.key)!)
           }
           insert()
@@ -195,8 +201,8 @@ export function make(db: Database, owner: string, path = ":memory:"): Context.Ta
         sql.putIdempotency.run(entry.key, entry.request_hash, entry.run_id, entry.created_at)
       }),
 
-    holdLeases: (keys, ttlMs) => attempt("holdLeases", () => leases.hold(keys, ttlMs)),
-    releaseLeases: (keys) => attempt("releaseLeases", () => leases.release(keys)),
+    holdLeases: (keys, ttlMs) => refuseLeases(keys, ttlMs) ?? attempt("holdLeases", () => leases.hold(keys, ttlMs)),
+    releaseLeases: (keys) => refuseLeases(keys) ?? attempt("releaseLeases", () => leases.release(keys)),
     heldLeases: () => attempt("heldLeases", () => leases.held())
   }
 }
