@@ -31,6 +31,8 @@ export interface ClusterOptions {
   readonly root: string
   /** A cluster to use (its schema `flwd`); default: a new one, removed at teardown. */
   readonly postgres?: RunningPostgres
+  /** Each server on SQLite in its own data directory instead (a baseline for one server): no PostgreSQL. */
+  readonly sqlite?: boolean
   /** `--node-lease` when the flag exists. Default `2s`. */
   readonly nodeLease?: string
   /** Further flags of every server (`--policy FILE`, …). */
@@ -55,8 +57,9 @@ export interface ClusterNode {
 }
 
 export interface Cluster {
-  readonly postgres: RunningPostgres
-  /** The store URL every server was given. */
+  /** Null with `sqlite`. */
+  readonly postgres: RunningPostgres | null
+  /** The store URL every server was given (`sqlite` with `sqlite`). */
   readonly store: string
   readonly nodes: ReadonlyArray<ClusterNode>
   /** Starts one more server on the same store (its own data directory); `args` replace the cluster's further flags. */
@@ -77,7 +80,8 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
  * `GET /healthz`; everything is stopped with `t`.
  */
 export async function startCluster(t: Teardown, options: ClusterOptions): Promise<Cluster> {
-  const postgres = options.postgres ?? await startPostgres(t)
+  const postgres = options.sqlite === true ? null : options.postgres ?? await startPostgres(t)
+  const store = postgres === null ? "sqlite" : postgres.url
   const dir = mkdtempSync(join(tmpdir(), "flwd-cluster-"))
   const nodes: Array<ClusterNode> = []
   const token = "all"
@@ -85,14 +89,14 @@ export async function startCluster(t: Teardown, options: ClusterOptions): Promis
     await Promise.all(nodes.map((n) => n.kill9()))
     rmSync(dir, { recursive: true, force: true })
   })
-  const lease = hasNodeLease ? ["--node-lease", options.nodeLease ?? "2s"] : []
+  const lease = hasNodeLease && postgres !== null ? ["--node-lease", options.nodeLease ?? "2s"] : []
 
   const add = async (args = options.args ?? []): Promise<ClusterNode> => {
     const name = `node-${nodes.length + 1}`
     const dataDir = join(dir, name)
     const child = spawn(
       process.execPath,
-      [flwdBin, ":serve", "--bind", "127.0.0.1:0", "--root", options.root, "--data-dir", dataDir, "--store", postgres.url, ...lease, ...args],
+      [flwdBin, ":serve", "--bind", "127.0.0.1:0", "--root", options.root, "--data-dir", dataDir, "--store", store, ...lease, ...args],
       { cwd: options.cwd ?? dir, env: cleanEnv({ FLWD_TOKENS: `${token}:*`, ...options.env }), stdio: ["ignore", "pipe", "pipe"] }
     )
     let out = ""
@@ -119,7 +123,7 @@ export async function startCluster(t: Teardown, options: ClusterOptions): Promis
     return node
   }
   for (let i = 0; i < options.servers; i++) await add()
-  return { postgres, store: postgres.url, nodes, add, token }
+  return { postgres, store, nodes, add, token }
 }
 
 /** Headers of a request with the cluster's token. */
