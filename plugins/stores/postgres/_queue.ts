@@ -65,7 +65,7 @@ function requestOf(id: string, text: string | null): PlanRequest | null {
 
 /** Claims up to `limit` runs for `ctx.node` (see `RunQueue.claim`). */
 export function claim(ctx: QueueContext, limit: number): Promise<ReadonlyArray<ClaimedRun>> {
-  const want = Math.max(0, Math.min(1000, Math.floor(limit)))
+  const want = Number.isFinite(limit) ? Math.max(0, Math.min(1000, Math.floor(limit))) : 0
   if (want === 0) return Promise.resolve([])
   return ctx.sql.begin(async (tx) => {
     const candidates = await tx<Array<CandidateRow>>`

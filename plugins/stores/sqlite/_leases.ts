@@ -7,8 +7,27 @@
  * instance's process is gone. Every process on the file shares this host's
  * clock, which judges expiry.
  */
+import { StoreError } from "../../../core/mod.ts"
 import type { Database } from "./_database.ts"
 import { openOwners, ownerAlive } from "./_owner.ts"
+
+/** Keys name files (digests, paths): anything longer is not one. */
+const MAX_KEY = 1024
+
+/**
+ * `validation.failed`, naming the field, for leases no caller should ask
+ * for: a time to live that is not a positive whole number of milliseconds
+ * (at most a day), a key that is empty or longer than 1024 characters.
+ * Null when they are fine. Both stores check with it.
+ */
+export function leaseProblem(keys: ReadonlyArray<string>, ttlMs?: number): StoreError | null {
+  const invalid = (path: string, message: string) => new StoreError({ code: "validation.failed", detail: `${path}: ${message}`, errors: [{ path, message }] })
+  if (ttlMs !== undefined && (!Number.isInteger(ttlMs) || ttlMs < 1 || ttlMs > 86_400_000)) {
+    return invalid("ttlMs", "must be a whole number of milliseconds from 1 to 86400000")
+  }
+  const bad = keys.findIndex((key) => typeof key !== "string" || key.length === 0 || key.length > MAX_KEY)
+  return bad === -1 ? null : invalid(`keys[${bad}]`, `must be a string of 1 to ${MAX_KEY} characters`)
+}
 
 /** @internal */
 export interface Leases {

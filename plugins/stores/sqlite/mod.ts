@@ -44,6 +44,15 @@ export { decodeCursor, encodeCursor, pageStart } from "./_cursor.ts"
 export { runOf, sourceOf } from "./_rows.ts"
 
 /**
+ * Lease arguments no caller should send, refused with `validation.failed`
+ * naming the field; also used by the PostgreSQL store.
+ *
+ * @since 0.3.0
+ * @category utils
+ */
+export { refuseLeases } from "./store.ts"
+
+/**
  * @since 0.1.0
  * @category models
  */
