@@ -203,6 +203,7 @@ t.test("a killed engine's runs are settled once its lease runs out: started ones
   const { engines: [a, b] } = await engines(t, 2, schema)
   t.same(await run(a.queue.reapLost(at)), [], "nothing is settled while the holder's lease is live")
   t.same(await run(b.queue.claim(10)), [], "its runs are not claimed by others")
+  t.same(await run(b.store.heldLeases()), ["blob:held"], "its resource lease is listed")
 
   const exited = new Promise((resolve) => proc.on("exit", resolve))
   proc.kill("SIGKILL")
@@ -229,6 +230,8 @@ t.test("a killed engine's runs are settled once its lease runs out: started ones
   }], "and another engine claims it")
   t.equal(pg.psql(`SELECT count(*) FROM ${schema}.owners WHERE id = '${holder.node}'`).trim(), "0", "the lost engine's lease is gone")
   t.same(await run(a.queue.reapLost(at)), [], "nothing is left to settle")
+  t.same(await run(b.store.heldLeases()), [], "and its resource lease ended with its engine's, long before its own time ran out")
+  t.equal(pg.psql(`SELECT count(*) FROM ${schema}.leases`).trim(), "0", "its row cleaned up")
 })
 
 t.test("updateRun() refuses to change a run another live engine holds", async (t) => {
