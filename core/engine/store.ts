@@ -205,7 +205,9 @@ export class Store extends Context.Tag("flwd/engine/Store")<Store, {
   /**
    * Marks every run still `queued` or `running` as `failed` with
    * `engine.restarted`, journals a `run.failed` event for each, and returns
-   * their ids. Called once when the engine starts.
+   * their ids. Called once when the engine starts. Runs another live engine
+   * holds are spared; on a store with a `queue`, so are unclaimed runs, and
+   * claimed ones any engine can plan return to the queue instead.
    */
   readonly failInterruptedRuns: (at: string) => Effect.Effect<ReadonlyArray<string>, StoreError>
 
