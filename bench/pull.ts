@@ -13,7 +13,9 @@
  * 2. `skopeo copy docker://… oci:…` then `umoci raw unpack`;
  * 3. a fresh `flwd :serve` child process, `POST /sources` until it answers
  *    (the POST alone, and spawn-to-answer including the server's start-up);
- * 4. `flwd :sources add` as a child process (start-up included).
+ * 4. `flwd :sources add` as a child process (start-up included), also with
+ *    node's `--max-semi-space-size=1` (a 1 MB young generation; see
+ *    docs/benchmarks.md, "Memory").
  *
  * Goal: 3 and 4 ≤ 1.2× the floor. Beside each wall-clock median, the CPU
  * time (user + system) of the processes involved, read from this process's
@@ -128,8 +130,9 @@ function viaServer(ref: string, dataDir: string): Promise<[number, number]> {
   })
 }
 
-async function viaCli(ref: string, dataDir: string): Promise<void> {
+async function viaCli(ref: string, dataDir: string, nodeArgs: ReadonlyArray<string> = []): Promise<void> {
   await run(process.execPath, [
+    ...nodeArgs,
     cli,
     "--data-dir",
     dataDir,
@@ -179,9 +182,16 @@ try {
       tools: [] as Array<number>,
       serverAll: [] as Array<number>,
       serverPost: [] as Array<number>,
-      cli: [] as Array<number>
+      cli: [] as Array<number>,
+      cliSemi: [] as Array<number>
     }
-    const cpu = { floor: [] as Array<number>, tools: [] as Array<number>, server: [] as Array<number>, cli: [] as Array<number> }
+    const cpu = {
+      floor: [] as Array<number>,
+      tools: [] as Array<number>,
+      server: [] as Array<number>,
+      cli: [] as Array<number>,
+      cliSemi: [] as Array<number>
+    }
     for (let round = 0; round < ROUNDS; round++) {
       const dir = join(work, `${kind}-${round}`)
       t.floor.push(await timed(() => floor(registry.url, `bench/${kind}`, layers, join(dir, "floor")), cpu.floor))
@@ -192,6 +202,7 @@ try {
       t.serverAll.push(all)
       t.serverPost.push(post)
       t.cli.push(await timed(() => viaCli(ref, join(dir, "cli")), cpu.cli))
+      t.cliSemi.push(await timed(() => viaCli(ref, join(dir, "cli-semi"), ["--max-semi-space-size=1"]), cpu.cliSemi))
       rmSync(dir, { recursive: true, force: true })
     }
     const f = median(t.floor)
@@ -205,10 +216,12 @@ try {
     report("flwd :serve, POST /sources alone (fresh server)", ms(median(t.serverPost)), ratio(t.serverPost))
     report("flwd :serve, spawn to POST answered", ms(median(t.serverAll)), ratio(t.serverAll))
     report("flwd :sources add (CLI process)", ms(median(t.cli)), ratio(t.cli))
+    report("flwd :sources add, node --max-semi-space-size=1", ms(median(t.cliSemi)), ratio(t.cliSemi))
     report("CPU: floor", ms(c))
     report("CPU: skopeo + umoci", ms(median(cpu.tools)), cpuRatio(cpu.tools))
     report("CPU: flwd :serve, whole life (start, add, stop)", ms(median(cpu.server)), cpuRatio(cpu.server))
     report("CPU: flwd :sources add", ms(median(cpu.cli)), cpuRatio(cpu.cli))
+    report("CPU: flwd :sources add, --max-semi-space-size=1", ms(median(cpu.cliSemi)), cpuRatio(cpu.cliSemi))
   }
 } finally {
   for (const fn of cleanup.reverse()) await fn()
