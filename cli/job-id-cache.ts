@@ -6,8 +6,10 @@
  * keyed by a stamp of everything the listing depends on, taken without
  * parsing anything: the resolved root, the mtime of every directory under
  * it (a job added, removed or renamed changes its parent's) and of every
- * `config.yaml` (an edit can make a job valid or invalid), the database
- * and its WAL (sources added or removed), and the profile and policy file.
+ * `config.yaml` (an edit can make a job valid or invalid), the sources
+ * (the SQLite store's mark of their changes, `flwd.db.sources`, or, for a
+ * database made before marks, the database and its WAL, which every run
+ * also writes), and the profile and policy file.
  * Any difference is a miss, and the next listing through the engine
  * rewrites the entry. Where the stamp cannot see every input, nothing is
  * cached: a `flwd.yaml` (declared sources, another root), `--plugin`, a
@@ -17,6 +19,7 @@
 import { createHash } from "node:crypto"
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
+import { readSourcesMark } from "../plugins/stores/sqlite/sources-mark/mod.ts"
 
 /** What a cached listing belongs to. */
 export interface CacheScope {
@@ -92,7 +95,9 @@ export function stamp(scope: CacheScope): string | undefined {
   const hash = createHash("sha256")
   hash.update(JSON.stringify(scope))
   const db = join(scope.dataDir, "flwd.db")
-  for (const file of [db, `${db}-wal`, scope.policy]) if (file !== undefined) hash.update(`s ${file} ${mtime(file)}\n`)
+  const mark = readSourcesMark(db)
+  if (mark !== undefined) hash.update(`m ${mark}\n`)
+  for (const file of [...(mark === undefined ? [db, `${db}-wal`] : []), scope.policy]) if (file !== undefined) hash.update(`s ${file} ${mtime(file)}\n`)
   try {
     if (existsSync(scope.root) && (lstatSync(scope.root).isSymbolicLink() || !walk(scope.root, 0, hash))) return undefined
   } catch {

@@ -221,7 +221,10 @@ const make = (options: RegistryOptions) =>
         const outcome = yield* lock.withPermits(1)(Effect.gen(function* () {
           const previous = (yield* Ref.get(state)).get(name)
           if (expected !== "any" && previous?.generation !== expected) return { committed: null, previous }
-          if (name !== DEFAULT_SOURCE) {
+          // An unchanged record is not written again (a local source is
+          // reloaded before each run): writes are what engines and caches
+          // sharing the store take for a change of the sources.
+          if (name !== DEFAULT_SOURCE && (previous === undefined || !sameContent(previous.record, next.record))) {
             yield* store.putSource(next.record)
             saw(next.record)
           }
@@ -332,9 +335,15 @@ const make = (options: RegistryOptions) =>
         const { pin, loaded, pending } = outcome.right
         const shown = pending ? { ...loaded, provenance: { ...loaded.provenance, resolution: "pending" } } : loaded
         const entry = { record: recordOf(spec, kindOf(plugin, impl), shown, pin, record.created_at), spec, plugin, impl, loaded, pin, pending }
-        // A restore rewrites the record only when what it holds changed (a new pin, a stale mark).
+        // A restore rewrites the record only when what it holds changed (a new
+        // pin, a stale mark, a job count; a pending resolution is this
+        // engine's own state, not the record's): not at every start, which
+        // would look like a change of the sources to every cache keyed on them.
         yield* put({ ...entry, generation: ++generations })
-        if (!samePin(pin, stored) || record.pin === undefined) {
+        if (
+          !samePin(pin, stored) || (pin !== null && record.pin === undefined) ||
+          !sameContent(pending ? recordOf(spec, kindOf(plugin, impl), loaded, pin, record.created_at) : entry.record, record)
+        ) {
           yield* store.putSource(entry.record).pipe(Effect.orDie)
           saw(entry.record)
         }
@@ -546,6 +555,23 @@ const make = (options: RegistryOptions) =>
       beforeUse
     }
   })
+
+/** Whether two records of a source say the same, whenever each was written. */
+function sameContent(a: SourceRecord, b: SourceRecord): boolean {
+  return sameJson({ ...a, updated_at: "" }, { ...b, updated_at: "" })
+}
+
+/** Deep equality of JSON values, whatever the order of their keys. */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => sameJson(x, b[i]))
+  }
+  const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined)
+  const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined)
+  return ka.length === kb.length && ka.every((k) => sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+}
 
 function staleWarning(spec: SourceSpec, error: SourceError) {
   return {

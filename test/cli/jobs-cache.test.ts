@@ -81,7 +81,7 @@ t.test("a cached :jobs warns of a live server on its data directory as the engin
   t.match(again.stderr, new RegExp(`a server \\(pid ${process.pid}\\) serves .*--remote http://127\\.0\\.0\\.1:9`))
 })
 
-t.test("a job added, edited, broken or removed, a source added and a run show at the next :jobs", async (t) => {
+t.test("a job added, edited, broken or removed and a source added or removed show at the next :jobs; a run keeps the cache", async (t) => {
   const box = sandbox(t)
   await listedTwice(t, box)
   addJob(box, "team/added")
@@ -106,7 +106,12 @@ t.test("a job added, edited, broken or removed, a source added and a run show at
   t.equal((await jobs(box)).engine, false, "and cached again")
   const ran = await box.flwd(["hello-world", "--name", "cache"])
   t.equal(ran.code, 0, ran.stderr)
-  t.equal((await jobs(box)).engine, true, "after a run the database changed: the engine lists")
+  t.equal((await jobs(box)).engine, false, "a run changes no source: still cached")
+  const dropped = await box.flwd([":sources", "remove", "more"])
+  t.equal(dropped.code, 0, dropped.stderr)
+  const afterRemove = await jobs(box)
+  t.equal(afterRemove.engine, true, "a source removed: the engine lists")
+  t.notMatch(afterRemove.stdout, /more\/extra/)
 })
 
 t.test("with a PostgreSQL store, whose changes no file in the data directory shows, :jobs always asks the engine", async (t) => {

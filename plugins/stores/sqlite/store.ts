@@ -23,6 +23,7 @@ import { makeJournal } from "./_journal.ts"
 import { leaseProblem, makeLeases } from "./_leases.ts"
 import { idempotencyOf, runOf, sourceColumns, sourceOf } from "./_rows.ts"
 import { openOwners, orphaned, reapOrphans } from "./_owner.ts"
+import { ensureSourcesMark, markSources } from "./sources-mark/mod.ts"
 
 const DEFAULT_RUN_LIMIT = 50
 const MAX_RUN_LIMIT = 500
@@ -121,11 +122,19 @@ export function make(db: Database, owner: string, path = ":memory:"): Context.Ta
     })
   }
 
+  // The CLI's caches stamp the sources through this mark, not the database (which every run writes).
+  const onDisk = path !== ":memory:" && path !== ""
+  if (onDisk) ensureSourcesMark(path)
+  const markChange = () => {
+    if (onDisk) markSources(path)
+  }
+
   return {
     putSource: (source: SourceRecord) =>
       attempt("putSource", () => {
         const { record, pin } = sourceColumns(source)
         sql.putSource.run(source.name, record, pin, source.updated_at)
+        markChange()
       }),
     getSource: (name) =>
       attempt("getSource", () => {
@@ -134,7 +143,12 @@ export function make(db: Database, owner: string, path = ":memory:"): Context.Ta
       }),
     listSources: () => attempt("listSources", () => sql.listSources.all().map(sourceOf)),
     changeToken: () => attempt("changeToken", () => String(sql.dataVersion.get()?.data_version)),
-    removeSource: (name) => attempt("removeSource", () => sql.removeSource.run(name).changes > 0),
+    removeSource: (name) =>
+      attempt("removeSource", () => {
+        const removed = sql.removeSource.run(name).changes > 0
+        if (removed) markChange()
+        return removed
+      }),
 
     insertRun: (run, options) =>
       attempt("insertRun", () => {
