@@ -173,6 +173,14 @@ export const layer: Layer.Layer<Runner, never, Store | EventBus | EngineConfig |
     const finish = (entry: Entry, outcome: Outcome) =>
       Effect.gen(function* () {
         const at = yield* now
+        // On a shared queue another engine may have settled the run already
+        // (this one was cut off from the store past its lease: the run is
+        // `engine.node.lost`); its outcome stands, and no second terminal
+        // event follows it.
+        if (queue !== undefined) {
+          const current = yield* Effect.orElseSucceed(store.getRun(entry.id), () => null)
+          if (current !== null && terminalStatuses.includes(current.status)) return
+        }
         // Terminal event first, then the record (see the module comment).
         yield* Effect.ignore(bus.publish([terminal(entry.id, at, outcome)]))
         yield* Effect.ignore(store.updateRun(entry.id, patch(outcome, at)))

@@ -34,6 +34,7 @@ function jobTree(t: Test): string {
   )
   job("one-at-a-time", "name: One at a time\ncommand: ./run.sh\nconcurrency: 1\n", "sleep 0.3")
   job("sleeper", "name: Sleeper\ncommand: ./run.sh\n", "sleep 60")
+  job("short", "name: Short\ncommand: ./run.sh\n", "sleep 2")
   return root
 }
 
@@ -106,6 +107,29 @@ t.test("engines sharing one PostgreSQL share one run queue", async (t) => {
     t.equal(canceled.status, "canceled")
     const evs = await events(a, run.id)
     t.equal(evs.at(-1)?.type, "run.canceled")
+  })
+
+  t.test("a run another engine settled while it ran keeps that outcome when its process ends", async (t) => {
+    const run = await call(a, (e) => e.run({ job: "short" }))
+    await waitFor("the run to start", async () => (await call(b, (e) => e.getRun(run.id))).status === "running")
+    // What an engine settling a lost engine's run writes (record, then no other terminal event may follow).
+    const error = { code: "engine.node.lost", detail: "settled by another engine" }
+    pg.psql(
+      `update flwd.runs set status = 'failed', record = (jsonb_set(jsonb_set(record::jsonb, '{status}', '"failed"'), '{error}', '${
+        JSON.stringify(error)
+      }'::jsonb))::json where id = '${run.id}'`
+    )
+    await waitFor(
+      "the job's process to end",
+      async () => pg.psql(`select count(*) from flwd.events where run_id = '${run.id}' and type = 'step.finished'`).trim() === "1"
+    )
+    await new Promise((r) => setTimeout(r, 500))
+    t.equal(
+      pg.psql(`select count(*) from flwd.events where run_id = '${run.id}' and type in ('run.finished', 'run.failed', 'run.canceled')`).trim(),
+      "0",
+      "no terminal event after the settled one"
+    )
+    t.match(await call(b, (e) => e.getRun(run.id)), { status: "failed", error }, "the settled outcome stands")
   })
 
   t.test("one Idempotency-Key posted to both engines at once starts one run", async (t) => {
