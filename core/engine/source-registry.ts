@@ -142,6 +142,22 @@ const make = (options: RegistryOptions) =>
     const seen = new Map<string, string>()
     const saw = (record: SourceRecord) => void seen.set(record.name, JSON.stringify(record))
 
+    /**
+     * Stored records this engine failed to load: nothing in the store will
+     * change to make it try again (the record is fine; the registry did not
+     * answer this engine), so each is loaded again at the same pin — never
+     * re-resolved, which would move every engine's pin — after a second,
+     * then twice as long each time up to five minutes, while the stored
+     * record stays the one that failed here and this engine holds it failed.
+     */
+    const retries = new Map<string, { readonly record: SourceRecord; readonly at: number; readonly delayMs: number }>()
+    const retryLater = (record: SourceRecord) =>
+      Effect.map(Clock.currentTimeMillis, (now) => {
+        const before = retries.get(record.name)
+        const delayMs = before === undefined || JSON.stringify(before.record) !== JSON.stringify(record) ? 1000 : Math.min(before.delayMs * 2, 300_000)
+        retries.set(record.name, { record, at: now + delayMs, delayMs })
+      })
+
     const context = (name: string, activity: Activity): SourceContext => ({
       name,
       dataDir: config.dataDir,
@@ -331,7 +347,10 @@ const make = (options: RegistryOptions) =>
           const loaded = yield* guardLoad(spec.name, (ctx) => impl.load(spec, stored.value, ctx))
           return { pin: stored, loaded, pending: pull === "on-run" }
         }).pipe(Effect.either)
-        if (outcome._tag === "Left") return yield* unloaded(outcome.left, spec, plugin, impl)
+        if (outcome._tag === "Left") {
+          if (record.error === null) yield* retryLater(record)
+          return yield* unloaded(outcome.left, spec, plugin, impl)
+        }
         const { pin, loaded, pending } = outcome.right
         const shown = pending ? { ...loaded, provenance: { ...loaded.provenance, resolution: "pending" } } : loaded
         const entry = { record: recordOf(spec, kindOf(plugin, impl), shown, pin, record.created_at), spec, plugin, impl, loaded, pin, pending }
@@ -449,7 +468,8 @@ const make = (options: RegistryOptions) =>
      * A record another engine stored, as this engine's state: loaded at the
      * pin it carries (never re-resolved, never written back, so engines do
      * not answer each other's changes); a failed record, or one whose load
-     * fails here, is held as failed.
+     * fails here, is held as failed. `retry`: the load itself failed here (a
+     * registry that did not answer), which trying again may mend.
      */
     const adopt = (record: SourceRecord) =>
       Effect.gen(function* () {
@@ -467,18 +487,19 @@ const make = (options: RegistryOptions) =>
           pin: null,
           pending: false
         })
+        const final = (next: Next) => ({ next, retry: false })
         const found = yield* plugins.source(record.type).pipe(Effect.either)
-        if (found._tag === "Left") return asFailed(found.left, null, null)
-        if (found.right === undefined) return asFailed({ code: "source.type.unknown", detail: `No plugin for type ${record.type}` }, null, null)
+        if (found._tag === "Left") return final(asFailed(found.left, null, null))
+        if (found.right === undefined) return final(asFailed({ code: "source.type.unknown", detail: `No plugin for type ${record.type}` }, null, null))
         const { plugin, impl } = found.right
-        if (record.error !== null) return asFailed(record.error, plugin, impl)
+        if (record.error !== null) return final(asFailed(record.error, plugin, impl))
         const decoded = Schema.decodeUnknownEither(plugin.spec, { onExcessProperty: "error", errors: "all" })(envelope)
-        if (decoded._tag === "Left") return asFailed({ code: "source.invalid", detail: `The stored ${plugin.type} spec does not decode` }, plugin, impl)
+        if (decoded._tag === "Left") return final(asFailed({ code: "source.invalid", detail: `The stored ${plugin.type} spec does not decode` }, plugin, impl))
         const spec = decoded.right as SourceSpec
         const pin = pinOfRecord(plugin, record)
         const loaded = yield* guardLoad(spec.name, (ctx) => impl.load(spec, pin?.value ?? null, ctx)).pipe(Effect.either)
-        if (loaded._tag === "Left") return asFailed(loaded.left, plugin, impl)
-        return { record, spec, plugin, impl, loaded: loaded.right, pin, pending: false }
+        if (loaded._tag === "Left") return { next: asFailed(loaded.left, plugin, impl), retry: true }
+        return final({ record, spec, plugin, impl, loaded: loaded.right, pin, pending: false })
       })
 
     /** Installs `next` when the name is still at `expected` (null: absent), without writing the store. */
@@ -502,7 +523,7 @@ const make = (options: RegistryOptions) =>
      * generation check.
      */
     let lastToken: string | null = null
-    const follow = Effect.gen(function* () {
+    const look = Effect.gen(function* () {
       if (store.changeToken !== undefined) {
         const token = yield* store.changeToken()
         if (token === lastToken) return
@@ -532,11 +553,32 @@ const make = (options: RegistryOptions) =>
         return { changed, dropped }
       }))
       yield* Effect.forEach(dropped, (entry) => release(entry, entry.loaded), { discard: true })
-      yield* Effect.forEach(changed, ({ record, expected }) => Effect.flatMap(adopt(record), (next) => install(next, expected)), {
-        concurrency: 4,
-        discard: true
-      })
+      yield* Effect.forEach(changed, ({ record, expected }) => adoptNow(record, expected), { concurrency: 4, discard: true })
     })
+
+    const adoptNow = (record: SourceRecord, expected: number | null) =>
+      Effect.flatMap(adopt(record), ({ next, retry }) => {
+        if (!retry) retries.delete(record.name)
+        return retry ? Effect.zipRight(retryLater(record), install(next, expected)) : install(next, expected)
+      })
+    const retryDue = Effect.gen(function* () {
+      const now = yield* Clock.currentTimeMillis
+      const due = [...retries.values()].filter((r) => r.at <= now)
+      yield* Effect.forEach(due, ({ record }) =>
+        Effect.gen(function* () {
+          const entry = (yield* Ref.get(state)).get(record.name)
+          // Taken over meanwhile: the record changed or went, or this engine holds it loaded.
+          if (entry === undefined || entry.loaded !== null || seen.get(record.name) !== JSON.stringify(record)) {
+            retries.delete(record.name)
+            return
+          }
+          const { next, retry } = yield* adopt(record)
+          if (retry) return yield* retryLater(record)
+          retries.delete(record.name)
+          yield* install(next, entry.generation)
+        }), { concurrency: 4, discard: true })
+    })
+    const follow = Effect.zipRight(look, retryDue)
     // One look at a time: a caller that asks while the timer's look is loading waits for it, so
     // what it then reads includes every change stored before it asked. A store that cannot be read
     // now is asked again next time: following never fails a caller nor stops the engine.

@@ -3,11 +3,12 @@
  * added on one server is listed, planned and run on another; a server that
  * first uses it after the tag moved pulls the pinned digest, not what the
  * tag names now; and each server verifies signatures under its own policy
- * rather than trusting the record another server stored. Real `flwd
+ * rather than trusting the record another server stored; a server whose
+ * first pull failed tries the pin again once the registry answers. Real `flwd
  * :serve` processes, a real PostgreSQL and a real docker-registry.
  */
 import { generateKeyPairSync } from "node:crypto"
-import { mkdtempSync, rmSync } from "node:fs"
+import { mkdtempSync, renameSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import t from "tap"
@@ -41,7 +42,12 @@ const source = async (cluster: Cluster, node: ClusterNode, name: string): Promis
 async function greet(cluster: Cluster, node: ClusterNode): Promise<{ status: string; output: string; code?: unknown }> {
   const id = await postRun(cluster, node, { job: "addon/hello-world", args: { name: "Alice" } })
   const events = await followRun(cluster, node, id)
-  const run = await (await fetch(`${node.url}/runs/${id}`, { headers: bearer(cluster) })).json() as { status: string; error?: { code?: unknown } }
+  // The terminal event is journaled before the run's record is updated: the record follows.
+  let run = { status: "running" } as { status: string; error?: { code?: unknown } }
+  await until(`run ${id}'s record to be terminal`, async () => {
+    run = await (await fetch(`${node.url}/runs/${id}`, { headers: bearer(cluster) })).json() as typeof run
+    return run.status !== "queued" && run.status !== "running"
+  }, 60_000)
   return {
     status: run.status,
     output: events.filter((e) => e.type === "log").map((e) => String(e.data.line)).join("\n"),
@@ -113,4 +119,18 @@ t.test("an OCI add-on added on one server is served by the others at its pinned 
   })
   t.not(plan.status, 200, "D plans nothing from an image its policy does not trust")
   t.match(await source(cluster, a, "addon"), { error: null, provenance: { digest: first } }, "D's refusal is its own: the stored record is unchanged")
+
+  // A server whose first pull fails (the registry's blobs gone for a while) tries the pinned digest again
+  // once they are back, without a restart, without a refresh and without moving anyone's pin.
+  const blobs = join(registry.storage, "docker", "registry", "v2", "blobs")
+  renameSync(blobs, `${blobs}.away`)
+  const e = await cluster.add()
+  await until("server E to hold the add-on as failed", async () => (await source(cluster, e, "addon"))?.error != null, 60_000)
+  renameSync(`${blobs}.away`, blobs)
+  await until("server E to serve the add-on once the registry answers again", async () => (await source(cluster, e, "addon"))?.error === null, 120_000)
+  t.match(await source(cluster, e, "addon"), { error: null, provenance: { digest: first } })
+  const onE = await greet(cluster, e)
+  t.equal(onE.status, "succeeded", JSON.stringify(onE))
+  t.match(onE.output, "Hello, Alice!")
+  t.match(await source(cluster, a, "addon"), { error: null, provenance: { digest: first } }, "E's retry moved no pin")
 })
