@@ -5,8 +5,10 @@
  * dependants while independent branches carry on.
  */
 import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Schedule from "effect/Schedule"
 import type { StoreError } from "../domain/errors.ts"
 import type { Step } from "../domain/job.ts"
 import type { NewEvent } from "../domain/run.ts"
@@ -37,6 +39,12 @@ export interface StepsContext {
 }
 
 type StepStatus = "succeeded" | "failed" | "skipped"
+
+/** Output lines the journal refused are offered again for up to a minute: 0.1 s, doubling, at most 2 s apart. */
+const OUTPUT_RETRY = Schedule.exponential(Duration.millis(100)).pipe(
+  Schedule.union(Schedule.spaced(Duration.seconds(2))),
+  Schedule.upTo(Duration.minutes(1))
+)
 
 /** Returns why the steps do not form a DAG, or null when they do. */
 export function invalidSteps(steps: ReadonlyArray<Step>): string | null {
@@ -92,6 +100,9 @@ export function runSteps(ctx: StepsContext): Effect.Effect<StepsOutcome, StoreEr
           at,
           data: { step: step.id, stream, line: ctx.binding.redact(line) }
         })))).pipe(
+          // A store that is restarting or failing over answers again within seconds: the lines wait
+          // (the executor reads no more output meanwhile) instead of being lost with the reader.
+          Effect.retry(OUTPUT_RETRY),
           // The executor's callback cannot fail; a journal failure ends the run as a defect.
           Effect.orDie,
           Effect.asVoid
