@@ -106,9 +106,9 @@ t.test(`${RUNS} runs posted round-robin run exactly once each; followers on othe
   const streams = await pool(Array.from({ length: RUNS }, (_, i) => i), 12, async (i) => {
     const posted = nodes[i % 3]
     const id = await postRun(cluster, posted, { job: "record" })
-    // A follower on another server, attached while the run is queued or running.
+    // A follower on another server, attached while the run is queued or running; half over SSE.
     const follower = nodes[(i + 1 + (Math.random() < 0.5 ? 0 : 1)) % 3]
-    return { id, posted, events: await followRun(cluster, follower, id) }
+    return { id, posted, events: await followRun(cluster, follower, id, { format: i % 2 === 0 ? "ndjson" : "sse" }) }
   })
   const counts = ran()
   const ids = streams.map((s) => s.id)
@@ -133,9 +133,12 @@ t.test(`${RUNS} runs posted round-robin run exactly once each; followers on othe
     "every followed stream opens with run.queued"
   )
   for (const s of streams.filter((_, i) => i % 50 === 0)) checkStream(t, s.events, s.id, `run ${s.id}`)
-  // What the follower received live is what the journal holds, read again from the server the run was posted to.
+  // What the follower received live is what the journal holds, read again from the server the run was posted to,
+  // and a follower resuming with Last-Event-ID on a third server gets the rest and nothing else.
   for (const s of streams.filter((_, i) => i % 25 === 0)) {
     t.same((await followRun(cluster, s.posted, s.id)).map((e) => e.id), s.events.map((e) => e.id), `run ${s.id}: live = journal`)
+    const resumed = await followRun(cluster, nodes[Math.floor(Math.random() * 3)], s.id, { lastEventId: s.events[1].id, format: "sse" })
+    t.same(resumed.map((e) => e.id), s.events.slice(2).map((e) => e.id), `run ${s.id}: resumed after its second event`)
   }
   const statuses = await pool(ids, 8, async (id, i) => (await runOf(nodes[i % 3], id)).status)
   t.same(statuses.filter((s) => s !== "succeeded"), [], "every run succeeded")

@@ -80,7 +80,9 @@ t.test("an OCI add-on added on one server is served by the others at its pinned 
   t.match(record.provenance, { digest: first, image_trust: { mode: "required", verified: true, signer: "key:release" } })
 
   // B follows the store: the source appears without a restart (about 250 ms plus a pull; bounded generously).
+  const addedAt = Date.now()
   await until("server B to list the add-on", async () => (await source(cluster, b, "addon")) !== undefined, 60_000)
+  t.comment(`server B listed it ${Date.now() - addedAt} ms after server A answered the add`)
   t.match(await source(cluster, b, "addon"), { error: null, provenance: { digest: first } })
   await until("server B to plan the add-on's job", async () => {
     const plan = await fetch(`${b.url}/plans`, {

@@ -142,30 +142,35 @@ export interface ClusterEvent {
 }
 
 /**
- * A run's events from `node` as NDJSON (`?format=ndjson`), from the start
- * or after `lastEventId`, until the stream ends at the terminal event.
- * `onEvent` sees each as it arrives (a benchmark stamps arrival times).
+ * A run's events from `node`, as NDJSON (`?format=ndjson`, the default) or
+ * SSE, from the start or after `lastEventId`, until the stream ends at the
+ * terminal event. `onEvent` sees each as it arrives (a benchmark stamps
+ * arrival times).
  */
 export async function followRun(
   cluster: Cluster,
   node: ClusterNode,
   runId: string,
-  options: { readonly lastEventId?: number; readonly onEvent?: (e: ClusterEvent) => void } = {}
+  options: { readonly lastEventId?: number; readonly format?: "ndjson" | "sse"; readonly onEvent?: (e: ClusterEvent) => void } = {}
 ): Promise<Array<ClusterEvent>> {
   const headers: Record<string, string> = bearer(cluster)
   if (options.lastEventId !== undefined) headers["last-event-id"] = String(options.lastEventId)
-  const res = await fetch(`${node.url}/runs/${runId}/events?format=ndjson`, { headers })
+  const sse = options.format === "sse"
+  const res = await fetch(`${node.url}/runs/${runId}/events${sse ? "" : "?format=ndjson"}`, { headers })
   if (res.status !== 200) throw new Error(`${node.name}: GET /runs/${runId}/events answered ${res.status}: ${await res.text()}`)
   const events: Array<ClusterEvent> = []
+  // NDJSON: one event a line. SSE: frames apart by a blank line, the event in the `data:` line.
+  const separator = sse ? "\n\n" : "\n"
   let buffer = ""
   for await (const chunk of res.body!.pipeThrough(new TextDecoderStream())) {
     buffer += chunk
     let cut: number
-    while ((cut = buffer.indexOf("\n")) >= 0) {
-      const line = buffer.slice(0, cut).trim()
-      buffer = buffer.slice(cut + 1)
-      if (line === "") continue
-      const event = JSON.parse(line) as ClusterEvent
+    while ((cut = buffer.indexOf(separator)) >= 0) {
+      const block = buffer.slice(0, cut)
+      buffer = buffer.slice(cut + separator.length)
+      const text = sse ? block.split("\n").find((l) => l.startsWith("data:"))?.slice(5).trim() : block.trim()
+      if (text === undefined || text === "") continue
+      const event = JSON.parse(text) as ClusterEvent
       events.push(event)
       options.onEvent?.(event)
     }
