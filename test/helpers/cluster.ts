@@ -4,14 +4,15 @@
  * one throwaway PostgreSQL: each with its own data directory and loopback
  * port, all over the same job tree and tokens. A node can be killed with
  * SIGKILL (a crashed host) and more started later; teardown kills what is
- * left by pid and removes the data directories.
+ * left by pid and removes the data directories. With `sqlite`, each
+ * server keeps its state in its own data directory instead (the
+ * benchmark's one-server baseline).
  *
- * Servers are started one after another: at once, on a loaded two-core
- * machine, the cold starts compete for the CPU and each takes longer than
- * the sum.
+ * Servers are started one after another: started at once on a loaded
+ * two-core machine, their cold starts only compete for the CPU.
  */
 import { type ChildProcess, spawn } from "node:child_process"
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { type RunningPostgres, startPostgres } from "./postgres.ts"
@@ -20,9 +21,6 @@ import type { Teardown } from "./registry.ts"
 const repo = resolve(import.meta.dirname, "..", "..")
 /** The command users run. */
 export const flwdBin = join(repo, "bin", "flwd.js")
-
-/** Whether this flwd's `:serve` takes `--node-lease` (read from its flag table, not guessed). */
-export const hasNodeLease = readFileSync(join(repo, "cli", "commands", "serve.ts"), "utf8").includes("node-lease")
 
 export interface ClusterOptions {
   /** Servers started at once. */
@@ -33,7 +31,7 @@ export interface ClusterOptions {
   readonly postgres?: RunningPostgres
   /** Each server on SQLite in its own data directory instead (a baseline for one server): no PostgreSQL. */
   readonly sqlite?: boolean
-  /** `--node-lease` when the flag exists. Default `2s`. */
+  /** `--node-lease` of every server on PostgreSQL. Default `2s`, so a killed server's runs are settled within 3 s. */
   readonly nodeLease?: string
   /** Further flags of every server (`--policy FILE`, …). */
   readonly args?: ReadonlyArray<string>
@@ -89,7 +87,7 @@ export async function startCluster(t: Teardown, options: ClusterOptions): Promis
     await Promise.all(nodes.map((n) => n.kill9()))
     rmSync(dir, { recursive: true, force: true })
   })
-  const lease = hasNodeLease && postgres !== null ? ["--node-lease", options.nodeLease ?? "2s"] : []
+  const lease = postgres !== null ? ["--node-lease", options.nodeLease ?? "2s"] : []
 
   const add = async (args = options.args ?? []): Promise<ClusterNode> => {
     const name = `node-${nodes.length + 1}`
