@@ -354,15 +354,13 @@ const make = (options: RegistryOptions) =>
         const { pin, loaded, pending } = outcome.right
         const shown = pending ? { ...loaded, provenance: { ...loaded.provenance, resolution: "pending" } } : loaded
         const entry = { record: recordOf(spec, kindOf(plugin, impl), shown, pin, record.created_at), spec, plugin, impl, loaded, pin, pending }
-        // A restore rewrites the record only when what it holds changed (a new
-        // pin, a stale mark, a job count; a pending resolution is this
-        // engine's own state, not the record's): not at every start, which
-        // would look like a change of the sources to every cache keyed on them.
+        // A restore rewrites the record when its pin changed (or it had none
+        // yet); a kind without pins only when what it says changed (a job
+        // count, a diagnostic). Not at every start: that would look like a
+        // change of the sources to every cache and engine keyed on them.
         yield* put({ ...entry, generation: ++generations })
-        if (
-          !samePin(pin, stored) || (pin !== null && record.pin === undefined) ||
-          !sameContent(pending ? recordOf(spec, kindOf(plugin, impl), loaded, pin, record.created_at) : entry.record, record)
-        ) {
+        const changed = pin === null ? !sameContent(entry.record, record) : !samePin(pin, stored) || record.pin === undefined
+        if (changed) {
           yield* store.putSource(entry.record).pipe(Effect.orDie)
           saw(entry.record)
         }
