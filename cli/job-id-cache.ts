@@ -19,7 +19,6 @@
 import { createHash } from "node:crypto"
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
-import { readSourcesMark } from "../plugins/stores/sqlite/sources-mark/mod.ts"
 
 /** What a cached listing belongs to. */
 export interface CacheScope {
@@ -61,6 +60,19 @@ export function cacheScope(settings: ListingSettings, env: Readonly<Record<strin
     dataDir: resolve(cwd, settings.dataDir ?? (env.FLWD_DATA_DIR || ".flwd")),
     profile: settings.profile ?? (env.FLWD_PROFILE || undefined),
     policy: policy === undefined ? undefined : resolve(cwd, policy)
+  }
+}
+
+/**
+ * The SQLite store's mark of the sources' last change (written by
+ * plugins/stores/sqlite/sources-mark/mod.ts beside the database), read here
+ * without importing the store: a completion loads no plugin module.
+ */
+function readSourcesMark(db: string): string | undefined {
+  try {
+    return readFileSync(`${db}.sources`, "utf8")
+  } catch {
+    return undefined
   }
 }
 

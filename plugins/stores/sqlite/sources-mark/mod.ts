@@ -3,11 +3,11 @@
  * A file beside the SQLite database whose content changes with every change
  * of the source records: what the CLI's listing and completion caches stamp
  * (cli/job-id-cache.ts) instead of the database itself, which every run
- * writes. A light entry (node:fs only), so that the CLI reads it without
- * loading the store.
+ * writes. The CLI reads `<database>.sources` itself (cli/job-id-cache.ts),
+ * so that a completion loads no plugin module.
  */
 import { randomUUID } from "node:crypto"
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs"
+import { existsSync, renameSync, writeFileSync } from "node:fs"
 
 /** The mark of the database at `dbPath`. */
 export function sourcesMarkPath(dbPath: string): string {
@@ -29,13 +29,4 @@ export function markSources(dbPath: string): void {
 /** Creates the mark of a database that has none yet (one made before marks existed). */
 export function ensureSourcesMark(dbPath: string): void {
   if (!existsSync(sourcesMarkPath(dbPath))) markSources(dbPath)
-}
-
-/** The mark's content, or undefined when there is none. */
-export function readSourcesMark(dbPath: string): string | undefined {
-  try {
-    return readFileSync(sourcesMarkPath(dbPath), "utf8")
-  } catch {
-    return undefined
-  }
 }
