@@ -87,6 +87,26 @@ t.test("engines sharing one PostgreSQL share one run queue", async (t) => {
     t.ok((where.get("a") ?? 0) > 0 && (where.get("b") ?? 0) > 0, `both engines executed runs: ${JSON.stringify([...where])}`)
   })
 
+  t.test("every engine's event stream (GET /events) carries the events of runs executed elsewhere, live and in order", async (t) => {
+    const after = await call(b, (e) => e.latestEventId)
+    // A run bound to `a` (a secret argument), followed through all events on `b`.
+    const following = call(b, (e) =>
+      e.events({ after }).pipe(
+        Stream.filter((ev) => ev.run_id !== null),
+        Stream.takeUntil((ev) => ev.type === "run.finished" && ev.run_id === runId),
+        Stream.runCollect,
+        Effect.map(Chunk.toArray)
+      ))
+    let runId = ""
+    const run = await call(a, (e) => e.run({ job: "where", args: { token: "t", n: 300 } }))
+    runId = run.id
+    const seen = (await following).filter((ev) => ev.run_id === run.id)
+    t.same(seen.map((ev) => ev.type).filter((x) => x.startsWith("run.")), ["run.queued", "run.started", "run.finished"])
+    const ids = seen.map((ev) => ev.id)
+    t.same(ids, [...ids].sort((x, y) => x - y), "in journal order")
+    t.match(seen.find((ev) => ev.type === "log")?.data.line as string, /\/a\/runs\//, "executed on the other engine")
+  })
+
   t.test("a job's concurrency limit holds across engines", async (t) => {
     const runs: Array<Run> = []
     for (let i = 0; i < 6; i++) runs.push(await call(engines[i % 2], (e) => e.run({ job: "one-at-a-time" })))
