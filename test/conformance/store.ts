@@ -21,6 +21,7 @@ import type { Test } from "tap"
 import type { Run } from "../../core/domain/run.ts"
 import type { SourceRecord } from "../../core/domain/source.ts"
 import { Store } from "../../core/engine/store.ts"
+import { settle as until } from "../helpers/processes.ts"
 
 type StoreService = Context.Tag.Service<Store>
 
@@ -58,7 +59,7 @@ export function makeRun(id: string, second: number, fields: Partial<Run> = {}): 
   }
 }
 
-function makeSource(name: string, fields: Partial<SourceRecord> = {}): SourceRecord {
+export function makeSource(name: string, fields: Partial<SourceRecord> = {}): SourceRecord {
   return {
     name,
     type: "local",
@@ -76,15 +77,6 @@ function makeSource(name: string, fields: Partial<SourceRecord> = {}): SourceRec
 
 const run = <A, E>(effect: Effect.Effect<A, E>): Promise<A> => Effect.runPromise(effect)
 
-/** Polls `what` until `done` holds of its value or `ms` pass, and returns the last value. */
-async function until<A>(what: () => Promise<A>, done: (a: A) => boolean, ms = 120_000): Promise<A> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const value = await what()
-    if (done(value) || Date.now() > deadline) return value
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
 const failure = <A, E>(effect: Effect.Effect<A, E>): Promise<E> => Effect.runPromise(Effect.flip(effect))
 
 /**

@@ -15,6 +15,7 @@ import * as Chunk from "effect/Chunk"
 import { Effect, type EngineHandle, type Run, type RunEvent, Stream } from "../../mod.ts"
 import { call, startEngine, tempDir } from "../helpers/engine.ts"
 import { startPostgres } from "../helpers/postgres.ts"
+import { until } from "../helpers/processes.ts"
 
 t.setTimeout(300_000)
 
@@ -40,14 +41,6 @@ function jobTree(t: Test): string {
 
 const events = (engine: EngineHandle, id: string) =>
   call(engine, (e) => Stream.runCollect(e.runEvents(id)).pipe(Effect.map(Chunk.toArray))) as Promise<ReadonlyArray<RunEvent>>
-
-const waitFor = async (what: string, check: () => Promise<boolean>, ms = 60_000) => {
-  const until = Date.now() + ms
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
 
 t.test("engines sharing one PostgreSQL share one run queue", async (t) => {
   const pg = await startPostgres(t)
@@ -122,7 +115,7 @@ t.test("engines sharing one PostgreSQL share one run queue", async (t) => {
 
   t.test("a run executing on one engine is canceled from the other", async (t) => {
     const run = await call(a, (e) => e.run({ job: "sleeper" }))
-    await waitFor("the run to start", async () => (await call(b, (e) => e.getRun(run.id))).status === "running")
+    await until("the run to start", async () => (await call(b, (e) => e.getRun(run.id))).status === "running")
     const canceled = await call(b, (e) => e.cancel(run.id))
     t.equal(canceled.status, "canceled")
     const evs = await events(a, run.id)
@@ -131,7 +124,7 @@ t.test("engines sharing one PostgreSQL share one run queue", async (t) => {
 
   t.test("a run another engine settled while it ran keeps that outcome when its process ends", async (t) => {
     const run = await call(a, (e) => e.run({ job: "short" }))
-    await waitFor("the run to start", async () => (await call(b, (e) => e.getRun(run.id))).status === "running")
+    await until("the run to start", async () => (await call(b, (e) => e.getRun(run.id))).status === "running")
     // What an engine settling a lost engine's run writes (record, then no other terminal event may follow).
     const error = { code: "engine.node.lost", detail: "settled by another engine" }
     pg.psql(
@@ -139,7 +132,7 @@ t.test("engines sharing one PostgreSQL share one run queue", async (t) => {
         JSON.stringify(error)
       }'::jsonb))::json where id = '${run.id}'`
     )
-    await waitFor(
+    await until(
       "the job's process to end",
       async () => pg.psql(`select count(*) from flwd.events where run_id = '${run.id}' and type = 'step.finished'`).trim() === "1"
     )

@@ -36,6 +36,16 @@ export async function until(what: string, check: () => boolean | Promise<boolean
   }
 }
 
+/** Polls `what` until `done` holds of its value or `ms` pass, and returns the last value (the caller asserts on it). */
+export async function settle<A>(what: () => Promise<A>, done: (a: A) => boolean, ms = 120_000): Promise<A> {
+  const deadline = Date.now() + ms
+  for (;;) {
+    const value = await what()
+    if (done(value) || Date.now() > deadline) return value
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
 /** Kills leftovers a failing test leaves behind, so they do not outlive it. */
 export function killSleeping(...seconds: ReadonlyArray<number>): void {
   for (const s of seconds) {

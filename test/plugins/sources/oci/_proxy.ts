@@ -1,6 +1,6 @@
 /**
  * A loopback HTTP proxy in front of a real registry, so tests can take the
- * registry away (`close`) or hold one request forever (`hold`) without
+ * registry away (`close`) or hold requests (`hold`) until `release`, without
  * touching the registry process.
  */
 import { createServer, type IncomingMessage, request, type ServerResponse } from "node:http"
@@ -13,10 +13,12 @@ export interface Proxy {
   readonly close: () => Promise<void>
   /** Resolves when a held request has arrived. */
   readonly held: Promise<string>
+  /** Forwards the held requests, and those `hold` picks from now on. */
+  readonly release: () => void
 }
 
 export interface ProxyOptions {
-  /** Requests whose path matches are never answered (until `close`). */
+  /** Requests whose path matches are held: not answered until `release` (or ever, until `close`). */
   readonly hold?: (method: string, path: string) => boolean
 }
 
@@ -25,10 +27,12 @@ export async function startProxy(t: { teardown: (fn: () => unknown) => void }, t
   const sockets = new Set<Socket>()
   let onHeld!: (path: string) => void
   const held = new Promise<string>((resolve) => (onHeld = resolve))
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  let release!: () => void
+  const released = new Promise<void>((resolve) => (release = resolve))
+  const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     if (options.hold?.(req.method ?? "GET", req.url ?? "/") === true) {
       onHeld(req.url ?? "/")
-      return
+      await released
     }
     const upstream = request({ host: targetHost, port: Number(targetPort), method: req.method, path: req.url, headers: req.headers }, (up) => {
       // The registry answers with its own address in Location; clients resolve it against the proxy.
@@ -55,5 +59,5 @@ export async function startProxy(t: { teardown: (fn: () => unknown) => void }, t
     await done
   }
   t.teardown(close)
-  return { host: `127.0.0.1:${port}`, close, held }
+  return { host: `127.0.0.1:${port}`, close, held, release }
 }

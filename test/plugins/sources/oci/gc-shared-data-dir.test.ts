@@ -12,15 +12,14 @@
  * the operator's loop: several add-ons with many jobs and layers, added at
  * once and run, while B collects.
  */
-import t, { type Test } from "tap"
+import t from "tap"
 import { existsSync, mkdirSync, writeFileSync } from "node:fs"
-import { createServer, request } from "node:http"
-import type { AddressInfo } from "node:net"
 import { join } from "node:path"
 import { repo, tempDir } from "../../../helpers/engine.ts"
 import { layerBlob, pushImage, tarLayer } from "../../../helpers/oci-image.ts"
 import { startRegistry } from "../../../helpers/registry.ts"
 import { spawnListening } from "../../../server/_helpers.ts"
+import { startProxy } from "./_proxy.ts"
 import { addonImage, addonSpec, HELLO_CONFIG, helloRun, manifestYaml, testPolicy, writePolicyFile } from "./_addon.ts"
 
 t.setTimeout(600_000)
@@ -48,36 +47,6 @@ function serve(dir: string, policyFile: string, gcInterval: string) {
     { FLWD_TOKENS: "all:*" },
     dir
   )
-}
-
-/** A loopback proxy to `target` that holds the requests `hold` picks until `release` is called. */
-async function holdingProxy(t: Test, target: string, hold: (path: string) => boolean) {
-  let onHeld!: () => void
-  const held = new Promise<void>((resolve) => (onHeld = resolve))
-  let release!: () => void
-  const released = new Promise<void>((resolve) => (release = resolve))
-  const server = createServer(async (req, res) => {
-    if (hold(req.url ?? "/")) {
-      onHeld()
-      await released
-    }
-    const [host, port] = target.split(":")
-    const upstream = request({ host, port: Number(port), method: req.method, path: req.url, headers: req.headers }, (up) => {
-      const headers = { ...up.headers }
-      if (typeof headers.location === "string") headers.location = headers.location.replace(`http://${target}`, "")
-      res.writeHead(up.statusCode ?? 502, headers)
-      up.pipe(res)
-    })
-    upstream.on("error", () => res.destroy())
-    req.pipe(upstream)
-  })
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  t.teardown(() => {
-    release()
-    server.closeAllConnections()
-    server.close()
-  })
-  return { host: `127.0.0.1:${(server.address() as AddressInfo).port}`, held, release }
 }
 
 /**
@@ -110,7 +79,7 @@ t.test("a collection on one server keeps the blobs of an add-on another server o
   const registry = await startRegistry(t)
   const image = await addonImage()
   const digest = await pushImage(registry.url, "example/addon", "1.0.0", image)
-  const proxy = await holdingProxy(t, registry.host, (path) => path.endsWith(`/blobs/${image.config.digest}`))
+  const proxy = await startProxy(t, registry.host, { hold: (_method, path) => path.endsWith(`/blobs/${image.config.digest}`) })
   const dir = tempDir(t, "flwd-gc-shared-")
   mkdirSync(join(dir, "jobs"))
   const dataDir = join(dir, "data")

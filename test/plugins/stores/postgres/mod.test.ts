@@ -16,6 +16,7 @@ import type { Options } from "../../../../plugins/stores/postgres/mod.ts"
 import { schemaVersion } from "../../../../plugins/stores/postgres/_migrations.ts"
 import { makeRun, storeConformance } from "../../../conformance/store.ts"
 import { startPostgres } from "../../../helpers/postgres.ts"
+import { settle as until } from "../../../helpers/processes.ts"
 
 t.setTimeout(600_000)
 
@@ -51,16 +52,6 @@ async function child(t: Test, script: string, args: ReadonlyArray<string>) {
   proc.stdout.on("data", (chunk) => (stdout += chunk))
   proc.stderr.on("data", (chunk) => (stderr += chunk))
   return { proc, exited, output: () => ({ stdout, stderr }) }
-}
-
-/** Polls `what` until `done` holds of its value or `ms` pass, and returns the last value. */
-async function until<A>(what: () => Promise<A>, done: (a: A) => boolean, ms = 120_000): Promise<A> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const value = await what()
-    if (done(value) || Date.now() > deadline) return value
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
 }
 
 t.test("layer() passes the Store conformance suite", async (t) => {

@@ -15,6 +15,7 @@ import { Store } from "../../../../core/engine/store.ts"
 import type { RunQueue } from "../../../../core/engine/store.ts"
 import { layer } from "../../../../plugins/stores/postgres/mod.ts"
 import { makeRun } from "../../../conformance/store.ts"
+import { settle as until } from "../../../helpers/processes.ts"
 import { startPostgres } from "../../../helpers/postgres.ts"
 
 t.setTimeout(900_000)
@@ -43,16 +44,6 @@ const request = (job: string): PlanRequest => ({ job, args: { name: "world" } })
 const dispatch = (job: string, job_limit = 0, secret = false) => ({
   dispatch: { request: secret ? null : request(job), job_key: `default/${job}`, job_limit }
 })
-
-/** Polls `what` until `done` holds of its value or `ms` pass, and returns the last value. */
-async function until<A>(what: () => Promise<A>, done: (a: A) => boolean, ms = 120_000): Promise<A> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const value = await what()
-    if (done(value) || Date.now() > deadline) return value
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
 
 const owners = (schema: string) =>
   new Map(pg.psql(`SELECT id, coalesce(owner, '') FROM ${schema}.runs`).trim().split("\n").filter(Boolean).map((line) => line.split("|") as [string, string]))

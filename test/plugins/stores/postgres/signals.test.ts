@@ -10,11 +10,10 @@ import * as Stream from "effect/Stream"
 import type * as Context from "effect/Context"
 import t from "tap"
 import type { Test } from "tap"
-import type { SourceRecord } from "../../../../core/domain/source.ts"
 import { Store } from "../../../../core/engine/store.ts"
 import type { StoreSignal } from "../../../../core/engine/store.ts"
 import { layer } from "../../../../plugins/stores/postgres/mod.ts"
-import { makeRun } from "../../../conformance/store.ts"
+import { makeRun, makeSource } from "../../../conformance/store.ts"
 import { startPostgres } from "../../../helpers/postgres.ts"
 
 t.setTimeout(600_000)
@@ -60,18 +59,7 @@ async function live(writer: StoreService, seen: ReadonlyArray<StoreSignal>): Pro
   })
 }
 
-const source = (name: string): SourceRecord => ({
-  name,
-  type: "local",
-  spec: { type: "local", name, path: "jobs" },
-  status: "ready",
-  provenance: {},
-  error: null,
-  job_count: 1,
-  diagnostics: [],
-  created_at: at,
-  updated_at: at
-})
+const source = (name: string) => makeSource(name, { job_count: 1, created_at: at, updated_at: at })
 
 t.test("what one engine commits wakes every subscriber on another", async (t) => {
   const schema = pg.freshSchema()
