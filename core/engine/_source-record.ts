@@ -118,6 +118,23 @@ export function samePin(a: HeldPin | null, b: HeldPin | null): boolean {
   return JSON.stringify(a.encoded) === JSON.stringify(b.encoded)
 }
 
+/** Whether two records of a source say the same, whenever each was written. */
+export function sameContent(a: SourceRecord, b: SourceRecord): boolean {
+  return sameJson({ ...a, updated_at: "" }, { ...b, updated_at: "" })
+}
+
+/** Deep equality of JSON values, whatever the order of their keys. */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => sameJson(x, b[i]))
+  }
+  const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined)
+  const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined)
+  return ka.length === kb.length && ka.every((k) => sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+}
+
 const isPullPolicy = Schema.is(PullPolicy)
 
 /** The spec's `pull_policy`, default `on-add`. */

@@ -244,10 +244,13 @@ export const layer: Layer.Layer<Runner, never, Store | EventBus | EngineConfig |
         yield* Effect.forkIn(Effect.interruptible(lifecycle(entry, run, resolve)), scope)
       })
 
-    const claims: QueueWork | null = queue === undefined ? null : yield* makeQueueWork({
-      queue,
+    // On a store with a queue every engine answers cancel requests for its
+    // runs; only one that claims (limit > 0) takes runs and settles lost ones.
+    const shared = store.queue
+    const work: QueueWork | null = shared === undefined ? null : yield* makeQueueWork({
+      queue: shared,
       signals: store.signals,
-      limit: config.maxConcurrentRuns,
+      limit: queue === undefined ? 0 : config.maxConcurrentRuns,
       running: () => active.size,
       active: () => Array.from(active.keys()),
       now,
@@ -267,23 +270,8 @@ export const layer: Layer.Layer<Runner, never, Store | EventBus | EngineConfig |
         return entry === undefined ? Effect.void : Effect.asVoid(Deferred.succeed(entry.cancel, CANCEL_REASON))
       }
     })
+    const claims = queue === undefined ? null : work
     if (claims !== null) wakeClaims = claims.wake
-    // An engine that does not claim still stops its runs when asked from elsewhere.
-    if (claims === null && store.queue !== undefined) {
-      yield* makeQueueWork({
-        queue: store.queue,
-        signals: store.signals,
-        limit: 0,
-        running: () => active.size,
-        active: () => Array.from(active.keys()),
-        now,
-        onClaim: () => Effect.void,
-        onCancel: (id) => {
-          const entry = active.get(id)
-          return entry === undefined ? Effect.void : Effect.asVoid(Deferred.succeed(entry.cancel, CANCEL_REASON))
-        }
-      })
-    }
 
     const begin = (resolved: ResolvedPlan, idempotency?: { readonly key: string; readonly requestHash: string }) =>
       Effect.uninterruptible(Effect.gen(function* () {

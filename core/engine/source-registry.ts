@@ -29,7 +29,7 @@ import { type EngineError, problemInfo, SourceError } from "../domain/errors.ts"
 import { DEFAULT_SOURCE, type SourceRecord, type SourceSpec } from "../domain/source.ts"
 import type { LoadedSource, SourceContext, SourceImpl, SourcePlugin } from "../plugin.ts"
 import { type Activity, checkLoaded, DEFAULT_PLUGIN_TIMEOUT_MS, makeActivity, withIdleTimeout } from "./_plugin-guard.ts"
-import { failedRecord, type HeldPin, holdPin, kindOf, now, pinOfRecord, pullPolicyOf, recordOf, samePin } from "./_source-record.ts"
+import { failedRecord, type HeldPin, holdPin, kindOf, now, pinOfRecord, pullPolicyOf, recordOf, sameContent, samePin } from "./_source-record.ts"
 import { decodeSpec, fieldErrors } from "./_spec.ts"
 import { EngineConfig } from "./config.ts"
 import { EventBus } from "./event-bus.ts"
@@ -595,23 +595,6 @@ const make = (options: RegistryOptions) =>
       beforeUse
     }
   })
-
-/** Whether two records of a source say the same, whenever each was written. */
-function sameContent(a: SourceRecord, b: SourceRecord): boolean {
-  return sameJson({ ...a, updated_at: "" }, { ...b, updated_at: "" })
-}
-
-/** Deep equality of JSON values, whatever the order of their keys. */
-function sameJson(a: unknown, b: unknown): boolean {
-  if (a === b) return true
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false
-  if (Array.isArray(a) || Array.isArray(b)) {
-    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => sameJson(x, b[i]))
-  }
-  const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined)
-  const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined)
-  return ka.length === kb.length && ka.every((k) => sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
-}
 
 function staleWarning(spec: SourceSpec, error: SourceError) {
   return {
