@@ -1,12 +1,15 @@
 /**
- * The real `flwd` binary as these tests run it: one process per command,
- * in a temporary working directory with its own data directory and job
- * root, with no `FLWD_*` variable of the caller's environment.
+ * `flwd` as these tests run it, in a temporary working directory with its
+ * own data directory and job root, with no `FLWD_*` variable of the
+ * caller's environment: the real binary, one process per command, or the
+ * same command in-process (`runCli`: the same argv parsing, plugin loading
+ * and output, without a cold start each time).
  */
 import { spawn } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
+import { inProcess } from "../../../../test/cli/_flwd.ts"
 
 const here = resolve(import.meta.dirname, "..")
 
@@ -30,12 +33,26 @@ export function env(): NodeJS.ProcessEnv {
   return e
 }
 
-/** Runs one `flwd` command in `cwd` (data in `cwd/data`, jobs in `cwd/jobs`). */
-export function flwd(cwd: string, args: ReadonlyArray<string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [flwdMain, "--data-dir", join(cwd, "data"), "--root", join(cwd, "jobs"), ...args], { cwd, env: env() })
+export interface Result {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/** The flags every command gets: data in `cwd/data`, jobs in `cwd/jobs`. */
+const dirs = (cwd: string): Array<string> => ["--data-dir", join(cwd, "data"), "--root", join(cwd, "jobs")]
+
+/** Runs one `flwd` command in `cwd` with the real binary. */
+export function flwd(cwd: string, args: ReadonlyArray<string>): Promise<Result> {
+  const child = spawn(process.execPath, [flwdMain, ...dirs(cwd), ...args], { cwd, env: env() })
   let stdout = ""
   let stderr = ""
   child.stdout.on("data", (d) => (stdout += d))
   child.stderr.on("data", (d) => (stderr += d))
   return new Promise((res) => child.on("close", (code) => res({ code, stdout, stderr })))
+}
+
+/** Runs one `flwd` command in `cwd` in this process, one at a time. */
+export function flwdInProcess(cwd: string, args: ReadonlyArray<string>): Promise<Result> {
+  return inProcess([...dirs(cwd), ...args], cwd, env())
 }

@@ -1,6 +1,7 @@
 /**
- * Every extension point of the contract, through the real `flwd` binary
- * with the plugin loaded by `--plugin`: the plugin's `--url` and `--sha256`
+ * Every extension point of the contract, through `flwd` in-process (the
+ * real binary loading the plugin is cli-and-serve.test.ts's) with the
+ * plugin loaded by `--plugin`: the plugin's `--url` and `--sha256`
  * flags on `:sources add`, its `http_archive` policy section (checked at
  * start, applied at add), its own problem code, and its `gc` hook run by
  * `flwd :gc`.
@@ -9,7 +10,7 @@ import t from "tap"
 import { existsSync, mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { helloTree, sha256, staticServer, tarGz } from "./_archive.ts"
-import { flwd, plugin, work } from "./_flwd.ts"
+import { flwdInProcess as flwd, plugin, work } from "./_flwd.ts"
 
 t.test("--url and --sha256 are the plugin's own :sources add flags", async (t) => {
   const cwd = work(t, "flwd-archive-ext-")
