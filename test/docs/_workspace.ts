@@ -3,8 +3,9 @@
  * A throwaway workspace for running documented examples as a reader would:
  * the checkout's files linked in (so `npm run flwd`, `node server/main.ts`
  * and relative paths work), the example jobs copied (runs may write there),
- * a fresh data directory and home, and `flwd` and `node` on the PATH as the
- * project's Node 24 — never the system one.
+ * a fresh data directory and home, and `flwd` (`bin/flwd.js`, the entry
+ * npm installs) and `node` on the PATH as the project's Node 24 — never the
+ * system one.
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
@@ -25,6 +26,12 @@ export interface Workspace {
 const copied = new Set(["examples"])
 const skipped = new Set([".git", ".flwd", "test", "bench", "docs"])
 
+/** `NODE_COMPILE_CACHE` as the test runner has it, if it does. */
+export function compileCache(): Record<string, string> {
+  const dir = process.env["NODE_COMPILE_CACHE"]
+  return dir === undefined ? {} : { NODE_COMPILE_CACHE: dir }
+}
+
 export function workspace(): Workspace {
   const dir = mkdtempSync(join(tmpdir(), "flwd-docs-"))
   for (const entry of readdirSync(repo)) {
@@ -36,13 +43,16 @@ export function workspace(): Workspace {
   mkdirSync(bin)
   mkdirSync(join(dir, ".home"))
   symlinkSync(process.execPath, join(bin, "node"))
-  writeFileSync(join(bin, "flwd"), `#!/bin/sh\nexec "${process.execPath}" "${join(repo, "cli/main.ts")}" "$@"\n`)
+  // The entry npm installs as `flwd`: it keeps compiled code between commands, as a user's does.
+  writeFileSync(join(bin, "flwd"), `#!/bin/sh\nexec "${process.execPath}" "${join(repo, "bin/flwd.js")}" "$@"\n`)
   chmodSync(join(bin, "flwd"), 0o755)
   const env: Record<string, string> = {
     PATH: `${bin}:${process.env["PATH"] ?? "/usr/bin:/bin"}`,
     HOME: join(dir, ".home"),
     FLWD_DATA_DIR: join(dir, ".data"),
-    LANG: "C.UTF-8"
+    LANG: "C.UTF-8",
+    // The runner's compile cache, already warm, rather than a cold one in the new home.
+    ...compileCache()
   }
   const serve = async (bind: string): Promise<ChildProcess> => {
     const child = spawn(join(bin, "flwd"), [":serve", "--dev", "--root", "examples/jobs", "--bind", bind], {
