@@ -12,6 +12,7 @@ import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rea
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { runCli } from "../../cli/run-cli.ts"
+import { untracked } from "../helpers/untracked.ts"
 
 export const repo = resolve(import.meta.dirname, "../..")
 export const mainTs = join(repo, "cli/main.ts")
@@ -156,8 +157,10 @@ export function sandbox(t: { teardown: (fn: () => void) => void }): Sandbox {
   writeTypedJob(root)
   const dataDir = join(cwd, "data")
   t.teardown(() => rmSync(cwd, { recursive: true, force: true }))
-  const start = (args: ReadonlyArray<string>, env?: Record<string, string>) =>
-    spawn(process.execPath, [binJs, "--data-dir", dataDir, ...args], { cwd, env: cleanEnv(env), stdio: ["pipe", "pipe", "pipe"] })
+  const start = (args: ReadonlyArray<string>, env?: Record<string, string>) => {
+    const childEnv = cleanEnv(env)
+    return spawn(...untracked([process.execPath, binJs, "--data-dir", dataDir, ...args], childEnv), { cwd, env: childEnv, stdio: ["pipe", "pipe", "pipe"] })
+  }
   return {
     cwd,
     root,

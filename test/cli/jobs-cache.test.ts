@@ -11,6 +11,7 @@ import { spawn } from "node:child_process"
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { startPostgres } from "../helpers/postgres.ts"
+import { untracked } from "../helpers/untracked.ts"
 import { binJs, collect, repo, type Sandbox, sandbox } from "./_flwd.ts"
 
 t.setTimeout(300_000)
@@ -27,10 +28,11 @@ interface Listing {
 /** `flwd :jobs <args>` with the real binary; what it printed and whether it started the engine. */
 async function jobs(box: Sandbox, args: ReadonlyArray<string> = [], env: Readonly<Record<string, string>> = {}): Promise<Listing> {
   const log = join(box.cwd, `modules-${Math.random().toString(36).slice(2)}.log`)
-  const child = spawn(process.execPath, ["--import", hook, binJs, "--data-dir", box.dataDir, ":jobs", ...args], {
+  // As a shell would start it: without the test runner's NODE_OPTIONS loaders.
+  const childEnv = { PATH: process.env.PATH, HOME: process.env.HOME, FLWD_TEST_MODULE_LOG: log, ...env }
+  const child = spawn(...untracked([process.execPath, "--import", hook, binJs, "--data-dir", box.dataDir, ":jobs", ...args], childEnv), {
     cwd: box.cwd,
-    // As a shell would start it: without the test runner's NODE_OPTIONS loaders.
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, FLWD_TEST_MODULE_LOG: log, ...env },
+    env: childEnv,
     stdio: ["ignore", "pipe", "pipe"]
   })
   const r = await collect(child)
