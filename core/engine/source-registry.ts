@@ -520,12 +520,14 @@ const make = (options: RegistryOptions) =>
      * changed records are loaded outside it and installed under their
      * generation check.
      */
+    // The store's change token as of the last look that finished: a look that failed half-way
+    // leaves it, so the next look reads the records again instead of skipping them for good.
     let lastToken: string | null = null
     const look = Effect.gen(function* () {
+      let token: string | null = null
       if (store.changeToken !== undefined) {
-        const token = yield* store.changeToken()
+        token = yield* store.changeToken()
         if (token === lastToken) return
-        lastToken = token
       }
       const { changed, dropped } = yield* lock.withPermits(1)(Effect.gen(function* () {
         const records = yield* store.listSources()
@@ -552,6 +554,7 @@ const make = (options: RegistryOptions) =>
       }))
       yield* Effect.forEach(dropped, (entry) => release(entry, entry.loaded), { discard: true })
       yield* Effect.forEach(changed, ({ record, expected }) => adoptNow(record, expected), { concurrency: 4, discard: true })
+      lastToken = token
     })
 
     const adoptNow = (record: SourceRecord, expected: number | null) =>
@@ -576,18 +579,36 @@ const make = (options: RegistryOptions) =>
           yield* install(next, entry.generation)
         }), { concurrency: 4, discard: true })
     })
-    const follow = Effect.zipRight(look, retryDue)
+    // Whether a look is under way; while one is, a caller waits for it (see `followNow`).
+    let looking = false
+    const follow = Effect.suspend(() => {
+      looking = true
+      return Effect.zipRight(look, retryDue)
+    }).pipe(Effect.ensuring(Effect.sync(() => void (looking = false))))
     // One look at a time: a caller that asks while the timer's look is loading waits for it, so
     // what it then reads includes every change stored before it asked. A store that cannot be read
     // now is asked again next time: following never fails a caller nor stops the engine.
     const following = yield* Effect.makeSemaphore(1)
     const followNow = following.withPermits(1)(follow).pipe(Effect.catchAllCause(() => Effect.void))
     yield* followNow.pipe(Effect.repeat(Schedule.spaced(Duration.millis(options.followIntervalMs ?? 250))), Effect.forkScoped)
+    // A listing asks on every request: when no look is under way, no retry is pending and the
+    // store's token is the one the last finished look read, the state in hand is current, and
+    // taking the semaphore and walking the retries (most of a listing's cost) can be skipped.
+    const changeToken = store.changeToken
+    const upToDate: Effect.Effect<boolean> = changeToken === undefined
+      ? Effect.succeed(false)
+      : Effect.suspend(() =>
+        looking || retries.size > 0 || lastToken === null
+          ? Effect.succeed(false)
+          : changeToken().pipe(Effect.map((token) => token === lastToken), Effect.orElseSucceed(() => false))
+      )
 
     return {
       entries: Ref.get(state).pipe(Effect.map((m) => [...m.values()])),
       // Current with the store: a collection (gc) or a listing never misses a source another engine stored.
-      current: followNow.pipe(Effect.zipRight(Ref.get(state)), Effect.map((m) => [...m.values()])),
+      current: Effect.flatMap(upToDate, (fresh) => fresh ? Ref.get(state) : Effect.zipRight(followNow, Ref.get(state))).pipe(
+        Effect.map((m) => [...m.values()])
+      ),
       version: Ref.get(version),
       add,
       remove,
