@@ -121,6 +121,8 @@ t.test("an OCI add-on added on one server is served by the others at its pinned 
   })
   t.not(plan.status, 200, "D plans nothing from an image its policy does not trust")
   t.match(await source(cluster, a, "addon"), { error: null, provenance: { digest: first } }, "D's refusal is its own: the stored record is unchanged")
+  // Any server may claim a queued run, and D would fail one of the add-on's: it leaves before E's part.
+  await d.kill9()
 
   // A server whose first pull fails (the registry's blobs gone for a while) tries the pinned digest again
   // once they are back, without a restart, without a refresh and without moving anyone's pin.
