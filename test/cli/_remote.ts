@@ -12,6 +12,7 @@ import { createServer } from "node:net"
 import { join } from "node:path"
 import type { Test } from "tap"
 import { binJs, collect, inProcess, type Result, type Sandbox, sandbox, waitForOutput } from "./_flwd.ts"
+import { untracked } from "../helpers/untracked.ts"
 
 /** An environment without the caller's flwd settings or colors. */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -44,11 +45,15 @@ export async function remoteSandbox(t: Test): Promise<Remote> {
   const box = sandbox(t)
   cpSync(join(box.root, "hello-world"), join(box.cwd, "team", "hello-world"), { recursive: true })
   // The server's working directory is the sandbox: local sources may point into it.
-  const server = spawn(process.execPath, [binJs, ":serve", "--dev", "--bind", "127.0.0.1:0", "--root", box.root, "--data-dir", box.dataDir], {
-    cwd: box.cwd,
-    env: cleanEnv(),
-    stdio: ["ignore", "pipe", "pipe"]
-  })
+  const serverEnv = cleanEnv()
+  const server = spawn(
+    ...untracked([process.execPath, binJs, ":serve", "--dev", "--bind", "127.0.0.1:0", "--root", box.root, "--data-dir", box.dataDir], serverEnv),
+    {
+      cwd: box.cwd,
+      env: serverEnv,
+      stdio: ["ignore", "pipe", "pipe"]
+    }
+  )
   const exited = collect(server)
   t.teardown(async () => {
     server.kill("SIGTERM")
@@ -57,8 +62,10 @@ export async function remoteSandbox(t: Test): Promise<Remote> {
   const out = await waitForOutput(server, /flwd listening on http:\/\/\S+\n/)
   const url = /flwd listening on (http:\/\/\S+)/.exec(out)![1]
 
-  const start = (args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
-    spawn(process.execPath, [binJs, ...args], { cwd: box.cwd, env: cleanEnv(env), stdio: ["pipe", "pipe", "pipe"] })
+  const start = (args: ReadonlyArray<string>, env: Record<string, string> = {}) => {
+    const childEnv = cleanEnv(env)
+    return spawn(...untracked([process.execPath, binJs, ...args], childEnv), { cwd: box.cwd, env: childEnv, stdio: ["pipe", "pipe", "pipe"] })
+  }
   // In-process, as `local` is: the client talks to the server over HTTP
   // either way, and a process start each call would cost more than both.
   const run = (args: ReadonlyArray<string>, env: Record<string, string> = {}) => inProcess(args, box.cwd, cleanEnv(env))

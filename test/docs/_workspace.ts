@@ -11,6 +11,7 @@ import { type ChildProcess, spawn } from "node:child_process"
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
+import { untracked } from "../helpers/untracked.ts"
 
 export const repo = resolve(import.meta.dirname, "../..")
 
@@ -55,9 +56,10 @@ export function workspace(): Workspace {
     ...compileCache()
   }
   const serve = async (bind: string): Promise<ChildProcess> => {
-    const child = spawn(join(bin, "flwd"), [":serve", "--dev", "--root", "examples/jobs", "--bind", bind], {
+    const serverEnv = { ...env, FLWD_DATA_DIR: join(dir, ".server-data") }
+    const child = spawn(...untracked([join(bin, "flwd"), ":serve", "--dev", "--root", "examples/jobs", "--bind", bind], serverEnv), {
       cwd: dir,
-      env: { ...env, FLWD_DATA_DIR: join(dir, ".server-data") },
+      env: serverEnv,
       stdio: ["ignore", "ignore", "pipe"]
     })
     let log = ""

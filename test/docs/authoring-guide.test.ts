@@ -13,6 +13,7 @@ import { chmodSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { tempDir } from "../helpers/engine.ts"
 import { freePort } from "../helpers/registry.ts"
+import { untracked } from "../helpers/untracked.ts"
 
 const repo = join(import.meta.dirname, "..", "..")
 
@@ -39,10 +40,11 @@ t.test("docs/authoring.md, followed literally, ends in a signed add-on running o
   t.ok(blocks.length >= 6, "the guide has its steps as sh blocks")
   const script = ["set -euo pipefail", ...blocks.map((b, i) => `echo "::block ${i + 1}" >&2\n${b}`)].join("\n")
   const registry = `127.0.0.1:${await freePort()}`
-  const child = spawn("bash", ["-c", script], {
+  const env = { ...userEnv(), REGISTRY: registry, PATH: `${bin}:${process.env.PATH}`, NO_COLOR: "1" }
+  const child = spawn(...untracked(["bash", "-c", script], env), {
     cwd: dir,
     detached: true, // its own process group: the registry it starts goes with it
-    env: { ...userEnv(), REGISTRY: registry, PATH: `${bin}:${process.env.PATH}`, NO_COLOR: "1" },
+    env,
     stdio: ["ignore", "pipe", "pipe"]
   })
   t.teardown(() => {

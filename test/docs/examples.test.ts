@@ -14,6 +14,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import t from "tap"
 import { freePort, startRegistry } from "../helpers/registry.ts"
+import { untracked } from "../helpers/untracked.ts"
 import { startMockSigstore } from "../plugins/trust/_sigstore-mock.ts"
 import { type Fence, shellFences, yamlAfter } from "./_fences.ts"
 import { repo, workspace } from "./_workspace.ts"
@@ -52,7 +53,7 @@ interface Ran {
  */
 const bash = (script: string, cwd: string, env: Record<string, string>): Promise<Ran> =>
   new Promise((resolve) => {
-    const child = spawn("bash", ["-c", script], { cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true })
+    const child = spawn(...untracked(["bash", "-c", script], env), { cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true })
     let stdout = ""
     let stderr = ""
     let timedOut = false

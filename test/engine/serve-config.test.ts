@@ -9,16 +9,14 @@ import { writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { helloTree, sha256, staticServer, tarGz } from "../../examples/plugins/http-archive/test/_archive.ts"
 import { tempDir } from "../helpers/engine.ts"
+import { untracked } from "../helpers/untracked.ts"
 
 const repo = resolve(import.meta.dirname, "..", "..")
 const plugin = join(repo, "examples", "plugins", "http-archive", "mod.ts")
 
 function serve(args: ReadonlyArray<string>, cwd: string) {
-  const child = spawn(process.execPath, [join(repo, "server", "main.ts"), ...args], {
-    cwd,
-    env: { ...process.env, NODE_NO_WARNINGS: "1", FLWD_TOKENS: "", FLWD_CONFIG: "" },
-    stdio: ["ignore", "pipe", "pipe"]
-  })
+  const env = { ...process.env, NODE_NO_WARNINGS: "1", FLWD_TOKENS: "", FLWD_CONFIG: "" }
+  const child = spawn(...untracked([process.execPath, join(repo, "server", "main.ts"), ...args], env), { cwd, env, stdio: ["ignore", "pipe", "pipe"] })
   let stderr = ""
   child.stderr.on("data", (d) => (stderr += d))
   const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)))

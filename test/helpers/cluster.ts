@@ -17,6 +17,7 @@ import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { type RunningPostgres, startPostgres } from "./postgres.ts"
 import type { Teardown } from "./registry.ts"
+import { untracked } from "./untracked.ts"
 
 const repo = resolve(import.meta.dirname, "..", "..")
 /** The command users run. */
@@ -92,10 +93,24 @@ export async function startCluster(t: Teardown, options: ClusterOptions): Promis
   const add = async (args = options.args ?? []): Promise<ClusterNode> => {
     const name = `node-${nodes.length + 1}`
     const dataDir = join(dir, name)
+    const env = cleanEnv({ FLWD_TOKENS: `${token}:*`, ...options.env })
     const child = spawn(
-      process.execPath,
-      [flwdBin, ":serve", "--bind", "127.0.0.1:0", "--root", options.root, "--data-dir", dataDir, "--store", store, ...lease, ...args],
-      { cwd: options.cwd ?? dir, env: cleanEnv({ FLWD_TOKENS: `${token}:*`, ...options.env }), stdio: ["ignore", "pipe", "pipe"] }
+      ...untracked([
+        process.execPath,
+        flwdBin,
+        ":serve",
+        "--bind",
+        "127.0.0.1:0",
+        "--root",
+        options.root,
+        "--data-dir",
+        dataDir,
+        "--store",
+        store,
+        ...lease,
+        ...args
+      ], env),
+      { cwd: options.cwd ?? dir, env, stdio: ["ignore", "pipe", "pipe"] }
     )
     let out = ""
     let err = ""

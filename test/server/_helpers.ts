@@ -10,6 +10,7 @@ import { createEngine, type EngineHandle, type EngineOptions } from "../../mod.t
 import { scopes } from "../../engine/mod.ts"
 import { type AppOptions, createApp } from "../../server/mod.ts"
 import { type RunningServer, startServer } from "../../server/serve.ts"
+import { untracked } from "../helpers/untracked.ts"
 
 /** The tap test object, as far as these helpers use it. */
 export interface T {
@@ -84,11 +85,8 @@ export interface SpawnedServer {
  * it prints `flwd listening on URL`; rejects if it exits first.
  */
 export function spawnListening(argv: ReadonlyArray<string>, env: Record<string, string>, cwd = repoRoot): Promise<SpawnedServer> {
-  const child = spawn(process.execPath, [...argv], {
-    cwd,
-    env: { ...process.env, NODE_NO_WARNINGS: "1", ...env },
-    stdio: ["ignore", "pipe", "pipe"]
-  })
+  const childEnv = { ...process.env, NODE_NO_WARNINGS: "1", ...env }
+  const child = spawn(...untracked([process.execPath, ...argv], childEnv), { cwd, env: childEnv, stdio: ["ignore", "pipe", "pipe"] })
   let out = ""
   let err = ""
   child.stderr!.on("data", (d) => (err += d))

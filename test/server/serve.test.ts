@@ -4,6 +4,7 @@ import { DatabaseSync } from "node:sqlite"
 import { promisify } from "node:util"
 import t from "tap"
 import { findCommand } from "../../cli/registry.ts"
+import { untracked } from "../helpers/untracked.ts"
 import { auth, jobsRoot, jsonHeaders, readSse, repoRoot, spawnServer, terminalTypes } from "./_helpers.ts"
 
 const run = promisify(execFile)
@@ -117,11 +118,15 @@ t.test("flwd :serve runs the same server", async (t) => {
   t.ok(findCommand(":serve"), "the CLI registers :serve")
   const dataDir = t.testdir()
   const { spawn } = await import("node:child_process")
-  const child = spawn(process.execPath, ["cli/main.ts", ":serve", "--bind", "127.0.0.1:0", "--dev", "--root", jobsRoot, "--data-dir", dataDir], {
-    cwd: repoRoot,
-    env: { ...process.env, NODE_NO_WARNINGS: "1" },
-    stdio: ["ignore", "pipe", "pipe"]
-  })
+  const env = { ...process.env, NODE_NO_WARNINGS: "1" }
+  const child = spawn(
+    ...untracked([process.execPath, "cli/main.ts", ":serve", "--bind", "127.0.0.1:0", "--dev", "--root", jobsRoot, "--data-dir", dataDir], env),
+    {
+      cwd: repoRoot,
+      env,
+      stdio: ["ignore", "pipe", "pipe"]
+    }
+  )
   t.teardown(() => void child.kill("SIGKILL"))
   const url = await new Promise<string>((resolve, reject) => {
     let out = ""

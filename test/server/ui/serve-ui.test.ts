@@ -3,6 +3,7 @@ import { writeFileSync } from "node:fs"
 import { join } from "node:path"
 import t from "tap"
 import { jobsRoot, repoRoot, spawnServer } from "../_helpers.ts"
+import { untracked } from "../../helpers/untracked.ts"
 
 async function status(url: string, path: string): Promise<number> {
   const response = await fetch(new URL(path, url), { redirect: "manual" })
@@ -31,11 +32,15 @@ t.test("flwd :serve serves the console by default; --no-ui and ui: false in flwd
 })
 
 t.test("flwd :serve --no-ui, through the CLI, serves the API without the console", async (t) => {
-  const child = spawn(process.execPath, ["cli/main.ts", ":serve", "--no-ui", "--bind", "127.0.0.1:0", "--root", jobsRoot, "--data-dir", t.testdir()], {
-    cwd: repoRoot,
-    env: { ...process.env, NODE_NO_WARNINGS: "1", FLWD_TOKENS: "all:*" },
-    stdio: ["ignore", "pipe", "pipe"]
-  })
+  const env = { ...process.env, NODE_NO_WARNINGS: "1", FLWD_TOKENS: "all:*" }
+  const child = spawn(
+    ...untracked([process.execPath, "cli/main.ts", ":serve", "--no-ui", "--bind", "127.0.0.1:0", "--root", jobsRoot, "--data-dir", t.testdir()], env),
+    {
+      cwd: repoRoot,
+      env,
+      stdio: ["ignore", "pipe", "pipe"]
+    }
+  )
   t.teardown(() => void child.kill("SIGKILL"))
   const url = await new Promise<string>((resolve, reject) => {
     let out = ""

@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { inProcess } from "../../../../test/cli/_flwd.ts"
+import { untracked } from "../../../../test/helpers/untracked.ts"
 
 const here = resolve(import.meta.dirname, "..")
 
@@ -44,7 +45,8 @@ const dirs = (cwd: string): Array<string> => ["--data-dir", join(cwd, "data"), "
 
 /** Runs one `flwd` command in `cwd` with the real binary. */
 export function flwd(cwd: string, args: ReadonlyArray<string>): Promise<Result> {
-  const child = spawn(process.execPath, [flwdMain, ...dirs(cwd), ...args], { cwd, env: env() })
+  const childEnv = env()
+  const child = spawn(...untracked([process.execPath, flwdMain, ...dirs(cwd), ...args], childEnv), { cwd, env: childEnv })
   let stdout = ""
   let stderr = ""
   child.stdout.on("data", (d) => (stdout += d))

@@ -7,6 +7,7 @@ import { spawn } from "node:child_process"
 import { join } from "node:path"
 import { helloTree, sha256, staticServer, tarGz } from "./_archive.ts"
 import { env, flwd, flwdMain, plugin, work } from "./_flwd.ts"
+import { untracked } from "../../../../test/helpers/untracked.ts"
 
 t.test("flwd --plugin adds an http-archive source and runs its job", async (t) => {
   const cwd = work(t, "flwd-archive-cli-")
@@ -59,19 +60,24 @@ t.test("flwd :serve --plugin serves the plugin's sources over HTTP", async (t) =
   const archive = await tarGz(helloTree("Served hello,"))
   const files = await staticServer({ "/tools.tar.gz": archive })
   t.teardown(files.stop)
-  const child = spawn(process.execPath, [
-    flwdMain,
-    ":serve",
-    "--dev",
-    "--bind",
-    "127.0.0.1:0",
-    "--plugin",
-    plugin,
-    "--data-dir",
-    join(cwd, "data"),
-    "--root",
-    join(cwd, "jobs")
-  ], { cwd, env: env() })
+  const serverEnv = env()
+  const child = spawn(
+    ...untracked([
+      process.execPath,
+      flwdMain,
+      ":serve",
+      "--dev",
+      "--bind",
+      "127.0.0.1:0",
+      "--plugin",
+      plugin,
+      "--data-dir",
+      join(cwd, "data"),
+      "--root",
+      join(cwd, "jobs")
+    ], serverEnv),
+    { cwd, env: serverEnv }
+  )
   t.teardown(() => void child.kill("SIGKILL"))
   const url = await new Promise<string>((res, rej) => {
     let out = ""
