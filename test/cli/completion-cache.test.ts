@@ -9,6 +9,7 @@ import { spawn } from "node:child_process"
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { binJs, collect, repo, type Sandbox, sandbox } from "./_flwd.ts"
+import { untracked } from "../helpers/untracked.ts"
 
 t.setTimeout(300_000)
 
@@ -32,7 +33,7 @@ function addJob(box: Sandbox, id: string, config = "summary: Added\ncommand: ./r
 /** Completes `:plan hel` with the real binary; resolves to what it printed and whether it started the engine. */
 async function tab(box: Sandbox): Promise<{ stdout: string; engine: boolean }> {
   const log = join(box.cwd, `modules-${Math.random().toString(36).slice(2)}.log`)
-  const child = spawn(process.execPath, ["--import", hook, binJs, "--data-dir", box.dataDir, ":complete", "--", ":plan", "hel"], {
+  const child = spawn(...untracked([process.execPath, "--import", hook, binJs, "--data-dir", box.dataDir, ":complete", "--", ":plan", "hel"]), {
     cwd: box.cwd,
     // As a shell would start it: without the test runner's NODE_OPTIONS loaders.
     env: { PATH: process.env.PATH, HOME: process.env.HOME, FLWD_TEST_MODULE_LOG: log },

@@ -7,6 +7,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { binJs, sandbox } from "./_flwd.ts"
+import { untracked } from "../helpers/untracked.ts"
 
 function has(program: string): boolean {
   return spawnSync("sh", ["-c", `command -v ${program}`]).status === 0
@@ -72,7 +73,7 @@ t.test(":complete in a directory without flwd creates nothing", async (t) => {
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const env = { ...process.env }
   delete env.FLWD_DATA_DIR
-  const r = spawnSync(process.execPath, [binJs, ":complete", "--", ""], { cwd: dir, env, encoding: "utf8" })
+  const r = spawnSync(...untracked([process.execPath, binJs, ":complete", "--", ""]), { cwd: dir, env, encoding: "utf8" })
   t.equal(r.status, 0)
   t.ok(r.stdout.split("\n").includes(":jobs"), "commands still complete")
   t.same(readdirSync(dir), [], "no data directory was created")
@@ -94,7 +95,7 @@ t.test("the bash script completes through the real helper", { skip: missing("bas
       `_flwd_complete`,
       `printf '%s\\n' "\${COMPREPLY[@]}"`
     ].join("\n")
-    const r = spawnSync("bash", ["-c", program], { cwd: box.cwd, encoding: "utf8" })
+    const r = spawnSync(...untracked(["bash", "-c", program]), { cwd: box.cwd, encoding: "utf8" })
     t.equal(r.status, 0, r.stderr)
     return r.stdout.split("\n").filter((l) => l !== "")
   }
@@ -118,7 +119,7 @@ t.test("the zsh script completes through the real helper", { skip: missing("zsh"
       `words=(flwd ${words.map((w) => `'${w}'`).join(" ")}); CURRENT=${words.length + 1}`,
       "_flwd"
     ].join("\n")
-    const r = spawnSync("zsh", ["-c", program], { cwd: box.cwd, encoding: "utf8" })
+    const r = spawnSync(...untracked(["zsh", "-c", program]), { cwd: box.cwd, encoding: "utf8" })
     t.equal(r.status, 0, r.stderr)
     return r.stdout.split("\n").filter((l) => l !== "")
   }
@@ -137,7 +138,7 @@ t.test("the fish script completes through the real helper", { skip: missing("fis
       `source "${script}"`,
       `complete -C '${line}'`
     ].join("\n")
-    const r = spawnSync("fish", ["-c", program], { cwd: box.cwd, encoding: "utf8" })
+    const r = spawnSync(...untracked(["fish", "-c", program]), { cwd: box.cwd, encoding: "utf8" })
     t.equal(r.status, 0, r.stderr)
     return r.stdout.split("\n").filter((l) => l !== "")
   }

@@ -12,6 +12,7 @@ import { startRegistry } from "../helpers/registry.ts"
 import { pushAddon } from "../plugins/sources/oci/_addon.ts"
 import { collect, mainTs, ndjson, sandbox, waitForOutput } from "./_flwd.ts"
 import { cleanEnv, remoteSandbox } from "./_remote.ts"
+import { untracked } from "../helpers/untracked.ts"
 
 // Several starts of the binary, a registry and a server on a loaded two-core machine.
 t.setTimeout(600_000)
@@ -112,23 +113,27 @@ t.test("under permissive, adding and running an unsigned image print the warning
 
 t.test("over --remote, a permissive server's warning about an unsigned image is printed on stderr too", async (t) => {
   const box = sandbox(t)
-  const server = spawn(process.execPath, [
-    mainTs,
-    "--profile",
-    "permissive",
-    ":serve",
-    "--dev",
-    "--bind",
-    "127.0.0.1:0",
-    "--root",
-    box.root,
-    "--data-dir",
-    box.dataDir
-  ], {
-    cwd: box.cwd,
-    env: cleanEnv(),
-    stdio: ["ignore", "pipe", "pipe"]
-  })
+  const server = spawn(
+    ...untracked([
+      process.execPath,
+      mainTs,
+      "--profile",
+      "permissive",
+      ":serve",
+      "--dev",
+      "--bind",
+      "127.0.0.1:0",
+      "--root",
+      box.root,
+      "--data-dir",
+      box.dataDir
+    ]),
+    {
+      cwd: box.cwd,
+      env: cleanEnv(),
+      stdio: ["ignore", "pipe", "pipe"]
+    }
+  )
   const exited = collect(server)
   t.teardown(async () => {
     server.kill("SIGTERM")
@@ -136,26 +141,30 @@ t.test("over --remote, a permissive server's warning about an unsigned image is 
   })
   const url = /flwd listening on (http:\/\/\S+)/.exec(await waitForOutput(server, /flwd listening on http:\/\/\S+\n/))![1]
   const ref = `${registry.host}/example/addon:1.0.0`
-  const child = spawn(process.execPath, [
-    mainTs,
-    "--remote",
-    url,
-    "--token",
-    "dev-token",
-    ":sources",
-    "add",
-    "--type",
-    "oci",
-    "--name",
-    "addon",
-    "--ref",
-    ref,
-    "--trusted"
-  ], {
-    cwd: box.cwd,
-    env: cleanEnv(),
-    stdio: ["ignore", "pipe", "pipe"]
-  })
+  const child = spawn(
+    ...untracked([
+      process.execPath,
+      mainTs,
+      "--remote",
+      url,
+      "--token",
+      "dev-token",
+      ":sources",
+      "add",
+      "--type",
+      "oci",
+      "--name",
+      "addon",
+      "--ref",
+      ref,
+      "--trusted"
+    ]),
+    {
+      cwd: box.cwd,
+      env: cleanEnv(),
+      stdio: ["ignore", "pipe", "pipe"]
+    }
+  )
   const added = await collect(child)
   t.equal(added.code, 0, added.stderr)
   t.match(added.stderr, /^warning: addon: warn image\.signature\.unverified \S+@sha256:[0-9a-f]{64}: no signature found/m)

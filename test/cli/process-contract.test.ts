@@ -11,6 +11,7 @@ import { spawn } from "node:child_process"
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { binJs, collect, repo, sandbox } from "./_flwd.ts"
+import { untracked } from "../helpers/untracked.ts"
 
 t.setTimeout(300_000)
 
@@ -46,10 +47,13 @@ t.test("a closed pipe ends the command quietly with status 0", async (t) => {
     writeFileSync(join(dir, "config.yaml"), `summary: ${"a summary long enough to fill the pipe quickly ".repeat(2)}\ncommand: ./run.sh\n`)
     writeFileSync(join(dir, "run.sh"), "#!/bin/sh\n", { mode: 0o755 })
   }
-  const child = spawn("bash", ["-c", `"${process.execPath}" "${binJs}" --data-dir "${box.dataDir}" :jobs | head -1; echo "status=\${PIPESTATUS[0]}"`], {
-    cwd: box.cwd,
-    stdio: ["ignore", "pipe", "pipe"]
-  })
+  const child = spawn(
+    ...untracked(["bash", "-c", `"${process.execPath}" "${binJs}" --data-dir "${box.dataDir}" :jobs | head -1; echo "status=\${PIPESTATUS[0]}"`]),
+    {
+      cwd: box.cwd,
+      stdio: ["ignore", "pipe", "pipe"]
+    }
+  )
   const r = await collect(child)
   t.equal(r.stderr, "", "no EPIPE trace")
   t.match(r.stdout, /^ID\s+SUMMARY\s+SOURCE\nstatus=0\n$/)

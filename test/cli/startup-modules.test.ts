@@ -10,6 +10,7 @@ import { spawn } from "node:child_process"
 import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { collect, repo, sandbox } from "./_flwd.ts"
+import { untracked } from "../helpers/untracked.ts"
 
 t.setTimeout(300_000)
 
@@ -19,7 +20,7 @@ const bin = join(repo, "bin/flwd.js")
 /** The modules `flwd args` loaded, as URLs, with its result. */
 async function loaded(cwd: string, args: ReadonlyArray<string>): Promise<{ code: number | null; stdout: string; modules: Array<string> }> {
   const log = join(cwd, `modules-${Math.random().toString(36).slice(2)}.log`)
-  const child = spawn(process.execPath, ["--import", hook, bin, ...args], {
+  const child = spawn(...untracked([process.execPath, "--import", hook, bin, ...args]), {
     cwd,
     env: { ...process.env, FLWD_TEST_MODULE_LOG: log },
     stdio: ["ignore", "pipe", "pipe"]

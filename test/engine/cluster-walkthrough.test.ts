@@ -12,6 +12,7 @@ import t from "tap"
 import { flwdBin } from "../helpers/cluster.ts"
 import { repo } from "../helpers/engine.ts"
 import { freePort } from "../helpers/registry.ts"
+import { untracked } from "../helpers/untracked.ts"
 
 // A PostgreSQL cluster and two cold server starts.
 t.setTimeout(300_000)
@@ -40,8 +41,7 @@ t.test("examples/cluster/two-servers.sh: a run posted to one server is followed 
   }
   const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     execFile(
-      "sh",
-      [script],
+      ...untracked(["sh", script]),
       { cwd: repo, env, timeout: 240_000 },
       (error, stdout, stderr) => resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : null, stdout, stderr })
     )

@@ -8,6 +8,7 @@ import { join } from "node:path"
 import { defineSourcePlugin, Effect, Engine, sourceSpec } from "../../mod.ts"
 import { sweepOnce } from "../../server/gc-sweep.ts"
 import { engineFor, jobsRoot, spawnServer } from "./_helpers.ts"
+import { untracked } from "../helpers/untracked.ts"
 
 const orphan = `sha256:${"ab".repeat(32)}`
 
@@ -66,7 +67,7 @@ t.test("the server with --gc-interval sweeps on a timer", async (t) => {
 
 t.test("flwd :serve rejects a bad --gc-interval", async (t) => {
   const { spawnSync } = await import("node:child_process")
-  const r = spawnSync(process.execPath, ["cli/main.ts", ":serve", "--gc-interval", "soon", "--data-dir", t.testdir()], { encoding: "utf8" })
+  const r = spawnSync(...untracked([process.execPath, "cli/main.ts", ":serve", "--gc-interval", "soon", "--data-dir", t.testdir()]), { encoding: "utf8" })
   t.equal(r.status, 2)
   t.match(r.stderr, "--gc-interval")
 })

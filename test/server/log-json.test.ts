@@ -8,6 +8,7 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import t from "tap"
 import { jobsRoot, repoRoot, spawnListening } from "./_helpers.ts"
+import { untracked } from "../helpers/untracked.ts"
 
 interface Served {
   readonly child: ChildProcess
@@ -98,7 +99,7 @@ t.test("--log text (the default) keeps the plain lines; a bad --log is a usage e
   server.child.kill("SIGTERM")
   t.equal(await server.exited, 0)
 
-  const bad = spawn(process.execPath, ["cli/main.ts", ":serve", "--log", "xml"], {
+  const bad = spawn(...untracked([process.execPath, "cli/main.ts", ":serve", "--log", "xml"]), {
     cwd: repoRoot,
     env: { ...process.env, NODE_NO_WARNINGS: "1" },
     stdio: ["ignore", "ignore", "pipe"]

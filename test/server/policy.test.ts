@@ -11,6 +11,7 @@ import { join } from "node:path"
 import type { Policy } from "../../mod.ts"
 import { cosignSign } from "../helpers/cosign.ts"
 import { startRegistry } from "../helpers/registry.ts"
+import { untracked } from "../helpers/untracked.ts"
 import { pushAddon } from "../plugins/sources/oci/_addon.ts"
 import { appFor, auth, type Frame, jsonHeaders, readSse, repoRoot, sseEvents } from "./_helpers.ts"
 
@@ -129,7 +130,7 @@ t.test("the server refuses to start on an invalid policy, naming the field", asy
   writeFileSync(file, 'allowed_registries: ["registry.example.com.", "https://registry.example.com"]\ntrust:\n  keys: [{ name: ci, pem: nonsense }]\n')
   const run = (args: ReadonlyArray<string>) =>
     new Promise<{ code: number | null; stderr: string; stdout: string }>((resolve) => {
-      const child = spawn(process.execPath, args, {
+      const child = spawn(...untracked([process.execPath, ...args]), {
         cwd: repoRoot,
         env: { ...process.env, NODE_NO_WARNINGS: "1", FLWD_TOKENS: "" },
         stdio: ["ignore", "pipe", "pipe"]

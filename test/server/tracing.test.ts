@@ -15,6 +15,7 @@ import t, { type Test } from "tap"
 import { startRegistry } from "../helpers/registry.ts"
 import { pushAddon, testPolicy, writePolicyFile } from "../plugins/sources/oci/_addon.ts"
 import { jobsRoot, repoRoot, type SpawnedServer, spawnListening } from "./_helpers.ts"
+import { untracked } from "../helpers/untracked.ts"
 
 interface Span {
   readonly traceId: string
@@ -121,22 +122,26 @@ t.test("without an endpoint, nothing is exported", async (t) => {
 t.test("--otlp-endpoint beats OTEL_EXPORTER_OTLP_ENDPOINT; a bad one is a usage error", async (t) => {
   const otlp = await receiver(t)
   const other = await receiver(t)
-  const flagged = spawn(process.execPath, [
-    "cli/main.ts",
-    "--root",
-    jobsRoot,
-    "--data-dir",
-    `${t.testdir()}/data`,
-    ":serve",
-    "--bind",
-    "127.0.0.1:0",
-    "--otlp-endpoint",
-    `${otlp.url}/`
-  ], {
-    cwd: repoRoot,
-    env: { ...process.env, NODE_NO_WARNINGS: "1", FLWD_TOKENS: "all:*", OTEL_EXPORTER_OTLP_ENDPOINT: other.url },
-    stdio: ["ignore", "pipe", "pipe"]
-  })
+  const flagged = spawn(
+    ...untracked([
+      process.execPath,
+      "cli/main.ts",
+      "--root",
+      jobsRoot,
+      "--data-dir",
+      `${t.testdir()}/data`,
+      ":serve",
+      "--bind",
+      "127.0.0.1:0",
+      "--otlp-endpoint",
+      `${otlp.url}/`
+    ]),
+    {
+      cwd: repoRoot,
+      env: { ...process.env, NODE_NO_WARNINGS: "1", FLWD_TOKENS: "all:*", OTEL_EXPORTER_OTLP_ENDPOINT: other.url },
+      stdio: ["ignore", "pipe", "pipe"]
+    }
+  )
   t.teardown(() => void flagged.kill("SIGKILL"))
   let flaggedErr = ""
   flagged.stderr!.on("data", (d) => (flaggedErr += d))
@@ -156,7 +161,7 @@ t.test("--otlp-endpoint beats OTEL_EXPORTER_OTLP_ENDPOINT; a bad one is a usage 
   t.ok(otlp.spans().some((s) => s.name === "GET /jobs"), "the flag's collector has the request span")
   t.equal(other.spans().filter((s) => s.name === "GET /jobs").length, 0, "the variable's has not")
 
-  const bad = spawn(process.execPath, ["cli/main.ts", ":serve", "--otlp-endpoint", "ftp://x"], {
+  const bad = spawn(...untracked([process.execPath, "cli/main.ts", ":serve", "--otlp-endpoint", "ftp://x"]), {
     cwd: repoRoot,
     env: { ...process.env, NODE_NO_WARNINGS: "1" },
     stdio: ["ignore", "ignore", "pipe"]
