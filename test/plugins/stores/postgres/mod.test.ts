@@ -17,6 +17,7 @@ import { schemaVersion } from "../../../../plugins/stores/postgres/_migrations.t
 import { makeRun, storeConformance } from "../../../conformance/store.ts"
 import { startPostgres } from "../../../helpers/postgres.ts"
 import { settle as until } from "../../../helpers/processes.ts"
+import { untracked } from "../../../helpers/untracked.ts"
 
 t.setTimeout(600_000)
 
@@ -40,9 +41,9 @@ const failure = (options: Options) => run(Effect.flip(Effect.provide(Store, laye
 const logs = (run_id: string, n: number, extra: Record<string, unknown> = {}) =>
   Array.from({ length: n }, (_, i) => ({ run_id, type: "log" as const, at, data: { i, ...extra } }))
 
-/** Starts `script` on the project's Node, so that SIGKILL reaches it, not a wrapper. */
+/** Starts `script` on the project's Node (`env` execs it, so SIGKILL reaches it, not a wrapper). */
 async function child(t: Test, script: string, args: ReadonlyArray<string>) {
-  const proc = spawn(node, [script, ...args], { stdio: ["ignore", "pipe", "pipe"] })
+  const proc = spawn(...untracked([node, script, ...args]), { stdio: ["ignore", "pipe", "pipe"] })
   const exited = new Promise<NodeJS.Signals | number | null>((resolve) => proc.on("exit", (code, signal) => resolve(signal ?? code)))
   t.teardown(() => {
     if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL")
@@ -232,7 +233,8 @@ t.test("failInterruptedRuns() from engines starting at once fails each run once"
 
 t.test("failInterruptedRuns() fails a killed engine's runs once its lease runs out, not before", async (t) => {
   const schema = pg.freshSchema()
-  const holder = await child(t, fixture("lease-holder.ts"), [pg.url, schema, "10000"])
+  // Renewed every third of it: 4 s outlasts a loaded machine's pauses while the holder lives, and runs out soon after the kill.
+  const holder = await child(t, fixture("lease-holder.ts"), [pg.url, schema, "4000"])
   const ready = await until(async () => holder.output().stdout, (out) => out.includes("ready") || holder.proc.exitCode !== null)
   t.match(ready, /ready/, `the holder started ${holder.output().stderr}`)
   const other = await open(t, { url: pg.url, schema })
