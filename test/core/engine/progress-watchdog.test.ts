@@ -39,8 +39,11 @@ t.test("reports without growing counters do not keep a call alive; growing ones 
     pluginTimeoutMs: TIMEOUT_MS,
     plugins: { sources: [ticking(dir)] }
   })
-  const hung = await rejection(call(engine, (e) => e.addSource({ type: "ticking", name: "heartbeat", grow: false })))
+  // Side by side: the growing call outlives the timeout by the time the heartbeat's is waited out.
+  const [hung, added] = await Promise.all([
+    rejection(call(engine, (e) => e.addSource({ type: "ticking", name: "heartbeat", grow: false }))),
+    call(engine, (e) => e.addSource({ type: "ticking", name: "pull", grow: true }))
+  ])
   t.match(hung, { code: "source.plugin.failed", detail: /neither finished nor reported progress within 3s/ })
-  const added = await call(engine, (e) => e.addSource({ type: "ticking", name: "pull", grow: true }))
   t.same(added.source.provenance, { done: true }, "a call whose bytes keep growing outlives the timeout")
 })
