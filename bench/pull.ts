@@ -13,19 +13,21 @@
  * 2. `skopeo copy docker://… oci:…` then `umoci raw unpack`;
  * 3. a fresh `flwd :serve` child process, `POST /sources` until it answers
  *    (the POST alone, and spawn-to-answer including the server's start-up);
- * 4. `flwd :sources add` as a child process (start-up included), also with
- *    node's `--max-semi-space-size=1` (a 1 MB young generation; see
- *    docs/benchmarks.md, "Memory").
+ * 4. `flwd :sources add` as a child process (start-up included).
  *
- * 3 and 4 start through `bin/flwd.js`, as the installed command does (with
- * the compile cache), after one unmeasured add per image has filled it.
+ * 3 and 4 run twice: from the checkout's sources and as the published
+ * package runs (its `bin/flwd.js` over the CLI's bundle, laid out by
+ * `_packed-cli.ts`). Both start through `bin/flwd.js`, as the installed
+ * command does (with the compile cache), after one unmeasured add per image
+ * and way has filled it.
  *
  * Goal: 3 and 4 ≤ 1.2× the floor. Beside each wall-clock median, the CPU
  * time (user + system) of the processes involved, read from this process's
  * `cutime`/`cstime` in /proc (children once waited for): on a machine
  * shared with other work, CPU moves far less than wall time. For the
  * server that is its whole life (start-up, the add, shutdown).
- * `npm run bench -- pull`; `ROUNDS=n` changes the repetitions (default 3).
+ * `npm run bench -- pull`; `ROUNDS=n` changes the repetitions (default 3),
+ * `KINDS=large` (or `small`) measures one of the images.
  */
 import { execFile, spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
@@ -34,16 +36,20 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { performance } from "node:perf_hooks"
 import { promisify } from "node:util"
+import { packedCli } from "./_packed-cli.ts"
 import { buildImage, type EntrySpec, type LayerBlob, layerBlob, pushImage, tarLayer } from "../test/helpers/oci-image.ts"
 import { startRegistry } from "../test/helpers/registry.ts"
 import { median, ms, report } from "./_stats.ts"
 
 const run = promisify(execFile)
 const ROUNDS = Number(process.env.ROUNDS ?? 3)
+// `KINDS=large` measures one image only.
+const KINDS = (process.env.KINDS ?? "large,small").split(",").filter((k): k is "large" | "small" => k === "large" || k === "small")
 const MB = 1024 * 1024
 const repo = join(import.meta.dirname, "..")
 // The entry npm installs: it turns on Node's compile cache before the CLI loads (a warm-up add fills it).
 const cli = join(repo, "bin/flwd.js")
+const packed = await packedCli("pull-pkg")
 const cleanup: Array<() => unknown> = []
 const work = mkdtempSync(join(tmpdir(), "flwd-bench-pull-"))
 cleanup.push(() => rmSync(work, { recursive: true, force: true }))
@@ -94,9 +100,9 @@ async function skopeoUmoci(ref: string, dir: string): Promise<void> {
 }
 
 /** A fresh server; returns [spawn to answer, POST alone] in ms. */
-function viaServer(ref: string, dataDir: string): Promise<[number, number]> {
+function viaServer(bin: string, ref: string, dataDir: string): Promise<[number, number]> {
   const started = performance.now()
-  const child = spawn(process.execPath, [cli, "--data-dir", dataDir, "--policy", policyFile, "--root", jobsRoot, ":serve", "--bind", "127.0.0.1:0"], {
+  const child = spawn(process.execPath, [bin, "--data-dir", dataDir, "--policy", policyFile, "--root", jobsRoot, ":serve", "--bind", "127.0.0.1:0"], {
     env: childEnv,
     stdio: ["ignore", "pipe", "pipe"]
   })
@@ -134,10 +140,9 @@ function viaServer(ref: string, dataDir: string): Promise<[number, number]> {
   })
 }
 
-async function viaCli(ref: string, dataDir: string, nodeArgs: ReadonlyArray<string> = []): Promise<void> {
+async function viaCli(bin: string, ref: string, dataDir: string): Promise<void> {
   await run(process.execPath, [
-    ...nodeArgs,
-    cli,
+    bin,
     "--data-dir",
     dataDir,
     "--policy",
@@ -176,7 +181,7 @@ async function timed(fn: () => Promise<unknown>, cpu?: Array<number>): Promise<n
 try {
   const registry = await startRegistry({ teardown: (fn) => cleanup.push(fn) })
   writeFileSync(policyFile, JSON.stringify({ profile: "secure", verify_signatures: "disabled", allowed_registries: [registry.host] }))
-  for (const kind of ["large", "small"] as const) {
+  for (const kind of KINDS) {
     const layers = await image(kind)
     await pushImage(registry.url, `bench/${kind}`, "1.0.0", buildImage(layers))
     const ref = `${registry.host}/bench/${kind}:1.0.0`
@@ -186,30 +191,38 @@ try {
       tools: [] as Array<number>,
       serverAll: [] as Array<number>,
       serverPost: [] as Array<number>,
+      packedAll: [] as Array<number>,
+      packedPost: [] as Array<number>,
       cli: [] as Array<number>,
-      cliSemi: [] as Array<number>
+      packedCli: [] as Array<number>
     }
     const cpu = {
       floor: [] as Array<number>,
       tools: [] as Array<number>,
       server: [] as Array<number>,
+      packedServer: [] as Array<number>,
       cli: [] as Array<number>,
-      cliSemi: [] as Array<number>
+      packedCli: [] as Array<number>
     }
-    // Fills the compile cache with what an add loads, as a user's first add does.
-    await viaCli(ref, join(work, `${kind}-warm-up`))
-    rmSync(join(work, `${kind}-warm-up`), { recursive: true, force: true })
+    // Fills the compile caches with what an add loads, as a user's first add does.
+    for (const bin of [cli, packed]) {
+      await viaCli(bin, ref, join(work, `${kind}-warm-up`))
+      rmSync(join(work, `${kind}-warm-up`), { recursive: true, force: true })
+    }
     for (let round = 0; round < ROUNDS; round++) {
       const dir = join(work, `${kind}-${round}`)
       t.floor.push(await timed(() => floor(registry.url, `bench/${kind}`, layers, join(dir, "floor")), cpu.floor))
       t.tools.push(await timed(() => skopeoUmoci(ref, join(dir, "skopeo")), cpu.tools))
       let all = 0
       let post = 0
-      await timed(async () => ([all, post] = await viaServer(ref, join(dir, "server"))), cpu.server)
+      await timed(async () => ([all, post] = await viaServer(cli, ref, join(dir, "server"))), cpu.server)
       t.serverAll.push(all)
       t.serverPost.push(post)
-      t.cli.push(await timed(() => viaCli(ref, join(dir, "cli")), cpu.cli))
-      t.cliSemi.push(await timed(() => viaCli(ref, join(dir, "cli-semi"), ["--max-semi-space-size=1"]), cpu.cliSemi))
+      await timed(async () => ([all, post] = await viaServer(packed, ref, join(dir, "packed-server"))), cpu.packedServer)
+      t.packedAll.push(all)
+      t.packedPost.push(post)
+      t.cli.push(await timed(() => viaCli(cli, ref, join(dir, "cli")), cpu.cli))
+      t.packedCli.push(await timed(() => viaCli(packed, ref, join(dir, "packed-cli")), cpu.packedCli))
       rmSync(dir, { recursive: true, force: true })
     }
     const f = median(t.floor)
@@ -222,13 +235,16 @@ try {
     report("skopeo copy + umoci raw unpack", ms(median(t.tools)), ratio(t.tools))
     report("flwd :serve, POST /sources alone (fresh server)", ms(median(t.serverPost)), ratio(t.serverPost))
     report("flwd :serve, spawn to POST answered", ms(median(t.serverAll)), ratio(t.serverAll))
+    report("packed flwd :serve, POST /sources alone", ms(median(t.packedPost)), ratio(t.packedPost))
+    report("packed flwd :serve, spawn to POST answered", ms(median(t.packedAll)), ratio(t.packedAll))
     report("flwd :sources add (CLI process)", ms(median(t.cli)), ratio(t.cli))
-    report("flwd :sources add, node --max-semi-space-size=1", ms(median(t.cliSemi)), ratio(t.cliSemi))
+    report("packed flwd :sources add", ms(median(t.packedCli)), ratio(t.packedCli))
     report("CPU: floor", ms(c))
     report("CPU: skopeo + umoci", ms(median(cpu.tools)), cpuRatio(cpu.tools))
     report("CPU: flwd :serve, whole life (start, add, stop)", ms(median(cpu.server)), cpuRatio(cpu.server))
+    report("CPU: packed flwd :serve, whole life", ms(median(cpu.packedServer)), cpuRatio(cpu.packedServer))
     report("CPU: flwd :sources add", ms(median(cpu.cli)), cpuRatio(cpu.cli))
-    report("CPU: flwd :sources add, --max-semi-space-size=1", ms(median(cpu.cliSemi)), cpuRatio(cpu.cliSemi))
+    report("CPU: packed flwd :sources add", ms(median(cpu.packedCli)), cpuRatio(cpu.packedCli))
   }
 } finally {
   for (const fn of cleanup.reverse()) await fn()
