@@ -18,6 +18,7 @@ import { writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
 import { exampleTree, repo } from "../helpers/engine.ts"
+import { untracked } from "../helpers/untracked.ts"
 
 /** Starts an engine in a child process and returns every module URL it resolved. */
 function modulesOfStart(options: Record<string, unknown>, job: string): Array<string> {
@@ -32,7 +33,7 @@ function modulesOfStart(options: Record<string, unknown>, job: string): Array<st
     await engine.dispose()
     console.log(JSON.stringify({ jobs: jobs.map((j) => j.id), modules: [...seen] }))
   `
-  const child = spawnSync(process.execPath, ["--input-type=module", "--disable-warning=ExperimentalWarning", "-e", script], {
+  const child = spawnSync(...untracked([process.execPath, "--input-type=module", "--disable-warning=ExperimentalWarning", "-e", script]), {
     encoding: "utf8",
     timeout: 120_000
   })

@@ -13,6 +13,7 @@ import { addonRootfsPath, makeBlobStore, makeRegistryClient, parseImageReference
 import type { Digest } from "../../../plugins/oci/mod.ts"
 import { buildImage, layerBlob, tarLayer } from "../../helpers/oci-image.ts"
 import { route, serveImage, startFake } from "./_fake-registry.ts"
+import { untracked } from "../../helpers/untracked.ts"
 
 t.test("pullImage() killed mid-unpack leaves no rootfs; sweepPartial() cleans up", async (t) => {
   const img = buildImage(await Promise.all([0, 1, 2].map(async (i) => layerBlob(await tarLayer([{ path: `layer${i}`, content: String(i).repeat(10_000) }])))))
@@ -30,7 +31,9 @@ t.test("pullImage() killed mid-unpack leaves no rootfs; sweepPartial() cleans up
   const dataDir = mkdtempSync(join(tmpdir(), "flwd-crash-"))
   t.teardown(() => rmSync(dataDir, { recursive: true, force: true }))
 
-  const child = spawn(process.execPath, [join(import.meta.dirname, "_pull-child.ts"), fake.host, dataDir], { stdio: ["ignore", "pipe", "inherit"] })
+  const child = spawn(...untracked([process.execPath, join(import.meta.dirname, "_pull-child.ts"), fake.host, dataDir]), {
+    stdio: ["ignore", "pipe", "inherit"]
+  })
   const exited = new Promise((resolve) => child.on("exit", resolve))
   let out = ""
   await new Promise<void>((resolve, reject) => {

@@ -13,6 +13,7 @@ import type { Policy } from "../../../../mod.ts"
 import { inProcess } from "../../../cli/_flwd.ts"
 import { examples, repo, tempDir } from "../../../helpers/engine.ts"
 import { writePolicyFile } from "./_addon.ts"
+import { untracked } from "../../../helpers/untracked.ts"
 
 export interface CliResult {
   readonly code: number | null
@@ -45,7 +46,7 @@ export function cliBox(t: Test, policy: Policy): CliBox {
     if (options.tty !== true) return inProcess(flags, cwd, cleanEnv())
     return new Promise<CliResult>((resolve) => {
       // `script` gives the command a pseudo-terminal, for what flwd only shows on a TTY.
-      const line = [process.execPath, join(repo, "cli/main.ts"), ...flags].map(quote).join(" ")
+      const line = untracked([process.execPath, join(repo, "cli/main.ts"), ...flags]).flat().map(quote).join(" ")
       const child = spawn("script", ["-qefc", line, "/dev/null"], { cwd, env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] })
       let stdout = ""
       let stderr = ""

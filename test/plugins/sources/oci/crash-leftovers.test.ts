@@ -16,6 +16,7 @@ import { layerBlob, pushImage, tarLayer } from "../../../helpers/oci-image.ts"
 import { startRegistry } from "../../../helpers/registry.ts"
 import { addonEngine, addonImage, addonSpec, call, testPolicy, writePolicyFile } from "./_addon.ts"
 import { startProxy } from "./_proxy.ts"
+import { untracked } from "../../../helpers/untracked.ts"
 
 const isDigest = (name: string) => /^sha256:[a-f0-9]{64}$/.test(name)
 
@@ -57,22 +58,26 @@ t.test("kill -9 of `flwd :sources add` mid-pull: the next start sweeps its lefto
 
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_NO_WARNINGS: "1" }
   for (const key of Object.keys(env)) if (key.startsWith("FLWD_")) delete env[key]
-  const child = spawn(process.execPath, [
-    join(repo, "cli/main.ts"),
-    "--data-dir",
-    dataDir,
-    "--policy",
-    policyFile,
-    ":sources",
-    "add",
-    "--type",
-    "oci",
-    "--name",
-    "addon",
-    "--ref",
-    `${proxy.host}/example/addon:1.0.0`,
-    "--trusted"
-  ], { cwd, env, stdio: ["ignore", "pipe", "pipe"] })
+  const child = spawn(
+    ...untracked([
+      process.execPath,
+      join(repo, "cli/main.ts"),
+      "--data-dir",
+      dataDir,
+      "--policy",
+      policyFile,
+      ":sources",
+      "add",
+      "--type",
+      "oci",
+      "--name",
+      "addon",
+      "--ref",
+      `${proxy.host}/example/addon:1.0.0`,
+      "--trusted"
+    ]),
+    { cwd, env, stdio: ["ignore", "pipe", "pipe"] }
+  )
   let output = ""
   child.stdout.on("data", (d: Buffer) => (output += d.toString()))
   child.stderr.on("data", (d: Buffer) => (output += d.toString()))

@@ -9,6 +9,7 @@ import { tempDir } from "../../../helpers/engine.ts"
 import { addonEngine, addonImage, addonSpec, call, pushAddon, testPolicy, writePolicyFile } from "./_addon.ts"
 import { pushImage } from "../../../helpers/oci-image.ts"
 import { startProxy } from "./_proxy.ts"
+import { untracked } from "../../../helpers/untracked.ts"
 
 const randomLayer = async (name: string, bytes: number) => layerBlob(await tarLayer([{ path: `data/${name}`, content: randomBytes(bytes) }]), "gzip")
 
@@ -39,7 +40,7 @@ t.test("kill -9 of flwd mid-unpack: a restart leaves no partial rootfs and the o
   await first.engine.dispose()
 
   await pushImage(registry.url, "example/addon", "1.0.0", v2)
-  const child = spawn(process.execPath, [join(import.meta.dirname, "_engine-child.ts"), first.dataDir, policyFile, "refresh", "addon"], {
+  const child = spawn(...untracked([process.execPath, join(import.meta.dirname, "_engine-child.ts"), first.dataDir, policyFile, "refresh", "addon"]), {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, NODE_NO_WARNINGS: "1" }
   })

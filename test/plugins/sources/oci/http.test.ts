@@ -9,23 +9,28 @@ import { join } from "node:path"
 import { examples, repo, tempDir } from "../../../helpers/engine.ts"
 import { startRegistry } from "../../../helpers/registry.ts"
 import { pushAddon, testPolicy, writePolicyFile } from "./_addon.ts"
+import { untracked } from "../../../helpers/untracked.ts"
 
 const sandboxAvailable = existsSync(join(repo, "plugins/executors/sandbox/mod.ts"))
 
 async function serve(t: Parameters<typeof tempDir>[0], policyFile: string, dir: string): Promise<string> {
-  const child = spawn(process.execPath, [
-    "cli/main.ts",
-    ":serve",
-    "--dev",
-    "--bind",
-    "127.0.0.1:0",
-    "--policy",
-    policyFile,
-    "--data-dir",
-    join(dir, "data"),
-    "--root",
-    join(dir, "jobs")
-  ], { cwd: repo, env: { ...process.env, NODE_NO_WARNINGS: "1", FLWD_TOKENS: "" }, stdio: ["ignore", "pipe", "pipe"] })
+  const child = spawn(
+    ...untracked([
+      process.execPath,
+      "cli/main.ts",
+      ":serve",
+      "--dev",
+      "--bind",
+      "127.0.0.1:0",
+      "--policy",
+      policyFile,
+      "--data-dir",
+      join(dir, "data"),
+      "--root",
+      join(dir, "jobs")
+    ]),
+    { cwd: repo, env: { ...process.env, NODE_NO_WARNINGS: "1", FLWD_TOKENS: "" }, stdio: ["ignore", "pipe", "pipe"] }
+  )
   const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()))
   t.teardown(async () => {
     child.kill("SIGTERM")

@@ -17,6 +17,7 @@ import { layer } from "../../../../plugins/stores/postgres/mod.ts"
 import { makeRun } from "../../../conformance/store.ts"
 import { settle as until } from "../../../helpers/processes.ts"
 import { startPostgres } from "../../../helpers/postgres.ts"
+import { untracked } from "../../../helpers/untracked.ts"
 
 t.setTimeout(900_000)
 
@@ -177,7 +178,7 @@ t.test("requestCancel() answers for unknown, over, unclaimed and claimed runs, f
 t.test("a killed engine's runs are settled once its lease runs out: started ones fail with engine.node.lost, claimed ones return to the queue", async (t) => {
   const schema = pg.freshSchema()
   const script = fileURLToPath(new URL("./fixtures/queue-holder.ts", import.meta.url))
-  const proc = spawn(process.execPath, [script, pg.url, schema, String(LEASE_MS)], { stdio: ["ignore", "pipe", "inherit"] })
+  const proc = spawn(...untracked([process.execPath, script, pg.url, schema, String(LEASE_MS)]), { stdio: ["ignore", "pipe", "inherit"] })
   t.teardown(() => {
     if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL")
   })

@@ -13,6 +13,7 @@ import { Store } from "../../../../core/engine/store.ts"
 import { layer } from "../../../../plugins/stores/sqlite/mod.ts"
 import { schemaVersion } from "../../../../plugins/stores/sqlite/_schema.ts"
 import { makeRun, storeConformance } from "../../../conformance/store.ts"
+import { untracked } from "../../../helpers/untracked.ts"
 
 const run = <A, E>(effect: Effect.Effect<A, E>): Promise<A> => Effect.runPromise(effect)
 
@@ -110,7 +111,7 @@ t.test("failInterruptedRuns() spares runs of another open store, fails them once
 t.test("the leases of a process killed before it closed its store end with it", async (t) => {
   const path = join(tempDir(t), "flwd.db")
   const script = fileURLToPath(new URL("./fixtures/lease-holder.ts", import.meta.url))
-  const child = spawn(process.execPath, [script, path], { stdio: ["ignore", "pipe", "inherit"] })
+  const child = spawn(...untracked([process.execPath, script, path]), { stdio: ["ignore", "pipe", "inherit"] })
   t.teardown(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL")
   })
@@ -132,7 +133,7 @@ t.test("layer() leaves a consistent database when a writing process is killed", 
   const script = fileURLToPath(new URL("./fixtures/append-loop.ts", import.meta.url))
   // The test runs on the project's Node 24; the child uses the same binary
   // directly so that SIGKILL reaches the writer itself, not a wrapper.
-  const child = spawn(process.execPath, [script, path], { stdio: ["ignore", "pipe", "pipe"] })
+  const child = spawn(...untracked([process.execPath, script, path]), { stdio: ["ignore", "pipe", "pipe"] })
   const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.on("exit", (code, signal) => resolve(signal ?? code)))
   let stderr = ""
   child.stderr.on("data", (chunk) => (stderr += chunk))
