@@ -58,7 +58,7 @@ t.test("--bind 127.0.0.1:0 prints the real port; the seed curl works verbatim wi
 t.test("--dev refuses a non-loopback bind with exit 2", async (t) => {
   const dataDir = t.testdir()
   for (const bind of ["0.0.0.0:0", "[::]:0"]) {
-    const result = await run(process.execPath, ["server/main.ts", "--dev", "--bind", bind, "--root", jobsRoot, "--data-dir", dataDir], {
+    const result = await run(...untracked([process.execPath, "server/main.ts", "--dev", "--bind", bind, "--root", jobsRoot, "--data-dir", dataDir]), {
       cwd: repoRoot,
       env: { ...process.env, NODE_NO_WARNINGS: "1" }
     })
@@ -66,7 +66,10 @@ t.test("--dev refuses a non-loopback bind with exit 2", async (t) => {
     t.equal(result.code, 2, bind)
     t.match(result.stderr, /--dev .*loopback/)
   }
-  const bad = await run(process.execPath, ["server/main.ts", "--bind", "nonsense:port"], { cwd: repoRoot, env: { ...process.env, NODE_NO_WARNINGS: "1" } })
+  const bad = await run(...untracked([process.execPath, "server/main.ts", "--bind", "nonsense:port"]), {
+    cwd: repoRoot,
+    env: { ...process.env, NODE_NO_WARNINGS: "1" }
+  })
     .then(() => ({ code: 0, stderr: "" }), (e: { code: number; stderr: string }) => e)
   t.equal(bad.code, 2)
   t.match(bad.stderr, /--bind/)
