@@ -14,7 +14,7 @@
  * `refresh`) first restart node once, in the same process, with V8's young
  * generation bounded (docs/operations.md, "The young generation").
  */
-import { existsSync } from "node:fs"
+import { accessSync, constants, existsSync } from "node:fs"
 import module from "node:module"
 import process from "node:process"
 
@@ -78,12 +78,22 @@ function semiSpaceBound(args, env) {
   return Number.isInteger(mib) && mib > 0 ? mib : undefined
 }
 
+/** Whether node's own executable can be started again: a failed execve(2) aborts Node 24 rather than throwing. */
+function executable(path) {
+  try {
+    accessSync(path, constants.X_OK)
+    return true
+  } catch {
+    return false
+  }
+}
+
 const bound = semiSpaceBound(process.argv.slice(2), process.env)
 // `execve` keeps the PID (signals, service managers and whoever waits on
-// the process see no difference) and the open descriptors. Node has it on
-// POSIX systems from 24 (not Windows, not Deno): elsewhere, or when it
-// fails, flwd runs as started.
-if (bound !== undefined && typeof process.execve === "function") {
+// the process see no difference) and the standard streams. Node has it on
+// POSIX systems (not Windows, where it throws, nor Deno): elsewhere flwd
+// runs as started.
+if (bound !== undefined && typeof process.execve === "function" && executable(process.execPath)) {
   try {
     process.execve(
       process.execPath,
