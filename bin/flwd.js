@@ -47,7 +47,7 @@ function flag(args, name) {
  * Whether the command line runs long or pulls in this process: `:serve`,
  * and `:sources add` (but of a local tree) or `refresh` on an in-process
  * engine (with `--remote`, the server pulls). A restart costs a command
- * another node start, some 30 ms.
+ * another node start, 30–45 ms.
  */
 function pulls(args, env) {
   const [command, sub] = words(args)
