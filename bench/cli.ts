@@ -27,12 +27,12 @@
  * its own data directory.
  */
 import { spawnSync } from "node:child_process"
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { performance } from "node:perf_hooks"
 import process from "node:process"
-import { bundleCli } from "../bin/bundle-cli.ts"
+import { packedCli } from "./_packed-cli.ts"
 import { writeGeneratedJobs } from "./_job-tree.ts"
 import { median, ms, report } from "./_stats.ts"
 
@@ -43,23 +43,7 @@ const root = join(work, "jobs")
 const dataDir = join(work, "data")
 const reps = Number(process.env.FLWD_BENCH_REPS ?? 9)
 
-/**
- * The package's layout, inside the checkout so that the packages the
- * bundle leaves out resolve from its node_modules: `bin/flwd.js` (which
- * finds no sources beside it and runs the bundle) and `dist/bundle/`.
- */
-async function packedBin(): Promise<string> {
-  const pkg = join(repo, "bench", ".out", "cli-pkg")
-  rmSync(pkg, { recursive: true, force: true })
-  mkdirSync(join(pkg, "bin"), { recursive: true })
-  copyFileSync(bin, join(pkg, "bin", "flwd.js"))
-  const { version } = JSON.parse(readFileSync(join(repo, "package.json"), "utf8")) as { version: string }
-  writeFileSync(join(pkg, "package.json"), JSON.stringify({ version, type: "module", private: true }))
-  await bundleCli(join(pkg, "dist", "bundle"))
-  writeFileSync(join(pkg, "dist", "package.json"), JSON.stringify({ version, type: "module", private: true }))
-  return join(pkg, "bin", "flwd.js")
-}
-const packed = await packedBin()
+const packed = await packedCli("cli-pkg")
 
 /** 1,000 jobs in 20 groups, each with two typed arguments, plus `trivial`. */
 function generateTree(count: number): void {
