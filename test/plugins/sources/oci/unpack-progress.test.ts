@@ -33,7 +33,9 @@ t.test("a long unpack after a finished download reports progress, so the plugin 
   const unpack = pulled.filter((d) => d.phase === "unpack")
   t.ok(unpack.length >= 2, "the unpack reported its progress more than once")
   const entries = unpack.map((d) => d.entries as number)
-  t.ok(entries.every((n, i) => i === 0 || n > entries[i - 1]), "entries grow from report to report")
+  // Running totals of the image, never reset per layer; a layer's closing report may repeat the last count.
+  t.ok(entries.every((n, i) => i === 0 || n >= entries[i - 1]), "entries never go back from report to report")
+  t.ok(new Set(entries).size >= 2, "entries grew while the layer unpacked")
   t.ok(entries.at(-1)! >= 60_000, "the last report counts every entry")
   t.ok(unpack.every((d) => typeof d.bytes === "number" && typeof d.index === "number"), "each report says the layer and the bytes written")
 })
