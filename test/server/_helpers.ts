@@ -32,14 +32,19 @@ export const jsonHeaders = (token = "all") => ({ ...auth(token), "content-type":
 
 /** An engine over the fixtures, its data in a fresh test directory. */
 export async function engineFor(t: T, options: EngineOptions = {}): Promise<EngineHandle> {
-  const engine = await createEngine({
+  const opened: { engine?: EngineHandle } = {}
+  // Registered before `t.testdir()`: tap removes a test's directory only after the teardowns
+  // registered before it ran, so a run still in flight has stopped writing there by then
+  // (removing it first failed with ENOTEMPTY and left the engine open, and the file hung).
+  t.teardown(() => opened.engine?.dispose())
+  opened.engine = await createEngine({
     root: jobsRoot,
     dataDir: t.testdir(),
     allowedLocalRoots: [fixtures],
     env: {},
     ...options
   })
-  return engine
+  return opened.engine
 }
 
 /** The app in-process (for `app.request`), disposed after the test. */
