@@ -118,5 +118,6 @@ t.test("V8 runs :serve and :sources add with the bounded young generation; other
   t.same((await probe(t, [":sources"])).execArgv, [], "listing the sources")
   const off = await probe(t, [":serve", "--bind", "127.0.0.1:0"], { FLWD_MAX_SEMI_SPACE_SIZE: "off" })
   t.same(off.execArgv, [])
-  t.equal(off.young, jobs.young)
+  // Node's default young generation grows with what a process allocates (16 to 64 MiB), so only its floor is compared.
+  t.ok(off.young > 2 * bound * MiB, `new space ${off.young} bytes: node's default, unbounded`)
 })
