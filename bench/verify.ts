@@ -66,10 +66,14 @@ try {
     cleanups.push(() => engine.dispose())
     engines.push(engine)
   }
+  // Each add is of a new source name: adding a name again with the same spec changes nothing, and would
+  // verify nothing.
+  let added = 0
   const add = async (i: number) => {
     const started = performance.now()
-    const spec = { type: "oci", name: "addon", ref: `${registry.host}/${modes[i].repo}:1.0.0`, trusted: true }
+    const spec = { type: "oci", name: `addon-${++added}`, ref: `${registry.host}/${modes[i].repo}:1.0.0`, trusted: true }
     const change = await engines[i].run(Effect.flatMap(Engine, (e) => e.addSource(spec)))
+    if (!change.created) throw new Error(`${modes[i].name}: the add changed nothing`)
     const trust = change.source.provenance.image_trust as { verified: boolean; mode: string }
     if (trust.mode !== "disabled" && !trust.verified) throw new Error(`${modes[i].name}: not verified`)
     return performance.now() - started
