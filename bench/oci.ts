@@ -80,8 +80,10 @@ try {
   const pulled = JSON.parse(child.stdout.trim().split("\n").at(-1)!) as { maxRssKb: number; vmHwmKb: number | null; ms: number }
   const rssMb = pulled.maxRssKb / 1024
   report(`pull of a ${(bigSize / MB).toFixed(0)} MB layer`, ms(pulled.ms))
-  report("peak RSS of the pulling process (resourceUsage().maxRSS)", `${rssMb.toFixed(1)} MB`, `goal ≤ 150 MB — ${rssMb <= 150 ? "met" : "NOT met"}`)
-  if (pulled.vmHwmKb !== null) report("peak RSS of the pulling process (VmHWM)", `${(pulled.vmHwmKb / 1024).toFixed(1)} MB`)
+  // A library engine in this checkout's sources with node's defaults; the goal (≤ 150 MB) is for the
+  // server and the CLI, which bound the young generation: `npm run bench -- pull-rss` measures them.
+  report("peak RSS of an in-process engine pulling it (maxRSS)", `${rssMb.toFixed(1)} MB`, "node's defaults; flwd :serve and the CLI: pull-rss")
+  if (pulled.vmHwmKb !== null) report("peak RSS of that process (VmHWM)", `${(pulled.vmHwmKb / 1024).toFixed(1)} MB`)
 
   // 1. ~60 MB in three gzip layers of random data (gzip cannot shrink it).
   const layers = await Promise.all(
@@ -111,12 +113,13 @@ try {
   report("skopeo copy + umoci raw unpack, same image (median)", ms(median(tools)))
   report("ratio flwd / (skopeo + umoci)", ratio.toFixed(2), `goal ≤ 1.0, stretch ≤ 0.5 — ${ratio <= 1 ? "met" : "NOT met"}`)
 
-  // 2. Warm re-adds: the digest is cached and unpacked.
+  // 2. Warm re-adds: the digest is cached and unpacked. Each under a new name: adding a name
+  // already held with the same spec changes nothing, and would measure nothing.
   const warmDir = join(work, "cold-0")
   const engine = await engineAt(warmDir, registry.host)
   const before = await blobGets()
   const warm: Array<number> = []
-  for (let round = 0; round < WARM_ROUNDS; round++) warm.push(await timedAdd(engine, ref))
+  for (let round = 0; round < WARM_ROUNDS; round++) warm.push(await timedAdd(engine, ref, `warm-${round}`))
   const gets = (await blobGets()) - before
   await engine.dispose()
   report(`warm re-add of the same digest (median of ${WARM_ROUNDS})`, ms(median(warm)))
