@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import t from "tap"
-import { followRun, postRun, startCluster } from "../helpers/cluster.ts"
+import { type Cluster, type ClusterEvent, type ClusterNode, followRun, postRun, startCluster } from "../helpers/cluster.ts"
 import { until } from "../helpers/processes.ts"
 import { postgresBinDir, startPostgres } from "../helpers/postgres.ts"
 
@@ -30,13 +30,28 @@ writeFileSync(
   { mode: 0o755 }
 )
 
+/**
+ * Follows a run as a client does: a stream that read the journal while the database was down ends
+ * with an `error` event (`store.failed`), and the client resumes it with `Last-Event-ID`.
+ */
+async function followResuming(cluster: Cluster, node: ClusterNode, runId: string, onEvent: (e: ClusterEvent) => void) {
+  const events: Array<ClusterEvent> = []
+  for (;;) {
+    const got = await followRun(cluster, node, runId, { lastEventId: events.at(-1)?.id, onEvent })
+    const ended = got.at(-1)?.type === "error"
+    events.push(...(ended ? got.slice(0, -1) : got))
+    if (!ended) return events
+    await new Promise((resume) => setTimeout(resume, 500))
+  }
+}
+
 t.test("a PostgreSQL restart during a run loses none of its output; runs go on after it", async (t) => {
   const postgres = await startPostgres(t)
   const cluster = await startCluster(t, { servers: 2, root, postgres, nodeLease: "10s" })
   const [a, b] = cluster.nodes
   const id = await postRun(cluster, a, { job: "ticks" })
   const seen: Array<string> = []
-  const followed = followRun(cluster, b, id, { onEvent: (e) => void (e.type === "log" ? seen.push(String(e.data.line)) : undefined) })
+  const followed = followResuming(cluster, b, id, (e) => void (e.type === "log" ? seen.push(String(e.data.line)) : undefined))
   await until("the first lines to reach the follower", () => seen.includes("tick 5"), 120_000)
 
   const restart = spawnSync(
