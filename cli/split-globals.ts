@@ -6,6 +6,8 @@
 import { missingValue } from "./argv.ts"
 import { beforeJobFlags, connectionFlags } from "./global-flags.ts"
 
+// bin/flwd.js keeps its own list of the flags that take a value (these and the connection ones), to
+// find the command word before anything loads: a new one belongs there too.
 const valueGlobals = new Map([["--root", "root"], ["--data-dir", "dataDir"], ["--profile", "profile"], ["--policy", "policy"], ["--store", "store"]])
 const connectionGlobals = new Map([...connectionFlags, ...beforeJobFlags].map((name) => [`--${name}`, name]))
 
